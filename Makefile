@@ -1,0 +1,52 @@
+# Two commands do everything on a fresh machine: `make test` and `make demo`.
+# Both create .venv when it is missing and install the core and every
+# distribution under contrib/ (editable) into it.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CONTRIB_PYPROJECTS := $(sort $(wildcard contrib/*/pyproject.toml))
+CONTRIB_DIRS := $(patsubst %/pyproject.toml,%,$(CONTRIB_PYPROJECTS))
+NODE_DIR := tests/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed
+PYTEST_ARGS ?=
+
+.PHONY: all test lint typecheck pytest demo bench install clean
+
+all: test
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml $(CONTRIB_PYPROJECTS)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]' \
+		$(foreach dir,$(CONTRIB_DIRS),-e ./$(dir))
+	touch $@
+
+# Node's dotenv is a reference reader of the env files we write.
+$(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	cd $(NODE_DIR) && npm ci --silent --no-audit --no-fund
+	touch $@
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP) $(NODE_STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+demo: $(STAMP)
+	@bash docs/example/demo.sh $(BIN)/stagecraft
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) $(NODE_DIR)/node_modules .mypy_cache .ruff_cache .pytest_cache

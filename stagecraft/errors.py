@@ -1,0 +1,63 @@
+"""The error hierarchy every Stagecraft component raises.
+
+One base class, :class:`StagecraftError`, lets the command tell errors it
+expected (bad input, a failing provider) from bugs: anything that is not a
+``StagecraftError`` is an internal error.  Each subclass carries the exit code
+the ``stagecraft`` command uses for it, so that mapping lives in one place.
+
+Messages are shown to users as they are, so they must never contain a secret
+value: name keys, files, lines and plugins instead.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_USER_ERROR = 1
+EXIT_PROVIDER_ERROR = 2
+EXIT_INTERNAL_ERROR = 3
+EXIT_DRIFT = 4
+
+
+class StagecraftError(Exception):
+    """Base class of every error Stagecraft reports to a user.
+
+    ``exit_code`` is the status the ``stagecraft`` command exits with.
+    """
+
+    exit_code: int = EXIT_USER_ERROR
+
+
+class UserError(StagecraftError):
+    """The user asked for something that cannot work (bad input, missing key)."""
+
+    exit_code = EXIT_USER_ERROR
+
+
+class ConfigError(UserError):
+    """``stagecraft.yml`` (or an option standing in for it) is invalid."""
+
+
+class PluginError(UserError):
+    """A plugin could not be loaded or contributed something invalid.
+
+    The fix lies with whoever installs or configures plugins (disable it,
+    upgrade it), so it is reported like a configuration error.
+    """
+
+
+class PluginLoadError(PluginError):
+    """A plugin failed to import, to register, or returned garbage from a hook."""
+
+    def __init__(self, message: str, *, plugin: str = "") -> None:
+        super().__init__(message)
+        self.plugin = plugin
+
+
+class ProviderError(StagecraftError):
+    """A provider or the external system behind it failed."""
+
+    exit_code = EXIT_PROVIDER_ERROR
+
+
+class CancelledError(ProviderError):
+    """The sync was cancelled or ran past its deadline."""

@@ -1,0 +1,199 @@
+"""Atomic, locked, permission-safe writes of files that hold secrets.
+
+Every provider that writes a file goes through :func:`locked_update`:
+
+* the whole read-modify-write holds an exclusive ``flock`` on the target's
+  directory, so concurrent syncs into one file never lose each other's keys
+  (the lock is on the directory because the atomic rename replaces the
+  file's inode, and a lock on a replaced inode protects nothing);
+* the new content goes to a temporary file in the same directory, created
+  ``0600``, which is fsynced and renamed over the target, and the directory
+  is fsynced, so a crash leaves either the old or the new file, never a mix;
+* a new file gets mode ``0600``; an existing file keeps its mode;
+* a symlinked target is followed: the real file is replaced, the link stays;
+* nothing is written when the content did not change (the mtime stays);
+* temporary files left by a killed earlier run are removed, under the lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from stagecraft.errors import ProviderError, UserError
+
+NEW_FILE_MODE = 0o600
+TEMP_SUFFIX = ".stagecraft-tmp"
+
+
+class FileReadError(UserError):
+    """A file to read is missing, is a directory, or cannot be read."""
+
+
+class FileWriteError(ProviderError):
+    """A file could not be written; the target is unchanged."""
+
+
+def real_path(path: Path) -> Path:
+    """The file a path names, following symlinks (the link itself is kept)."""
+    return Path(os.path.realpath(path))
+
+
+def read_bytes(path: Path, *, what: str = "file") -> bytes:
+    """Read a whole file, turning OS errors into one clear :class:`FileReadError`."""
+    try:
+        return path.read_bytes()
+    except IsADirectoryError:
+        raise FileReadError(f"{path}: {what} is a directory, not a file") from None
+    except FileNotFoundError:
+        raise FileReadError(f"{path}: {what} not found") from None
+    except OSError as exc:
+        raise FileReadError(f"{path}: cannot read {what}: {exc.strerror}") from None
+
+
+def _read_existing(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise FileWriteError(f"{path}: target is a directory, not a file") from None
+    except OSError as exc:
+        raise FileWriteError(f"{path}: cannot read target: {exc.strerror}") from None
+
+
+@contextlib.contextmanager
+def directory_lock(directory: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``directory`` (blocks until it is free)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    except FileNotFoundError:
+        raise FileWriteError(f"{directory}: directory does not exist") from None
+    except OSError as exc:
+        raise FileWriteError(f"{directory}: cannot open directory: {exc.strerror}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def remove_stale_temporaries(target: Path) -> None:
+    """Delete temporary files an interrupted write to ``target`` left behind.
+
+    Only call this while holding the directory lock, so no live writer's
+    temporary file is removed.
+    """
+    for stale in target.parent.glob(f".{glob_escape(target.name)}.*{TEMP_SUFFIX}"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+
+
+def glob_escape(text: str) -> str:
+    return "".join(f"[{ch}]" if ch in "*?[" else ch for ch in text)
+
+
+def atomic_write(target: Path, data: bytes, *, mode: int | None = None) -> None:
+    """Replace ``target`` with ``data`` atomically (temp file, fsync, rename, fsync dir).
+
+    ``target`` must already be the real path (see :func:`real_path`).  The
+    new file gets ``mode``, else the existing file's mode, else ``0600``.
+    On any failure the temporary file is removed and ``target`` is untouched.
+    """
+    directory = target.parent
+    if mode is None:
+        try:
+            mode = target.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            mode = NEW_FILE_MODE
+    try:
+        fd, temp_name = tempfile.mkstemp(
+            dir=directory, prefix=f".{target.name}.", suffix=TEMP_SUFFIX
+        )
+    except OSError as exc:
+        raise FileWriteError(
+            f"{target}: cannot create a file in {directory}: {exc.strerror}"
+        ) from None
+    try:
+        try:
+            os.fchmod(fd, mode)
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp_name, target)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+        if isinstance(exc, OSError):
+            reason = "disk full" if exc.errno == errno.ENOSPC else exc.strerror
+            raise FileWriteError(f"{target}: write failed, file unchanged: {reason}") from None
+        raise
+    fsync_directory(directory)
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make a rename in ``directory`` durable."""
+    try:
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems do not support fsync on directories
+    finally:
+        os.close(fd)
+
+
+class LockedFile:
+    """A file being updated under :func:`locked_update`."""
+
+    def __init__(self, path: Path, real: Path, original: bytes | None, dry_run: bool) -> None:
+        self.path = path
+        self.real = real
+        self.original = original
+        self.dry_run = dry_run
+        self.written = False
+
+    def __repr__(self) -> str:
+        return f"<LockedFile {str(self.path)!r} exists={self.exists}>"
+
+    @property
+    def exists(self) -> bool:
+        return self.original is not None
+
+    def write(self, data: bytes) -> bool:
+        """Replace the file with ``data`` unless it is unchanged or this is a dry run.
+
+        Returns True when the file was written.
+        """
+        if data == self.original or self.dry_run:
+            return False
+        atomic_write(self.real, data)
+        self.original = data
+        self.written = True
+        return True
+
+
+@contextlib.contextmanager
+def locked_update(path: Path, *, dry_run: bool = False) -> Iterator[LockedFile]:
+    """Lock ``path`` for a read-modify-write and yield its current content.
+
+    A dry run reads without taking the lock or writing anything.
+    """
+    real = real_path(path)
+    if dry_run:
+        yield LockedFile(path, real, _read_existing(real), dry_run=True)
+        return
+    with directory_lock(real.parent):
+        remove_stale_temporaries(real)
+        yield LockedFile(path, real, _read_existing(real), dry_run=False)

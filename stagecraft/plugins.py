@@ -1,0 +1,539 @@
+"""The plugin manager: what gets loaded, in which order, and what it provides.
+
+Discovery order (``docs/composing-plugins.md`` documents the same list):
+
+1. The builtin ``core`` plugin, which runs ``secrets_sync`` by calling the
+   provider.  It cannot be disabled.
+2. Blocked names (``STAGECRAFT_DISABLE_PLUGINS``, ``-p no:NAME``,
+   ``plugins.disable``) are recorded before anything is imported; a blocked
+   plugin is never imported.
+3. Entry points of the ``stagecraft`` group, sorted by name.  When
+   ``STAGECRAFT_LOAD_PLUGINS`` is set, only the names it lists are loaded
+   (set but empty: none).
+4. Explicit plugin modules (``-p MODULE``, ``plugins.modules``), in order.
+5. Local plugin directories (``--plugins-dir``, ``plugins.dirs``): every
+   ``*.py`` in each, sorted, imported from its file without touching
+   ``sys.path`` and named ``local:<path>``.
+
+A plugin that fails (import error, invalid hook implementation, unknown hook)
+is never left half-registered: it is removed again and recorded as failed
+with a :class:`~stagecraft.errors.PluginLoadError` that names it, its
+distribution and how to disable it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+import hashlib
+import importlib
+import importlib.util
+import os
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pluggy
+
+from stagecraft import hookspecs
+from stagecraft.errors import PluginError, PluginLoadError
+from stagecraft.hookspecs import PROJECT_NAME, hookimpl
+from stagecraft.providers.secrets import (
+    Context,
+    DuplicateProviderError,
+    EmptyProviderIDError,
+    InvalidProviderError,
+    Origin,
+    Registry,
+    SecretsProvider,
+    SyncOptions,
+    SyncResult,
+    provider_id,
+)
+
+ENTRY_POINT_GROUP = PROJECT_NAME
+CORE_PLUGIN = "core"
+
+ENV_DISABLE = "STAGECRAFT_DISABLE_PLUGINS"
+ENV_ALLOW = "STAGECRAFT_LOAD_PLUGINS"
+ENV_TRACE = "STAGECRAFT_TRACE_PLUGINS"
+
+
+class CorePlugin:
+    """The builtin plugin: the innermost ``secrets_sync`` calls the provider."""
+
+    @hookimpl(trylast=True)
+    def secrets_sync(
+        self, provider: SecretsProvider, ctx: Context, options: SyncOptions
+    ) -> SyncResult:
+        ctx.check()
+        result = provider.sync(ctx, options)
+        if not isinstance(result, SyncResult):
+            raise InvalidProviderError(
+                f"provider {provider.id!r} returned {type(result).__name__} from sync(), "
+                "not SyncResult"
+            )
+        return result
+
+
+class Status(str, enum.Enum):
+    """The state of one plugin in a listing."""
+
+    ACTIVE = "active"
+    DISABLED = "disabled"
+    FAILED = "failed"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Kind(str, enum.Enum):
+    """How a plugin was found."""
+
+    BUILTIN = "builtin"
+    ENTRY_POINT = "entry point"
+    MODULE = "module"
+    LOCAL = "local"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@attrs.frozen
+class PluginInfo:
+    """One plugin as ``stagecraft plugins`` shows it."""
+
+    name: str
+    kind: Kind
+    status: Status
+    distribution: str | None = None
+    version: str | None = None
+    hooks: tuple[str, ...] = ()
+    error: str | None = None
+    target: str | None = None  # module path or file the plugin comes from
+
+    @property
+    def origin(self) -> Origin:
+        return Origin(self.name, self.distribution, self.version)
+
+
+def _split_names(value: str | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
+@attrs.frozen
+class PluginSettings:
+    """What to load.  Built from the environment, the config file and ``-p``.
+
+    ``allow`` None means "every entry point"; a tuple (even empty) restricts
+    entry points to those names.  Explicit modules and local directories are
+    always loaded unless blocked.
+    """
+
+    disable: tuple[str, ...] = ()
+    allow: tuple[str, ...] | None = None
+    modules: tuple[str, ...] = ()
+    dirs: tuple[Path, ...] = ()
+    entry_points: bool = True
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> PluginSettings:
+        """Settings from ``STAGECRAFT_DISABLE_PLUGINS`` and ``STAGECRAFT_LOAD_PLUGINS``."""
+        env = os.environ if environ is None else environ
+        allow_raw = env.get(ENV_ALLOW)
+        return cls(
+            disable=_split_names(env.get(ENV_DISABLE)),
+            allow=None if allow_raw is None else _split_names(allow_raw),
+        )
+
+    def merge(
+        self,
+        *,
+        disable: Iterable[str] = (),
+        modules: Iterable[str] = (),
+        dirs: Iterable[Path | str] = (),
+    ) -> PluginSettings:
+        """These settings plus more blocked names, modules and directories."""
+        return attrs.evolve(
+            self,
+            disable=self.disable + tuple(disable),
+            modules=self.modules + tuple(modules),
+            dirs=self.dirs + tuple(Path(d) for d in dirs),
+        )
+
+
+def _disable_hint(name: str) -> str:
+    return f"disable it with `-p no:{name}` or {ENV_DISABLE}={name}"
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+class PluginManager(pluggy.PluginManager):
+    """pluggy's manager with Stagecraft's discovery rules, listing and registry build."""
+
+    def __init__(self) -> None:
+        super().__init__(PROJECT_NAME)
+        self.add_hookspecs(hookspecs)
+        self._infos: dict[str, PluginInfo] = {}
+        self._failures: list[PluginLoadError] = []
+        self._local_modules: list[str] = []
+        self.register(CorePlugin(), name=CORE_PLUGIN)
+        self._infos[CORE_PLUGIN] = PluginInfo(
+            CORE_PLUGIN,
+            Kind.BUILTIN,
+            Status.ACTIVE,
+            "stagecraft",
+            _version_of("stagecraft"),
+            ("secrets_sync",),
+            target="stagecraft.plugins.CorePlugin",
+        )
+        if os.environ.get(ENV_TRACE, "") not in ("", "0"):
+            self.enable_safe_tracing()
+
+    # -- blocking ----------------------------------------------------------------
+
+    def block(self, name: str) -> None:
+        """Never load (or unload) the plugin called ``name``."""
+        if name == CORE_PLUGIN:
+            raise PluginError("the builtin 'core' plugin cannot be disabled")
+        self.set_blocked(name)
+        info = self._infos.get(name)
+        if info is not None and info.status is Status.ACTIVE:
+            self._infos[name] = attrs.evolve(info, status=Status.DISABLED, hooks=())
+
+    # -- loading ------------------------------------------------------------------
+
+    def load(self, settings: PluginSettings) -> None:
+        """Load everything ``settings`` asks for, in the documented order."""
+        for name in settings.disable:
+            self.block(name)
+        if settings.entry_points:
+            self.load_entry_points(settings.allow)
+        for module in settings.modules:
+            self.load_module(module)
+        for directory in settings.dirs:
+            self.load_directory(directory)
+
+    def load_entry_points(self, allow: Sequence[str] | None = None) -> None:
+        """Load the ``stagecraft`` entry points, sorted by name, once per distribution."""
+        allowed = None if allow is None else set(allow)
+        seen: set[tuple[str, str]] = set()
+        found: list[tuple[str, str, metadata.EntryPoint, str | None, str | None]] = []
+        for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+            dist_name, version = _dist_of(ep)
+            marker = (ep.name, _normalise(dist_name or ep.value))
+            if marker in seen:
+                continue  # the same distribution visible twice on sys.path
+            seen.add(marker)
+            found.append((ep.name, dist_name or "", ep, dist_name, version))
+        for name, _, ep, dist_name, version in sorted(found, key=lambda item: item[:2]):
+            base = PluginInfo(name, Kind.ENTRY_POINT, Status.DISABLED, dist_name, version,
+                              target=ep.value)
+            if self.is_blocked(name):
+                self._infos.setdefault(name, base)
+                continue
+            if allowed is not None and name not in allowed:
+                self._infos.setdefault(
+                    name, attrs.evolve(base, error=f"not listed in {ENV_ALLOW}")
+                )
+                continue
+            existing = self._infos.get(name)
+            if existing is not None and existing.status is Status.ACTIVE:
+                self._fail(
+                    base,
+                    f"plugin name {name!r} is used by both {existing.origin} and "
+                    f"{base.origin}; uninstall one of them"
+                )
+                continue
+            try:
+                plugin = ep.load()
+            except (Exception, SystemExit) as exc:  # noqa: BLE001 - any plugin failure is reported
+                self._fail(base, f"{base.origin} failed to import: {_describe(exc)}")
+                continue
+            self._register_checked(plugin, base)
+
+    def load_module(self, module_name: str) -> None:
+        """Load a plugin module by its import name (``-p MODULE``)."""
+        base = PluginInfo(module_name, Kind.MODULE, Status.DISABLED, target=module_name)
+        if self.is_blocked(module_name):
+            self._infos.setdefault(module_name, base)
+            return
+        try:
+            module = importlib.import_module(module_name)
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - any plugin failure is reported
+            self._fail(base, f"plugin module {module_name!r} failed to import: {_describe(exc)}")
+            return
+        if self.is_registered(module):
+            return  # already loaded, e.g. through its entry point
+        dist_name, version = _dist_of_module(module_name)
+        self._register_checked(module, attrs.evolve(base, distribution=dist_name, version=version))
+
+    def load_directory(self, directory: Path | str) -> None:
+        """Load every ``*.py`` file in ``directory`` as a local plugin, sorted by name."""
+        path = Path(directory)
+        if not path.is_dir():
+            base = PluginInfo(f"local:{path}", Kind.LOCAL, Status.DISABLED, target=str(path))
+            self._fail(base, f"plugin directory {path} does not exist")
+            return
+        for file in sorted(path.glob("*.py")):
+            self.load_file(file)
+
+    def load_file(self, file: Path) -> None:
+        """Load one local plugin file, without adding anything to ``sys.path``."""
+        name = f"local:{file}"
+        base = PluginInfo(name, Kind.LOCAL, Status.DISABLED, target=str(file))
+        if self.is_blocked(name) or self.is_blocked(file.stem):
+            self._infos.setdefault(name, base)
+            return
+        digest = hashlib.sha1(str(file.resolve()).encode()).hexdigest()[:10]
+        module_name = f"stagecraft_local_{file.stem}_{digest}"
+        spec = importlib.util.spec_from_file_location(module_name, file)
+        if spec is None or spec.loader is None:
+            self._fail(base, f"local plugin {file} cannot be imported")
+            return
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        try:
+            spec.loader.exec_module(module)
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - any plugin failure is reported
+            sys.modules.pop(module_name, None)
+            self._fail(base, f"local plugin {file} failed to import: {_describe(exc)}")
+            return
+        self._local_modules.append(module_name)
+        self._register_checked(module, base)
+
+    def _register_checked(self, plugin: object, info: PluginInfo) -> None:
+        """Register ``plugin`` completely or not at all."""
+        try:
+            self.register(plugin, name=info.name)
+        except pluggy.PluginValidationError as exc:
+            self._unregister_quietly(plugin, info.name)
+            self._fail(info, f"{info.origin} has an invalid hook implementation: {exc}")
+            return
+        except ValueError as exc:
+            self._fail(info, f"{info.origin} could not be registered: {exc}")
+            return
+        unknown = self._unknown_hooks(plugin)
+        if unknown:
+            self._unregister_quietly(plugin, info.name)
+            known = [name for name in dir(self.hook) if not name.startswith("_")]
+            hints = []
+            for name in unknown:
+                close = difflib.get_close_matches(name, known, n=1)
+                hints.append(f"{name} (did you mean {close[0]}?)" if close else name)
+            self._fail(
+                info,
+                f"{info.origin} implements unknown hook(s): {', '.join(hints)}",
+            )
+            return
+        hooks = tuple(sorted(caller.name for caller in self.get_hookcallers(plugin) or ()))
+        self._infos[info.name] = attrs.evolve(info, status=Status.ACTIVE, hooks=hooks)
+
+    def _unknown_hooks(self, plugin: object) -> list[str]:
+        unknown = []
+        for caller in self.get_hookcallers(plugin) or ():
+            if caller.has_spec():
+                continue
+            for impl in caller.get_hookimpls():
+                if impl.plugin is plugin and not impl.optionalhook:
+                    unknown.append(caller.name)
+        return sorted(set(unknown))
+
+    def _unregister_quietly(self, plugin: object, name: str) -> None:
+        # pluggy registers hook implementations one by one, so a validation
+        # error can leave earlier ones behind: take them all out again.
+        for caller in list(vars(self.hook).values()):
+            if isinstance(caller, pluggy.HookCaller):
+                for impl in caller.get_hookimpls():
+                    if impl.plugin is plugin:
+                        caller._remove_plugin(plugin)
+                        break
+        self._name2plugin.pop(name, None)
+
+    def _fail(self, info: PluginInfo, message: str) -> None:
+        full = f"{message}; {_disable_hint(info.name)}"
+        error = PluginLoadError(full, plugin=info.name)
+        self._failures.append(error)
+        self._infos[info.name] = attrs.evolve(info, status=Status.FAILED, hooks=(), error=full)
+
+    # -- state --------------------------------------------------------------------
+
+    @property
+    def failures(self) -> tuple[PluginLoadError, ...]:
+        return tuple(self._failures)
+
+    def raise_for_failures(self) -> None:
+        """Raise one :class:`PluginLoadError` describing every plugin that failed."""
+        if not self._failures:
+            return
+        if len(self._failures) == 1:
+            raise self._failures[0]
+        lines = [f"{len(self._failures)} plugins failed to load:"]
+        lines += [f"  {error}" for error in self._failures]
+        raise PluginLoadError("\n".join(lines), plugin=self._failures[0].plugin)
+
+    def list_plugins(self) -> list[PluginInfo]:
+        """Every plugin seen: builtin first, then by kind and name."""
+        order = {Kind.BUILTIN: 0, Kind.ENTRY_POINT: 1, Kind.MODULE: 2, Kind.LOCAL: 3}
+        return sorted(self._infos.values(), key=lambda info: (order[info.kind], info.name))
+
+    def info(self, name: str) -> PluginInfo | None:
+        return self._infos.get(name)
+
+    def origin_of(self, name: str) -> Origin:
+        info = self._infos.get(name)
+        return info.origin if info is not None else Origin(name)
+
+    # -- registry -----------------------------------------------------------------
+
+    def build_registry(self) -> Registry:
+        """Collect every plugin's providers into a sorted, de-duplicated :class:`Registry`.
+
+        This is the one place provider contributions are flattened, checked
+        and sorted.  Problems are collected first and reported together:
+        plugins whose hook raised or returned something that is not a
+        provider, then empty ids, then every id claimed by more than one
+        distinct provider.
+        """
+        contributions: list[tuple[SecretsProvider, Origin]] = []
+        broken: list[tuple[Origin, str]] = []
+        for impl in self.hook.secrets_provider_register.get_hookimpls():
+            if impl.wrapper or impl.hookwrapper:
+                continue
+            origin = self.origin_of(impl.plugin_name)
+            try:
+                returned = impl.function()
+            except Exception as exc:  # noqa: BLE001 - attributed to the plugin below
+                broken.append((origin, f"raised in secrets_provider_register: {_describe(exc)}"))
+                continue
+            for item in _flatten(returned):
+                if not isinstance(item, SecretsProvider):
+                    broken.append((origin, f"returned {type(item).__name__}, not a provider"))
+                    continue
+                try:
+                    provider_id(item)
+                except InvalidProviderError as exc:
+                    broken.append((origin, f"returned an invalid provider: {exc}"))
+                    continue
+                contributions.append((item, origin))
+        if broken:
+            lines = [
+                f"{origin} {problem}; {_disable_hint(origin.plugin)}" for origin, problem in broken
+            ]
+            raise PluginLoadError("\n".join(lines), plugin=broken[0][0].plugin)
+
+        empty = [origin for provider, origin in contributions if not provider.id.strip()]
+        if empty:
+            named = ", ".join(str(origin) for origin in empty)
+            raise EmptyProviderIDError(f"secrets provider with an empty id from {named}")
+
+        by_id: dict[str, list[tuple[SecretsProvider, Origin]]] = {}
+        for provider, origin in contributions:
+            entries = by_id.setdefault(provider.id, [])
+            if any(existing is provider for existing, _ in entries):
+                continue  # the same object seen twice counts once
+            entries.append((provider, origin))
+        conflicts = {
+            key: [origin for _, origin in entries]
+            for key, entries in by_id.items()
+            if len(entries) > 1
+        }
+        if conflicts:
+            raise DuplicateProviderError(conflicts)
+
+        registry = Registry()
+        for key in sorted(by_id):
+            provider, origin = by_id[key][0]
+            registry.register(provider, origin)
+        return registry
+
+    # -- tracing ------------------------------------------------------------------
+
+    def enable_safe_tracing(self) -> None:
+        """Trace hook calls to stderr by hook and plugin name, never arguments.
+
+        pluggy's own ``enable_tracing`` prints hook arguments and results,
+        which carry secret values, so it must not be used.
+        """
+
+        def before(
+            hook_name: str, impls: Sequence[pluggy.HookImpl], kwargs: Mapping[str, Any]
+        ) -> None:
+            del kwargs  # holds secret values
+            names = ", ".join(impl.plugin_name for impl in impls)
+            print(f"stagecraft: trace: {hook_name} -> [{names}]", file=sys.stderr)
+
+        def after(
+            outcome: pluggy.Result[Any],
+            hook_name: str,
+            impls: Sequence[pluggy.HookImpl],
+            kwargs: Mapping[str, Any],
+        ) -> None:
+            del impls, kwargs
+            exc = outcome.exception
+            status = "ok" if exc is None else f"raised {type(exc).__name__}"
+            print(f"stagecraft: trace: {hook_name} <- {status}", file=sys.stderr)
+
+        self.add_hookcall_monitoring(before, after)
+
+
+def _flatten(returned: object) -> list[object]:
+    if returned is None:
+        return []
+    if isinstance(returned, (str, bytes, Mapping)):
+        return [returned]  # not an iterable of providers; reported as invalid
+    if isinstance(returned, SecretsProvider):
+        return [returned]
+    if isinstance(returned, Iterable):
+        return list(returned)
+    return [returned]
+
+
+def _normalise(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def _dist_of(ep: metadata.EntryPoint) -> tuple[str | None, str | None]:
+    dist = getattr(ep, "dist", None)
+    if dist is None:
+        return None, None
+    return dist.metadata["Name"], dist.version
+
+
+def _dist_of_module(module_name: str) -> tuple[str | None, str | None]:
+    top = module_name.split(".", maxsplit=1)[0]
+    for dist_name in metadata.packages_distributions().get(top, []):
+        return dist_name, _version_of(dist_name)
+    return None, None
+
+
+def _version_of(dist_name: str) -> str | None:
+    try:
+        return metadata.version(dist_name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def load_plugin_manager(
+    settings: PluginSettings | None = None, *, strict: bool = True
+) -> PluginManager:
+    """A plugin manager with everything loaded per ``settings`` (default: the environment).
+
+    With ``strict`` (the default), any plugin that failed raises one
+    :class:`PluginLoadError`; without it, failures are only recorded, as
+    ``stagecraft plugins`` needs.
+    """
+    manager = PluginManager()
+    manager.load(settings if settings is not None else PluginSettings.from_env())
+    if strict:
+        manager.raise_for_failures()
+    return manager

@@ -1,0 +1,1 @@
+"""Provider interfaces, one module per kind of provider (today: secrets)."""

@@ -1,0 +1,517 @@
+"""The secrets provider interface and the registry that holds providers.
+
+A provider moves secrets from a source to a target.  The pieces here are the
+contract between the core and every provider plugin:
+
+* :class:`SyncOptions`: what to sync (the provider's config section, source,
+  target, keys, dry run).
+* :class:`SecretsProvider`: the protocol a provider implements.
+* :class:`Context`: the run's working directory, cancellation, deadline,
+  logger and redactor.
+* :class:`SyncResult`: per-key changes, never values.
+* :class:`Registry`: providers by id, sorted and thread-safe.
+
+The module-level :func:`register`, :func:`get`, :func:`has`, :func:`ids` and
+:func:`list_providers` act on a default registry that is built from the
+installed plugins the first time one of them is called.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import attrs
+
+from stagecraft.errors import (
+    CancelledError,
+    PluginError,
+    ProviderError,
+    StagecraftError,
+    UserError,
+)
+from stagecraft.redact import Redactor
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+__all__ = [
+    "Action",
+    "CancelledError",
+    "Change",
+    "Context",
+    "DuplicateProviderError",
+    "EmptyProviderIDError",
+    "InvalidOptionsError",
+    "InvalidProviderError",
+    "MissingKeysError",
+    "Origin",
+    "PartialSyncError",
+    "ProviderError",
+    "Registry",
+    "SecretsProvider",
+    "StagecraftError",
+    "SyncOptions",
+    "SyncResult",
+    "UnknownProviderError",
+    "get",
+    "has",
+    "ids",
+    "list_providers",
+    "register",
+    "reset_default_registry",
+]
+
+
+# --------------------------------------------------------------------- errors
+
+
+class EmptyProviderIDError(PluginError):
+    """A provider has an empty id."""
+
+
+class InvalidProviderError(PluginError):
+    """Something that is not a provider was offered as one."""
+
+
+class DuplicateProviderError(PluginError):
+    """Two different providers claim the same id.
+
+    ``conflicts`` maps each contested id to every origin that provided it.
+    """
+
+    def __init__(self, conflicts: dict[str, list[Origin]]) -> None:
+        self.conflicts = {key: list(origins) for key, origins in sorted(conflicts.items())}
+        lines = ["conflicting secrets provider ids:"]
+        for provider_id, origins in self.conflicts.items():
+            named = " and ".join(str(origin) for origin in origins)
+            lines.append(f"  {provider_id!r} is provided by {named}")
+        lines.append(
+            "Disable all but one of them: `-p no:NAME`, `plugins.disable` in "
+            "stagecraft.yml, or STAGECRAFT_DISABLE_PLUGINS=NAME."
+        )
+        super().__init__("\n".join(lines))
+
+
+class UnknownProviderError(UserError):
+    """No provider has the requested id."""
+
+    def __init__(self, provider_id: str, available: Sequence[str]) -> None:
+        self.provider_id = provider_id
+        self.available = tuple(available)
+        listed = ", ".join(self.available) if self.available else "none installed"
+        super().__init__(f"unknown secrets provider {provider_id!r} (available: {listed})")
+
+
+class InvalidOptionsError(UserError, ValueError):
+    """:class:`SyncOptions` were given invalid keys."""
+
+
+class MissingKeysError(UserError):
+    """Requested keys are not in the source.  Raised before anything is written."""
+
+    def __init__(self, keys: Iterable[str], source: str) -> None:
+        self.keys = tuple(sorted(keys))
+        self.source = source
+        listed = ", ".join(self.keys)
+        noun = "key" if len(self.keys) == 1 else "keys"
+        super().__init__(f"{source}: requested {noun} not found: {listed}")
+
+
+class PartialSyncError(ProviderError):
+    """Some keys were synced and some failed.
+
+    ``result`` holds the changes that did happen, ``failed`` maps each key that
+    was not synced to the reason (which never includes its value).
+    """
+
+    def __init__(self, message: str, result: SyncResult, failed: dict[str, str]) -> None:
+        self.result = result
+        self.failed = dict(sorted(failed.items()))
+        lines = [message]
+        done = [change.key for change in result.changes]
+        lines.append(f"  synced ({len(done)}): {', '.join(done) if done else '-'}")
+        lines.append(f"  not synced ({len(self.failed)}):")
+        for key, reason in self.failed.items():
+            lines.append(f"    {key}: {reason}")
+        super().__init__("\n".join(lines))
+
+
+# ------------------------------------------------------------------- results
+
+
+class Action(str, enum.Enum):
+    """What a sync did (or would do) to one key of the target."""
+
+    ADDED = "added"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    REMOVED = "removed"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@attrs.frozen
+class Change:
+    """One key and what happened to it.  Deliberately has no value field."""
+
+    key: str
+    action: Action = attrs.field(converter=Action)
+
+
+def _to_changes(changes: Iterable[Change]) -> tuple[Change, ...]:
+    return tuple(changes)
+
+
+@attrs.frozen
+class SyncResult:
+    """The outcome of one sync: an action per key, in the provider's order.
+
+    It never holds values, so it is safe to print, log and serialise.
+    """
+
+    changes: tuple[Change, ...] = attrs.field(default=(), converter=_to_changes)
+
+    @changes.validator
+    def _check_unique(self, _attribute: attrs.Attribute[Any], value: tuple[Change, ...]) -> None:
+        seen: set[str] = set()
+        for change in value:
+            if not isinstance(change, Change):
+                raise TypeError(f"SyncResult.changes holds {type(change).__name__}, not Change")
+            if change.key in seen:
+                raise ValueError(f"SyncResult lists key {change.key!r} twice")
+            seen.add(change.key)
+
+    @classmethod
+    def from_actions(cls, actions: Iterable[tuple[str, Action | str]]) -> SyncResult:
+        """Build a result from ``(key, action)`` pairs."""
+        return cls(Change(key, Action(action)) for key, action in actions)
+
+    def keys_with(self, action: Action) -> tuple[str, ...]:
+        """Keys whose change is ``action``, in order."""
+        return tuple(change.key for change in self.changes if change.action is action)
+
+    @property
+    def added(self) -> tuple[str, ...]:
+        return self.keys_with(Action.ADDED)
+
+    @property
+    def updated(self) -> tuple[str, ...]:
+        return self.keys_with(Action.UPDATED)
+
+    @property
+    def unchanged(self) -> tuple[str, ...]:
+        return self.keys_with(Action.UNCHANGED)
+
+    @property
+    def removed(self) -> tuple[str, ...]:
+        return self.keys_with(Action.REMOVED)
+
+    @property
+    def changed(self) -> bool:
+        """True when the target differs (or would differ) from before."""
+        return any(change.action is not Action.UNCHANGED for change in self.changes)
+
+
+# ------------------------------------------------------------------- options
+
+
+def _to_keys(keys: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(keys, str):
+        # A lone string would otherwise become a tuple of characters.
+        return (keys,)
+    return tuple(keys)
+
+
+@attrs.frozen
+class SyncOptions:
+    """What one sync should do.
+
+    ``config`` is the provider's own section of ``stagecraft.yml`` (structured
+    into the provider's ``Config`` class when it declares one), or None.
+    ``source`` and ``target`` come from ``--from`` / ``--to``; empty means
+    "use the provider's configured default".  ``keys`` empty means all keys.
+    """
+
+    config: Any = None
+    source: str = ""
+    target: str = ""
+    keys: tuple[str, ...] = attrs.field(default=(), converter=_to_keys)
+    dry_run: bool = False
+
+    @keys.validator
+    def _check_keys(self, _attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
+        seen: set[str] = set()
+        duplicates: list[str] = []
+        for key in value:
+            if not isinstance(key, str) or not key.strip():
+                raise InvalidOptionsError("key names must be non-empty strings")
+            if key in seen and key not in duplicates:
+                duplicates.append(key)
+            seen.add(key)
+        if duplicates:
+            raise InvalidOptionsError(f"key requested more than once: {', '.join(duplicates)}")
+
+    def select(self, available: Iterable[str], *, source: str) -> list[str]:
+        """The keys to sync: all of ``available`` or the requested ones.
+
+        Raises :class:`MissingKeysError` naming every requested key that
+        ``available`` lacks, so a provider can fail before writing anything.
+        """
+        names = list(available)
+        if not self.keys:
+            return names
+        present = set(names)
+        missing = [key for key in self.keys if key not in present]
+        if missing:
+            raise MissingKeysError(missing, source)
+        return list(self.keys)
+
+
+# ------------------------------------------------------------------- context
+
+
+def _default_logger() -> logging.Logger:
+    return logging.getLogger("stagecraft")
+
+
+@attrs.define
+class Context:
+    """What a provider needs to know about the run, beyond the options.
+
+    * ``cwd``: the working directory; paths given on the command line are
+      relative to it.
+    * ``config_dir``: the directory of ``stagecraft.yml`` (``cwd`` without
+      one); paths from the config file are relative to it.
+    * ``deadline``: a :func:`time.monotonic` time after which the sync should
+      stop (None for no deadline); see :meth:`check`.
+    * ``logger``: where providers log; values must never be logged.
+    * ``redactor``: providers register the values they read with
+      :meth:`add_secrets`, so the command can mask them should one slip into
+      an error message.
+    """
+
+    cwd: Path = attrs.field(factory=Path.cwd, converter=Path)
+    config_dir: Path | None = attrs.field(default=None)
+    deadline: float | None = None
+    logger: logging.Logger = attrs.field(factory=_default_logger, repr=False)
+    redactor: Redactor = attrs.field(factory=Redactor, repr=False)
+    _cancelled: threading.Event = attrs.field(init=False, factory=threading.Event, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.config_dir = Path(self.config_dir) if self.config_dir is not None else self.cwd
+
+    # -- cancellation -------------------------------------------------------
+
+    def cancel(self) -> None:
+        """Ask the sync to stop at its next :meth:`check`."""
+        self._cancelled.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    def remaining(self) -> float | None:
+        """Seconds left before the deadline (None when there is none)."""
+        if self.deadline is None:
+            return None
+        return max(0.0, self.deadline - time.monotonic())
+
+    def check(self) -> None:
+        """Raise :class:`CancelledError` if cancelled or past the deadline."""
+        if self._cancelled.is_set():
+            raise CancelledError("sync cancelled")
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise CancelledError("sync ran past its deadline")
+
+    # -- paths and secrets ----------------------------------------------------
+
+    def resolve(self, path: str | Path, *, from_config: bool = False) -> Path:
+        """Make ``path`` absolute: config paths against ``config_dir``, others against ``cwd``."""
+        candidate = Path(path).expanduser()
+        if candidate.is_absolute():
+            return candidate
+        base = self.config_dir if from_config and self.config_dir is not None else self.cwd
+        return base / candidate
+
+    def add_secrets(self, values: Iterable[str]) -> None:
+        """Register values the sync handles, so they are masked in any output."""
+        self.redactor.update(values)
+
+
+# ------------------------------------------------------------------ protocol
+
+
+@runtime_checkable
+class SecretsProvider(Protocol):
+    """What a secrets provider implements.
+
+    A provider may also have a ``Config`` attribute holding an attrs class:
+    the core then structures the provider's section of ``stagecraft.yml``
+    into it and passes the instance as ``SyncOptions.config``.
+    """
+
+    @property
+    def id(self) -> str: ...
+
+    def sync(self, ctx: Context, opts: SyncOptions) -> SyncResult: ...
+
+
+# ------------------------------------------------------------------ registry
+
+
+@attrs.frozen
+class Origin:
+    """Where a provider came from, for messages and listings."""
+
+    plugin: str = ""
+    distribution: str | None = None
+    version: str | None = None
+
+    def __str__(self) -> str:
+        text = f"plugin {self.plugin!r}" if self.plugin else "an unnamed caller"
+        if self.distribution:
+            text += f" ({self.distribution} {self.version or '?'})"
+        return text
+
+
+def provider_id(provider: object) -> str:
+    """The id of ``provider``, checking that it is shaped like a provider."""
+    if not isinstance(provider, SecretsProvider):
+        raise InvalidProviderError(
+            f"{type(provider).__name__} object is not a secrets provider "
+            "(it needs an `id` string and a `sync(ctx, opts)` method)"
+        )
+    value = provider.id
+    if not isinstance(value, str):
+        raise InvalidProviderError(
+            f"{type(provider).__name__}.id is {type(value).__name__}, not str"
+        )
+    return value
+
+
+class Registry:
+    """Providers by id: sorted, de-duplicated and thread-safe.
+
+    * ``register(p)`` adds a provider; the same object again is a no-op, a
+      different provider with a taken id raises :class:`DuplicateProviderError`
+      and an empty id :class:`EmptyProviderIDError`.
+    * ``get(id)`` returns it or raises :class:`UnknownProviderError` listing
+      the available ids.
+    * ``ids()`` and ``list()`` are in lexicographic order of id.
+    """
+
+    def __init__(self, providers: Iterable[SecretsProvider] = ()) -> None:
+        self._lock = threading.RLock()
+        self._providers: dict[str, SecretsProvider] = {}
+        self._origins: dict[str, Origin] = {}
+        self._sorted_ids: tuple[str, ...] = ()
+        for provider in providers:
+            self.register(provider)
+
+    def __repr__(self) -> str:
+        return f"<Registry ids={list(self.ids())!r}>"
+
+    def __len__(self) -> int:
+        return len(self._providers)
+
+    def __contains__(self, provider_id: object) -> bool:
+        return provider_id in self._providers
+
+    def __iter__(self) -> Iterator[SecretsProvider]:
+        return iter(self.list())
+
+    def register(self, provider: SecretsProvider, origin: Origin | None = None) -> None:
+        """Add ``provider``; ``origin`` says where it came from, for messages."""
+        key = provider_id(provider)
+        origin = origin or Origin()
+        if not key.strip():
+            raise EmptyProviderIDError(f"{origin} contributed a secrets provider with an empty id")
+        with self._lock:
+            existing = self._providers.get(key)
+            if existing is provider:
+                return
+            if existing is not None:
+                raise DuplicateProviderError({key: [self._origins[key], origin]})
+            self._providers[key] = provider
+            self._origins[key] = origin
+            self._sorted_ids = tuple(sorted(self._providers))
+
+    def get(self, provider_id: str) -> SecretsProvider:
+        """The provider with this id."""
+        with self._lock:
+            provider = self._providers.get(provider_id)
+            if provider is None:
+                raise UnknownProviderError(provider_id, self._sorted_ids)
+            return provider
+
+    def has(self, provider_id: str) -> bool:
+        return provider_id in self._providers
+
+    def ids(self) -> tuple[str, ...]:
+        """Every id, in lexicographic order."""
+        return self._sorted_ids
+
+    def list(self) -> list[SecretsProvider]:
+        """Every provider, sorted by id."""
+        with self._lock:
+            return [self._providers[key] for key in self._sorted_ids]
+
+    def origin(self, provider_id: str) -> Origin:
+        """Where the provider with this id came from."""
+        with self._lock:
+            if provider_id not in self._origins:
+                raise UnknownProviderError(provider_id, self._sorted_ids)
+            return self._origins[provider_id]
+
+
+# ------------------------------------------------------- default registry
+
+_default_lock = threading.Lock()
+_default: Registry | None = None
+
+
+def default_registry() -> Registry:
+    """The registry of the installed plugins, built on first use."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            from stagecraft.plugins import load_plugin_manager
+
+            _default = load_plugin_manager().build_registry()
+        return _default
+
+
+def reset_default_registry(registry: Registry | None = None) -> None:
+    """Forget (or replace) the default registry; the next use rebuilds it."""
+    global _default
+    with _default_lock:
+        _default = registry
+
+
+def register(provider: SecretsProvider, origin: Origin | None = None) -> None:
+    """Add a provider to the default registry."""
+    default_registry().register(provider, origin)
+
+
+def get(provider_id: str) -> SecretsProvider:
+    """The provider with this id from the default registry."""
+    return default_registry().get(provider_id)
+
+
+def has(provider_id: str) -> bool:
+    return default_registry().has(provider_id)
+
+
+def ids() -> tuple[str, ...]:
+    return default_registry().ids()
+
+
+def list_providers() -> list[SecretsProvider]:
+    return default_registry().list()

@@ -1,0 +1,66 @@
+"""Masking of secret values in text the user may see.
+
+Providers are written to keep values out of messages, but a provider's
+exception (or a library it calls) can still echo a value.  Every value a sync
+reads is therefore registered with the run's :class:`Redactor`, and the
+command passes each message, log line and traceback through it before
+printing, as a second line of defence.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+MASK = "***"
+
+#: Values shorter than this are not masked: replacing every "a" or "1" in a
+#: message would make it unreadable while hiding nothing a reader could use.
+MIN_LENGTH = 3
+
+
+class Redactor:
+    """A thread-safe set of secret values and a function that masks them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: set[str] = set()
+        self._ordered: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        return f"<Redactor values={len(self._values)}>"
+
+    def add(self, *values: str) -> None:
+        """Remember values to mask (short or empty ones are ignored)."""
+        self.update(values)
+
+    def update(self, values: Iterable[str]) -> None:
+        """Remember many values at once."""
+        with self._lock:
+            before = len(self._values)
+            for value in values:
+                if len(value) >= MIN_LENGTH:
+                    self._values.add(value)
+                    # Multi-line values can surface line by line (e.g. in a
+                    # traceback), so each long enough line is masked too.
+                    for line in value.splitlines():
+                        if len(line.strip()) >= MIN_LENGTH:
+                            self._values.add(line.strip())
+                    # ... and so can its repr, with escapes instead of
+                    # newlines, quotes and non-ASCII characters.
+                    self._values.add(repr(value)[1:-1])
+                    self._values.add(ascii(value)[1:-1])
+            if len(self._values) != before:
+                # Longest first, so a value is never partly masked by a
+                # shorter one it contains.
+                self._ordered = tuple(sorted(self._values, key=len, reverse=True))
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def redact(self, text: str) -> str:
+        """Return ``text`` with every known value replaced by ``***``."""
+        for value in self._ordered:
+            if value in text:
+                text = text.replace(value, MASK)
+        return text
