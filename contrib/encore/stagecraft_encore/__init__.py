@@ -1,0 +1,1 @@
+"""Stagecraft encore provider (placeholder until its issue lands)."""

@@ -1,0 +1,1 @@
+"""Stagecraft envfile provider (placeholder until its issue lands)."""
