@@ -1,1 +1,25 @@
-"""Stagecraft encore provider (placeholder until its issue lands)."""
+"""Stagecraft's ``encore`` provider: sync an env file into Encore secrets.
+
+Installed as the ``stagecraft-encore`` distribution, found through the
+``stagecraft`` entry point ``encore``.  Importing this module stays cheap:
+the provider's modules are loaded only when the registry is built.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from stagecraft.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from stagecraft_encore.provider import EncoreProvider
+
+__all__ = ["secrets_provider_register"]
+
+
+@hookimpl
+def secrets_provider_register() -> EncoreProvider:
+    """Contribute the ``encore`` provider."""
+    from stagecraft_encore.provider import EncoreProvider
+
+    return EncoreProvider()

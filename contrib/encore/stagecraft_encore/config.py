@@ -1,0 +1,111 @@
+"""The encore provider's section of ``stagecraft.yml``.
+
+::
+
+    secrets:
+      providers:
+        encore:
+          source_file: .env.local     # default for --from
+          app_root: .                 # holds encore.app; default: stagecraft.yml's directory
+          types: [dev, local]         # default target when --to is absent
+          envs: []                    # specific environments (slugs)
+          encore_bin: encore
+          concurrency: 8              # `encore secret set` calls in flight
+
+The core structures that section into :class:`Config` with cattrs.  Values
+are checked here, when the config is built, so a typo in ``types`` is
+reported against the config file rather than in the middle of a sync.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from stagecraft.errors import ConfigError
+from stagecraft_encore import targets
+
+
+class InvalidConfigError(ConfigError, ValueError):
+    """A value in the encore section is invalid.
+
+    It is also a :class:`ValueError` so that cattrs reports it with the path
+    of the offending field.
+    """
+
+
+def _check_types(_instance: object, _attribute: attrs.Attribute[Any], value: list[str]) -> None:
+    try:
+        targets.canonical_types(value)
+    except targets.TargetError as exc:
+        raise InvalidConfigError(str(exc)) from None
+
+
+def _check_envs(_instance: object, _attribute: attrs.Attribute[Any], value: list[str]) -> None:
+    try:
+        targets.env_names(value)
+    except targets.TargetError as exc:
+        raise InvalidConfigError(str(exc)) from None
+
+
+def _check_concurrency(_instance: object, _attribute: attrs.Attribute[Any], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidConfigError(f"encore: concurrency must be an integer >= 1, not {value!r}")
+
+
+def _check_bin(_instance: object, _attribute: attrs.Attribute[Any], value: str) -> None:
+    if not value:
+        raise InvalidConfigError("encore: encore_bin must not be empty")
+
+
+@attrs.frozen
+class Config:
+    """Settings of the encore provider (all optional)."""
+
+    source_file: str | None = None
+    app_root: str | None = None
+    types: list[str] = attrs.field(factory=list, validator=_check_types)
+    envs: list[str] = attrs.field(factory=list, validator=_check_envs)
+    encore_bin: str = attrs.field(default="encore", validator=_check_bin)
+    concurrency: int = attrs.field(default=8, validator=_check_concurrency)
+
+
+def coerce_config(value: object) -> Config:
+    """The provider's config from ``SyncOptions.config``.
+
+    The core passes a :class:`Config` (or None when there is no section);
+    a plain mapping is accepted too, for callers that build options by hand.
+    """
+    if value is None:
+        return Config()
+    if isinstance(value, Config):
+        return value
+    if isinstance(value, Mapping):
+        import cattrs
+
+        try:
+            return cattrs.structure(dict(value), Config)
+        except InvalidConfigError:
+            raise
+        except (cattrs.BaseValidationError, TypeError, ValueError) as exc:
+            messages = _flatten(exc)
+            raise InvalidConfigError(
+                "encore: invalid provider config: " + "; ".join(messages)
+            ) from None
+    raise InvalidConfigError(
+        f"encore: provider config must be a mapping, not {type(value).__name__}"
+    )
+
+
+def _flatten(exc: BaseException) -> list[str]:
+    """Readable lines from a (possibly grouped) cattrs error."""
+    import cattrs
+
+    if isinstance(exc, cattrs.BaseValidationError):
+        lines: list[str] = []
+        for inner in exc.exceptions:
+            lines.extend(_flatten(inner))
+        return lines or [str(exc)]
+    return [str(exc)]

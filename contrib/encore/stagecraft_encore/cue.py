@@ -1,0 +1,203 @@
+"""Reading and writing Encore's local override file, ``.secrets.local.cue``.
+
+Encore evaluates the whole file as CUE, so a rewrite must never drop or
+alter anything the user wrote.  This module therefore understands a small,
+exact subset and refuses everything else:
+
+* blank lines and ``//`` comment lines, kept byte for byte;
+* one field per line, ``"KEY": "value"`` or ``KEY: "value"`` (a bare label
+  must be an identifier and not a CUE keyword), where the value is a
+  double-quoted string that decodes as JSON.  JSON string escapes are a
+  subset of CUE's with the same meaning, so a line that decodes as JSON is
+  read by Encore exactly the same way.
+
+Anything else (a package clause, braces, commas, ``\"\"\"`` or ``#"..."#``
+strings, references, non-string values, trailing comments, duplicate keys,
+lone surrogates) is refused with a message naming the file and line.
+
+The writer emits ``json.dumps(key) + ": " + json.dumps(value)`` per secret
+(ASCII escapes), which Encore reads back exactly.  Lines that are not
+changed keep their original text, new keys are appended at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+
+import attrs
+
+from stagecraft.errors import UserError
+from stagecraft.providers.secrets import Action
+
+#: A CUE identifier as Encore reads secret names (ASCII only, conservatively).
+IDENTIFIER = re.compile(r"[A-Za-z$][A-Za-z0-9_$]*")
+
+#: Words a bare label may not be (CUE keywords and predeclared values).
+KEYWORDS = frozenset(
+    {"package", "import", "for", "in", "if", "let", "true", "false", "null", "func"}
+)
+
+# A double-quoted string: no raw quote, backslash or control character
+# except as part of an escape; json.loads checks the escapes themselves.
+_STRING = r'"(?:[^"\\\x00-\x1f]|\\.)*"'
+_FIELD = re.compile(
+    rf"[ \t]*(?P<label>{_STRING}|[A-Za-z$][A-Za-z0-9_$]*)[ \t]*:[ \t]*(?P<value>{_STRING})[ \t]*\r?"
+)
+_COMMENT = re.compile(r"[ \t]*//.*")
+_BLANK = re.compile(r"[ \t]*\r?")
+
+
+class CueFormatError(UserError):
+    """The override file holds CUE this module cannot read faithfully."""
+
+
+def is_identifier(name: str) -> bool:
+    """Whether ``name`` can name an Encore secret in the override file."""
+    return IDENTIFIER.fullmatch(name) is not None
+
+
+def encode_line(key: str, value: str) -> str:
+    """The line the writer emits for one secret."""
+    return json.dumps(key, ensure_ascii=True) + ": " + json.dumps(value, ensure_ascii=True)
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+@attrs.define
+class _Line:
+    """One line of the file: its text and, for a field, its key and value."""
+
+    text: str
+    key: str | None = None
+    value: str | None = attrs.field(default=None, repr=False)
+
+
+@attrs.define
+class CueDocument:
+    """The override file as lines; fields can be looked up and set."""
+
+    name: str
+    lines: list[_Line] = attrs.field(factory=list, repr=False)
+    final_newline: bool = True
+    changed: bool = False
+
+    def __repr__(self) -> str:
+        return f"<CueDocument {self.name!r} keys={self.keys()!r}>"
+
+    def keys(self) -> list[str]:
+        return [line.key for line in self.lines if line.key is not None]
+
+    def values(self) -> dict[str, str]:
+        """Secret name to value, in file order."""
+        return {
+            line.key: line.value
+            for line in self.lines
+            if line.key is not None and line.value is not None
+        }
+
+    def _find(self, key: str) -> _Line | None:
+        for line in self.lines:
+            if line.key == key:
+                return line
+        return None
+
+    def set(self, key: str, value: str) -> Action:
+        """Set one secret: replace its line in place, or append a new line."""
+        existing = self._find(key)
+        if existing is not None:
+            if existing.value == value:
+                return Action.UNCHANGED
+            existing.text = encode_line(key, value)
+            existing.value = value
+            self.changed = True
+            return Action.UPDATED
+        self.lines.append(_Line(encode_line(key, value), key, value))
+        self.changed = True
+        return Action.ADDED
+
+    def render(self) -> str:
+        """The file's text; identical to what was parsed when nothing changed."""
+        text = "\n".join(line.text for line in self.lines)
+        if self.lines and (self.final_newline or self.changed):
+            text += "\n"
+        return text
+
+
+def parse(text: str, *, name: str = ".secrets.local.cue") -> CueDocument:
+    """Read the subset described in the module docstring, or raise :class:`CueFormatError`."""
+    doc = CueDocument(name)
+    if not text:
+        return doc
+    raw_lines = text.split("\n")
+    doc.final_newline = raw_lines[-1] == ""
+    if doc.final_newline:
+        raw_lines.pop()
+    seen: dict[str, int] = {}
+    for number, raw in enumerate(raw_lines, start=1):
+        where = f"{name}:{number}"
+        if _BLANK.fullmatch(raw) or _COMMENT.fullmatch(raw):
+            if "\x00" in raw or "\ufeff" in raw:
+                raise CueFormatError(f"{where}: NUL or byte-order mark in the file")
+            doc.lines.append(_Line(raw))
+            continue
+        match = _FIELD.fullmatch(raw)
+        if match is None:
+            raise CueFormatError(
+                f"{where}: cannot read this line, so the file is left unchanged; "
+                'only `"KEY": "value"` lines, `//` comments and blank lines are supported'
+            )
+        label = match["label"]
+        if label.startswith('"'):
+            key = _decode(label, where, what="label")
+        elif label in KEYWORDS:
+            raise CueFormatError(f"{where}: bare label {label!r} is a CUE keyword; quote it")
+        else:
+            key = label
+        value = _decode(match["value"], where, what=f"value of {key!r}")
+        if "\ufeff" in match["value"]:
+            raise CueFormatError(f"{where}: byte-order mark inside the value of {key!r}")
+        if key in seen:
+            raise CueFormatError(f"{where}: {key!r} is already set on line {seen[key]}")
+        seen[key] = number
+        doc.lines.append(_Line(raw, key, value))
+    return doc
+
+
+def _decode(token: str, where: str, *, what: str) -> str:
+    try:
+        decoded = json.loads(token)
+    except ValueError:
+        # The message of json's error could quote the text: do not pass it on.
+        raise CueFormatError(
+            f"{where}: the {what} uses an escape this reader does not support "
+            '(only \\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)'
+        ) from None
+    if not isinstance(decoded, str) or _has_lone_surrogate(decoded):
+        raise CueFormatError(f"{where}: the {what} is not a valid string")
+    return decoded
+
+
+def merge(doc: CueDocument, values: Mapping[str, str]) -> list[tuple[str, Action]]:
+    """Set every value in ``values`` (in order); returns what happened to each key."""
+    return [(key, doc.set(key, value)) for key, value in values.items()]
+
+
+def iter_refusals(values: Mapping[str, str]) -> Iterator[tuple[str, str]]:
+    """Keys the writer cannot store faithfully, each with the reason."""
+    for key, value in values.items():
+        if not is_identifier(key):
+            yield key, "not a valid Encore secret name (letter or $, then letters, digits, _ or $)"
+        elif _has_lone_surrogate(value):
+            yield key, "the value is not valid Unicode text (lone surrogate)"
+
+
+def describe_refusals(refusals: Iterable[tuple[str, str]]) -> str:
+    return "; ".join(f"{key}: {reason}" for key, reason in refusals)

@@ -1,0 +1,298 @@
+"""A stand-in for the ``encore`` CLI, for tests only.
+
+The real ``encore`` cannot be installed here, so this script behaves like the
+parts of it the provider uses, as described in
+``shared/reference/encore-cli.md``:
+
+* ``encore secret|secrets set [--type|-t T[,T]]... [--env|-e E[,E]]... [--dev] [--prod] KEY``,
+  pflag-style flags (``--type X``, ``--type=X``, ``-t X``, ``-tX``, ``-t=X``, ``--``),
+  cobra-style usage errors (``Error: accepts 1 arg(s), received 0`` plus usage, exit 1);
+* type names and aliases, case-sensitive, duplicates dropped;
+* the value is all of stdin with every trailing ``\\r`` and ``\\n`` stripped;
+* ``encore.app`` is looked up from the working directory upwards;
+* ``Successfully created/updated secret value for KEY.`` on stdout;
+  ``error: <message>`` on stderr with exit status 1 for failures, including a
+  selection that overlaps an existing secret group without being equal to it.
+
+Controlled by environment variables:
+
+* ``FAKE_ENCORE_STATE``: JSON file holding the secret groups (required for ``set``);
+* ``FAKE_ENCORE_LOG``: JSON-lines file; every call appends one line with
+  ``argv``, ``cwd``, ``value`` (None when stdin was not read), ``start``,
+  ``end`` (``time.monotonic()``), ``exit`` and ``pid``;
+* ``FAKE_ENCORE_LATENCY``: seconds each ``set`` sleeps (the network round trip);
+* ``FAKE_ENCORE_FAIL_KEYS``: comma-separated keys whose ``set`` fails like an API error;
+* ``FAKE_ENCORE_ECHO_VALUE``: when ``1``, failures quote the value in stderr
+  (a hostile CLI, to test that the provider redacts what it relays);
+* ``FAKE_ENCORE_ENVS``: comma-separated environment slugs that exist
+  (unset: every slug exists);
+* ``FAKE_ENCORE_UNLINKED``: when ``1``, the app is not linked to the platform.
+
+Simplification: a group's selection is a set of type names and env slugs;
+two selections overlap when they share a type or a slug (the real CLI also
+knows each environment's type).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+TYPES = ("development", "production", "preview", "local")
+ALIASES = {"dev": "development", "prod": "production", "pr": "preview", "ephemeral": "preview"}
+
+USAGE_SECRET = """Usage:
+  encore secret [command]
+
+Available Commands:
+  set         Sets a secret value
+  list        Lists secrets
+
+Flags:
+  -h, --help   help for secret
+"""
+
+USAGE_SET = """Usage:
+  encore secret set --type <types> <secret-name> [flags]
+
+Flags:
+      --dev            To set the secret for development use (alias for --type=development)
+  -e, --env strings    Environment names to set for
+  -h, --help           help for set
+      --prod           To set the secret for production use (alias for --type=production)
+  -t, --type strings   Environment types to set for (comma-separated list of production, \
+development, preview, local)
+"""
+
+STARTED = time.monotonic()
+RECORD: dict[str, Any] = {
+    "argv": sys.argv[1:],
+    "cwd": os.getcwd(),
+    "value": None,
+    "start": STARTED,
+    "pid": os.getpid(),
+}
+
+
+def record(exit_code: int) -> None:
+    """Append this call to the log: one write of one line, O_APPEND, safe across processes."""
+    path = os.environ.get("FAKE_ENCORE_LOG")
+    if not path:
+        return
+    entry = dict(RECORD, end=time.monotonic(), exit=exit_code)
+    line = (json.dumps(entry, ensure_ascii=True) + "\n").encode("ascii")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, line)
+    finally:
+        os.close(fd)
+
+
+def finish(code: int, stdout: str = "", stderr: str = "") -> NoReturn:
+    if stdout:
+        sys.stdout.write(stdout)
+        sys.stdout.flush()
+    if stderr:
+        sys.stderr.write(stderr)
+        sys.stderr.flush()
+    record(code)
+    sys.exit(code)
+
+
+def fail(message: str) -> NoReturn:
+    """An error from the command itself: ``error: ...`` and exit 1."""
+    finish(1, stderr=f"error: {message}\n")
+
+
+def usage_error(message: str, usage: str) -> NoReturn:
+    """A flag or argument error, reported the way cobra does."""
+    finish(1, stderr=f"Error: {message}\n{usage}\n")
+
+
+# ------------------------------------------------------------------ arguments
+
+
+def parse_set_args(args: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """Flags and positionals of ``secret set``, pflag style."""
+    types: list[str] = []
+    envs: list[str] = []
+    positional: list[str] = []
+    value_flags = {"--type": types, "-t": types, "--env": envs, "-e": envs}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        i += 1
+        if arg == "--":
+            positional.extend(args[i:])
+            break
+        if arg in ("-h", "--help"):
+            finish(0, stdout=USAGE_SET)
+        if arg == "--dev":
+            types.append("development")
+            continue
+        if arg == "--prod":
+            types.append("production")
+            continue
+        if arg.startswith("--"):
+            name, eq, inline = arg.partition("=")
+            if name not in value_flags:
+                usage_error(f"unknown flag: {name}", USAGE_SET)
+            if not eq:
+                if i >= len(args):
+                    usage_error(f"flag needs an argument: {name}", USAGE_SET)
+                inline = args[i]
+                i += 1
+            value_flags[name].extend(inline.split(","))
+            continue
+        if arg.startswith("-") and len(arg) > 1:
+            short = arg[:2]
+            if short not in value_flags:
+                usage_error(f"unknown shorthand flag: {arg[1]!r} in {arg}", USAGE_SET)
+            rest = arg[2:]
+            if rest.startswith("="):
+                rest = rest[1:]
+            elif not rest:
+                if i >= len(args):
+                    usage_error(f"flag needs an argument: {arg[1]!r} in {arg}", USAGE_SET)
+                rest = args[i]
+                i += 1
+            value_flags[short].extend(rest.split(","))
+            continue
+        positional.append(arg)
+    return types, envs, positional
+
+
+def canonical_types(names: list[str]) -> list[str]:
+    result: list[str] = []
+    for name in names:
+        canonical = name if name in TYPES else ALIASES.get(name)
+        if canonical is None:
+            fail(f'invalid environment type "{name}"')
+        if canonical not in result:
+            result.append(canonical)
+    return result
+
+
+def find_app_root(start: Path) -> Path | None:
+    for directory in (start, *start.parents):
+        if (directory / "encore.app").is_file():
+            return directory
+    return None
+
+
+def read_value() -> str:
+    if sys.stdin is None or sys.stdin.isatty():
+        fail("fake encore: reading a value from a terminal is not supported")
+    data = sys.stdin.buffer.read()
+    value = data.decode("utf-8").rstrip("\r\n")
+    RECORD["value"] = value
+    return value
+
+
+# ---------------------------------------------------------------------- state
+
+
+@contextlib.contextmanager
+def locked_state() -> Iterator[dict[str, Any]]:
+    """The JSON state, read and written under an exclusive lock."""
+    path = os.environ.get("FAKE_ENCORE_STATE")
+    if not path:
+        fail("fake encore: FAKE_ENCORE_STATE is not set")
+    fd = os.open(path + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            with open(path, encoding="utf-8") as handle:
+                state: dict[str, Any] = json.load(handle)
+        except FileNotFoundError:
+            state = {"secrets": {}}
+        yield state
+        temp = f"{path}.{os.getpid()}.tmp"
+        with open(temp, "w", encoding="utf-8") as handle:
+            json.dump(state, handle, indent=1, sort_keys=True)
+        os.replace(temp, path)
+    finally:
+        os.close(fd)
+
+
+def selection(types: list[str], envs: list[str]) -> list[str]:
+    return sorted([f"type:{name}" for name in types] + [f"env:{name}" for name in envs])
+
+
+def describe(group: list[str]) -> str:
+    return ", ".join(group)
+
+
+# ------------------------------------------------------------------- commands
+
+
+def secret_set(args: list[str]) -> NoReturn:
+    raw_types, envs, positional = parse_set_args(args)
+    if len(positional) != 1:
+        usage_error(f"accepts 1 arg(s), received {len(positional)}", USAGE_SET)
+    key = positional[0]
+    if find_app_root(Path.cwd()) is None:
+        fail("no encore.app found in directory (or any of the parent directories)")
+    if os.environ.get("FAKE_ENCORE_UNLINKED") == "1":
+        fail("app is not linked with the Encore Platform (see 'encore app link')")
+    types = canonical_types(raw_types)
+    known_envs = os.environ.get("FAKE_ENCORE_ENVS")
+    if known_envs is not None:
+        existing = set(filter(None, known_envs.split(",")))
+        for env in envs:
+            if env not in existing:
+                fail(f'environment "{env}" not found')
+    if not types and not envs:
+        fail("must specify at least one environment with --type/--env (or --dev/--prod)")
+    value = read_value()
+    latency = float(os.environ.get("FAKE_ENCORE_LATENCY", "0") or 0)
+    if latency:
+        time.sleep(latency)
+    if key in os.environ.get("FAKE_ENCORE_FAIL_KEYS", "").split(","):
+        detail = "simulated API failure"
+        if os.environ.get("FAKE_ENCORE_ECHO_VALUE") == "1":
+            detail += f" (value was {value!r})"
+        fail(f"unable to create secret: {detail}")
+    wanted = selection(types, list(dict.fromkeys(envs)))
+    clashes: list[dict[str, Any]] = []
+    verb = "created"
+    with locked_state() as state:
+        groups: list[dict[str, Any]] = state["secrets"].setdefault(key, [])
+        for group in groups:
+            if group["selection"] == wanted:
+                group["value"] = value
+                verb = "updated"
+                break
+        else:
+            clashes = [g for g in groups if set(g["selection"]) & set(wanted)]
+            if not clashes:
+                groups.append({"selection": wanted, "value": value})
+    if clashes:
+        lines = "".join(f"\t{describe(g['selection'])}\n" for g in clashes)
+        finish(
+            1,
+            stderr=f"error: the environment selection conflicts with other secret values:\n{lines}",
+        )
+    finish(0, stdout=f"Successfully {verb} secret value for {key}.\n")
+
+
+def main(argv: list[str]) -> NoReturn:
+    if not argv or argv[0] not in ("secret", "secrets"):
+        name = argv[0] if argv else ""
+        usage_error(f'unknown command "{name}" for "encore"', "Usage:\n  encore [command]\n")
+    if len(argv) < 2 or argv[1] in ("-h", "--help"):
+        finish(0, stdout=USAGE_SECRET)
+    if argv[1] != "set":
+        usage_error(f'unknown command "{argv[1]}" for "encore secret"', USAGE_SECRET)
+    secret_set(argv[2:])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
