@@ -1,37 +1,562 @@
-"""The ``stagecraft`` command (first cut: listings only; the config/CLI issue completes it)."""
+"""The ``stagecraft`` command.
+
+::
+
+    stagecraft [--config FILE] [-p MODULE | -p no:NAME]... [--plugins-dir DIR]... [-v|-q]
+               [--version] COMMAND
+    stagecraft secrets sync [--provider ID] [--from SOURCE] [--to TARGET]
+                            [--dry-run | --check] [--json] [KEY ...]
+    stagecraft secrets providers [--json]
+    stagecraft plugins [--json]
+    stagecraft config check
+
+Results go to stdout, diagnostics (errors, summaries, log records) to stderr,
+and every line that reaches stderr first passes through the run's
+:class:`~stagecraft.redact.Redactor`, so a value a provider read cannot leak
+through an exception message or a ``-v`` traceback.
+
+Exit codes: 0 success, 1 user or config error, 2 provider or external
+failure, 3 internal error, 4 ``--check`` found pending changes.
+
+Start-up time is measured, so each command imports only what it needs.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging  # already imported by stagecraft.providers.secrets: costs nothing here
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from stagecraft import __version__
-from stagecraft.errors import StagecraftError
+from stagecraft.errors import (
+    EXIT_DRIFT,
+    EXIT_INTERNAL_ERROR,
+    EXIT_OK,
+    EXIT_PROVIDER_ERROR,
+    EXIT_USER_ERROR,
+    StagecraftError,
+    UserError,
+)
+from stagecraft.redact import Redactor
+
+if TYPE_CHECKING:
+    from stagecraft.config import Config
+    from stagecraft.plugins import PluginInfo, PluginManager, PluginSettings
+    from stagecraft.providers.secrets import SyncResult
+
+PROG = "stagecraft"
+SYMBOLS = {"added": "+", "updated": "~", "unchanged": "=", "removed": "-"}
+
+
+# ------------------------------------------------------------------ session
+
+
+class Session:
+    """One run of the command: parsed arguments, output streams and the redactor."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.verbosity: int = args.verbosity
+        self.redactor = Redactor()
+        self.cwd = Path.cwd()
+
+    def out(self, text: str = "") -> None:
+        """A line of results on stdout."""
+        sys.stdout.write(text + "\n")
+
+    def err(self, text: str) -> None:
+        """A diagnostic on stderr, redacted."""
+        sys.stderr.write(self.redactor.redact(text) + "\n")
+
+    def note(self, text: str) -> None:
+        """An informational diagnostic, silenced by ``-q``."""
+        if self.verbosity >= 0:
+            self.err(f"{PROG}: {text}")
+
+    def error(self, message: str, *, label: str = "error") -> None:
+        """``stagecraft: error: ...`` for each top-level line; indented lines are details.
+
+        A config error lists one ``FILE:LINE:COL: ...`` problem per line, and
+        each gets its own prefix so editors and CI annotators can parse it.
+        """
+        for line in message.splitlines() or [""]:
+            self.err(line if line[:1].isspace() else f"{PROG}: {label}: {line}")
+
+
+class _RedactingFormatter(logging.Formatter):
+    """Formats ``stagecraft`` log records as ``stagecraft: LEVEL: message``, redacted.
+
+    The exception text a record carries is part of ``format()``'s output, so
+    it is redacted too.
+    """
+
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__("%(message)s")
+        self._redactor = redactor
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return self._redactor.redact(f"{PROG}: {record.levelname.lower()}: {text}")
+
+
+def _setup_logging(session: Session) -> Callable[[], None]:
+    """Send the ``stagecraft`` logger to stderr; return a function that undoes it."""
+    logger = logging.getLogger(PROG)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_RedactingFormatter(session.redactor))
+    before = (logger.level, logger.propagate)
+    level = {1: logging.INFO, 0: logging.WARNING, -1: logging.ERROR}[session.verbosity]
+    logger.setLevel(logging.DEBUG if session.verbosity > 1 else level)
+    logger.propagate = False
+    logger.addHandler(handler)
+
+    def undo() -> None:
+        logger.removeHandler(handler)
+        logger.setLevel(before[0])
+        logger.propagate = before[1]
+
+    return undo
+
+
+# ------------------------------------------------------------------ parser
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors exit 1 (2 means a provider failed)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{PROG}: error: {message} (see '{self.prog} --help')\n")
+        raise SystemExit(EXIT_USER_ERROR)
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: the core version and each installed plugin distribution, like pytest."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> NoReturn:
+        sys.stdout.write(version_text() + "\n")
+        raise SystemExit(EXIT_OK)
+
+
+def version_text() -> str:
+    """Read from distribution metadata only, so a broken plugin cannot break ``--version``."""
+    from importlib import metadata
+
+    from stagecraft import __version__
+    from stagecraft.hookspecs import PROJECT_NAME
+
+    found: dict[str, str] = {}
+    for ep in metadata.entry_points(group=PROJECT_NAME):
+        dist = getattr(ep, "dist", None)
+        if dist is not None:
+            found.setdefault(dist.metadata["Name"], dist.version)
+    lines = [f"{PROG} {__version__} (Python {sys.version.split()[0]})"]
+    if found:
+        lines.append("plugin distributions:")
+        lines += [f"  {name} {found[name]}" for name in sorted(found, key=str.lower)]
+    else:
+        lines.append("plugin distributions: none")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="Sync secrets between env files, secret stores and in-house providers.",
+        epilog="Exit codes: 0 ok, 1 user or config error, 2 provider failure, "
+        "3 internal error, 4 `secrets sync --check` found changes.",
+    )
+    parser.add_argument(
+        "--config", metavar="FILE",
+        help="config file (default: stagecraft.yml here or in the nearest parent directory)",
+    )
+    parser.add_argument(
+        "-p", dest="plugin_args", action="append", default=[], metavar="MODULE|no:NAME",
+        help="load plugin module MODULE, or never load plugin NAME (repeatable)",
+    )
+    parser.add_argument(
+        "--plugins-dir", dest="plugins_dirs", action="append", default=[], metavar="DIR",
+        help="load every *.py in DIR as a local plugin (repeatable)",
+    )
+    volume = parser.add_mutually_exclusive_group()
+    volume.add_argument(
+        "-v", "--verbose", dest="verbosity", action="store_const", const=1, default=0,
+        help="show progress and, on errors, the (redacted) traceback",
+    )
+    volume.add_argument(
+        "-q", "--quiet", dest="verbosity", action="store_const", const=-1,
+        help="show errors only",
+    )
+    parser.add_argument(
+        "--version", action=_VersionAction, nargs=0,
+        help="show the version and plugin distributions, then exit",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    secrets = commands.add_parser(
+        "secrets", help="sync secrets; list providers", description="Secrets commands."
+    )
+    secrets_commands = secrets.add_subparsers(dest="secrets_command", metavar="COMMAND",
+                                              required=True)
+    sync = secrets_commands.add_parser(
+        "sync",
+        help="copy secrets from a source to a target",
+        description="Copy secrets from SOURCE to TARGET with a provider. Prints one line per "
+        "key: '+ KEY' added, '~ KEY' updated, '= KEY' unchanged, '- KEY' removed.",
+    )
+    sync.add_argument("--provider", metavar="ID",
+                      help="provider to use (default: secrets.provider in stagecraft.yml)")
+    sync.add_argument("--from", dest="source", default="", metavar="SOURCE",
+                      help="where to read (default: the provider's configured source)")
+    sync.add_argument("--to", dest="target", default="", metavar="TARGET",
+                      help="where to write (default: the provider's configured target)")
+    mode = sync.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true", help="change nothing; show what would")
+    mode.add_argument(
+        "--check", action="store_true",
+        help="change nothing; exit 4 if the target is out of sync (for CI)",
+    )
+    sync.add_argument("--json", action="store_true", help="print the result as JSON")
+    sync.add_argument("keys", nargs="*", metavar="KEY", help="keys to sync (default: all)")
+    sync.set_defaults(handler=cmd_sync)
+
+    providers = secrets_commands.add_parser(
+        "providers", help="list secrets providers",
+        description="List the installed secrets providers, with the plugin providing each.",
+    )
+    providers.add_argument("--json", action="store_true", help="print the list as JSON")
+    providers.set_defaults(handler=cmd_providers)
+
+    plugins = commands.add_parser(
+        "plugins", help="list plugins and their status",
+        description="List every plugin found, including disabled and failed ones.",
+    )
+    plugins.add_argument("--json", action="store_true", help="print the list as JSON")
+    plugins.set_defaults(handler=cmd_plugins)
+
+    config = commands.add_parser("config", help="config file commands",
+                                 description="Config file commands.")
+    config_commands = config.add_subparsers(dest="config_command", metavar="COMMAND",
+                                            required=True)
+    check = config_commands.add_parser(
+        "check", help="validate stagecraft.yml",
+        description="Validate stagecraft.yml, its plugins and the chosen provider's section.",
+    )
+    check.set_defaults(handler=cmd_config_check)
+    return parser
+
+
+# ------------------------------------------------------------------ shared steps
+
+
+def _load_config(session: Session, *, required: bool = False) -> Config | None:
+    from stagecraft import config as config_module
+
+    path = config_module.find_config(session.cwd, session.args.config)
+    if path is None:
+        if required:
+            raise UserError(
+                f"no {config_module.CONFIG_NAME} found in {session.cwd} or its parents "
+                "(pass --config FILE)"
+            )
+        return None
+    return config_module.load(path, cwd=session.cwd)
+
+
+def _plugin_settings(session: Session, config: Config | None) -> PluginSettings:
+    from stagecraft.plugins import PluginSettings
+
+    disable: list[str] = []
+    modules: list[str] = []
+    dirs: list[Path] = []
+    if config is not None:
+        disable += config.plugins.disable
+        modules += config.plugins.modules
+        dirs += config.plugin_dirs
+    for value in session.args.plugin_args:
+        if value.startswith("no:"):
+            name = value[3:].strip()
+            if not name:
+                raise UserError("-p no: needs a plugin name, as in -p no:envfile")
+            disable.append(name)
+        elif value.strip():
+            modules.append(value.strip())
+        else:
+            raise UserError("-p needs a module name or no:NAME")
+    dirs += [session.cwd / Path(d).expanduser() for d in session.args.plugins_dirs]
+    return PluginSettings.from_env().merge(disable=disable, modules=modules, dirs=dirs)
+
+
+def _manager(session: Session, config: Config | None, *, strict: bool = True) -> PluginManager:
+    from stagecraft.plugins import load_plugin_manager
+
+    return load_plugin_manager(_plugin_settings(session, config), strict=strict)
+
+
+def _print_json(session: Session, data: object) -> None:
+    import json
+
+    session.out(json.dumps(data, indent=2))
+
+
+def _table(rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+
+
+# ------------------------------------------------------------------ commands
+
+
+def cmd_sync(session: Session) -> int:
+    """``secrets sync``: one provider run, printed per key."""
+    from stagecraft.config import choose_provider
+    from stagecraft.errors import PluginError
+    from stagecraft.providers.secrets import (
+        Context,
+        PartialSyncError,
+        SyncOptions,
+        SyncResult,
+    )
+
+    args = session.args
+    config = _load_config(session)
+    manager = _manager(session, config)
+    registry = manager.build_registry()
+    provider = choose_provider(config, registry, args.provider)
+    section = config.provider_config(provider) if config is not None else None
+    ctx = Context(
+        cwd=session.cwd,
+        config_dir=config.directory if config is not None else session.cwd,
+        redactor=session.redactor,
+    )
+    options = SyncOptions(
+        config=section,
+        source=args.source,
+        target=args.target,
+        keys=tuple(args.keys),
+        dry_run=args.dry_run or args.check,
+    )
+    try:
+        result = manager.hook.secrets_sync(provider=provider, ctx=ctx, options=options)
+    except PartialSyncError as exc:
+        _report_sync(session, provider.id, options, exc.result)
+        raise
+    if not isinstance(result, SyncResult):
+        raise PluginError(
+            f"secrets_sync returned {type(result).__name__}, not SyncResult: a plugin "
+            "wrapping secrets_sync is broken (see `stagecraft plugins`)"
+        )
+    _report_sync(session, provider.id, options, result)
+    if args.check and result.changed:
+        session.note("check failed: the target is out of sync (run without --check to sync)")
+        return EXIT_DRIFT
+    return EXIT_OK
+
+
+def _report_sync(session: Session, provider_id: str, options: Any, result: SyncResult) -> None:
+    if session.args.json:
+        _print_json(
+            session,
+            {
+                "provider": provider_id,
+                "source": options.source,
+                "target": options.target,
+                "dry_run": options.dry_run,
+                "changes": [
+                    {"key": change.key, "action": change.action.value}
+                    for change in result.changes
+                ],
+            },
+        )
+    else:
+        for change in result.changes:
+            session.out(f"{SYMBOLS[change.action.value]} {change.key}")
+    counts = dict.fromkeys(SYMBOLS, 0)
+    for change in result.changes:
+        counts[change.action.value] += 1
+    summary = ", ".join(f"{count} {action}" for action, count in counts.items())
+    suffix = " (dry run: nothing written)" if options.dry_run else ""
+    session.note(f"{provider_id}: {summary}{suffix}")
+
+
+def cmd_providers(session: Session) -> int:
+    """``secrets providers``: ids in order, with the plugin and distribution of each."""
+    config = _load_config(session)
+    registry = _manager(session, config).build_registry()
+    entries = []
+    for provider_id in registry.ids():
+        origin = registry.origin(provider_id)
+        entries.append(
+            {
+                "id": provider_id,
+                "plugin": origin.plugin,
+                "distribution": origin.distribution,
+                "version": origin.version,
+            }
+        )
+    if session.args.json:
+        _print_json(session, entries)
+        return EXIT_OK
+    if not entries:
+        session.note("no secrets providers installed (see `stagecraft plugins`)")
+        return EXIT_OK
+    rows = [["ID", "PLUGIN", "DISTRIBUTION"]]
+    for entry in entries:
+        dist = entry["distribution"]
+        rows.append([
+            str(entry["id"]),
+            str(entry["plugin"]),
+            f"{dist} {entry['version'] or '?'}" if dist else "-",
+        ])
+    for line in _table(rows):
+        session.out(line)
+    return EXIT_OK
+
+
+def cmd_plugins(session: Session) -> int:
+    """``plugins``: every plugin with its status; a broken plugin shows as failed."""
+    import attrs
+
+    from stagecraft.errors import PluginError
+    from stagecraft.plugins import Status
+
+    config = _load_config(session)
+    manager = _manager(session, config, strict=False)
+    infos = manager.list_plugins()
+    try:
+        manager.build_registry()
+    except PluginError as exc:
+        # A plugin that imported fine can still contribute garbage; attribute each
+        # line of the error to the plugin it names, and show the rest as a warning.
+        lines = str(exc).splitlines()
+        unattributed = list(lines)
+        for index, info in enumerate(infos):
+            prefix = f"{info.origin} "
+            own = [line for line in lines if line.startswith(prefix)]
+            if own and info.status is Status.ACTIVE:
+                infos[index] = attrs.evolve(info, status=Status.FAILED, error="; ".join(own))
+                unattributed = [line for line in unattributed if line not in own]
+        if unattributed and any(line.strip() for line in unattributed):
+            session.error("\n".join(unattributed), label="warning")
+    if session.args.json:
+        _print_json(session, [_plugin_json(info) for info in infos])
+        return EXIT_OK
+    rows = [["NAME", "STATUS", "KIND", "DISTRIBUTION", "VERSION", "HOOKS"]]
+    for info in infos:
+        rows.append([
+            info.name,
+            info.status.value,
+            info.kind.value,
+            info.distribution or "-",
+            info.version or "-",
+            ", ".join(info.hooks) or "-",
+        ])
+    lines = _table(rows)
+    session.out(lines[0])
+    for line, info in zip(lines[1:], infos, strict=True):
+        session.out(line)
+        if info.error:
+            label = "error" if info.status is Status.FAILED else "reason"
+            session.out(session.redactor.redact(f"    {label}: {info.error}"))
+    return EXIT_OK
+
+
+def _plugin_json(info: PluginInfo) -> dict[str, object]:
+    return {
+        "name": info.name,
+        "kind": info.kind.value,
+        "status": info.status.value,
+        "distribution": info.distribution,
+        "version": info.version,
+        "hooks": list(info.hooks),
+        "error": info.error,
+    }
+
+
+def cmd_config_check(session: Session) -> int:
+    """``config check``: the file, its plugins, ``secrets.provider`` and every known section."""
+    from stagecraft.config import check_sections, choose_provider
+
+    config = _load_config(session, required=True)
+    assert config is not None
+    registry = _manager(session, config).build_registry()
+    check_sections(config, registry)
+    chosen = None
+    if config.secrets.provider is not None:
+        chosen = choose_provider(config, registry)
+    for provider_id in config.secrets.providers:
+        config.provider_config(registry.get(provider_id))
+    session.out(f"{config.display}: ok")
+    if chosen is None:
+        session.note("secrets.provider is not set: `secrets sync` will need --provider ID")
+    else:
+        session.note(f"provider {chosen.id!r} from {registry.origin(chosen.id)}")
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------ main
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="stagecraft")
-    parser.add_argument("--version", action="version", version=f"stagecraft {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("plugins", help="list plugins")
-    secrets = sub.add_parser("secrets", help="secrets commands")
-    secrets_sub = secrets.add_subparsers(dest="secrets_command", required=True)
-    secrets_sub.add_parser("providers", help="list secrets providers")
-    args = parser.parse_args(argv)
-    from stagecraft.plugins import load_plugin_manager
-
+    """Run the command; return its exit code (the console script exits with it)."""
+    parser = build_parser()
     try:
-        if args.command == "plugins":
-            manager = load_plugin_manager(strict=False)
-            for info in manager.list_plugins():
-                dist = f"{info.distribution or '-'}\t{info.version or '-'}"
-                print(f"{info.name}\t{dist}\t{info.status}")
-            return 0
-        registry = load_plugin_manager().build_registry()
-        for provider_id in registry.ids():
-            print(provider_id)
-        return 0
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors
+        return exc.code if isinstance(exc.code, int) else EXIT_USER_ERROR
+    session = Session(args)
+    undo_logging = _setup_logging(session)
+    try:
+        return _run(session)
+    finally:
+        undo_logging()
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            pass
+
+
+def _run(session: Session) -> int:
+    from stagecraft.errors import ProviderError
+
+    handler: Callable[[Session], int] = session.args.handler
+    try:
+        return handler(session)
+    except BrokenPipeError:
+        # stdout was closed early (`| head`): not an error worth a traceback.
+        return EXIT_OK
     except StagecraftError as exc:
-        print(f"stagecraft: error: {exc}", file=sys.stderr)
+        _traceback(session, exc)
+        session.error(str(exc))
         return exc.exit_code
+    except KeyboardInterrupt:
+        session.error("interrupted")
+        return ProviderError.exit_code
+    except OSError as exc:  # a file or network problem outside Stagecraft's control
+        _traceback(session, exc)
+        session.error(f"{type(exc).__name__}: {exc}")
+        return EXIT_PROVIDER_ERROR
+    except Exception as exc:  # noqa: BLE001 - anything else is a bug, reported as one
+        _traceback(session, exc)
+        first = (str(exc).strip().splitlines() or [""])[0]
+        detail = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+        session.error(f"internal error: {detail}", label="error")
+        if session.verbosity < 1:
+            session.err(f"{PROG}: this is a bug in stagecraft or a plugin; "
+                        "run with -v for the traceback")
+        return EXIT_INTERNAL_ERROR
+
+
+def _traceback(session: Session, exc: BaseException) -> None:
+    """With ``-v``, the traceback (redacted); otherwise nothing."""
+    if session.verbosity < 1:
+        return
+    import traceback
+
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    session.err(text.rstrip("\n"))
