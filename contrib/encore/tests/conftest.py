@@ -1,0 +1,139 @@
+"""Fixtures for the encore provider's tests.
+
+``fake_encore`` puts an executable ``encore`` (a wrapper around
+``fake_encore.py``) first on PATH and gives access to what it recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shlex
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stagecraft.providers.secrets import Context
+
+FAKE_SCRIPT = Path(__file__).with_name("fake_encore.py")
+
+#: Values of every shape the provider must carry byte-exact (none ends in a newline).
+AWKWARD_VALUES: dict[str, str] = {
+    "PLAIN": "sk-live-123",
+    "QUOTES": "say \"hi\" and 'bye'",
+    "BACKSLASH": "C:\\Users\\me\\",
+    "INTERP": "literal \\(x) and \\n not a newline",
+    "UNICODE": "h\u00e9llo \u2603 \U0001f600 \u65e5\u672c",
+    "DOLLAR": "pa$$word $HOME",
+    "HASH": "a#b # c",
+    "MULTILINE": "-----BEGIN KEY-----\nMIIB\r\nline3\n-----END KEY-----",
+    "SPACES": "  padded  ",
+    "TAB": "a\tb",
+    "EMPTY": "",
+    "CANARY": "canary-7f3a9c-do-not-leak",
+}
+
+
+class FakeEncore:
+    """Handle on the fake CLI: its environment knobs and its records."""
+
+    def __init__(self, bin_dir: Path, log: Path, state: Path, mp: pytest.MonkeyPatch) -> None:
+        self.bin_dir = bin_dir
+        self.log = log
+        self.state_file = state
+        self._mp = mp
+
+    def calls(self) -> list[dict[str, Any]]:
+        if not self.log.exists():
+            return []
+        return [json.loads(line) for line in self.log.read_text("ascii").splitlines()]
+
+    def state(self) -> dict[str, Any]:
+        if not self.state_file.exists():
+            return {"secrets": {}}
+        data: dict[str, Any] = json.loads(self.state_file.read_text("utf-8"))
+        return data
+
+    def stored(self) -> dict[str, str]:
+        """Key to value of every secret group (one group per key expected)."""
+        result: dict[str, str] = {}
+        for key, groups in self.state()["secrets"].items():
+            for group in groups:
+                result[key] = group["value"]
+        return result
+
+    def latency(self, seconds: float) -> None:
+        self._mp.setenv("FAKE_ENCORE_LATENCY", str(seconds))
+
+    def fail_keys(self, *keys: str) -> None:
+        self._mp.setenv("FAKE_ENCORE_FAIL_KEYS", ",".join(keys))
+
+    def echo_values(self) -> None:
+        self._mp.setenv("FAKE_ENCORE_ECHO_VALUE", "1")
+
+    def envs(self, *names: str) -> None:
+        self._mp.setenv("FAKE_ENCORE_ENVS", ",".join(names))
+
+
+@pytest.fixture
+def fake_encore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeEncore:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    wrapper = bin_dir / "encore"
+    wrapper.write_text(
+        f'#!/bin/sh\nexec {shlex.quote(sys.executable)} {shlex.quote(str(FAKE_SCRIPT))} "$@"\n',
+        encoding="utf-8",
+    )
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    log = tmp_path / "encore-calls.jsonl"
+    state = tmp_path / "encore-state.json"
+    monkeypatch.setenv("FAKE_ENCORE_LOG", str(log))
+    monkeypatch.setenv("FAKE_ENCORE_STATE", str(state))
+    for name in (
+        "FAKE_ENCORE_LATENCY",
+        "FAKE_ENCORE_FAIL_KEYS",
+        "FAKE_ENCORE_ECHO_VALUE",
+        "FAKE_ENCORE_ENVS",
+        "FAKE_ENCORE_UNLINKED",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    return FakeEncore(bin_dir, log, state, monkeypatch)
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Path:
+    """An Encore app root: a directory holding ``encore.app``."""
+    root = tmp_path / "app"
+    root.mkdir()
+    (root / "encore.app").write_text('{"id": ""}\n', encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def ctx(app: Path) -> Context:
+    """A context whose cwd and config directory are the app root."""
+    return Context(cwd=app, config_dir=app, logger=logging.getLogger("stagecraft.test.encore"))
+
+
+def _quote(value: str) -> str:
+    escaped = (
+        value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    )
+    return f'"{escaped}"'
+
+
+@pytest.fixture
+def write_env() -> Callable[[Path, Mapping[str, str]], Path]:
+    """Write an env file with one ``KEY="escaped value"`` line per entry."""
+
+    def write(path: Path, values: Mapping[str, str]) -> Path:
+        lines = [f"{key}={_quote(value)}\n" for key, value in values.items()]
+        path.write_text("".join(lines), encoding="utf-8")
+        return path
+
+    return write
