@@ -382,7 +382,17 @@ class Origin:
 
 
 def provider_id(provider: object) -> str:
-    """The id of ``provider``, checking that it is shaped like a provider."""
+    """The id of ``provider``, checking that it is shaped like a provider.
+
+    A provider *class* with a class-level ``id`` passes the protocol check,
+    but calling its ``sync`` would fail much later with a confusing
+    TypeError, so classes are rejected here with the fix spelled out.
+    """
+    if isinstance(provider, type):
+        name = provider.__name__
+        raise InvalidProviderError(
+            f"the class {name} was given instead of an instance; use {name}() to create one"
+        )
     if not isinstance(provider, SecretsProvider):
         raise InvalidProviderError(
             f"{type(provider).__name__} object is not a secrets provider "
@@ -393,6 +403,8 @@ def provider_id(provider: object) -> str:
         raise InvalidProviderError(
             f"{type(provider).__name__}.id is {type(value).__name__}, not str"
         )
+    if not callable(provider.sync):
+        raise InvalidProviderError(f"{type(provider).__name__}.sync is not callable")
     return value
 
 
