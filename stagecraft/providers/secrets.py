@@ -485,8 +485,12 @@ class Registry:
 
 # ------------------------------------------------------- default registry
 
-_default_lock = threading.Lock()
+# Re-entrant so that a plugin touching the default registry while it is being
+# built (say, calling register() at import time) gets a clear error from the
+# check below instead of deadlocking its own thread.
+_default_lock = threading.RLock()
 _default: Registry | None = None
+_building = threading.local()
 
 
 def default_registry() -> Registry:
@@ -494,9 +498,19 @@ def default_registry() -> Registry:
     global _default
     with _default_lock:
         if _default is None:
+            if getattr(_building, "active", False):
+                raise PluginError(
+                    "the default secrets provider registry was used while it is being built "
+                    "(a plugin called stagecraft.providers.secrets functions at import time); "
+                    "return providers from the secrets_provider_register hook instead"
+                )
             from stagecraft.plugins import load_plugin_manager
 
-            _default = load_plugin_manager().build_registry()
+            _building.active = True
+            try:
+                _default = load_plugin_manager().build_registry()
+            finally:
+                _building.active = False
         return _default
 
 
