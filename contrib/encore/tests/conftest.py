@@ -106,6 +106,12 @@ def fake_encore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeEncore:
 
 
 @pytest.fixture
+def awkward_values() -> dict[str, str]:
+    """Values of every shape, one of them the canary ``canary-7f3a9c-do-not-leak``."""
+    return dict(AWKWARD_VALUES)
+
+
+@pytest.fixture
 def app(tmp_path: Path) -> Path:
     """An Encore app root: a directory holding ``encore.app``."""
     root = tmp_path / "app"
