@@ -36,7 +36,8 @@ def _load_helpers() -> ModuleType:
         spec = importlib.util.spec_from_file_location(
             name, Path(__file__).with_name("plugin_dists.py")
         )
-        assert spec is not None and spec.loader is not None
+        assert spec is not None
+        assert spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)

@@ -281,6 +281,11 @@ def _default_logger() -> logging.Logger:
     return logging.getLogger("stagecraft")
 
 
+def _absolute(path: str | Path) -> Path:
+    # resolve() promises an absolute path, so the bases it joins onto must be.
+    return Path(path).absolute()
+
+
 @attrs.define
 class Context:
     """What a provider needs to know about the run, beyond the options.
@@ -297,7 +302,7 @@ class Context:
       an error message.
     """
 
-    cwd: Path = attrs.field(factory=Path.cwd, converter=Path)
+    cwd: Path = attrs.field(factory=Path.cwd, converter=_absolute)
     config_dir: Path | None = attrs.field(default=None)
     deadline: float | None = None
     logger: logging.Logger = attrs.field(factory=_default_logger, repr=False)
@@ -305,7 +310,7 @@ class Context:
     _cancelled: threading.Event = attrs.field(init=False, factory=threading.Event, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        self.config_dir = Path(self.config_dir) if self.config_dir is not None else self.cwd
+        self.config_dir = _absolute(self.config_dir) if self.config_dir is not None else self.cwd
 
     # -- cancellation -------------------------------------------------------
 
