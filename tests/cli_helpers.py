@@ -101,7 +101,7 @@ def secrets_provider_register():
 '''
 
 BROKEN_IMPORT_PLUGIN = '''
-raise RuntimeError("cannot start: canary-token-7f3a9c")
+raise RuntimeError("cannot start: missing dependency")
 '''
 
 GARBAGE_PLUGIN = '''
