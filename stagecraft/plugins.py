@@ -257,7 +257,8 @@ class PluginManager(pluggy.PluginManager):
             try:
                 plugin = ep.load()
             except (Exception, SystemExit) as exc:  # noqa: BLE001 - any plugin failure is reported
-                self._fail(base, f"{base.origin} failed to import: {_describe(exc)}")
+                self._fail(base, f"{_describe_entry_point(ep, dist_name, version)} "
+                                 f"failed to import: {_describe(exc)}")
                 continue
             self._register_checked(plugin, base)
 
@@ -484,6 +485,16 @@ class PluginManager(pluggy.PluginManager):
             print(f"stagecraft: trace: {hook_name} <- {status}", file=sys.stderr)
 
         self.add_hookcall_monitoring(before, after)
+
+
+def _describe_entry_point(
+    ep: metadata.EntryPoint, dist_name: str | None, version: str | None
+) -> str:
+    """``entry point 'name = module' of dist version``: what to look for in its pyproject."""
+    text = f"entry point '{ep.name} = {ep.value}'"
+    if dist_name:
+        text += f" of {dist_name} {version or '?'}"
+    return text
 
 
 def _flatten(returned: object) -> list[object]:
