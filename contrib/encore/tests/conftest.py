@@ -19,7 +19,7 @@ import pytest
 
 from stagecraft.providers.secrets import Context
 
-FAKE_SCRIPT = Path(__file__).with_name("fake_encore.py")
+FAKE_SCRIPT = Path(__file__).resolve().with_name("fake_encore.py")
 
 #: Values of every shape the provider must carry byte-exact (none ends in a newline).
 AWKWARD_VALUES: dict[str, str] = {
@@ -85,7 +85,7 @@ def fake_encore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeEncore:
     bin_dir.mkdir()
     wrapper = bin_dir / "encore"
     wrapper.write_text(
-        f'#!/bin/sh\nexec {shlex.quote(sys.executable)} {shlex.quote(str(FAKE_SCRIPT))} "$@"\n',
+        f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -S {shlex.quote(str(FAKE_SCRIPT))} "$@"\n',
         encoding="utf-8",
     )
     wrapper.chmod(0o755)

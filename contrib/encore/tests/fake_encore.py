@@ -42,7 +42,6 @@ import os
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, NoReturn
 
 TYPES = ("development", "production", "preview", "local")
@@ -180,11 +179,15 @@ def canonical_types(names: list[str]) -> list[str]:
     return result
 
 
-def find_app_root(start: Path) -> Path | None:
-    for directory in (start, *start.parents):
-        if (directory / "encore.app").is_file():
+def find_app_root(start: str) -> str | None:
+    directory = start
+    while True:
+        if os.path.isfile(os.path.join(directory, "encore.app")):
             return directory
-    return None
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
 
 
 def read_value() -> str:
@@ -238,7 +241,7 @@ def secret_set(args: list[str]) -> NoReturn:
     if len(positional) != 1:
         usage_error(f"accepts 1 arg(s), received {len(positional)}", USAGE_SET)
     key = positional[0]
-    if find_app_root(Path.cwd()) is None:
+    if find_app_root(os.getcwd()) is None:
         fail("no encore.app found in directory (or any of the parent directories)")
     if os.environ.get("FAKE_ENCORE_UNLINKED") == "1":
         fail("app is not linked with the Encore Platform (see 'encore app link')")
