@@ -1,0 +1,170 @@
+"""The command's parser, help and error paths, run in-process (fast) through ``cli.main``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stagecraft import cli
+
+
+@pytest.fixture
+def in_project(project: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The test project as working directory, with entry-point plugins off."""
+    monkeypatch.chdir(project.root)
+    monkeypatch.setenv("STAGECRAFT_LOAD_PLUGINS", "")
+    monkeypatch.delenv("STAGECRAFT_DISABLE_PLUGINS", raising=False)
+    return project
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        ([], ["--config FILE", "--plugins-dir DIR", "-p MODULE|no:NAME", "Exit codes"]),
+        (["secrets"], ["sync", "providers"]),
+        (["secrets", "sync"], ["--provider ID", "--from SOURCE", "--to TARGET", "--check",
+                               "[KEY ...]", "'+ KEY' added"]),
+        (["secrets", "providers"], ["--json"]),
+        (["plugins"], ["--json", "failed"]),
+        (["config"], ["check"]),
+        (["config", "check"], ["Validate stagecraft.yml"]),
+    ],
+)
+def test_every_command_has_help(
+    argv: list[str], words: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main([*argv, "--help"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert out.startswith("usage: stagecraft")
+    for word in words:
+        assert word in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "the following arguments are required: COMMAND"),
+        (["secrets"], "the following arguments are required: COMMAND"),
+        (["-v", "-q", "plugins"], "argument -q/--quiet: not allowed with argument -v/--verbose"),
+        (["secrets", "sync", "--bogus"], "unrecognized arguments: --bogus"),
+        (["config", "validate"], "argument COMMAND: invalid choice: 'validate'"),
+    ],
+)
+def test_usage_errors_exit_1(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(argv) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert f"stagecraft: error: {message}" in err
+    assert err.startswith("usage: stagecraft")
+
+
+@pytest.mark.parametrize(
+    ("plugin_arg", "message"),
+    [
+        ("no:", "-p no: needs a plugin name, as in -p no:envfile"),
+        (" ", "-p needs a module name or no:NAME"),
+        ("no:core", "the builtin 'core' plugin cannot be disabled"),
+    ],
+)
+def test_bad_plugin_options(
+    in_project: Any, plugin_arg: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["-p", plugin_arg, "plugins"]) == 1
+    assert capsys.readouterr() == ("", f"stagecraft: error: {message}\n")
+
+
+def test_sync_in_process_and_logging_is_restored(
+    in_project: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    in_project.config("      mode: log\n")
+    logger = logging.getLogger("stagecraft")
+    handlers, level, propagate = list(logger.handlers), logger.level, logger.propagate
+    assert cli.main(["secrets", "sync", "--json", "DB_PASSWORD", "API_TOKEN"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["changes"] == [
+        {"key": "DB_PASSWORD", "action": "added"},
+        {"key": "API_TOKEN", "action": "added"},
+    ]
+    assert "stagecraft: warning: about to write ***" in err
+    assert "canary" not in out + err
+    assert (logger.handlers, logger.level, logger.propagate) == (handlers, level, propagate)
+
+
+def test_duplicate_keys_on_the_command_line(
+    in_project: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    in_project.config()
+    assert cli.main(["secrets", "sync", "MULTI", "MULTI"]) == 1
+    assert capsys.readouterr() == ("", "stagecraft: error: key requested more than once: MULTI\n")
+
+
+def test_no_providers_and_unknown_section(
+    in_project: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    in_project.write("stagecraft.yml", "secrets:\n  providers:\n    copyjsn: {}\n")
+    assert cli.main(["secrets", "providers", "--json"]) == 0
+    assert capsys.readouterr() == ("[]\n", "")
+    assert cli.main(["secrets", "providers"]) == 0
+    assert capsys.readouterr() == (
+        "", "stagecraft: no secrets providers installed (see `stagecraft plugins`)\n"
+    )
+    assert cli.main(["--plugins-dir", "plugins", "config", "check"]) == 1
+    assert capsys.readouterr() == (
+        "",
+        "stagecraft: error: stagecraft.yml:3:5: secrets.providers.copyjsn: no installed "
+        "secrets provider has this id (did you mean 'copyjson'?) (available: copyjson)\n",
+    )
+
+
+def test_config_check_without_a_chosen_provider(
+    in_project: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    in_project.write("stagecraft.yml", "plugins:\n  dirs: [plugins]\n")
+    assert cli.main(["config", "check"]) == 0
+    assert capsys.readouterr() == (
+        "stagecraft.yml: ok\n",
+        "stagecraft: secrets.provider is not set: `secrets sync` will need --provider ID\n",
+    )
+    assert cli.main(["-q", "config", "check"]) == 0
+    assert capsys.readouterr() == ("stagecraft.yml: ok\n", "")
+
+
+def test_sync_with_config_but_no_provider_set(
+    in_project: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    in_project.write("stagecraft.yml", "secrets: {}\nplugins:\n  dirs: [plugins]\n")
+    assert cli.main(["secrets", "sync"]) == 1
+    assert capsys.readouterr() == (
+        "",
+        "stagecraft: error: stagecraft.yml:1:10: secrets: no secrets provider chosen: set "
+        "secrets.provider here or pass --provider ID\n",
+    )
+    # --provider overrides; with no section for it the provider uses its defaults.
+    assert cli.main(["secrets", "sync", "--provider", "copyjson", "--dry-run"]) == 0
+    assert capsys.readouterr().out == "+ API_TOKEN\n+ DB_PASSWORD\n+ MULTI\n"
+
+
+def test_os_error_from_a_provider_exits_2(
+    in_project: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    in_project.config()
+    (Path(in_project.root) / "source.json").unlink()
+    assert cli.main(["secrets", "sync"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("stagecraft: error: FileNotFoundError: [Errno 2] No such file")
+    assert "Traceback" not in err
+
+
+def test_version_text_without_entry_points(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--version"]) == 0
+    out, _ = capsys.readouterr()
+    assert out == cli.version_text() + "\n"
+    assert out.splitlines()[1] in ("plugin distributions:", "plugin distributions: none")
