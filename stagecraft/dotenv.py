@@ -1,0 +1,719 @@
+"""Lossless .env documents: parse, read, edit one key, write back.
+
+A :class:`Document` keeps every byte of the file it was parsed from, so a sync
+that changes one key leaves comments, blank lines, ``export`` prefixes, line
+endings (CRLF, lone CR), a UTF-8 BOM and a missing final newline exactly as they
+were.  Values are read once at parse time; the per-line structure needed for
+edits is built only when the first edit happens, because most documents are
+only read.
+
+Reading rules
+-------------
+They follow the majority of python-dotenv, Node's ``dotenv`` and docker compose
+(``/work/shared/reference/dotenv-compat.md``):
+
+* ``\\r\\n``, a lone ``\\r`` and ``\\n`` end a line; a UTF-8 BOM at the start is ignored.
+* Blank lines and lines whose first non-blank character is ``#`` are comments.
+* ``export`` followed by a space or tab before a key is dropped (``exportFOO=1`` and
+  ``export=1`` are ordinary keys).
+* A key is ``[A-Za-z_.][A-Za-z0-9_.-]*``: letters, digits, ``_``, ``.`` and ``-``,
+  never starting with a digit or ``-`` (what a shell can name, plus the dotted and
+  dashed keys every reader accepts).  Anything else (``a@b=1``) is an error.
+* Whitespace around the key and ``=`` is ignored; ``KEY=`` is the empty string.
+* A line holding only a key (``JUSTAKEY``, ``export A``) assigns nothing; the
+  document records a warning naming the key and line.
+* Unquoted values end at the end of the line; whitespace followed by ``#`` starts a
+  comment (``KEY= # note`` is empty, ``KEY=#x`` is ``#x``, ``p#ss`` is ``p#ss``); the
+  value is stripped of surrounding whitespace.  Nothing inside is decoded.
+* ``'...'`` is literal except ``\\'`` -> ``'``.  ``"..."`` decodes ``\\a \\b \\f \\n \\r
+  \\t \\v \\\\ \\"`` and keeps every other backslash sequence as written.  Inside
+  both, a backslash always pairs with the next character when looking for the
+  closing quote.  Quoted values may span lines (PEM keys); a raw line break inside
+  one reads as ``\\n`` whatever its bytes were.  After the closing quote only
+  whitespace and a comment may follow.
+* No ``$`` expansion: values are literal.
+* A key assigned twice: the last one wins, and a warning names the key and line.
+* Errors (:class:`DotenvError`, ``PATH:LINE: ...``, never quoting a value): an
+  invalid key, an unterminated quote (reported at the line where it opened), text
+  after a closing quote, invalid UTF-8 (the line of the bad byte).
+
+Writing rules
+-------------
+:func:`format_value` picks, for a value and the readers that will read the file,
+the first of these forms that every chosen reader *and this parser* read back
+exactly: plain; ``'raw'`` (may span lines); ``"..."`` with only line breaks
+escaped as ``\\n``/``\\r`` (the only escapes Node decodes); then forms only some
+readers accept (``"..."`` with ``\\\\``, ``\\"``, ``\\$`` escapes; ``'...'`` with
+``\\'``).  Each candidate is checked against a small model of each reader (written
+from the reference table and, for python-dotenv and Node, from their source), so
+the rules below follow from the models rather than being listed by hand:
+
+* plain is used unless the value has a line break, leading
+  or trailing whitespace, a leading quote or backtick, ``#`` (Node cuts at any
+  ``#``), ``$`` (compose expands it outside single quotes), or control characters;
+* single quotes carry anything without ``'``, without ``\\\\`` (python-dotenv
+  decodes it) and not ending in a backslash (that makes python-dotenv and compose
+  look further for the closing quote, swallowing the next line);
+* double quotes are needed for a ``'`` together with something that forbids plain;
+  Node keeps ``\\"`` and ``\\\\`` with their backslash, so a value holding ``"``
+  cannot be double-quoted for Node.
+* python-dotenv expands ``${...}`` in every quoting style with no escape, so a
+  value containing ``${`` cannot be written for it at all.
+
+When no form works, :class:`UnwritableValueError` names the key and the reason
+(never the value).  Targeting fewer readers widens what can be written.
+"""
+
+from __future__ import annotations
+
+import enum
+import pathlib
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+
+from stagecraft.errors import UserError
+from stagecraft.files import read_bytes
+
+__all__ = [
+    "ALL_READERS",
+    "Document",
+    "DotenvError",
+    "Reader",
+    "UnwritableValueError",
+    "format_value",
+    "is_valid_key",
+    "load",
+    "new_document",
+    "parse",
+]
+
+
+class Reader(str, enum.Enum):
+    """A program that will read a file Stagecraft writes."""
+
+    PYTHON_DOTENV = "python-dotenv"  # default settings, ${VAR} interpolation on
+    NODE_DOTENV = "node-dotenv"
+    DOCKER_COMPOSE = "docker-compose"
+
+
+ALL_READERS: frozenset[Reader] = frozenset(Reader)
+
+
+class DotenvError(UserError):
+    """A .env file is malformed.  The message is ``PATH:LINE: what is wrong``."""
+
+    def __init__(self, path: str, line: int, problem: str) -> None:
+        super().__init__(f"{path}:{line}: {problem}")
+        self.path = path
+        self.line = line
+        self.problem = problem
+
+
+class UnwritableValueError(UserError):
+    """No quoting carries a value unchanged to every chosen reader.
+
+    The message names the key and the reason, never the value.
+    """
+
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(f"cannot write {key!r} to an env file: {reason}")
+        self.key = key
+        self.reason = reason
+
+
+# --------------------------------------------------------------------------- grammar
+
+_KEY = r"[A-Za-z_.][A-Za-z0-9_.-]*"
+_KEY_RE = re.compile(_KEY)
+_WS = r"[^\S\r\n]"  # whitespace that does not end a line
+
+# Fast path: one findall, running in C, extracts every simple assignment line;
+# counting lines proves the file holds nothing else (otherwise the full parser
+# runs).  A simple line is KEY=VALUE where VALUE is empty, plain without any '#',
+# or quoted without backslashes or line breaks, optionally followed by whitespace
+# and a comment; blank lines and comments are the only other lines allowed.
+# Every simple line reads the same under the full rules.
+_FAST_VALUE = r"""([^\s'"#](?:[^\r\n#]*[^\s#])?|"[^"\\\r\n]*"|'[^'\\\r\n]*'|)"""
+_FAST_PAIRS = re.compile(
+    rf"^[ \t]*(?:export[ \t]+)?({_KEY})[ \t]*=[ \t]*{_FAST_VALUE}(?:[ \t]+#[^\r\n]*)?[ \t]*\r?$",
+    re.MULTILINE,
+)
+_FAST_OTHERS = re.compile(r"^[ \t]*(?:#[^\r\n]*)?\r?$", re.MULTILINE)
+
+# Full grammar, used when the fast path does not apply and to build the
+# line structure for edits.
+_HEAD = re.compile(
+    rf"{_WS}*(?:(?P<comment>#)|(?:export{_WS}+(?=[A-Za-z_.]))?(?P<key>{_KEY}){_WS}*(?P<eq>=)?)?"
+)
+_EOL = re.compile(r"\r\n|\r|\n")
+_REST = re.compile(r"[^\r\n]*")
+_SINGLE = re.compile(r"'((?:\\[\s\S]|[^'\\])*)'")
+_DOUBLE = re.compile(r'"((?:\\[\s\S]|[^"\\])*)"')
+_AFTER_QUOTE = re.compile(rf"{_WS}*(?:#[^\r\n]*)?")
+_INLINE_COMMENT = re.compile(r"\s#")
+_RAW_BREAK = re.compile(r"\r\n?")
+_SINGLE_ESCAPE = re.compile(r"\\'")
+_DOUBLE_ESCAPE = re.compile(r"\\([\s\S])")
+_DOUBLE_DECODED = {
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "v": "\v",
+    "\\": "\\",
+    '"': '"',
+}
+
+
+def is_valid_key(key: str) -> bool:
+    """True when ``key`` is a key this parser accepts."""
+    return _KEY_RE.fullmatch(key) is not None
+
+
+def _decode_double(match: re.Match[str]) -> str:
+    return _DOUBLE_DECODED.get(match.group(1), match.group(0))
+
+
+def _count_breaks(text: str) -> int:
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+class _Entry:
+    """One line of a document, or several for a multi-line quoted value.
+
+    ``text`` includes the line ending.  For an assignment, ``key`` is set and
+    ``text[vstart:vend]`` is the value as written (quotes included);
+    ``comment`` is the inline comment after it, if any.
+    """
+
+    __slots__ = ("comment", "key", "text", "vend", "vstart")
+
+    def __init__(
+        self, text: str, key: str | None = None, vstart: int = 0, vend: int = 0, comment: str = ""
+    ) -> None:
+        self.text = text
+        self.key = key
+        self.vstart = vstart
+        self.vend = vend
+        self.comment = comment
+
+
+class _Parsed:
+    __slots__ = ("entries", "values", "warnings")
+
+    def __init__(self) -> None:
+        self.entries: list[_Entry] = []
+        self.values: dict[str, str] = {}
+        self.warnings: list[str] = []
+
+
+def _parse_full(text: str, path: str) -> _Parsed:
+    """Parse with every rule, recording each line as an :class:`_Entry`."""
+    out = _Parsed()
+    values = out.values
+    first_line: dict[str, int] = {}
+    entries = out.entries
+    n = len(text)
+    pos = 0
+    line = 1
+    while pos < n:
+        start = pos
+        head = _HEAD.match(text, pos)
+        assert head is not None  # every part of _HEAD is optional
+        key = head.group("key")
+        pos = head.end()
+        key_line = line
+        vstart = vend = 0
+        comment = ""
+        value: str | None = None
+        if key is None:
+            if head.group("comment") is None and pos < n and text[pos] not in "\r\n":
+                if text[pos] == "=":
+                    raise DotenvError(path, line, "missing key before '='")
+                raise DotenvError(
+                    path,
+                    line,
+                    "invalid key: a key is letters, digits, '_', '.' or '-', "
+                    "starting with a letter, '_' or '.'",
+                )
+            pos = _REST.match(text, pos).end()  # type: ignore[union-attr]
+        elif head.group("eq") is None:
+            rest = _REST.match(text, pos).group()  # type: ignore[union-attr]
+            if rest and rest[0] != "#":
+                column = pos - start + 1
+                if rest[0] == ":":
+                    problem = f"expected '=' after key {key!r} ('KEY: value' is not supported)"
+                elif text[pos - 1] in " \t" or not rest[0].isprintable():
+                    problem = f"expected '=' after key {key!r}"
+                else:
+                    problem = f"invalid character in key at column {column}"
+                raise DotenvError(path, line, problem)
+            pos += len(rest)
+            out.warnings.append(
+                f"{path}:{line}: {key!r} has no '=' and assigns nothing (line ignored)"
+            )
+            key = None
+        else:
+            after_eq = pos
+            raw = _REST.match(text, pos).group()  # type: ignore[union-attr]
+            stripped = raw.lstrip()
+            vstart = after_eq + len(raw) - len(stripped)
+            quote = stripped[:1]
+            if quote in ("'", '"'):
+                quoted = (_SINGLE if quote == "'" else _DOUBLE).match(text, vstart)
+                if quoted is None:
+                    kind = "single" if quote == "'" else "double"
+                    raise DotenvError(path, line, f"unterminated {kind}-quoted value for {key!r}")
+                body = quoted.group(1)
+                vend = quoted.end()
+                line += _count_breaks(body)
+                if "\r" in body:
+                    body = _RAW_BREAK.sub("\n", body)
+                if "\\" in body:
+                    if quote == "'":
+                        body = _SINGLE_ESCAPE.sub("'", body)
+                    else:
+                        body = _DOUBLE_ESCAPE.sub(_decode_double, body)
+                value = body
+                tail = _AFTER_QUOTE.match(text, vend)
+                assert tail is not None
+                pos = tail.end()
+                if pos < n and text[pos] not in "\r\n":
+                    raise DotenvError(
+                        path, line, f"unexpected text after the closing quote of {key!r}"
+                    )
+                comment = text[vend:pos].strip()
+            else:
+                cut = _INLINE_COMMENT.search(raw)
+                kept = raw if cut is None else raw[: cut.start()]
+                value = kept.strip()
+                vend = vstart + len(value)
+                if cut is not None:
+                    comment = raw[cut.start() :].strip()
+                pos = after_eq + len(raw)
+        eol = _EOL.match(text, pos)
+        if eol is not None:
+            pos = eol.end()
+            line += 1
+        if key is None:
+            entries.append(_Entry(text[start:pos]))
+            continue
+        assert value is not None
+        entries.append(_Entry(text[start:pos], key, vstart - start, vend - start, comment))
+        if key in values:
+            out.warnings.append(
+                f"{path}:{key_line}: duplicate key {key!r} (first set on line "
+                f"{first_line[key]}); the last one wins"
+            )
+        else:
+            first_line[key] = key_line
+        values[key] = value
+    return out
+
+
+def _parse_fast(text: str) -> dict[str, str] | None:
+    """Values of a file made only of simple lines, or None to use the full parser."""
+    carriage_returns = text.count("\r")
+    if carriage_returns and carriage_returns != text.count("\r\n"):
+        return None  # lone CR line endings
+    pairs = _FAST_PAIRS.findall(text)
+    pieces = text.count("\n") + 1  # what text.split("\n") would give
+    only_assignments = len(pairs) == pieces - text.endswith("\n") - (not text)
+    # Otherwise every line that is not an assignment must be blank or a comment
+    # (the empty piece after a final newline counts as blank).
+    if not only_assignments and len(pairs) + len(_FAST_OTHERS.findall(text)) != pieces:
+        return None
+    values = dict(pairs)
+    if len(values) != len(pairs):
+        return None  # duplicates: the full parser words the warnings
+    if "'" in text or '"' in text:
+        for key, value in values.items():
+            if value[:1] in ("'", '"'):
+                values[key] = value[1:-1]
+    return values
+
+
+def _line_of(data: bytes | str, index: int) -> int:
+    prefix = data[:index]
+    if isinstance(prefix, bytes):
+        return prefix.count(b"\n") + prefix.count(b"\r") - prefix.count(b"\r\n") + 1
+    return _count_breaks(prefix) + 1
+
+
+# --------------------------------------------------------------------------- document
+
+
+class Document:
+    """A parsed .env file that renders back to its exact bytes until edited.
+
+    Never shows values in its repr; ``values()`` is the only way to read them in bulk.
+    """
+
+    __slots__ = (
+        "_bom",
+        "_edited",
+        "_entries",
+        "_original",
+        "_text",
+        "_values",
+        "path",
+        "warnings",
+    )
+
+    def __init__(
+        self,
+        path: str,
+        text: str,
+        *,
+        bom: str = "",
+        original: bytes | None = None,
+        values: dict[str, str] | None = None,
+        entries: list[_Entry] | None = None,
+        warnings: list[str] | None = None,
+    ) -> None:
+        self.path = path
+        self.warnings: list[str] = warnings if warnings is not None else []
+        self._bom = bom
+        self._text = text  # text of the unedited document, without the BOM
+        self._original = original  # the bytes parsed, if given as bytes
+        self._edited = False
+        self._entries = entries  # built lazily by _lines() for edits
+        self._values: dict[str, str] = values if values is not None else {}
+
+    def __repr__(self) -> str:
+        return f"<Document {self.path!r} keys={len(self._values)}>"
+
+    # ------------------------------------------------------------------ reading
+
+    def values(self) -> dict[str, str]:
+        """Effective values: the last assignment of each key, in first-appearance order."""
+        return dict(self._values)
+
+    def keys(self) -> list[str]:
+        return list(self._values)
+
+    def get(self, key: str) -> str | None:
+        return self._values.get(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._values
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    @property
+    def modified(self) -> bool:
+        """True once an edit changed the document."""
+        return self._edited
+
+    # ------------------------------------------------------------------ editing
+
+    def _lines(self) -> list[_Entry]:
+        if self._entries is None:
+            self._entries = _parse_full(self._text, self.path).entries
+        return self._entries
+
+    def _newline(self) -> str:
+        found = _EOL.search(self._text)
+        return found.group() if found else "\n"
+
+    def set(self, key: str, value: str, *, readers: Iterable[Reader] = ALL_READERS) -> bool:
+        """Give ``key`` the value ``value``; True if the document changed.
+
+        An existing key is rewritten in place (its last, effective, occurrence; the
+        ``export`` prefix, spacing and inline comment stay); a new key is appended.
+        Raises :class:`UnwritableValueError` when no quoting suits ``readers``.
+        """
+        if not isinstance(key, str) or not is_valid_key(key):
+            raise UserError(
+                f"invalid key {key!r}: a key is letters, digits, '_', '.' or '-', "
+                "starting with a letter, '_' or '.'"
+            )
+        if self._values.get(key) == value:
+            return False
+        written = format_value(key, value, readers)
+        entries = self._lines()
+        if key in self._values:
+            entry = next(entry for entry in reversed(entries) if entry.key == key)
+            text = entry.text
+            eol = text[len(text.rstrip("\r\n")) :]
+            comment = f" {entry.comment}" if entry.comment and written else ""
+            new_text = text[: entry.vstart] + written + comment + eol
+            entry.text = new_text
+            entry.vend = entry.vstart + len(written)
+            entry.comment = comment.strip()
+        else:
+            newline = self._newline()
+            if entries and not entries[-1].text.endswith(("\n", "\r")):
+                entries[-1].text += newline
+            prefix = f"{key}="
+            entries.append(
+                _Entry(f"{prefix}{written}{newline}", key, len(prefix), len(prefix) + len(written))
+            )
+        self._values[key] = value
+        self._edited = True
+        return True
+
+    def remove(self, key: str) -> bool:
+        """Remove every assignment of ``key``; True if there was one."""
+        if key not in self._values:
+            return False
+        self._entries = [entry for entry in self._lines() if entry.key != key]
+        del self._values[key]
+        self._edited = True
+        return True
+
+    # ------------------------------------------------------------------ writing
+
+    def render(self) -> str:
+        """The document's text (a BOM it had is kept as ``\\ufeff``)."""
+        if not self._edited or self._entries is None:
+            return self._bom + self._text
+        return self._bom + "".join(entry.text for entry in self._entries)
+
+    def to_bytes(self) -> bytes:
+        """The file content: the exact original bytes while unedited."""
+        if self._original is not None and not self._edited:
+            return self._original
+        return self.render().encode("utf-8")
+
+
+def new_document(path: str = "<new>") -> Document:
+    """An empty document for a file that does not exist yet."""
+    return Document(path, "")
+
+
+def parse(
+    data: bytes | str,
+    *,
+    path: str = "<string>",
+    warn: Callable[[str], None] | None = None,
+) -> Document:
+    """Parse .env content.  Raises :class:`DotenvError` on malformed input."""
+    original: bytes | None = None
+    if isinstance(data, bytes):
+        original = data
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DotenvError(path, _line_of(data, exc.start), "invalid UTF-8") from None
+    else:
+        text = data
+        try:
+            if not text.isascii():
+                text.encode("utf-8")  # lone surrogates cannot be written back
+        except UnicodeEncodeError as exc:
+            raise DotenvError(
+                path, _line_of(data, exc.start), "text that cannot be encoded as UTF-8"
+            ) from None
+    bom = ""
+    if text.startswith("\ufeff"):
+        bom, text = "\ufeff", text[1:]
+    values = _parse_fast(text)
+    if values is not None:
+        return Document(path, text, bom=bom, original=original, values=values)
+    parsed = _parse_full(text, path)
+    if warn is not None:
+        for message in parsed.warnings:
+            warn(message)
+    return Document(
+        path,
+        text,
+        bom=bom,
+        original=original,
+        values=parsed.values,
+        entries=parsed.entries,
+        warnings=parsed.warnings,
+    )
+
+
+def load(path: pathlib.Path, *, warn: Callable[[str], None] | None = None) -> Document:
+    """Read and parse a .env file; errors name the path."""
+    return parse(read_bytes(path, what="env file"), path=str(path), warn=warn)
+
+
+# --------------------------------------------------------------------------- writing
+#
+# Models of how each reader decodes the text after "KEY=".  Each returns the value
+# the reader would produce, or None when it would fail, decode something else, or
+# read past the end of the line (swallowing the next one).  _PROBE is a next line
+# full of quotes, so a reader that does not stop at the end of our value shows it.
+
+_PROBE = "\nNEXT='\"`'\"`\n"
+
+_PD_SINGLE = re.compile(r"'((?:\\.|[^'\\])*)'", re.DOTALL)
+_PD_DOUBLE = re.compile(r'"((?:\\.|[^"\\])*)"', re.DOTALL)
+_PD_SINGLE_ESCAPES = re.compile(r"\\[\\']")
+_PD_DOUBLE_ESCAPES = re.compile(r"\\[\\'\"abfnrtv]")
+_PD_AFTER = re.compile(r"[^\S\r\n]*(?:#[^\r\n]*)?[^\S\r\n]*(?:\r\n|\n|\r|$)")
+_PD_SPACE = re.compile(r"[^\S\r\n]*")
+_PD_CODES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+
+
+def _pd_unescape(match: re.Match[str]) -> str:
+    char = match.group()[1]
+    return _PD_CODES.get(char, char)
+
+
+def _read_python_dotenv(form: str) -> str | None:
+    """python-dotenv 1.2 (parser.py), default ``${VAR}`` interpolation on."""
+    text = form + _PROBE
+    quote = form[:1]
+    if quote in ("'", '"'):
+        match = (_PD_SINGLE if quote == "'" else _PD_DOUBLE).match(text)
+        if match is None or match.end() != len(form):
+            return None
+        escapes = _PD_SINGLE_ESCAPES if quote == "'" else _PD_DOUBLE_ESCAPES
+        value = escapes.sub(_pd_unescape, match.group(1))
+    else:
+        if "\n" in form or "\r" in form:
+            return None
+        stripped = form[len(_PD_SPACE.match(form).group()) :]  # type: ignore[union-attr]
+        if stripped[:1] == "#" and stripped != form:
+            value = ""
+        else:
+            value = re.sub(r"\s+#.*", "", stripped).rstrip()
+    if "${" in value:
+        return None  # expanded (or at best left alone by luck): refuse
+    return value
+
+
+_JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_JS_S = f"[{_JS_SPACE}]"
+_JS_END = r"(?=[\n\r\u2028\u2029]|\Z)"
+_JS_START = r"(?:(?<=[\n\r\u2028\u2029])|\A)"
+_ND_LINE = re.compile(
+    rf"{_JS_S}*(?:export{_JS_S}+)?([A-Za-z0-9_.-]+)(?:{_JS_S}*={_JS_S}*?|:{_JS_S}+?)"
+    rf"({_JS_S}*'(?:\\'|[^'])*'|{_JS_S}*\"(?:\\\"|[^\"])*\"|{_JS_S}*`(?:\\`|[^`])*`|[^#\r\n]+)?"
+    rf"{_JS_S}*(?:#[^\n\r\u2028\u2029]*)?{_JS_END}"
+)
+_ND_UNQUOTE = re.compile(rf"{_JS_START}(['\"`])([\s\S]*)\1{_JS_END}")
+_JS_TRIM = re.compile(rf"^{_JS_S}+|{_JS_S}+\Z")
+
+
+def _read_node_dotenv(form: str) -> str | None:
+    """Node dotenv 16-18 ``parse`` (the default, regex-based parser)."""
+    line = "K=" + form
+    text = _RAW_BREAK.sub("\n", line + _PROBE)
+    match = _ND_LINE.match(text)
+    if match is None or match.group(1) != "K" or match.end() != len(_RAW_BREAK.sub("\n", line)):
+        return None
+    value = _JS_TRIM.sub("", match.group(2) or "")
+    quote = value[:1]
+    value = _ND_UNQUOTE.sub(r"\2", value)
+    if quote == '"':
+        value = value.replace("\\n", "\n").replace("\\r", "\r")
+    return value
+
+
+_DC_SINGLE = re.compile(r"'([\s\S]*?)(?<!\\)'")
+_DC_DOUBLE = re.compile(r'"([\s\S]*?)(?<!\\)"')
+_DC_DOUBLE_TOKENS = re.compile(r"\\([\s\S])|\$")
+_DC_CODES = {**_PD_CODES, "\\": "\\", '"': '"', "$": "$"}
+
+
+def _read_docker_compose(form: str) -> str | None:
+    """compose-go's dotenv as the reference table describes it.
+
+    Modelled, not run: anything the table leaves open (a backslash sequence
+    outside the documented escapes, octal escapes, a '$' outside single quotes)
+    counts as unreadable, so only forms whose meaning is documented are used.
+    """
+    quote = form[:1]
+    if quote in ("'", '"'):
+        text = form + _PROBE
+        match = (_DC_SINGLE if quote == "'" else _DC_DOUBLE).match(text)
+        if match is None or match.end() != len(form):
+            return None
+        body = match.group(1)
+        if quote == "'":
+            return body.replace("\\'", "'")
+        failed = False
+
+        def decode(token: re.Match[str]) -> str:
+            nonlocal failed
+            char = token.group(1)
+            if char is None or char not in _DC_CODES:
+                failed = True
+                return ""
+            return _DC_CODES[char]
+
+        value = _DC_DOUBLE_TOKENS.sub(decode, body)
+        return None if failed else value
+    if "\n" in form or "\r" in form or "$" in form:
+        return None
+    value, _, _ = form.partition(" #")
+    return value.strip()
+
+
+_MODELS: dict[Reader, Callable[[str], str | None]] = {
+    Reader.PYTHON_DOTENV: _read_python_dotenv,
+    Reader.NODE_DOTENV: _read_node_dotenv,
+    Reader.DOCKER_COMPOSE: _read_docker_compose,
+}
+
+
+def _read_ours(form: str) -> str | None:
+    try:
+        parsed = _parse_full(f"K={form}\nN=1\n", "<value>")
+    except DotenvError:
+        return None
+    if parsed.values.get("N") != "1" or len(parsed.values) != 2:
+        return None
+    return parsed.values.get("K")
+
+
+def _plain_is_tidy(value: str) -> bool:
+    """Plain text that no reader could mistake: printable, no line separators."""
+    for char in value:
+        if char != "\t" and unicodedata.category(char) in ("Cc", "Zl", "Zp", "Cs"):
+            return False
+    return True
+
+
+def _candidates(value: str) -> Iterable[str]:
+    if _plain_is_tidy(value):
+        yield value
+    yield f"'{value}'"
+    breaks = value.replace("\r", "\\r").replace("\n", "\\n")
+    yield f'"{breaks}"'
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    yield '"' + escaped.replace("\r", "\\r").replace("\n", "\\n") + '"'
+    yield '"' + escaped.replace("$", "\\$").replace("\r", "\\r").replace("\n", "\\n") + '"'
+    yield "'" + value.replace("'", "\\'") + "'"
+    yield "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _reason(value: str, readers: frozenset[Reader]) -> str:
+    names = ", ".join(sorted(reader.value for reader in readers)) or "this parser"
+    if "\x00" in value:
+        return "it contains a NUL character, which no environment variable can hold"
+    if any(unicodedata.category(char) == "Cs" for char in value):
+        return "it is not valid Unicode text (lone surrogate)"
+    if Reader.PYTHON_DOTENV in readers and "${" in value:
+        return (
+            "it contains '${', which python-dotenv expands in every quoting style and cannot escape"
+        )
+    multiline = "\n" in value or "\r" in value
+    if multiline and "'" in value and '"' in value:
+        return f"it spans lines and contains both quote kinds; no quoting suits {names}"
+    if value.endswith("\\"):
+        return f"it ends with a backslash and needs quotes, which {names} would not close there"
+    return f"no plain or quoted form is read back unchanged by {names}"
+
+
+def format_value(key: str, value: str, readers: Iterable[Reader] = ALL_READERS) -> str:
+    """The text to write after ``KEY=`` so every reader in ``readers`` reads ``value``.
+
+    Raises :class:`UnwritableValueError` (naming the key and why, not the value).
+    """
+    chosen = frozenset(Reader(reader) for reader in readers)
+    if "\x00" not in value and all(unicodedata.category(c) != "Cs" for c in value):
+        models = [_MODELS[reader] for reader in sorted(chosen)]
+        for form in _candidates(value):
+            if _read_ours(form) == value and all(model(form) == value for model in models):
+                return form
+    raise UnwritableValueError(key, _reason(value, chosen))
