@@ -18,6 +18,9 @@ through an exception message or a ``-v`` traceback.
 Exit codes: 0 success, 1 user or config error, 2 provider or external
 failure, 3 internal error, 4 ``--check`` found pending changes.
 
+Output is plain text without color or terminal control codes, so it reads the
+same in CI logs, pipes and terminals (and ``NO_COLOR`` has nothing to turn off).
+
 Start-up time is measured, so each command imports only what it needs.
 """
 
@@ -108,7 +111,7 @@ def _setup_logging(session: Session) -> Callable[[], None]:
     handler.setFormatter(_RedactingFormatter(session.redactor))
     before = (logger.level, logger.propagate)
     level = {1: logging.INFO, 0: logging.WARNING, -1: logging.ERROR}[session.verbosity]
-    logger.setLevel(logging.DEBUG if session.verbosity > 1 else level)
+    logger.setLevel(level)
     logger.propagate = False
     logger.addHandler(handler)
 
