@@ -268,7 +268,9 @@ class JsonToJson:
             keys = list(opts.keys)
         actions = []
         for key in keys:
-            if "always_added" in self.bugs or key not in current:
+            if opts.dry_run and "plan_updated" in self.bugs:
+                actions.append((key, Action.UPDATED))
+            elif "always_added" in self.bugs or key not in current:
                 actions.append((key, Action.ADDED))
             elif current[key] != values[key]:
                 actions.append((key, Action.UPDATED))
@@ -313,6 +315,8 @@ BUG_CASES: dict[str, tuple[str, ...]] = {
     "mangle_newlines": ("test_tricky_values_arrive_exactly",),
     "always_added": ("test_second_sync_reports_everything_unchanged",
                      "test_changed_source_reports_added_updated_unchanged"),
+    "plan_updated": ("test_dry_run_writes_nothing_and_reports_the_plan",
+                     "test_dry_run_leaves_an_existing_target_alone"),
     "ignore_selection": ("test_syncs_only_selected_keys",
                          "test_missing_key_fails_before_writing_to_an_empty_target",
                          "test_missing_key_leaves_an_existing_target_unchanged",
@@ -342,6 +346,10 @@ def test_contract_catches_each_broken_provider(pytester: pytest.Pytester) -> Non
             bugs = ("always_added",)
             reports_unchanged = False
 
+        class TestWriteOnlyPlan(ReferenceContract):
+            bugs = ("plan_updated",)
+            reports_unchanged = False
+
         class TestNoTrailingNewlines(ReferenceContract):
             bugs = ("mangle_newlines",)
             tricky_values = {
@@ -368,8 +376,9 @@ def test_contract_catches_each_broken_provider(pytester: pytest.Pytester) -> Non
         assert failures.get(_class_name(bug), set()) == set(expected), bug
     assert "TestWriteOnlyStore" not in failures
     assert "TestNoTrailingNewlines" not in failures
+    assert "TestWriteOnlyPlan" not in failures
     assert "ReferenceContract" not in {r.nodeid.split("::")[1] for r in passed}
-    total = len(BUG_CASES) + 2
+    total = len(BUG_CASES) + 3
     assert len(passed) + len(failed) == total * len(contract_tests)
 
 
