@@ -36,28 +36,33 @@ class InvalidConfigError(ConfigError, ValueError):
     """
 
 
+def _unprefixed(exc: Exception) -> str:
+    """The message without ``encore: ``: the core already names the section."""
+    return str(exc).removeprefix("encore: ")
+
+
 def _check_types(_instance: object, _attribute: attrs.Attribute[Any], value: list[str]) -> None:
     try:
         targets.canonical_types(value)
     except targets.TargetError as exc:
-        raise InvalidConfigError(str(exc)) from None
+        raise InvalidConfigError(_unprefixed(exc)) from None
 
 
 def _check_envs(_instance: object, _attribute: attrs.Attribute[Any], value: list[str]) -> None:
     try:
         targets.env_names(value)
     except targets.TargetError as exc:
-        raise InvalidConfigError(str(exc)) from None
+        raise InvalidConfigError(_unprefixed(exc)) from None
 
 
 def _check_concurrency(_instance: object, _attribute: attrs.Attribute[Any], value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidConfigError(f"encore: concurrency must be an integer >= 1, not {value!r}")
+        raise InvalidConfigError(f"concurrency must be an integer >= 1, not {value!r}")
 
 
 def _check_bin(_instance: object, _attribute: attrs.Attribute[Any], value: str) -> None:
     if not value:
-        raise InvalidConfigError("encore: encore_bin must not be empty")
+        raise InvalidConfigError("encore_bin must not be empty")
 
 
 @attrs.frozen
