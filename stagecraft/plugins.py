@@ -61,6 +61,8 @@ ENV_DISABLE = "STAGECRAFT_DISABLE_PLUGINS"
 ENV_ALLOW = "STAGECRAFT_LOAD_PLUGINS"
 ENV_TRACE = "STAGECRAFT_TRACE_PLUGINS"
 
+_CORE_NOT_BLOCKABLE = "the builtin 'core' plugin cannot be disabled"
+
 
 class CorePlugin:
     """The builtin plugin: the innermost ``secrets_sync`` calls the provider."""
@@ -158,13 +160,32 @@ class PluginSettings:
         modules: Iterable[str] = (),
         dirs: Iterable[Path | str] = (),
     ) -> PluginSettings:
-        """These settings plus more blocked names, modules and directories."""
+        """These settings plus more blocked names, modules and directories.
+
+        Blocking ``core`` fails here already, so the mistake is reported where
+        it was made (the option or config entry), before anything is loaded.
+        """
+        disable = tuple(disable)
+        if CORE_PLUGIN in disable:
+            raise PluginError(_CORE_NOT_BLOCKABLE)
         return attrs.evolve(
             self,
-            disable=self.disable + tuple(disable),
+            disable=self.disable + disable,
             modules=self.modules + tuple(modules),
             dirs=self.dirs + tuple(Path(d) for d in dirs),
         )
+
+    def with_option(self, option: str) -> PluginSettings:
+        """These settings plus one ``-p`` option: ``no:NAME`` blocks NAME, else a module."""
+        value = option.strip()
+        if value.startswith("no:"):
+            name = value[len("no:") :].strip()
+            if not name:
+                raise PluginError("-p no: needs a plugin name, as in `-p no:NAME`")
+            return self.merge(disable=[name])
+        if not value:
+            raise PluginError("-p needs a module name or no:NAME")
+        return self.merge(modules=[value])
 
 
 def _disable_hint(name: str) -> str:
@@ -204,7 +225,7 @@ class PluginManager(pluggy.PluginManager):
     def block(self, name: str) -> None:
         """Never load (or unload) the plugin called ``name``."""
         if name == CORE_PLUGIN:
-            raise PluginError("the builtin 'core' plugin cannot be disabled")
+            raise PluginError(_CORE_NOT_BLOCKABLE)
         self.set_blocked(name)
         info = self._infos.get(name)
         if info is not None and info.status is Status.ACTIVE:
