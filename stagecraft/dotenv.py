@@ -41,8 +41,9 @@ Writing rules
 -------------
 :func:`format_value` picks, for a value and the readers that will read the file,
 the first of these forms that every chosen reader *and this parser* read back
-exactly: plain; ``'raw'`` (may span lines); ``"..."`` with only line breaks
-escaped as ``\\n``/``\\r`` (the only escapes Node decodes); then forms only some
+exactly: plain; for a value with line breaks, ``"..."`` with only the breaks
+escaped as ``\\n``/``\\r`` (the only escapes Node decodes); ``'raw'`` (may span
+lines); the same double-quoted form for other values; then forms only some
 readers accept (``"..."`` with ``\\\\``, ``\\"``, ``\\$`` escapes; ``'...'`` with
 ``\\'``).  Each candidate is checked against a small model of each reader (written
 from the reference table and, for python-dotenv and Node, from their source), so
@@ -675,10 +676,14 @@ def _plain_is_tidy(value: str) -> bool:
 
 
 def _candidates(value: str) -> Iterable[str]:
+    """Forms to try, most readable first.  Line breaks go escaped on one line
+    when possible, so line-based tools and CRLF files see one line per key."""
     if _plain_is_tidy(value):
         yield value
-    yield f"'{value}'"
     breaks = value.replace("\r", "\\r").replace("\n", "\\n")
+    if breaks != value:
+        yield f'"{breaks}"'
+    yield f"'{value}'"
     yield f'"{breaks}"'
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     yield '"' + escaped.replace("\r", "\\r").replace("\n", "\\n") + '"'

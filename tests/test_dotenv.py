@@ -1,0 +1,374 @@
+"""The .env document model: reading rules, errors, warnings, lossless edits."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from stagecraft import dotenv
+from stagecraft.dotenv import DotenvError, Reader, UnwritableValueError
+from stagecraft.errors import UserError
+from stagecraft.files import FileReadError
+
+CANARY = "canary-s3cr3t-7f3a"
+
+CORPUS: dict[str, bytes] = {
+    "lf": b"A=1\nB=two words\n",
+    "crlf": b"A=1\r\nB=2\r\n# c\r\n\r\nC='x'\r\n",
+    "lone-cr": b"A=1\rB=2\r",
+    "mixed": b"A=1\r\nB=2\nC=3\rD=4",
+    "bom": b"\xef\xbb\xbfA=1\nB=2\n",
+    "no-final-newline": b"A=1\nB=2",
+    "comments": b"# header\n\n  # indented\nA=1 # inline\nB=\"x\" # after quote\n",
+    "export": b"export A=1\nexport\tB=2\nexportC=3\nexport=4\n",
+    "pem": (
+        b'KEY="-----BEGIN KEY-----\nMIIB\nabc=\n-----END KEY-----"\n'
+        b"K2='-----BEGIN KEY-----\r\nMIIB\r\n-----END KEY-----'\r\nAFTER=1\n"
+    ),
+    "quotes": b"A='single # not comment'\nB=\"tab\\there\"\nC=it's\nD=\"\"\nE=''\n",
+    "blank-lines": b"\n\n\nA=1\n\n\n",
+    "duplicates": b"A=1\nB=2\nA=3\n",
+    "key-only": b"JUSTAKEY\nexport A\nB=1\n",
+    "whitespace": b"  A  =  spaced value  \n\tB\t=\tx\t\n",
+    "empty": b"",
+    "only-newline": b"\n",
+    "unicode": "A=caf\u00e9 \u2603\nB='\u00fcber'\n".encode(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_unedited_document_renders_exact_bytes(name: str) -> None:
+    data = CORPUS[name]
+    doc = dotenv.parse(data)
+    assert doc.to_bytes() == data
+    assert doc.render().encode("utf-8") == data
+    text_doc = dotenv.parse(data.decode("utf-8"))
+    assert text_doc.to_bytes() == data
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_rebuilt_structure_renders_exact_bytes(name: str) -> None:
+    """The per-line structure built for edits reproduces the file exactly too."""
+    data = CORPUS[name]
+    doc = dotenv.parse(data)
+    doc.set("ZZ_PROBE", "1")
+    doc.remove("ZZ_PROBE")
+    rendered = doc.to_bytes()
+    if data and not data.endswith((b"\n", b"\r")):
+        # appending added the missing final newline before the (removed) key
+        assert rendered[: len(data)] == data
+        assert rendered[len(data) :] in (b"\n", b"\r\n", b"\r")
+    else:
+        assert rendered == data
+
+
+def values(text: str) -> dict[str, str]:
+    return dotenv.parse(text).values()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("A=1", {"A": "1"}),
+        ("A=", {"A": ""}),
+        ("A=   ", {"A": ""}),
+        ("  A  =  x y  ", {"A": "x y"}),
+        ("export A=1", {"A": "1"}),
+        ("export\tA=1", {"A": "1"}),
+        ("exportFOO=1", {"exportFOO": "1"}),
+        ("export=1", {"export": "1"}),
+        ("export =1", {"export": "1"}),
+        ("A.b-c_d=1", {"A.b-c_d": "1"}),
+        ("_x=1\n.y=2", {"_x": "1", ".y": "2"}),
+        ("A=x # comment", {"A": "x"}),
+        ("A=x\t# comment", {"A": "x"}),
+        ("A=p#ss", {"A": "p#ss"}),
+        ("A=#x", {"A": "#x"}),
+        ("A= #x", {"A": ""}),
+        ("A=a=b=c", {"A": "a=b=c"}),
+        ("A=it's", {"A": "it's"}),
+        ('A=say "x"', {"A": 'say "x"'}),
+        ("A=back\\slash\\n", {"A": "back\\slash\\n"}),
+        ("A=$HOME ${X}", {"A": "$HOME ${X}"}),
+        ("A='x # y'", {"A": "x # y"}),
+        ("A='x' # c", {"A": "x"}),
+        ("A='x'#c", {"A": "x"}),
+        ("A=' padded '", {"A": " padded "}),
+        ("A='it\\'s'", {"A": "it's"}),
+        ("A='a\\\\b'", {"A": "a\\\\b"}),
+        ("A='a\\nb'", {"A": "a\\nb"}),
+        ("A='$X ${Y}'", {"A": "$X ${Y}"}),
+        ('A="x # y"', {"A": "x # y"}),
+        ('A="\\a\\b\\f\\n\\r\\t\\v\\\\\\""', {"A": '\a\b\f\n\r\t\v\\"'}),
+        ('A="it\\\'s"', {"A": "it\\'s"}),
+        ('A="caf\\u00e9"', {"A": "caf\\u00e9"}),
+        ('A="a\\qb"', {"A": "a\\qb"}),
+        ('A="a\\$b"', {"A": "a\\$b"}),
+        ('A="\\\\n"', {"A": "\\n"}),
+        ('A="line1\nline2"', {"A": "line1\nline2"}),
+        ('A="line1\r\nline2"', {"A": "line1\nline2"}),
+        ('A="line1\rline2"', {"A": "line1\nline2"}),
+        ("A='line1\r\nline2'", {"A": "line1\nline2"}),
+        ("A=1\r\nB=2\rC=3\nD=4", {"A": "1", "B": "2", "C": "3", "D": "4"}),
+        ("A=line1\nline2", {"A": "line1"}),
+        ("JUSTAKEY", {}),
+        ("export A", {}),
+        ("A # just a key and a comment", {}),
+        ("# A=1\n   # B=2", {}),
+        ("A=1\nA=2", {"A": "2"}),
+        ("\ufeffA=1", {"A": "1"}),
+        ("A=\u00e9\u2603", {"A": "\u00e9\u2603"}),
+    ],
+)
+def test_reading_rules(text: str, expected: dict[str, str]) -> None:
+    assert values(text) == expected
+    # the fast path and the full parser agree on every line
+    assert dotenv._parse_full(text.removeprefix("\ufeff"), "x").values == expected
+
+
+def test_values_keep_first_appearance_order_and_last_value() -> None:
+    doc = dotenv.parse("B=1\nA=2\nB=3\n")
+    assert doc.values() == {"B": "3", "A": "2"}
+    assert list(doc.values()) == ["B", "A"]
+    assert doc.keys() == ["B", "A"]
+    assert len(doc) == 2
+    assert "A" in doc
+    assert "C" not in doc
+    assert 3 not in doc
+    assert doc.get("B") == "3"
+    assert doc.get("C") is None
+
+
+def test_values_returns_a_copy() -> None:
+    doc = dotenv.parse("A=1\n")
+    doc.values()["A"] = "changed"
+    assert doc.get("A") == "1"
+
+
+def test_key_only_lines_warn_with_key_and_line() -> None:
+    seen: list[str] = []
+    doc = dotenv.parse("A=1\nJUSTAKEY\nexport B\n", path="f.env", warn=seen.append)
+    assert doc.values() == {"A": "1"}
+    assert seen == doc.warnings
+    assert len(seen) == 2
+    assert seen[0].startswith("f.env:2: ")
+    assert "'JUSTAKEY'" in seen[0]
+    assert seen[1].startswith("f.env:3: ")
+    assert "'B'" in seen[1]
+
+
+def test_duplicate_keys_warn_with_key_and_line() -> None:
+    seen: list[str] = []
+    doc = dotenv.parse(f"A=1\nB={CANARY}\nA=2\n", path="f.env", warn=seen.append)
+    assert doc.get("A") == "2"
+    assert seen == [
+        "f.env:3: duplicate key 'A' (first set on line 1); the last one wins",
+    ]
+    assert CANARY not in seen[0]
+
+
+def test_warning_line_numbers_count_multiline_values() -> None:
+    doc = dotenv.parse('A="x\ny\nz"\nB\r\nC=1\rC=2\n', path="p")
+    assert [w.split(": ")[0] for w in doc.warnings] == ["p:4", "p:6"]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "problem"),
+    [
+        ("a@b=1", 1, "invalid character in key at column 2"),
+        ("A=1\n@b=1", 2, "invalid key"),
+        ("A=1\n=value", 2, "missing key before '='"),
+        ("1A=1", 1, "invalid key"),
+        ("-A=1", 1, "invalid key"),
+        ("A=1\nB: value", 2, "expected '=' after key 'B' ('KEY: value' is not supported)"),
+        ("A=1\n\nline2 more", 3, "expected '=' after key 'line2'"),
+        ("A=1\nB='open\n\n", 2, "unterminated single-quoted value for 'B'"),
+        ('A=1\r\nB="open\r\nmore\r\n', 2, "unterminated double-quoted value for 'B'"),
+        ('A="x\\"\n', 1, "unterminated double-quoted value for 'A'"),
+        ("A='x' trailing", 1, "unexpected text after the closing quote of 'A'"),
+        ('A="a\nb" c\n', 2, "unexpected text after the closing quote of 'A'"),
+        ("A=1\rB=2\r\x01C=3", 3, "invalid key"),
+    ],
+)
+def test_errors_name_path_and_line(text: str, line: int, problem: str) -> None:
+    secret_text = text.replace("value", CANARY).replace("open", CANARY)
+    with pytest.raises(DotenvError) as info:
+        dotenv.parse(secret_text, path="conf/.env")
+    assert info.value.path == "conf/.env"
+    assert info.value.line == line
+    assert str(info.value).startswith(f"conf/.env:{line}: {problem}")
+    assert CANARY not in str(info.value)
+    assert isinstance(info.value, UserError)
+
+
+def test_invalid_utf8_names_the_line_of_the_bad_byte() -> None:
+    data = b"A=1\r\nB=2\rC=\xff\xfe\n"
+    with pytest.raises(DotenvError) as info:
+        dotenv.parse(data, path="x.env")
+    assert info.value.line == 3
+    assert str(info.value) == "x.env:3: invalid UTF-8"
+
+
+def test_lone_surrogate_in_text_input_is_an_error() -> None:
+    with pytest.raises(DotenvError) as info:
+        dotenv.parse("A=1\nB=\ud800\n")
+    assert info.value.line == 2
+
+
+def test_load_reads_the_file_and_errors_name_it(tmp_path: Path) -> None:
+    path = tmp_path / ".env"
+    path.write_bytes(b"A=1\nB='x\n")
+    with pytest.raises(DotenvError, match=re.escape(f"{path}:2: unterminated")):
+        dotenv.load(path)
+    path.write_bytes(b"A=1\n")
+    doc = dotenv.load(path)
+    assert doc.path == str(path)
+    assert doc.values() == {"A": "1"}
+    with pytest.raises(FileReadError, match="not found"):
+        dotenv.load(tmp_path / "missing.env")
+
+
+def test_repr_never_shows_values() -> None:
+    doc = dotenv.parse(f"A={CANARY}\nB='{CANARY}'\n", path="s.env")
+    assert repr(doc) == "<Document 's.env' keys=2>"
+    assert CANARY not in str(doc)
+
+
+# ------------------------------------------------------------------------- edits
+
+
+def lines_of(data: bytes) -> list[bytes]:
+    return data.splitlines(keepends=True)
+
+
+def test_set_existing_key_changes_only_that_line() -> None:
+    data = (
+        b"\xef\xbb\xbf# head\r\n\r\nexport A = old # keep me\r\nB='multi\r\nline'\r\n"
+        b"C=3\r\nD=4"
+    )
+    doc = dotenv.parse(data)
+    assert doc.set("A", "new") is True
+    out = doc.to_bytes()
+    before, after = lines_of(data), lines_of(out)
+    assert len(before) == len(after)
+    changed = [i for i, (x, y) in enumerate(zip(before, after)) if x != y]
+    assert changed == [2]
+    assert after[2] == b"export A = new # keep me\r\n"
+    assert dotenv.parse(out).values() == {"A": "new", "B": "multi\nline", "C": "3", "D": "4"}
+
+
+def test_set_multiline_entry_replaces_all_its_lines() -> None:
+    doc = dotenv.parse("X=1\nB='multi\nline'\nY=2\n")
+    doc.set("B", "one")
+    assert doc.render() == "X=1\nB=one\nY=2\n"
+
+
+def test_set_keeps_comment_after_quoted_value_separated() -> None:
+    doc = dotenv.parse('A="x"#note\n')
+    doc.set("A", "y")
+    assert doc.render() == "A=y #note\n"
+    assert doc.values() == {"A": "y"}
+    doc.set("A", "")
+    assert doc.render() == "A=\n"
+    assert dotenv.parse(doc.render()).values() == {"A": ""}
+
+
+def test_set_same_value_changes_nothing() -> None:
+    data = b"A=1\r\nB = 'x'\r\n"
+    doc = dotenv.parse(data)
+    assert doc.set("B", "x") is False
+    assert doc.modified is False
+    assert doc.to_bytes() == data
+
+
+def test_set_updates_last_duplicate() -> None:
+    doc = dotenv.parse("A=1\nB=2\nA=3\n")
+    assert doc.set("A", "9") is True
+    assert doc.render() == "A=1\nB=2\nA=9\n"
+    assert dotenv.parse(doc.render()).get("A") == "9"
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"", b"N=v\n"),
+        (b"A=1\n", b"A=1\nN=v\n"),
+        (b"A=1", b"A=1\nN=v\n"),
+        (b"A=1\r\nB=2", b"A=1\r\nB=2\r\nN=v\r\n"),
+        (b"A=1\rB=2\r", b"A=1\rB=2\rN=v\r"),
+        (b"# only a comment", b"# only a comment\nN=v\n"),
+        (b"\xef\xbb\xbfA=1", b"\xef\xbb\xbfA=1\nN=v\n"),
+        (b"A='x\r\ny'", b"A='x\r\ny'\r\nN=v\r\n"),
+    ],
+)
+def test_new_key_is_appended_with_the_document_newline(data: bytes, expected: bytes) -> None:
+    doc = dotenv.parse(data)
+    assert doc.set("N", "v") is True
+    assert doc.to_bytes() == expected
+    assert doc.keys()[-1] == "N"
+
+
+def test_new_document_starts_empty() -> None:
+    doc = dotenv.new_document(".env.new")
+    assert doc.path == ".env.new"
+    assert len(doc) == 0
+    assert doc.to_bytes() == b""
+    doc.set("A", "1")
+    doc.set("B", "two words")
+    assert doc.to_bytes() == b"A=1\nB=two words\n"
+
+
+def test_remove_removes_every_occurrence() -> None:
+    data = b"# c\nA=1\nB=2\nA='3'\nexport A\nC=4"
+    doc = dotenv.parse(data)
+    assert doc.remove("A") is True
+    assert doc.to_bytes() == b"# c\nB=2\nexport A\nC=4"
+    assert "A" not in doc
+    assert doc.remove("A") is False
+    assert doc.remove("NOPE") is False
+
+
+def test_remove_last_line_without_newline() -> None:
+    doc = dotenv.parse("A=1\nB=2")
+    doc.remove("B")
+    assert doc.render() == "A=1\n"
+    doc.set("C", "3")
+    assert doc.render() == "A=1\nC=3\n"
+
+
+@pytest.mark.parametrize("key", ["", "a@b", "1A", "A B", "A=B", "-A", "é"])
+def test_set_rejects_invalid_keys(key: str) -> None:
+    doc = dotenv.new_document()
+    with pytest.raises(UserError, match="invalid key"):
+        doc.set(key, "x")
+    assert doc.to_bytes() == b""
+
+
+def test_set_refuses_unwritable_values_without_changing_the_document() -> None:
+    doc = dotenv.parse("A=1\n")
+    value = f"{CANARY}\n'\""
+    with pytest.raises(UnwritableValueError) as info:
+        doc.set("A", value)
+    assert info.value.key == "A"
+    assert CANARY not in str(info.value)
+    assert doc.get("A") == "1"
+    assert doc.to_bytes() == b"A=1\n"
+    # for compose alone a multi-line value with both quote kinds is fine
+    assert doc.set("A", value, readers=[Reader.DOCKER_COMPOSE]) is True
+    assert dotenv.parse(doc.to_bytes()).get("A") == value
+
+
+# ------------------------------------------------------------------- performance
+
+
+def test_parsing_100k_keys_is_fast() -> None:
+    text = "".join(f"KEY_{i}=value-{i}-abcdefghij\n" for i in range(100_000))
+    start = time.perf_counter()
+    doc = dotenv.parse(text.encode())
+    elapsed = time.perf_counter() - start
+    assert len(doc) == 100_000
+    assert doc.get("KEY_99999") == "value-99999-abcdefghij"
+    assert elapsed < 1.0
