@@ -22,7 +22,7 @@ CORPUS: dict[str, bytes] = {
     "mixed": b"A=1\r\nB=2\nC=3\rD=4",
     "bom": b"\xef\xbb\xbfA=1\nB=2\n",
     "no-final-newline": b"A=1\nB=2",
-    "comments": b"# header\n\n  # indented\nA=1 # inline\nB=\"x\" # after quote\n",
+    "comments": b'# header\n\n  # indented\nA=1 # inline\nB="x" # after quote\n',
     "export": b"export A=1\nexport\tB=2\nexportC=3\nexport=4\n",
     "pem": (
         b'KEY="-----BEGIN KEY-----\nMIIB\nabc=\n-----END KEY-----"\n'
@@ -245,16 +245,13 @@ def lines_of(data: bytes) -> list[bytes]:
 
 
 def test_set_existing_key_changes_only_that_line() -> None:
-    data = (
-        b"\xef\xbb\xbf# head\r\n\r\nexport A = old # keep me\r\nB='multi\r\nline'\r\n"
-        b"C=3\r\nD=4"
-    )
+    data = b"\xef\xbb\xbf# head\r\n\r\nexport A = old # keep me\r\nB='multi\r\nline'\r\nC=3\r\nD=4"
     doc = dotenv.parse(data)
     assert doc.set("A", "new") is True
     out = doc.to_bytes()
     before, after = lines_of(data), lines_of(out)
     assert len(before) == len(after)
-    changed = [i for i, (x, y) in enumerate(zip(before, after)) if x != y]
+    changed = [i for i, (x, y) in enumerate(zip(before, after, strict=True)) if x != y]
     assert changed == [2]
     assert after[2] == b"export A = new # keep me\r\n"
     assert dotenv.parse(out).values() == {"A": "new", "B": "multi\nline", "C": "3", "D": "4"}
