@@ -207,6 +207,7 @@ class PluginManager(pluggy.PluginManager):
         self._infos: dict[str, PluginInfo] = {}
         self._failures: list[PluginLoadError] = []
         self._local_modules: list[str] = []
+        self._local_files: set[Path] = set()
         self.register(CorePlugin(), name=CORE_PLUGIN)
         self._infos[CORE_PLUGIN] = PluginInfo(
             CORE_PLUGIN,
@@ -304,19 +305,28 @@ class PluginManager(pluggy.PluginManager):
         path = Path(directory)
         if not path.is_dir():
             base = PluginInfo(f"local:{path}", Kind.LOCAL, Status.DISABLED, target=str(path))
-            self._fail(base, f"plugin directory {path} does not exist")
+            problem = "is not a directory" if path.exists() else "does not exist"
+            self._fail(base, f"plugin directory {path} {problem}")
             return
         for file in sorted(path.glob("*.py")):
-            self.load_file(file)
+            if file.is_file():
+                self.load_file(file)
 
     def load_file(self, file: Path) -> None:
         """Load one local plugin file, without adding anything to ``sys.path``."""
         name = f"local:{file}"
         base = PluginInfo(name, Kind.LOCAL, Status.DISABLED, target=str(file))
-        if self.is_blocked(name) or self.is_blocked(file.stem):
+        resolved = file.resolve()
+        if resolved in self._local_files:
+            # The same directory given twice (say, relative in stagecraft.yml and
+            # absolute on the command line): running the file again would make
+            # new provider objects that then conflict with the first ones.
+            return
+        self._local_files.add(resolved)
+        if any(self.is_blocked(n) for n in (name, f"local:{resolved}", file.stem)):
             self._infos.setdefault(name, base)
             return
-        digest = hashlib.sha1(str(file.resolve()).encode()).hexdigest()[:10]
+        digest = hashlib.sha1(str(resolved).encode()).hexdigest()[:10]
         module_name = f"stagecraft_local_{file.stem}_{digest}"
         spec = importlib.util.spec_from_file_location(module_name, file)
         if spec is None or spec.loader is None:
