@@ -29,6 +29,7 @@ import hashlib
 import importlib
 import importlib.util
 import os
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import metadata
@@ -349,7 +350,7 @@ class PluginManager(pluggy.PluginManager):
             self.register(plugin, name=info.name)
         except pluggy.PluginValidationError as exc:
             self._unregister_quietly(plugin, info.name)
-            self._fail(info, f"{info.origin} has an invalid hook implementation: {exc}")
+            self._fail(info, f"{info.origin} {self._invalid_hookimpl(exc)}")
             return
         except ValueError as exc:
             self._fail(info, f"{info.origin} could not be registered: {exc}")
@@ -357,7 +358,7 @@ class PluginManager(pluggy.PluginManager):
         unknown = self._unknown_hooks(plugin)
         if unknown:
             self._unregister_quietly(plugin, info.name)
-            known = [name for name in dir(self.hook) if not name.startswith("_")]
+            known = self._specified_hooks()
             hints = []
             for name in unknown:
                 close = difflib.get_close_matches(name, known, n=1)
@@ -369,6 +370,31 @@ class PluginManager(pluggy.PluginManager):
             return
         hooks = tuple(sorted(caller.name for caller in self.get_hookcallers(plugin) or ()))
         self._infos[info.name] = attrs.evolve(info, status=Status.ACTIVE, hooks=hooks)
+
+    def _hook_callers(self) -> list[pluggy.HookCaller]:
+        return [c for c in vars(self.hook).values() if isinstance(c, pluggy.HookCaller)]
+
+    def _specified_hooks(self) -> list[str]:
+        """Names of hooks with a spec: the only ones worth suggesting."""
+        return sorted(caller.name for caller in self._hook_callers() if caller.has_spec())
+
+    def _invalid_hookimpl(self, exc: pluggy.PluginValidationError) -> str:
+        """pluggy's multi-line validation message as one line a plugin author can act on."""
+        text = str(exc)
+        hook = re.search(r"for hook '(\w+)'", text)
+        definition = re.search(r"hookimpl definition: (.+)", text)
+        extra = re.search(r"Argument\(s\) \{(.+?)\} are declared in the hookimpl", text)
+        caller = getattr(self.hook, hook.group(1), None) if hook else None
+        if hook and definition and extra and caller is not None and caller.spec is not None:
+            names = ", ".join(sorted(n.strip().strip("'\"") for n in extra.group(1).split(",")))
+            passed = ", ".join(caller.spec.argnames)
+            return (
+                f"has an invalid implementation of hook {hook.group(1)}: "
+                f"{definition.group(1).strip()} declares argument(s) {names}, "
+                f"but the hook only passes {passed}"
+            )
+        flat = " ".join(line.strip() for line in text.splitlines() if line.strip())
+        return f"has an invalid hook implementation: {flat}"
 
     def _unknown_hooks(self, plugin: object) -> list[str]:
         unknown = []
@@ -383,13 +409,13 @@ class PluginManager(pluggy.PluginManager):
     def _unregister_quietly(self, plugin: object, name: str) -> None:
         # pluggy registers hook implementations one by one, so a validation
         # error can leave earlier ones behind: take them all out again.
-        for caller in list(vars(self.hook).values()):
-            if isinstance(caller, pluggy.HookCaller):
-                for impl in caller.get_hookimpls():
-                    if impl.plugin is plugin:
-                        caller._remove_plugin(plugin)
-                        break
-        self._name2plugin.pop(name, None)
+        if self.get_name(plugin) == name:
+            self.unregister(plugin=plugin, name=name)
+        # An unknown hook name leaves an empty, spec-less caller behind; drop
+        # it so it is not suggested as "did you mean" to the next plugin.
+        for caller in self._hook_callers():
+            if not caller.has_spec() and not caller.get_hookimpls():
+                delattr(self.hook, caller.name)
 
     def _fail(self, info: PluginInfo, message: str) -> None:
         full = f"{message}; {_disable_hint(info.name)}"
