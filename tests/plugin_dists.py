@@ -98,8 +98,12 @@ def write_dist(
     info.mkdir()
     (info / "METADATA").write_text(_metadata_txt(name, version))
     (info / "entry_points.txt").write_text(_entry_points_txt(entry_points))
+    record = [f"{info.name}/METADATA,,", f"{info.name}/entry_points.txt,,"]
     for module, source in modules.items():
         (root / f"{module}.py").write_text(textwrap.dedent(source))
+        record.append(f"{module}.py,,")
+    # RECORD lets importlib.metadata.packages_distributions() map modules to it.
+    (info / "RECORD").write_text("\n".join([*record, f"{info.name}/RECORD,,"]) + "\n")
     return Dist(root, name, version, tuple(modules))
 
 
