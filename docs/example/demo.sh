@@ -15,3 +15,7 @@ run() { printf '\n$ stagecraft %s\n' "$*"; "$stagecraft" "$@"; }
 
 run plugins
 run secrets providers
+run config check
+run secrets sync --dry-run
+run secrets sync
+run secrets sync --check

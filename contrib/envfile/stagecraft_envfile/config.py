@@ -1,0 +1,48 @@
+"""The ``secrets.providers.envfile`` section of ``stagecraft.yml``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from stagecraft.dotenv import ALL_READERS, Reader
+
+#: Reader names as written in stagecraft.yml, in a stable order for messages.
+READER_NAMES = tuple(sorted(reader.value for reader in ALL_READERS))
+
+
+def _check_readers(_instance: Any, _attribute: attrs.Attribute[Any], value: list[str]) -> None:
+    unknown = [name for name in value if name not in READER_NAMES]
+    if unknown:
+        raise ValueError(
+            f"unknown reader(s) {', '.join(map(repr, unknown))}; "
+            f"choose from {', '.join(READER_NAMES)}"
+        )
+    if not value:
+        raise ValueError(f"list at least one reader ({', '.join(READER_NAMES)})")
+
+
+@attrs.frozen
+class Config:
+    """Options of the envfile provider.
+
+    * ``source_file`` / ``target_file``: used when ``--from`` / ``--to`` are
+      absent; relative to the directory of ``stagecraft.yml``.
+    * ``create_target``: create the target when it does not exist (else fail).
+    * ``readers``: the programs that must read the written file back exactly
+      (``python-dotenv``, ``node-dotenv``, ``docker-compose``; default all).
+      Fewer readers allow more values: for example ``${`` can only be written
+      when python-dotenv is not among them.
+    """
+
+    source_file: str | None = None
+    target_file: str | None = None
+    create_target: bool = True
+    readers: list[str] = attrs.field(
+        factory=lambda: list(READER_NAMES), validator=_check_readers
+    )
+
+    @property
+    def reader_set(self) -> frozenset[Reader]:
+        return frozenset(Reader(name) for name in self.readers)
