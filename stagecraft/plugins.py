@@ -469,11 +469,13 @@ class PluginManager(pluggy.PluginManager):
                 continue
             origin = self.origin_of(impl.plugin_name)
             try:
-                returned = impl.function()
+                # Flattening runs the plugin's code too when it returned a
+                # generator, so its exceptions are the plugin's as well.
+                items = _flatten(impl.function())
             except Exception as exc:  # noqa: BLE001 - attributed to the plugin below
                 broken.append((origin, f"raised in secrets_provider_register: {_describe(exc)}"))
                 continue
-            for item in _flatten(returned):
+            for item in items:
                 if not isinstance(item, SecretsProvider):
                     broken.append((origin, f"returned {type(item).__name__}, not a provider"))
                     continue
@@ -492,7 +494,8 @@ class PluginManager(pluggy.PluginManager):
         empty = [origin for provider, origin in contributions if not provider.id.strip()]
         if empty:
             named = ", ".join(str(origin) for origin in empty)
-            raise EmptyProviderIDError(f"secrets provider with an empty id from {named}")
+            hint = _disable_hint(empty[0].plugin)
+            raise EmptyProviderIDError(f"secrets provider with an empty id from {named}; {hint}")
 
         by_id: dict[str, list[tuple[SecretsProvider, Origin]]] = {}
         for provider, origin in contributions:
