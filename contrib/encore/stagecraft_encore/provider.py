@@ -182,7 +182,9 @@ def read_source(ctx: Context, path: Path) -> dict[str, str]:
     """The source env file's values, registered with the redactor at once."""
     from stagecraft import dotenv
 
-    values = dict(dotenv.load(path).values())
+    # The reader's warnings (a line without '=', a duplicate key) name keys
+    # and lines, never values.
+    values = dict(dotenv.load(path, warn=ctx.logger.warning).values())
     ctx.add_secrets(values.values())
     return values
 

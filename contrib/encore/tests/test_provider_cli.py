@@ -9,12 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from stagecraft_encore.cli_runner import AppNotFoundError, EncoreNotFoundError
-from stagecraft_encore.config import Config
-from stagecraft_encore.provider import EncoreProvider, RefusedValuesError
-from stagecraft_encore.targets import TargetError
 
-from stagecraft.errors import EXIT_PROVIDER_ERROR, CancelledError
+from stagecraft.errors import EXIT_PROVIDER_ERROR, CancelledError, UserError
 from stagecraft.providers.secrets import (
     Action,
     Context,
@@ -23,6 +19,10 @@ from stagecraft.providers.secrets import (
     SyncOptions,
     SyncResult,
 )
+from stagecraft_encore.cli_runner import AppNotFoundError, EncoreNotFoundError
+from stagecraft_encore.config import Config
+from stagecraft_encore.provider import EncoreProvider, RefusedValuesError
+from stagecraft_encore.targets import TargetError
 
 if TYPE_CHECKING:
     from conftest import FakeEncore
@@ -171,8 +171,8 @@ def test_trailing_newlines_are_refused_up_front(
 def test_invalid_key_names_are_refused(
     fake_encore: FakeEncore, app: Path, ctx: Context, write_env: WriteEnv
 ) -> None:
-    write_env(app / ".env", {"GOOD": "1", "my-key": "2", "-rf": "3"})
-    with pytest.raises(RefusedValuesError, match=r"-rf: not a valid Encore secret name"):
+    write_env(app / ".env", {"GOOD": "1", "my-key": "2", "_hidden": "3"})
+    with pytest.raises(RefusedValuesError, match=r"_hidden: not a valid Encore secret name"):
         sync(ctx, source=".env", target="dev")
     assert fake_encore.calls() == []
 
@@ -280,10 +280,10 @@ def test_selection_conflict_is_reported(
 def test_concurrency_is_bounded(
     fake_encore: FakeEncore, app: Path, ctx: Context, write_env: WriteEnv, concurrency: int
 ) -> None:
-    write_env(app / ".env", {f"K{i:02}": str(i) for i in range(9)})
-    fake_encore.latency(0.15)
+    write_env(app / ".env", {f"K{i:02}": str(i) for i in range(7)})
+    fake_encore.latency(0.12)
     result = sync(ctx, source=".env", target="dev", config=Config(concurrency=concurrency))
-    assert len(result.added) == 9
+    assert len(result.added) == 7
     peak = max_overlap(fake_encore.calls())
     assert peak <= concurrency
     if concurrency > 1:
@@ -308,7 +308,7 @@ def test_values_are_registered_for_redaction(
     assert ctx.redactor.redact(f"oops {CANARY}") == "oops ***"
 
 
-def test_nothing_secret_in_logs_or_output(  # noqa: PLR0917 (fixtures)
+def test_nothing_secret_in_logs_or_output(
     fake_encore: FakeEncore,
     ctx: Context,
     write_env: WriteEnv,
@@ -326,3 +326,21 @@ def test_nothing_secret_in_logs_or_output(  # noqa: PLR0917 (fixtures)
     for call in fake_encore.calls():
         assert all(CANARY not in arg for arg in call["argv"])
     assert all(CANARY not in value for value in os.environ.values())
+
+
+def test_missing_source_file_is_a_user_error(fake_encore: FakeEncore, ctx: Context) -> None:
+    with pytest.raises(UserError, match=r"missing\.env: env file not found"):
+        sync(ctx, source="missing.env", target="dev")
+    assert fake_encore.calls() == []
+
+
+def test_source_warnings_reach_the_log_without_values(
+    fake_encore: FakeEncore, app: Path, ctx: Context, caplog: pytest.LogCaptureFixture
+) -> None:
+    (app / ".env").write_text(f'A="{CANARY}"\nA="{CANARY}2"\n', encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        result = sync(ctx, source=".env", target="dev")
+    assert result.added == ("A",)
+    assert "duplicate key 'A'" in caplog.text
+    assert_no_canary(caplog.text)
+    assert fake_encore.stored() == {"A": CANARY + "2"}
