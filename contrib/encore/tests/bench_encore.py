@@ -16,10 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from stagecraft.providers.secrets import Context, SyncOptions
 from stagecraft_encore.config import Config
 from stagecraft_encore.provider import EncoreProvider
-
-from stagecraft.providers.secrets import Context, SyncOptions
 
 KEYS = 60
 LATENCY = 0.1

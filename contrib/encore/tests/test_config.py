@@ -5,9 +5,9 @@ from __future__ import annotations
 import attrs
 import cattrs
 import pytest
-from stagecraft_encore.config import Config, InvalidConfigError, coerce_config
 
 from stagecraft.errors import ConfigError
+from stagecraft_encore.config import Config, InvalidConfigError, coerce_config
 
 
 def test_defaults() -> None:

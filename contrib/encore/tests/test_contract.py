@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from stagecraft_encore.provider import EncoreProvider
 
 from stagecraft.providers.secrets import Context, SecretsProvider
 from stagecraft.testing import TRICKY_VALUES, ProviderContract
+from stagecraft_encore.provider import EncoreProvider
 
 APP = "app"
 CUE = ".secrets.local.cue"

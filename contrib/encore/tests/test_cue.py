@@ -7,9 +7,9 @@ import json
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from stagecraft_encore import cue
 
 from stagecraft.providers.secrets import Action
+from stagecraft_encore import cue
 
 # The reference's examples, value -> line.
 REFERENCE_LINES = [

@@ -7,11 +7,10 @@ import sys
 from importlib import metadata
 
 import stagecraft_encore
-from stagecraft_encore.config import Config
-from stagecraft_encore.provider import EncoreProvider
-
 from stagecraft.plugins import PluginSettings, load_plugin_manager
 from stagecraft.providers.secrets import SecretsProvider
+from stagecraft_encore.config import Config
+from stagecraft_encore.provider import EncoreProvider
 
 
 def test_entry_point_is_declared() -> None:

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from stagecraft_encore import cue
-from stagecraft_encore.provider import EncoreProvider, RefusedValuesError
 
 from stagecraft.providers.secrets import Action, Context, SyncOptions, SyncResult
+from stagecraft_encore import cue
+from stagecraft_encore.provider import EncoreProvider, RefusedValuesError
 
 if TYPE_CHECKING:
     from conftest import FakeEncore

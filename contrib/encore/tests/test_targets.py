@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+
+from stagecraft.errors import UserError
 from stagecraft_encore.targets import (
     CliTarget,
     CueTarget,
@@ -10,8 +12,6 @@ from stagecraft_encore.targets import (
     default_target,
     parse_target,
 )
-
-from stagecraft.errors import UserError
 
 
 @pytest.mark.parametrize(
