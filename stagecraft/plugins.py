@@ -209,6 +209,7 @@ class PluginManager(pluggy.PluginManager):
         self._failures: list[PluginLoadError] = []
         self._local_modules: list[str] = []
         self._local_files: set[Path] = set()
+        self._tracing = False
         self.register(CorePlugin(), name=CORE_PLUGIN)
         self._infos[CORE_PLUGIN] = PluginInfo(
             CORE_PLUGIN,
@@ -464,9 +465,15 @@ class PluginManager(pluggy.PluginManager):
         """
         contributions: list[tuple[SecretsProvider, Origin]] = []
         broken: list[tuple[Origin, str]] = []
-        for impl in self.hook.secrets_provider_register.get_hookimpls():
-            if impl.wrapper or impl.hookwrapper:
-                continue
+        impls = [
+            impl
+            for impl in self.hook.secrets_provider_register.get_hookimpls()
+            if not (impl.wrapper or impl.hookwrapper)
+        ]
+        # Each implementation is called on its own, for attribution, which
+        # bypasses pluggy's call monitoring: trace it here instead.
+        self._trace(f"secrets_provider_register -> [{', '.join(i.plugin_name for i in impls)}]")
+        for impl in impls:
             origin = self.origin_of(impl.plugin_name)
             try:
                 # Flattening runs the plugin's code too when it returned a
@@ -485,6 +492,10 @@ class PluginManager(pluggy.PluginManager):
                     broken.append((origin, f"returned an invalid provider: {exc}"))
                     continue
                 contributions.append((item, origin))
+        self._trace(
+            "secrets_provider_register <- "
+            + (f"{len(broken)} plugin(s) failed" if broken else "ok")
+        )
         if broken:
             lines = [
                 f"{origin} {problem}; {_disable_hint(origin.plugin)}" for origin, problem in broken
@@ -519,6 +530,10 @@ class PluginManager(pluggy.PluginManager):
 
     # -- tracing ------------------------------------------------------------------
 
+    def _trace(self, message: str) -> None:
+        if self._tracing:
+            print(f"stagecraft: trace: {message}", file=sys.stderr)
+
     def enable_safe_tracing(self) -> None:
         """Trace hook calls to stderr by hook and plugin name, never arguments.
 
@@ -545,6 +560,7 @@ class PluginManager(pluggy.PluginManager):
             print(f"stagecraft: trace: {hook_name} <- {status}", file=sys.stderr)
 
         self.add_hookcall_monitoring(before, after)
+        self._tracing = True
 
 
 def _describe_entry_point(
