@@ -164,6 +164,54 @@ def version_text() -> str:
     return "\n".join(lines)
 
 
+#: Global options may also follow the command (``stagecraft secrets sync -v``).
+#: There they parse into these ``*_late`` names, merged by :func:`_merge_late`,
+#: so a late ``-p`` adds to an early one instead of replacing it.
+_LATE = "_late"
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, late: bool = False) -> None:
+    suffix = _LATE if late else ""
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if late else value
+
+    parser.add_argument(
+        "--config", dest="config" + suffix, metavar="FILE", default=default(None),
+        help="config file (default: stagecraft.yml here or in the nearest parent directory)",
+    )
+    parser.add_argument(
+        "-p", dest="plugin_args" + suffix, action="append", default=default([]),
+        metavar="MODULE|no:NAME",
+        help="load plugin module MODULE, or never load plugin NAME (repeatable)",
+    )
+    parser.add_argument(
+        "--plugins-dir", dest="plugins_dirs" + suffix, action="append", default=default([]),
+        metavar="DIR", help="load every *.py in DIR as a local plugin (repeatable)",
+    )
+    volume = parser.add_mutually_exclusive_group()
+    volume.add_argument(
+        "-v", "--verbose", dest="verbosity" + suffix, action="store_const", const=1,
+        default=default(0),
+        help="show progress and, on errors, the (redacted) traceback",
+    )
+    volume.add_argument(
+        "-q", "--quiet", dest="verbosity" + suffix, action="store_const", const=-1,
+        default=default(0), help="show errors only",
+    )
+
+
+def _merge_late(args: argparse.Namespace) -> argparse.Namespace:
+    """Fold global options given after the command into the ordinary names."""
+    for name in ("config", "verbosity"):
+        if hasattr(args, name + _LATE):
+            setattr(args, name, getattr(args, name + _LATE))
+    for name in ("plugin_args", "plugins_dirs"):
+        if hasattr(args, name + _LATE):
+            setattr(args, name, getattr(args, name) + getattr(args, name + _LATE))
+    return args
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
@@ -171,27 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 ok, 1 user or config error, 2 provider failure, "
         "3 internal error, 4 `secrets sync --check` found changes.",
     )
-    parser.add_argument(
-        "--config", metavar="FILE",
-        help="config file (default: stagecraft.yml here or in the nearest parent directory)",
-    )
-    parser.add_argument(
-        "-p", dest="plugin_args", action="append", default=[], metavar="MODULE|no:NAME",
-        help="load plugin module MODULE, or never load plugin NAME (repeatable)",
-    )
-    parser.add_argument(
-        "--plugins-dir", dest="plugins_dirs", action="append", default=[], metavar="DIR",
-        help="load every *.py in DIR as a local plugin (repeatable)",
-    )
-    volume = parser.add_mutually_exclusive_group()
-    volume.add_argument(
-        "-v", "--verbose", dest="verbosity", action="store_const", const=1, default=0,
-        help="show progress and, on errors, the (redacted) traceback",
-    )
-    volume.add_argument(
-        "-q", "--quiet", dest="verbosity", action="store_const", const=-1,
-        help="show errors only",
-    )
+    _add_global_options(parser)
     parser.add_argument(
         "--version", action=_VersionAction, nargs=0,
         help="show the version and plugin distributions, then exit",
@@ -223,6 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sync.add_argument("--json", action="store_true", help="print the result as JSON")
     sync.add_argument("keys", nargs="*", metavar="KEY", help="keys to sync (default: all)")
+    _add_global_options(sync, late=True)
     sync.set_defaults(handler=cmd_sync)
 
     providers = secrets_commands.add_parser(
@@ -230,6 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="List the installed secrets providers, with the plugin providing each.",
     )
     providers.add_argument("--json", action="store_true", help="print the list as JSON")
+    _add_global_options(providers, late=True)
     providers.set_defaults(handler=cmd_providers)
 
     plugins = commands.add_parser(
@@ -237,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="List every plugin found, including disabled and failed ones.",
     )
     plugins.add_argument("--json", action="store_true", help="print the list as JSON")
+    _add_global_options(plugins, late=True)
     plugins.set_defaults(handler=cmd_plugins)
 
     config = commands.add_parser("config", help="config file commands",
@@ -247,6 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="validate stagecraft.yml",
         description="Validate stagecraft.yml, its plugins and the chosen provider's section.",
     )
+    _add_global_options(check, late=True)
     check.set_defaults(handler=cmd_config_check)
     return parser
 
@@ -509,7 +541,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; return its exit code (the console script exits with it)."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = _merge_late(parser.parse_args(argv))
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else EXIT_USER_ERROR
     session = Session(args)

@@ -168,3 +168,33 @@ def test_version_text_without_entry_points(capsys: pytest.CaptureFixture[str]) -
     out, _ = capsys.readouterr()
     assert out == cli.version_text() + "\n"
     assert out.splitlines()[1] in ("plugin distributions:", "plugin distributions: none")
+
+
+def test_global_options_may_follow_the_command(
+    in_project: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "nullprovider.py").write_text(
+        "import stagecraft\n"
+        "from stagecraft.providers.secrets import SyncResult\n"
+        "class P:\n"
+        "    id = 'null'\n"
+        "    def sync(self, ctx, opts):\n"
+        "        return SyncResult()\n"
+        "@stagecraft.hookimpl\n"
+        "def secrets_provider_register():\n"
+        "    return P()\n"
+    )
+    early = cli.main(["--plugins-dir", str(extra), "secrets", "providers", "--json"])
+    early_ids = [entry["id"] for entry in json.loads(capsys.readouterr().out)]
+    late = cli.main(["secrets", "providers", "--json", "--plugins-dir", str(extra), "-q"])
+    late_ids = [entry["id"] for entry in json.loads(capsys.readouterr().out)]
+    assert (early, late) == (0, 0)
+    assert "null" in early_ids
+    assert late_ids == early_ids
+    # A late -p adds to an early one rather than replacing it.
+    args = cli._merge_late(
+        cli.build_parser().parse_args(["-p", "no:a", "plugins", "-p", "no:b", "-v"])
+    )
+    assert (args.plugin_args, args.verbosity) == (["no:a", "no:b"], 1)
