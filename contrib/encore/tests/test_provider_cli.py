@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -344,3 +345,23 @@ def test_source_warnings_reach_the_log_without_values(
     assert "duplicate key 'A'" in caplog.text
     assert_no_canary(caplog.text)
     assert fake_encore.stored() == {"A": CANARY + "2"}
+
+
+def test_deadline_stops_further_calls(
+    fake_encore: FakeEncore, app: Path, write_env: WriteEnv
+) -> None:
+    keys = [f"K{i}" for i in range(5)]
+    write_env(app / ".env", dict.fromkeys(keys, "v"))
+    fake_encore.latency(0.3)
+    ctx = Context(cwd=app, config_dir=app, deadline=time.monotonic() + 0.45)
+    with pytest.raises(PartialSyncError) as info:
+        sync(ctx, source=".env", target="dev", config=Config(concurrency=1))
+    error = info.value
+    assert set(error.result.added) | set(error.failed) == set(keys)
+    assert len(error.failed) >= 3
+    assert all(
+        reason.startswith(("not sent: sync ran past its deadline", "timed out"))
+        for reason in error.failed.values()
+    )
+    assert set(fake_encore.stored()) == set(error.result.added)
+    assert len(fake_encore.calls()) <= 2
