@@ -21,6 +21,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -101,16 +102,25 @@ def glob_escape(text: str) -> str:
 def atomic_write(target: Path, data: bytes, *, mode: int | None = None) -> None:
     """Replace ``target`` with ``data`` atomically (temp file, fsync, rename, fsync dir).
 
-    ``target`` must already be the real path (see :func:`real_path`).  The
-    new file gets ``mode``, else the existing file's mode, else ``0600``.
-    On any failure the temporary file is removed and ``target`` is untouched.
+    A symlinked ``target`` is followed (see :func:`real_path`): the file it
+    points to is replaced and the link stays.  The new file gets ``mode``,
+    else the existing file's mode, else ``0600``.  On any failure the
+    temporary file is removed and ``target`` is untouched.
     """
+    # Callers are told to pass the real path, but one that forgets would
+    # silently turn a symlink into a regular file: follow it here as well.
+    target = real_path(target)
     directory = target.parent
+    try:
+        existing = target.stat()
+    except FileNotFoundError:
+        existing = None
+    except OSError as exc:
+        raise FileWriteError(f"{target}: cannot inspect target: {exc.strerror}") from None
+    if existing is not None and stat.S_ISDIR(existing.st_mode):
+        raise FileWriteError(f"{target}: target is a directory, not a file")
     if mode is None:
-        try:
-            mode = target.stat().st_mode & 0o7777
-        except FileNotFoundError:
-            mode = NEW_FILE_MODE
+        mode = stat.S_IMODE(existing.st_mode) if existing is not None else NEW_FILE_MODE
     try:
         fd, temp_name = tempfile.mkstemp(
             dir=directory, prefix=f".{target.name}.", suffix=TEMP_SUFFIX
