@@ -9,6 +9,7 @@ printing, as a second line of defence.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterable
 
@@ -50,6 +51,10 @@ class Redactor:
                     # newlines, quotes and non-ASCII characters.
                     self._values.add(repr(value)[1:-1])
                     self._values.add(ascii(value)[1:-1])
+                    # ... or its JSON string form (`--json` output, structured logs),
+                    # which escapes quotes, backslashes and non-ASCII differently.
+                    self._values.add(json.dumps(value)[1:-1])
+                    self._values.add(json.dumps(value, ensure_ascii=False)[1:-1])
             if len(self._values) != before:
                 # Longest first, so a value is never partly masked by a
                 # shorter one it contains.
