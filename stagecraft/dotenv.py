@@ -44,7 +44,7 @@ the first of these forms that every chosen reader *and this parser* read back
 exactly: plain; for a value with line breaks, ``"..."`` with only the breaks
 escaped as ``\\n``/``\\r`` (the only escapes Node decodes); ``'raw'`` (may span
 lines); the same double-quoted form for other values; then forms only some
-readers accept (``"..."`` with ``\\\\``, ``\\"``, ``\\$`` escapes; ``'...'`` with
+readers accept (``"..."`` with ``\\\\`` and ``\\"`` escapes; ``'...'`` with
 ``\\'``).  Each candidate is checked against a small model of each reader (written
 from the reference table and, for python-dotenv and Node, from their source), so
 the rules below follow from the models rather than being listed by hand:
@@ -540,10 +540,11 @@ def load(path: pathlib.Path, *, warn: Callable[[str], None] | None = None) -> Do
 #
 # Models of how each reader decodes the text after "KEY=".  Each returns the value
 # the reader would produce, or None when it would fail, decode something else, or
-# read past the end of the line (swallowing the next one).  _PROBE is a next line
-# full of quotes, so a reader that does not stop at the end of our value shows it.
+# read past the end of the line (swallowing the next one).  _PROBE follows the
+# value with lines that end in each quote character, so a reader that does not
+# stop at the end of our value finds a closing quote there and shows it.
 
-_PROBE = "\nNEXT='\"`'\"`\n"
+_PROBE = "\n#'\n#\"\n#`\nNEXT='\"`'\"`\n"
 
 _PD_SINGLE = re.compile(r"'((?:\\.|[^'\\])*)'", re.DOTALL)
 _PD_DOUBLE = re.compile(r'"((?:\\.|[^"\\])*)"', re.DOTALL)
@@ -561,22 +562,22 @@ def _pd_unescape(match: re.Match[str]) -> str:
 
 def _read_python_dotenv(form: str) -> str | None:
     """python-dotenv 1.2 (parser.py), default ``${VAR}`` interpolation on."""
-    text = form + _PROBE
-    quote = form[:1]
+    lead = len(_PD_SPACE.match(form).group())  # type: ignore[union-attr]
+    stripped = form[lead:]
+    text = stripped + _PROBE
+    quote = stripped[:1]
     if quote in ("'", '"'):
         match = (_PD_SINGLE if quote == "'" else _PD_DOUBLE).match(text)
-        if match is None or match.end() != len(form):
+        if match is None or match.end() != len(stripped):
             return None
         escapes = _PD_SINGLE_ESCAPES if quote == "'" else _PD_DOUBLE_ESCAPES
         value = escapes.sub(_pd_unescape, match.group(1))
     else:
         if "\n" in form or "\r" in form:
             return None
-        stripped = form[len(_PD_SPACE.match(form).group()) :]  # type: ignore[union-attr]
-        if stripped[:1] == "#" and stripped != form:
-            value = ""
-        else:
-            value = re.sub(r"\s+#.*", "", stripped).rstrip()
+        # "KEY= # note" is empty; otherwise whitespace then '#' starts a comment
+        empty = stripped[:1] == "#" and lead > 0
+        value = "" if empty else re.sub(r"\s+#.*", "", stripped).rstrip()
     if "${" in value:
         return None  # expanded (or at best left alone by luck): refuse
     return value
@@ -600,8 +601,10 @@ def _read_node_dotenv(form: str) -> str | None:
     line = "K=" + form
     text = _RAW_BREAK.sub("\n", line + _PROBE)
     match = _ND_LINE.match(text)
-    if match is None or match.group(1) != "K" or match.end() != len(_RAW_BREAK.sub("\n", line)):
+    if match is None or match.group(1) != "K":
         return None
+    if match.group(2) is not None and match.end(2) > len(_RAW_BREAK.sub("\n", line)):
+        return None  # the value ran into the following lines
     value = _JS_TRIM.sub("", match.group(2) or "")
     quote = value[:1]
     value = _ND_UNQUOTE.sub(r"\2", value)
@@ -687,7 +690,6 @@ def _candidates(value: str) -> Iterable[str]:
     yield f'"{breaks}"'
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     yield '"' + escaped.replace("\r", "\\r").replace("\n", "\\n") + '"'
-    yield '"' + escaped.replace("$", "\\$").replace("\r", "\\r").replace("\n", "\\n") + '"'
     yield "'" + value.replace("'", "\\'") + "'"
     yield "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
