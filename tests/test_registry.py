@@ -414,5 +414,5 @@ def test_register_during_plugin_import_fails_clearly_instead_of_deadlocking(
     assert len(outcome) == 1
     message = str(outcome[0])
     assert isinstance(outcome[0], PluginError)
-    assert "plugin 'eager' (eager-dist 1.0) failed to import" in message
+    assert f"entry point 'eager = {module}' of eager-dist 1.0 failed to import" in message
     assert "secrets_provider_register" in message
