@@ -2,29 +2,37 @@
 
 The public API most plugins need is re-exported here: the ``hookimpl``
 marker, the provider interface (:class:`Context`, :class:`SyncOptions`,
-:class:`SyncResult`, :class:`SecretsProvider`) and the error base class.
+:class:`SyncResult`, :class:`SecretsProvider`) and the errors.
+
+The re-exports are resolved on first access (PEP 562), so commands that do
+not need pluggy or attrs (``stagecraft --version``) do not pay to import them.
 """
 
-from stagecraft.errors import (
-    ConfigError,
-    PluginError,
-    PluginLoadError,
-    ProviderError,
-    StagecraftError,
-    UserError,
-)
-from stagecraft.hookspecs import hookimpl, hookspec
-from stagecraft.providers.secrets import (
-    Action,
-    Change,
-    Context,
-    MissingKeysError,
-    SecretsProvider,
-    SyncOptions,
-    SyncResult,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+#: Public name -> module that defines it.
+_EXPORTS = {
+    "ConfigError": "stagecraft.errors",
+    "PluginError": "stagecraft.errors",
+    "PluginLoadError": "stagecraft.errors",
+    "ProviderError": "stagecraft.errors",
+    "StagecraftError": "stagecraft.errors",
+    "UserError": "stagecraft.errors",
+    "hookimpl": "stagecraft.hookspecs",
+    "hookspec": "stagecraft.hookspecs",
+    "Action": "stagecraft.providers.secrets",
+    "Change": "stagecraft.providers.secrets",
+    "Context": "stagecraft.providers.secrets",
+    "MissingKeysError": "stagecraft.providers.secrets",
+    "SecretsProvider": "stagecraft.providers.secrets",
+    "SyncOptions": "stagecraft.providers.secrets",
+    "SyncResult": "stagecraft.providers.secrets",
+}
 
 __all__ = [
     "Action",
@@ -44,3 +52,36 @@ __all__ = [
     "hookimpl",
     "hookspec",
 ]
+
+if TYPE_CHECKING:
+    from stagecraft.errors import (
+        ConfigError,
+        PluginError,
+        PluginLoadError,
+        ProviderError,
+        StagecraftError,
+        UserError,
+    )
+    from stagecraft.hookspecs import hookimpl, hookspec
+    from stagecraft.providers.secrets import (
+        Action,
+        Change,
+        Context,
+        MissingKeysError,
+        SecretsProvider,
+        SyncOptions,
+        SyncResult,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'stagecraft' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
