@@ -1,0 +1,266 @@
+"""The documentation in ``docs/`` is executed: every code block runs or is marked as output.
+
+Conventions for writing a page (implemented in ``tests/docs_runner.py``):
+
+* ```` ```python ```` blocks are executed.  The blocks of one page share a
+  namespace and run in order, in a fresh temporary project directory that is
+  the working directory.  An ```` ```output ```` block right after a python
+  block must equal what the python block printed.
+* ```` ```console ```` blocks hold ``$ COMMAND`` lines followed by the output
+  they print (stdout and stderr together, as a terminal shows them); the
+  commands run for real in the page's project directory and their output is
+  compared.  ``$ stagecraft ...`` runs the command in-process; ``$ echo $?``
+  shows the previous exit status, and must follow every command that exits
+  non-zero; ``$ pip install DIR`` installs a distribution the page wrote into a
+  private directory that the page's later commands see; other commands run in
+  bash.  ``NAME=value`` before a command sets an environment variable.
+* ``<!-- file: PATH -->`` on the line before a block (of any language) writes
+  the block to ``PATH`` in the project directory, ``<!-- append: PATH -->``
+  appends it (to build a file step by step).  That is how a page sets up
+  ``stagecraft.yml``, env files, plugin modules and a ``pyproject.toml``.
+* ```` ```output ```` / ```` ```text ```` blocks are shown only.  Any other
+  block (toml, yaml, ini, ...) must be written to a file as above or carry
+  ``<!-- not-run: REASON -->`` (sparingly).
+* In expected output, a line holding only ``...`` matches any lines and
+  ``...`` inside a line matches any text; the project directory's absolute
+  path is shown as ``/home/me/project``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+
+def _load_runner() -> ModuleType:
+    # tests/ is not a package and pytest uses --import-mode=importlib: load by path.
+    name = "stagecraft_docs_runner"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(
+            "docs_runner.py"))
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+runner = _load_runner()
+
+
+def _pages() -> list[Path]:
+    return sorted(
+        path for path in DOCS.rglob("*.md") if "example" not in path.relative_to(DOCS).parts
+    )
+
+
+def _page_id(path: Path) -> str:
+    return path.relative_to(DOCS).as_posix()
+
+
+PAGES = _pages()
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[_page_id(p) for p in PAGES])
+def test_page_runs(page: Path, tmp_path: Path) -> None:
+    runner.PageRun(_page_id(page), tmp_path).run(page.read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------- pages and links
+
+
+EXPECTED_PAGES = [
+    "index.md",
+    "getting-started.md",
+    "configuration.md",
+    "commands.md",
+    "providers/envfile.md",
+    "providers/encore.md",
+    "writing-a-provider.md",
+    "composing-plugins.md",
+    "hooks.md",
+    "api.md",
+    "security.md",
+]
+
+_LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+
+
+def test_every_page_exists_and_is_linked_from_the_index() -> None:
+    index = (DOCS / "index.md").read_text(encoding="utf-8")
+    linked = set(_LINK.findall(index))
+    for page in EXPECTED_PAGES:
+        assert (DOCS / page).is_file(), f"docs/{page} is missing"
+        if page != "index.md":
+            assert page in linked, f"docs/index.md does not link {page}"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[_page_id(p) for p in PAGES])
+def test_relative_links_resolve(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    for target in _LINK.findall(text):
+        if "://" in target or target.startswith("mailto:"):
+            continue
+        assert (page.parent / target).exists(), f"{_page_id(page)} links missing {target}"
+
+
+# --------------------------------------------------------------- hooks reference
+
+
+def hookspec_names(module: ModuleType) -> list[str]:
+    """Functions of ``module`` marked with its ``hookspec`` marker."""
+    marker = f"{module.PROJECT_NAME}_spec"
+    return sorted(
+        name
+        for name, function in inspect.getmembers(module, inspect.isfunction)
+        if hasattr(function, marker)
+    )
+
+
+def undocumented_hooks(module: ModuleType, page: str) -> list[str]:
+    """Hookspecs of ``module`` without a ``## `name(...)``` section naming every argument."""
+    missing = []
+    for name in hookspec_names(module):
+        heading = re.search(rf"^## `{name}\((.*?)\)`", page, flags=re.MULTILINE)
+        arguments = list(inspect.signature(getattr(module, name)).parameters)
+        if heading is None or [a.strip() for a in heading.group(1).split(",") if a.strip()] \
+                != arguments:
+            missing.append(name)
+    return missing
+
+
+def test_hooks_page_documents_every_hookspec() -> None:
+    from stagecraft import hookspecs
+
+    names = hookspec_names(hookspecs)
+    assert "secrets_sync" in names  # the detection itself works
+    page = (DOCS / "hooks.md").read_text(encoding="utf-8")
+    assert undocumented_hooks(hookspecs, page) == []
+
+
+def test_hooks_check_fails_for_a_new_hookspec() -> None:
+    """The check above would catch a hookspec added without docs."""
+    from stagecraft import hookspecs
+
+    fake = ModuleType("fake_hookspecs")
+    fake.PROJECT_NAME = hookspecs.PROJECT_NAME  # type: ignore[attr-defined]
+
+    @hookspecs.hookspec
+    def secrets_rotate(provider: object, keys: object) -> None:
+        """A hook nobody documented."""
+
+    fake.secrets_rotate = secrets_rotate  # type: ignore[attr-defined]
+    fake.secrets_sync = hookspecs.secrets_sync  # type: ignore[attr-defined]
+    page = (DOCS / "hooks.md").read_text(encoding="utf-8")
+    assert undocumented_hooks(fake, page) == ["secrets_rotate"]
+    assert undocumented_hooks(fake, page.replace("## `secrets_sync(", "## `sync(")) == [
+        "secrets_rotate",
+        "secrets_sync",
+    ]
+
+
+# --------------------------------------------------------------- tutorial and discovery
+
+
+def _written_files(page: Path) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for block in runner.parse_blocks(page.read_text(encoding="utf-8")):
+        if block.directive == "file":
+            files[block.argument] = block.text
+        elif block.directive == "append":
+            before = files.get(block.argument, "")
+            files[block.argument] = before + ("\n" if before else "") + block.text
+    return files
+
+
+def test_tutorial_builds_the_jsonfile_example_plugin() -> None:
+    files = _written_files(DOCS / "writing-a-provider.md")
+    modules = [text for path, text in files.items() if path.endswith("stagecraft_jsonfile.py")]
+    assert len(modules) == 1, "the tutorial must write stagecraft_jsonfile.py once"
+    expected = (ROOT / "plugins" / "jsonfile.py").read_text(encoding="utf-8")
+    assert modules[0] == expected, "the tutorial's final module differs from plugins/jsonfile.py"
+    pyprojects = [text for path, text in files.items() if path.endswith("pyproject.toml")]
+    assert any("[project.entry-points.stagecraft]" in text for text in pyprojects)
+
+
+def _numbered_items(text: str) -> list[str]:
+    items: list[str] = []
+    for line in text.splitlines():
+        match = re.match(r"^\s*(\d+)\.\s+(.*)", line)
+        if match:
+            items.append(match.group(2))
+        elif items and line.strip() and line.startswith(" "):
+            items[-1] += " " + line.strip()
+        elif items and not line.strip():
+            continue
+        elif items:
+            break
+    return items
+
+
+def test_discovery_order_matches_the_plugin_manager() -> None:
+    from stagecraft import plugins
+
+    code_items = _numbered_items(plugins.__doc__ or "")
+    page = (DOCS / "composing-plugins.md").read_text(encoding="utf-8")
+    section = page.split("## Discovery order", 1)[1]
+    doc_items = _numbered_items(section)
+    assert len(code_items) == 5
+    assert len(doc_items) == len(code_items)
+    for number, (code, doc) in enumerate(zip(code_items, doc_items, strict=True), start=1):
+        for name in re.findall(r"``(.+?)``", code):
+            assert f"`{name}`" in doc, f"discovery step {number} of the docs lacks `{name}`"
+
+
+# --------------------------------------------------------------- the runner itself
+
+
+def _run(tmp_path: Path, markdown: str) -> None:
+    runner.PageRun("test.md", tmp_path).run(markdown)
+
+
+def test_runner_rejects_an_unmarked_config_block(tmp_path: Path) -> None:
+    with pytest.raises(runner.DocsError, match="must be preceded by"):
+        _run(tmp_path, "```yaml\nsecrets: {}\n```\n")
+
+
+def test_runner_compares_command_output(tmp_path: Path) -> None:
+    page = "<!-- file: a.txt -->\n```ini\nA=1\n```\n\n```console\n$ cat a.txt\nA=2\n```\n"
+    with pytest.raises(runner.DocsError, match="printed"):
+        _run(tmp_path / "bad", page)
+    _run(tmp_path / "good", page.replace("A=2\n```\n", "A=1\n```\n", 1).replace(
+        "$ cat a.txt\nA=1", "$ cat a.txt\nA=1"))
+
+
+def test_runner_requires_failures_to_show_their_exit_status(tmp_path: Path) -> None:
+    failing = "```console\n$ stagecraft secrets sync --provider nope\n...\n```\n"
+    with pytest.raises(runner.DocsError, match=r"show it with `\$ echo \$\?`"):
+        _run(tmp_path / "a", failing)
+    _run(tmp_path / "b", failing.replace("...\n```", "...\n$ echo $?\n1\n```"))
+    with pytest.raises(runner.DocsError):
+        _run(tmp_path / "c", failing.replace("...\n```", "...\n$ echo $?\n2\n```"))
+
+
+def test_runner_checks_python_output(tmp_path: Path) -> None:
+    page = "```python\nprint(6 * 7)\n```\n\n```output\n{}\n```\n"
+    _run(tmp_path / "a", page.format(42))
+    with pytest.raises(runner.DocsError, match="python block above printed"):
+        _run(tmp_path / "b", page.format(41))
+
+
+def test_wildcards() -> None:
+    assert runner.expected_matches("a\n...\nd\n", "a\nb\nc\nd\n")
+    assert runner.expected_matches("x ... z\n", "x yyy z\n")
+    assert not runner.expected_matches("a\nd\n", "a\nb\nd\n")
+    assert runner.expected_matches("", "")
+    assert not runner.expected_matches("", "noise\n")
