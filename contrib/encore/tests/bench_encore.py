@@ -10,6 +10,7 @@ Not a test: timings depend on the machine, so nothing is asserted.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import shlex
@@ -27,7 +28,18 @@ LATENCY = 0.1
 FAKE_SCRIPT = Path(__file__).resolve().with_name("fake_encore.py")
 
 
-def run(concurrency: int, latency: float = LATENCY) -> float:
+def peak_overlap(log: Path) -> int:
+    """The most calls the fake saw running at once."""
+    calls = [json.loads(line) for line in log.read_text("ascii").splitlines()]
+    events = sorted([(c["start"], 1) for c in calls] + [(c["end"], -1) for c in calls])
+    running = peak = 0
+    for _, delta in events:
+        running += delta
+        peak = max(peak, running)
+    return peak
+
+
+def run(concurrency: int, latency: float = LATENCY) -> tuple[float, int]:
     with tempfile.TemporaryDirectory() as raw:
         root = Path(raw)
         bin_dir = root / "bin"
@@ -60,23 +72,24 @@ def run(concurrency: int, latency: float = LATENCY) -> float:
         calls = len((root / "calls.jsonl").read_text("ascii").splitlines())
         assert len(result.added) == KEYS
         assert calls == KEYS
-        return elapsed
+        return elapsed, peak_overlap(root / "calls.jsonl")
 
 
 def main(argv: list[str]) -> None:
     # What one call costs besides the simulated latency (process start of the
     # fake CLI, a Python script; the real CLI is a Go binary).
-    overhead = run(1, latency=0.0) / KEYS
+    overhead = run(1, latency=0.0)[0] / KEYS
     print(
         f"fixed cost per call of the fake CLI (no latency, one at a time): {overhead * 1000:.0f} ms"
     )
     for concurrency in [int(arg) for arg in argv] or [8]:
-        elapsed = run(concurrency)
+        elapsed, peak = run(concurrency)
         ideal = math.ceil(KEYS / concurrency) * LATENCY
         print(
             f"concurrency {concurrency}: {KEYS} keys in {elapsed * 1000:.0f} ms "
             f"(ideal ceil({KEYS}/{concurrency}) x {LATENCY * 1000:.0f} ms = {ideal * 1000:.0f} ms; "
-            f"one call per key and type, sequential: {KEYS * 3 * LATENCY * 1000:.0f} ms)"
+            f"one call per key and type, sequential: {KEYS * 3 * LATENCY * 1000:.0f} ms); "
+            f"at most {peak} calls in flight"
         )
 
 
