@@ -141,6 +141,11 @@ _FAST_PAIRS = re.compile(
     re.MULTILINE,
 )
 _FAST_OTHERS = re.compile(r"^[ \t]*(?:#[^\r\n]*)?\r?$", re.MULTILINE)
+# The same simple assignment, one line at a time, for the full parser's loop.
+_SIMPLE_LINE = re.compile(
+    rf"[ \t]*(?:export[ \t]+)?({_KEY})[ \t]*=[ \t]*{_FAST_VALUE}(?:[ \t]+(#[^\r\n]*))?[ \t]*"
+    r"(?:\r\n|\n|\r|\Z)"
+)
 
 # Full grammar, used when the fast path does not apply and to build the
 # line structure for edits.
@@ -211,8 +216,8 @@ class _Parsed:
         self.warnings: list[str] = []
 
 
-def _parse_full(text: str, path: str) -> _Parsed:
-    """Parse with every rule, recording each line as an :class:`_Entry`."""
+def _parse_full(text: str, path: str, *, keep_entries: bool = True) -> _Parsed:
+    """Parse with every rule, recording each line as an :class:`_Entry` if asked."""
     out = _Parsed()
     values = out.values
     first_line: dict[str, int] = {}
@@ -220,8 +225,33 @@ def _parse_full(text: str, path: str) -> _Parsed:
     n = len(text)
     pos = 0
     line = 1
+    simple = _SIMPLE_LINE.match
     while pos < n:
         start = pos
+        found = simple(text, pos)
+        if found is not None:
+            key, written, comment = found.groups()
+            pos = found.end()
+            if keep_entries:
+                entries.append(
+                    _Entry(
+                        text[start:pos],
+                        key,
+                        found.start(2) - start,
+                        found.end(2) - start,
+                        comment or "",
+                    )
+                )
+            if key in values:
+                out.warnings.append(
+                    f"{path}:{line}: duplicate key {key!r} (first set on line "
+                    f"{first_line[key]}); the last one wins"
+                )
+            else:
+                first_line[key] = line
+            values[key] = written[1:-1] if written[:1] in ("'", '"') else written
+            line += 1
+            continue
         head = _HEAD.match(text, pos)
         assert head is not None  # every part of _HEAD is optional
         key = head.group("key")
@@ -300,10 +330,12 @@ def _parse_full(text: str, path: str) -> _Parsed:
             pos = eol.end()
             line += 1
         if key is None:
-            entries.append(_Entry(text[start:pos]))
+            if keep_entries:
+                entries.append(_Entry(text[start:pos]))
             continue
         assert value is not None
-        entries.append(_Entry(text[start:pos], key, vstart - start, vend - start, comment))
+        if keep_entries:
+            entries.append(_Entry(text[start:pos], key, vstart - start, vend - start, comment))
         if key in values:
             out.warnings.append(
                 f"{path}:{key_line}: duplicate key {key!r} (first set on line "
@@ -516,7 +548,7 @@ def parse(
     values = _parse_fast(text)
     if values is not None:
         return Document(path, text, bom=bom, original=original, values=values)
-    parsed = _parse_full(text, path)
+    parsed = _parse_full(text, path, keep_entries=False)
     if warn is not None:
         for message in parsed.warnings:
             warn(message)
@@ -526,7 +558,6 @@ def parse(
         bom=bom,
         original=original,
         values=parsed.values,
-        entries=parsed.entries,
         warnings=parsed.warnings,
     )
 

@@ -369,3 +369,17 @@ def test_parsing_100k_keys_is_fast() -> None:
     assert len(doc) == 100_000
     assert doc.get("KEY_99999") == "value-99999-abcdefghij"
     assert elapsed < 1.0
+
+
+def test_parsing_100k_keys_that_need_the_full_parser_is_fast() -> None:
+    lines = [
+        f"export K{i}='v {i}' # c\n" if i % 2 else f'K{i}="a\\nb{i}"\n' for i in range(100_000)
+    ]
+    text = "".join(lines)
+    start = time.perf_counter()
+    doc = dotenv.parse(text)
+    elapsed = time.perf_counter() - start
+    assert len(doc) == 100_000
+    assert doc.get("K2") == "a\nb2"
+    assert doc.get("K3") == "v 3"
+    assert elapsed < 1.0
