@@ -23,7 +23,8 @@ Conventions for writing a page (implemented in ``tests/docs_runner.py``):
   ``<!-- not-run: REASON -->`` (sparingly).
 * In expected output, a line holding only ``...`` matches any lines and
   ``...`` inside a line matches any text; the project directory's absolute
-  path is shown as ``/home/me/project``.
+  path is shown as ``/home/me/project``; runs of two or more spaces between
+  words compare equal (table columns are padded to fit the real paths).
 """
 
 from __future__ import annotations
