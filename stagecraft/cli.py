@@ -301,27 +301,21 @@ def _load_config(session: Session, *, required: bool = False) -> Config | None:
 
 
 def _plugin_settings(session: Session, config: Config | None) -> PluginSettings:
+    """Environment, then stagecraft.yml's ``plugins`` section, then ``-p`` and ``--plugins-dir``."""
     from stagecraft.plugins import PluginSettings
 
-    disable: list[str] = []
-    modules: list[str] = []
-    dirs: list[Path] = []
+    settings = PluginSettings.from_env()
     if config is not None:
-        disable += config.plugins.disable
-        modules += config.plugins.modules
-        dirs += config.plugin_dirs
-    for value in session.args.plugin_args:
-        if value.startswith("no:"):
-            name = value[3:].strip()
-            if not name:
-                raise UserError("-p no: needs a plugin name, as in -p no:envfile")
-            disable.append(name)
-        elif value.strip():
-            modules.append(value.strip())
-        else:
-            raise UserError("-p needs a module name or no:NAME")
-    dirs += [session.cwd / Path(d).expanduser() for d in session.args.plugins_dirs]
-    return PluginSettings.from_env().merge(disable=disable, modules=modules, dirs=dirs)
+        settings = settings.merge(
+            disable=config.plugins.disable,
+            modules=config.plugins.modules,
+            dirs=config.plugin_dirs,
+        )
+    for option in session.args.plugin_args:
+        settings = settings.with_option(option)
+    return settings.merge(
+        dirs=[session.cwd / Path(d).expanduser() for d in session.args.plugins_dirs]
+    )
 
 
 def _manager(session: Session, config: Config | None, *, strict: bool = True) -> PluginManager:

@@ -68,7 +68,7 @@ def test_usage_errors_exit_1(
 @pytest.mark.parametrize(
     ("plugin_arg", "message"),
     [
-        ("no:", "-p no: needs a plugin name, as in -p no:envfile"),
+        ("no:", "-p no: needs a plugin name, as in `-p no:NAME`"),
         (" ", "-p needs a module name or no:NAME"),
         ("no:core", "the builtin 'core' plugin cannot be disabled"),
     ],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -358,28 +357,25 @@ def test_set_refuses_unwritable_values_without_changing_the_document() -> None:
     assert dotenv.parse(doc.to_bytes()).get("A") == value
 
 
-# ------------------------------------------------------------------- performance
+# ------------------------------------------------------------------- large files
+# Speed is measured by benchmarks/ against python-dotenv, never timed here.
 
 
-def test_parsing_100k_keys_is_fast() -> None:
+def test_parsing_100k_keys_reads_every_key() -> None:
     text = "".join(f"KEY_{i}=value-{i}-abcdefghij\n" for i in range(100_000))
-    start = time.perf_counter()
     doc = dotenv.parse(text.encode())
-    elapsed = time.perf_counter() - start
     assert len(doc) == 100_000
     assert doc.get("KEY_99999") == "value-99999-abcdefghij"
-    assert elapsed < 1.0
+    assert doc.to_bytes() == text.encode()
 
 
-def test_parsing_100k_keys_that_need_the_full_parser_is_fast() -> None:
+def test_parsing_100k_keys_that_need_the_full_parser() -> None:
     lines = [
         f"export K{i}='v {i}' # c\n" if i % 2 else f'K{i}="a\\nb{i}"\n' for i in range(100_000)
     ]
     text = "".join(lines)
-    start = time.perf_counter()
     doc = dotenv.parse(text)
-    elapsed = time.perf_counter() - start
     assert len(doc) == 100_000
     assert doc.get("K2") == "a\nb2"
     assert doc.get("K3") == "v 3"
-    assert elapsed < 1.0
+    assert doc.render() == text
