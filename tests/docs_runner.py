@@ -7,8 +7,8 @@ The conventions (also summarised at the top of ``tests/test_docs.py``):
 
   - ``<!-- file: PATH -->``: write the block to ``PATH`` (relative to the
     page's project directory), whatever its language;
-  - ``<!-- append: PATH -->``: append the block to ``PATH`` (a file the
-    page builds step by step);
+  - ``<!-- append: PATH -->``: append the block to ``PATH`` after two blank
+    lines (a module the page builds one definition at a time);
   - ``<!-- not-run: REASON -->``: show the block only; the reason is required.
 
 * Unmarked blocks by language:
@@ -63,6 +63,7 @@ _FENCE = re.compile(r"^(`{3,})\s*([\w+-]*)\s*(.*)$")
 _ENV_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 SHOWN_ONLY = ("output", "text")
+APPEND_SEPARATOR = "\n\n"
 _GAPS = re.compile(r"(?<=\S) {2,}")
 
 
@@ -239,7 +240,8 @@ class PageRun:
         path.parent.mkdir(parents=True, exist_ok=True)
         if block.directive == "append":
             with path.open("a", encoding="utf-8") as handle:
-                handle.write(("\n" if path.stat().st_size else "") + block.text)
+                handle.write(APPEND_SEPARATOR if path.stat().st_size else "")
+                handle.write(block.text)
         else:
             path.write_text(block.text, encoding="utf-8")
 

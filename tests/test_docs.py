@@ -16,7 +16,7 @@ Conventions for writing a page (implemented in ``tests/docs_runner.py``):
   bash.  ``NAME=value`` before a command sets an environment variable.
 * ``<!-- file: PATH -->`` on the line before a block (of any language) writes
   the block to ``PATH`` in the project directory, ``<!-- append: PATH -->``
-  appends it (to build a file step by step).  That is how a page sets up
+  appends it after two blank lines (to build a module step by step).  That is how a page sets up
   ``stagecraft.yml``, env files, plugin modules and a ``pyproject.toml``.
 * ```` ```output ```` / ```` ```text ```` blocks are shown only.  Any other
   block (toml, yaml, ini, ...) must be written to a file as above or carry
@@ -180,7 +180,8 @@ def _written_files(page: Path) -> dict[str, str]:
             files[block.argument] = block.text
         elif block.directive == "append":
             before = files.get(block.argument, "")
-            files[block.argument] = before + ("\n" if before else "") + block.text
+            separator = runner.APPEND_SEPARATOR if before else ""
+            files[block.argument] = before + separator + block.text
     return files
 
 
