@@ -1,0 +1,142 @@
+"""``python -m benchmarks [--quick] [--only NAME ...] [--markdown FILE]``: run and print the table.
+
+``make bench`` runs the full plan (a few minutes on two cores; the encore
+baseline alone is ~20 s of sequential calls).  ``--quick`` runs every
+benchmark on tiny inputs in seconds: a smoke run whose verdicts mean nothing.
+``--markdown FILE`` also writes the machine description and the table as
+Markdown, for ``docs/performance.md``.  The exit status is 0 whatever the
+verdicts: the table is the result, and timings are not assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks import discovery, encore, parsing, startup, sync
+from benchmarks.harness import Row, markdown, table
+from benchmarks.machine import describe
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Sizes and repeat counts of one run of every benchmark."""
+
+    parse_sizes: tuple[tuple[int, int], ...]
+    sync_sizes: tuple[tuple[int, int], ...]
+    sync_full: int
+    encore_keys: int
+    encore_latency: float
+    encore_concurrency: int
+    encore_repeats: int
+    encore_baseline_repeats: int
+    startup_repeats: int
+    plugin_sizes: tuple[tuple[int, int], ...]
+    budget: float  # seconds per size, at most (at least one run always happens)
+    max_run: float  # a sync size predicted to take longer than this per run is not run
+
+
+FULL = Plan(
+    parse_sizes=((1_000, 15), (10_000, 7), (100_000, 5)),
+    sync_sizes=((1_000, 9), (10_000, 5), (100_000, 5), (1_000_000, 3)),
+    sync_full=100_000,
+    encore_keys=60,
+    encore_latency=0.1,
+    encore_concurrency=8,
+    encore_repeats=5,
+    encore_baseline_repeats=1,
+    startup_repeats=15,
+    plugin_sizes=((1, 31), (10, 15), (100, 7), (500, 5)),
+    budget=60.0,
+    max_run=60.0,
+)
+
+QUICK = Plan(
+    parse_sizes=((50, 3), (200, 3)),
+    sync_sizes=((50, 3), (200, 3)),
+    sync_full=200,
+    encore_keys=6,
+    encore_latency=0.01,
+    encore_concurrency=2,
+    encore_repeats=2,
+    encore_baseline_repeats=1,
+    startup_repeats=2,
+    plugin_sizes=((1, 3), (5, 3)),
+    budget=5.0,
+    max_run=5.0,
+)
+
+NAMES = ("parse", "sync", "encore", "startup", "plugins")
+
+
+def run(plan: Plan, only: Sequence[str] = NAMES,
+        progress: Callable[[str], None] | None = None) -> list[Row]:
+    """Every selected benchmark under ``plan``, in the issue's order."""
+    rows: list[Row] = []
+    python_dotenv_medians: dict[int, float] = {}
+    steps: list[tuple[str, Callable[[], list[Row]]]] = []
+
+    def parse_step() -> list[Row]:
+        found, medians = parsing.run(plan.parse_sizes, plan.budget)
+        python_dotenv_medians.update(medians)
+        return found
+
+    steps.append(("parse", parse_step))
+    steps.append(("sync", lambda: sync.run(
+        plan.sync_sizes, plan.sync_full, python_dotenv_medians,
+        budget=plan.budget, max_run=plan.max_run,
+    )))
+    steps.append(("encore", lambda: encore.run(
+        plan.encore_keys, plan.encore_latency, plan.encore_concurrency,
+        plan.encore_repeats, plan.encore_baseline_repeats,
+    )))
+    steps.append(("startup", lambda: startup.run(plan.startup_repeats)))
+    steps.append(("plugins", lambda: discovery.run(plan.plugin_sizes)))
+    for name, step in steps:
+        if name not in only:
+            continue
+        started = time.perf_counter()
+        found = step()
+        rows.extend(found)
+        if progress is not None:
+            progress(f"{name}: {len(found)} rows in {time.perf_counter() - started:.1f} s")
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny inputs: a smoke run")
+    parser.add_argument("--only", action="append", choices=NAMES, metavar="NAME",
+                        help=f"run only this benchmark (repeatable): {', '.join(NAMES)}")
+    parser.add_argument("--markdown", type=Path, metavar="FILE",
+                        help="also write the machine and the table as Markdown")
+    args = parser.parse_args(argv)
+    plan = QUICK if args.quick else FULL
+
+    def progress(text: str) -> None:
+        print(f"[bench] {text}", file=sys.stderr, flush=True)
+
+    started = time.perf_counter()
+    rows = run(plan, args.only or NAMES, progress)
+    elapsed = time.perf_counter() - started
+    machine = describe()
+    kind = "quick smoke run: verdicts mean nothing" if args.quick else "full"
+    print(f"Stagecraft benchmarks ({kind}), {elapsed:.0f} s")
+    print(machine)
+    print()
+    print(table(rows))
+    failed = sum(row.passed is False for row in rows)
+    judged = sum(row.passed is not None for row in rows)
+    print()
+    print(f"{judged - failed} of {judged} targets met; 'info' rows show the trend only.")
+    if args.markdown is not None:
+        args.markdown.write_text(f"{machine}\n\n{markdown(rows)}\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

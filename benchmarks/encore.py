@@ -1,0 +1,132 @@
+"""Row 4: the encore provider against one CLI call per key and per type, in sequence.
+
+Both go through the same fake ``encore`` (``contrib/encore/tests/fake_encore.py``,
+started by a ``sh`` wrapper as the encore tests do) that sleeps ``latency``
+seconds per call, standing in for the network round trip.  The provider sets
+all of a key's types in one call (``--type development,preview,local``) and
+runs ``concurrency`` calls at a time; the baseline is the naive tool: a call
+per key and per type, one after the other.  The ideal is
+``ceil(keys / concurrency) x latency``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from benchmarks.harness import Row, cost_row, median_times, speedup_row
+from stagecraft.providers.secrets import Action, Context, SyncOptions
+from stagecraft_encore.config import Config
+from stagecraft_encore.provider import EncoreProvider
+
+FAKE_SCRIPT = (
+    Path(__file__).resolve().parent.parent / "contrib" / "encore" / "tests" / "fake_encore.py"
+)
+TYPES = ("dev", "preview", "local")
+SPEEDUP_TARGET = 15.0
+IDEAL_TARGET = 1.3
+
+
+@contextlib.contextmanager
+def _environ(**values: str) -> Iterator[None]:
+    """Set environment variables for the fake CLI, restoring the old ones afterwards."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, old in saved.items():
+            if old is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = old
+
+
+class Setup:
+    """A temporary app with ``keys`` secrets in ``.env`` and the fake CLI wrapper."""
+
+    def __init__(self, root: Path, keys: int) -> None:
+        self.root = root
+        self.keys = keys
+        bin_dir = root / "bin"
+        bin_dir.mkdir()
+        self.binary = bin_dir / "encore"
+        self.binary.write_text(
+            f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -S "
+            f'{shlex.quote(str(FAKE_SCRIPT))} "$@"\n',
+            encoding="utf-8",
+        )
+        self.binary.chmod(0o755)
+        self.app = root / "app"
+        self.app.mkdir()
+        (self.app / "encore.app").write_text("{}\n", encoding="utf-8")
+        self.values = {f"SECRET_{i:03d}": f"value-{i:03d}-not-a-real-secret" for i in range(keys)}
+        (self.app / ".env").write_text(
+            "".join(f"{key}={value}\n" for key, value in self.values.items()), encoding="utf-8"
+        )
+        self.state = root / "state.json"
+        self.log = root / "calls.jsonl"
+
+    def reset(self) -> None:
+        """Forget what earlier runs stored, so every run creates the same secrets."""
+        for path in (self.state, self.log):
+            path.unlink(missing_ok=True)
+
+    def calls(self) -> int:
+        return len(self.log.read_text("ascii").splitlines()) if self.log.exists() else 0
+
+    def provider_sync(self, concurrency: int) -> None:
+        ctx = Context(cwd=self.app, config_dir=self.app)
+        config = Config(encore_bin=str(self.binary), concurrency=concurrency)
+        options = SyncOptions(config=config, source=".env", target=",".join(TYPES))
+        result = EncoreProvider().sync(ctx, options)
+        if len(result.keys_with(Action.ADDED)) != self.keys or self.calls() != self.keys:
+            raise AssertionError("the encore provider did not set every key with one call")
+
+    def sequential(self) -> None:
+        """The baseline: ``encore secret set --type T KEY`` per key and type, in turn."""
+        for key, value in self.values.items():
+            for kind in TYPES:
+                subprocess.run(
+                    [str(self.binary), "secret", "set", "--type", kind, key],
+                    input=value.encode(), cwd=self.app, check=True, capture_output=True,
+                )
+        if self.calls() != self.keys * len(TYPES):
+            raise AssertionError("the sequential baseline did not make one call per key and type")
+
+
+def run(
+    keys: int, latency: float, concurrency: int, repeats: int, baseline_repeats: int
+) -> list[Row]:
+    """Two rows: the provider against the sequential baseline, and against the ideal."""
+    with tempfile.TemporaryDirectory(prefix="stagecraft-bench-encore-") as raw:
+        setup = Setup(Path(raw), keys)
+        with _environ(
+            FAKE_ENCORE_STATE=str(setup.state),
+            FAKE_ENCORE_LOG=str(setup.log),
+            FAKE_ENCORE_LATENCY=str(latency),
+        ):
+            ours = median_times([lambda: setup.provider_sync(concurrency)], repeats,
+                                setup=setup.reset)
+            baseline = median_times([setup.sequential], baseline_repeats, setup=setup.reset)
+    ideal = math.ceil(keys / concurrency) * latency
+    measured = ours.medians[0]
+    name = (f"encore {keys} keys x {len(TYPES)} types, concurrency {concurrency}, "
+            f"{latency * 1000:g} ms a call")
+    return [
+        speedup_row(
+            name, measured, f"sequential: {keys * len(TYPES)} calls, one per key and type",
+            baseline.medians[0], SPEEDUP_TARGET, runs=ours.runs,
+        ),
+        cost_row(
+            name, measured, f"ideal ceil({keys}/{concurrency}) x {latency * 1000:g} ms", ideal,
+            IDEAL_TARGET, what="ideal", runs=ours.runs,
+        ),
+    ]
