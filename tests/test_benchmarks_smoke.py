@@ -1,0 +1,93 @@
+"""Keep ``benchmarks/`` from rotting: run each benchmark on tiny inputs.
+
+Only the structure is checked (every row present, numbers finite and positive,
+verdicts consistent with the ratios); timings are never asserted, since they
+depend on the machine.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def bench(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """``benchmarks.__main__`` (the repository root is not on sys.path under importlib mode)."""
+    monkeypatch.syspath_prepend(str(ROOT))
+    return importlib.import_module("benchmarks.__main__")
+
+
+def test_quick_plan_gives_every_row(bench: ModuleType) -> None:
+    tiny = bench.Plan(
+        parse_sizes=((20, 1), (40, 1)),
+        sync_sizes=((20, 1), (40, 1)),
+        sync_full=40,
+        encore_keys=3,
+        encore_latency=0.001,
+        encore_concurrency=2,
+        encore_repeats=1,
+        encore_baseline_repeats=1,
+        startup_repeats=1,
+        plugin_sizes=((1, 1), (3, 1)),
+        budget=5.0,
+        max_run=60.0,
+    )
+    rows = bench.run(tiny)
+    prefixes = [
+        "parse 20 keys", "parse 20 keys", "parse 40 keys", "parse 40 keys",
+        "envfile sync 40 keys, 10% changed",
+        "envfile sync 40 keys: peak memory",
+        "scaling: sync 20 keys", "scaling: sync 40 keys",
+        "encore 3 keys x 3 types, concurrency 2", "encore 3 keys x 3 types, concurrency 2",
+        "stagecraft secrets sync (20 keys)", "stagecraft --version",
+        "registry build, 1 local plugins", "registry build, 3 local plugins",
+    ]
+    assert len(rows) == len(prefixes)
+    for row, prefix in zip(rows, prefixes, strict=True):
+        assert row.benchmark.startswith(prefix), (row.benchmark, prefix)
+    for row in rows:
+        assert math.isfinite(row.ratio), row
+        assert row.ratio > 0, row
+        assert row.measured > 0, row
+        assert row.baseline > 0, row
+        assert row.baseline_name, row
+        if row.passed is not None:
+            limit = float(row.target.split()[1].rstrip("x"))
+            expected = row.ratio >= limit if row.target.startswith(">=") else row.ratio <= limit
+            assert row.passed is expected, row
+    # The largest size carries the targets, smaller sizes are informational.
+    assert [row.passed is None for row in rows[:4]] == [True, True, False, False]
+
+    table = bench.table(rows)
+    assert table.count("\n") == len(rows) + 1
+    for word in ("benchmark", "baseline median", "ratio", "target", "verdict"):
+        assert word in table
+    assert bench.markdown(rows).count("\n| ") == len(rows) + 1
+
+
+def test_quick_command_prints_table_and_machine(
+    bench: ModuleType, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    doc = tmp_path / "table.md"
+    assert bench.main(["--quick", "--only", "parse", "--markdown", str(doc)]) == 0
+    out = capsys.readouterr().out
+    assert "Machine:" in out
+    assert "python-dotenv dotenv_values" in out
+    assert "floor: splitlines+partition" in out
+    assert "| parse 200 keys |" in doc.read_text("utf-8")
+
+
+def test_sync_skips_a_size_predicted_too_slow(bench: ModuleType) -> None:
+    sync = importlib.import_module("benchmarks.sync")
+    rows = sync.run([(20, 1), (40, 1), (4_000_000, 1)], 40, max_run=1e-9)
+    skipped = [row for row in rows if "4M" in row.benchmark]
+    assert len(skipped) == 1
+    assert skipped[0].passed is False
+    assert "not run: predicted" in skipped[0].target
