@@ -30,7 +30,8 @@ The conventions (also summarised at the top of ``tests/test_docs.py``):
 
 * Expected output: a line holding only ``...`` matches any number of lines,
   and ``...`` inside a line matches any text.  The project directory's
-  absolute path is shown as ``/home/me/project``; two or more spaces between
+  absolute path is shown as ``/home/me/project`` (and a command may use that
+  path: it is replaced with the real one before the command runs); two or more spaces between
   words compare equal (table columns are padded to fit the real paths).
 """
 
@@ -258,7 +259,8 @@ class PageRun:
 
     def run_command(self, command: Command) -> None:
         self._check_failure_shown(command)
-        words = shlex.split(command.line)
+        line = command.line.replace(SHOWN_PROJECT, str(self.project))
+        words = shlex.split(line)
         env: dict[str, str] = {}
         while words and _ENV_ASSIGNMENT.match(words[0]):
             name, _, value = words.pop(0).partition("=")
@@ -272,7 +274,7 @@ class PageRun:
         elif words[:2] == ["pip", "install"]:
             code, output = self.pip_install(words[2:], command)
         else:
-            code, output = self.run_shell(command.line)
+            code, output = self.run_shell(line)
         output = self._show_paths(output)
         self.last_exit = code
         if code != 0:
