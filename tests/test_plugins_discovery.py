@@ -8,36 +8,19 @@ development environment out of the way.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+import plugin_dists as helpers  # tests/plugin_dists.py (tests/ is on pythonpath)
 import pytest
 
 from stagecraft.errors import PluginLoadError
 from stagecraft.plugins import Kind, PluginSettings, Status, load_plugin_manager
 
-
-def _load_helpers() -> ModuleType:
-    """tests/plugin_dists.py, loaded by path (the tests directory is not a package)."""
-    name = "stagecraft_tests_plugin_dists"
-    if name not in sys.modules:
-        path = Path(__file__).with_name("plugin_dists.py")
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-helpers = _load_helpers()
 site = helpers.site
 
 Site = Any

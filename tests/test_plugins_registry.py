@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+import plugin_dists as helpers  # tests/plugin_dists.py (tests/ is on pythonpath)
 import pytest
 
 import stagecraft
@@ -22,22 +19,6 @@ from stagecraft.providers.secrets import (
     SyncResult,
 )
 
-
-def _load_helpers() -> ModuleType:
-    """tests/plugin_dists.py, loaded by path (the tests directory is not a package)."""
-    name = "stagecraft_tests_plugin_dists"
-    if name not in sys.modules:
-        path = Path(__file__).with_name("plugin_dists.py")
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-helpers = _load_helpers()
 site = helpers.site
 
 Site = Any

@@ -6,13 +6,11 @@ registry, which must find an installed plugin with no configuration.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 import threading
 from collections.abc import Iterator
-from pathlib import Path
-from types import ModuleType
 
+import plugin_dists as helpers  # tests/plugin_dists.py (tests/ is on pythonpath)
 import pytest
 
 from stagecraft.errors import PluginError, StagecraftError, UserError
@@ -29,22 +27,6 @@ from stagecraft.providers.secrets import (
     UnknownProviderError,
 )
 
-
-def _load_helpers() -> ModuleType:
-    name = "stagecraft_tests_plugin_dists"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, Path(__file__).with_name("plugin_dists.py")
-        )
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-helpers = _load_helpers()
 site = helpers.site
 
 
