@@ -462,6 +462,16 @@ def _converter() -> cattrs.Converter:
         Path, _strict("a path string", lambda v: isinstance(v, str) and bool(v), Path)
     )
 
+    def guarded(inner: Any, expected: type, description: str) -> Any:
+        # cattrs would happily turn a string into a list of characters, or
+        # a list into a mapping: check the YAML node's kind first.
+        def hook(value: object, type_arg: Any) -> Any:
+            if not isinstance(value, expected):
+                raise _Mismatch(description, value)
+            return inner(value, type_arg)
+
+        return hook
+
     def sequences(type_: Any, converter: cattrs.Converter) -> Any:
         origin = typing.get_origin(type_) or type_
         inner = (
@@ -470,32 +480,15 @@ def _converter() -> cattrs.Converter:
             else cattrs.cols.list_structure_factory(type_, converter)
         )
 
-        def hook(value: object, type_arg: Any) -> Any:
-            if not isinstance(value, list):
-                raise _Mismatch("a list", value)
-            return inner(value, type_arg)
-
-        return hook
+        return guarded(inner, list, "a list")
 
     def mappings(type_: Any, converter: cattrs.Converter) -> Any:
         inner = cattrs.cols.mapping_structure_factory(type_, converter)
-
-        def hook(value: object, type_arg: Any) -> Any:
-            if not isinstance(value, dict):
-                raise _Mismatch("a mapping", value)
-            return inner(value, type_arg)
-
-        return hook
+        return guarded(inner, dict, "a mapping")
 
     def classes(type_: Any, converter: cattrs.Converter) -> Any:
         inner = cattrs.gen.make_dict_structure_fn(type_, converter)
-
-        def hook(value: object, type_arg: Any) -> Any:
-            if not isinstance(value, dict):
-                raise _Mismatch("a mapping", value)
-            return inner(value, type_arg)
-
-        return hook
+        return guarded(inner, dict, "a mapping")
 
     def is_plain_sequence(type_: Any) -> bool:
         return bool(cattrs.cols.is_sequence(type_)) and type_ is not str
