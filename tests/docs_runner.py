@@ -18,7 +18,8 @@ The conventions (also summarised at the top of ``tests/test_docs.py``):
     an ``output`` block follows directly, it must equal what the block printed.
   - ``console``: lines starting with ``$ `` are commands; the lines after one,
     up to the next command, are its expected output (stdout and stderr as a
-    terminal shows them).  ``stagecraft ...`` runs in-process; ``echo $?``
+    terminal shows them).  ``stagecraft ...`` runs in-process (in bash when the
+    line uses pipes, ``&&``, ``;`` or redirections); ``echo $?``
     prints the previous command's exit status; ``pip install DIR`` installs
     the distribution in ``DIR`` into a private directory that later commands
     of the page see (never into the virtualenv); anything else runs in bash.
@@ -51,10 +52,10 @@ from typing import Any
 
 import attrs
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    from setuptools.extern import tomli as tomllib  # type: ignore[no-redef]
+else:  # Python 3.10: the copy of tomli that setuptools vendors
+    from setuptools.extern import tomli as tomllib  # type: ignore[import-untyped,unused-ignore]
 
 #: How the page's project directory appears in the docs.
 SHOWN_PROJECT = "/home/me/project"
@@ -64,6 +65,7 @@ _FENCE = re.compile(r"^(`{3,})\s*([\w+-]*)\s*(.*)$")
 _ENV_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 SHOWN_ONLY = ("output", "text")
+_SHELL_SYNTAX = ("|", "&", ";", ">", "<", "`")
 APPEND_SEPARATOR = "\n\n"
 _GAPS = re.compile(r"(?<=\S) {2,}")
 
@@ -267,7 +269,9 @@ class PageRun:
             env[name] = value
         if not words:
             raise DocsError(f"{self.where(command.number)}: empty command")
-        if words == ["echo", "$?"]:
+        if any(mark in line for mark in _SHELL_SYNTAX):
+            code, output = self.run_shell(line)  # pipes, &&, redirections: a real shell
+        elif words == ["echo", "$?"]:
             code, output = 0, f"{self.last_exit}\n"
         elif words[0] == "stagecraft":
             code, output = self.run_stagecraft(words[1:], env)
