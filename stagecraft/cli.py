@@ -148,10 +148,11 @@ def version_text() -> str:
     from importlib import metadata
 
     from stagecraft import __version__
-    from stagecraft.hookspecs import PROJECT_NAME
 
     found: dict[str, str] = {}
-    for ep in metadata.entry_points(group=PROJECT_NAME):
+    # The entry-point group is the project name; naming it here rather than
+    # importing stagecraft.hookspecs keeps pluggy out of `--version`.
+    for ep in metadata.entry_points(group=PROG):
         dist = getattr(ep, "dist", None)
         if dist is not None:
             found.setdefault(dist.metadata["Name"], dist.version)
