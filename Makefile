@@ -22,6 +22,9 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml $(CONTRIB_PYPROJECTS)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]' \
 		$(foreach dir,$(CONTRIB_DIRS),-e ./$(dir))
+	@# Editable installs are not byte-compiled by pip; do it as a normal install
+	@# would, so commands do not recompile the sources on every start.
+	$(BIN)/python -m compileall -q stagecraft $(foreach dir,$(CONTRIB_DIRS),$(dir)/stagecraft_*)
 	touch $@
 
 # Node's dotenv is a reference reader of the env files we write.
