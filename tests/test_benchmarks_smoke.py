@@ -46,6 +46,7 @@ def test_quick_plan_gives_every_row(bench: ModuleType) -> None:
         "envfile sync 40 keys: peak memory",
         "scaling: sync 20 keys", "scaling: sync 40 keys",
         "encore 3 keys x 3 types, concurrency 2", "encore 3 keys x 3 types, concurrency 2",
+        "encore 3 keys, same sync with the fake at 0 ms",
         "stagecraft secrets sync (20 keys)", "stagecraft --version",
         "registry build, 1 local plugins", "registry build, 3 local plugins",
     ]
