@@ -92,3 +92,15 @@ def test_sync_skips_a_size_predicted_too_slow(bench: ModuleType) -> None:
     assert len(skipped) == 1
     assert skipped[0].passed is False
     assert "not run: predicted" in skipped[0].target
+
+
+def test_importtime_summary_names_the_command_modules(bench: ModuleType) -> None:
+    importtime = importlib.import_module("benchmarks.importtime")
+    best = importtime.measure(1)
+    assert "stagecraft.cli" in best
+    self_us, cumulative_us, depth = best["stagecraft.cli"]
+    assert 0 <= self_us <= cumulative_us
+    assert depth == 0
+    report = importtime.report(best, top=5)
+    assert report.splitlines()[0].split() == ["module", "self", "ms", "cumul.", "ms"]
+    assert len(report.splitlines()) == 6
