@@ -1,16 +1,27 @@
 """Crash consistency: SIGKILL real ``stagecraft secrets sync`` processes at random moments.
 
-Several victims at a time sync one of a few source files (a few hundred keys
-each, so a write takes measurable time) into one shared target and are killed
-after a random delay.  After every batch the target must parse and hold
-either the state before the batch or the state after one of its syncs (each
-sync writes every key, so any completed sync leaves exactly "before plus that
-source").  After the last batch, one ordinary sync must leave no temporary
-file behind.  Only kills that hit a live process are counted.
+Several victims at a time sync one of a few source files (a hundred and more
+keys each) into one shared target, which also holds a large hand-written
+part the sync must keep, so a write takes measurable time.  Batches
+alternate between two ways of choosing the moment of the kills:
+
+* random: each victim is killed after a random delay (the window adapts so
+  that most victims die yet some complete, spreading kills over whole runs);
+* on write: the directory is polled and every live victim is killed as soon
+  as a write shows (a temporary file appears, or the target changes), so
+  kills land inside the short window where a non-atomic write would tear
+  the file.  A random moment almost never falls there.
+
+After every batch the target must parse and hold either the state before the
+batch or the state after one of its syncs (each sync writes every key, so a
+completed sync leaves exactly "before plus that source").  After the last
+batch, one ordinary sync must leave no temporary file behind.  Only kills
+that hit a live process are counted.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import signal
 import subprocess
@@ -24,6 +35,8 @@ KEYS = h.scaled(150, 800)
 KILLS = h.scaled(200, 2000)
 VICTIMS = 8  # processes per batch
 SOURCES = 4
+#: Hand-written lines the sync keeps (~300 kB), so every write takes a while.
+PADDING = "".join(f"# hand-written note {n:05d} {'-' * 40}\n" for n in range(5000))
 
 
 def _source_values(index: int) -> dict[str, str]:
@@ -36,6 +49,37 @@ def _source_values(index: int) -> dict[str, str]:
     return values
 
 
+def _fingerprint(target: Path) -> tuple[object, ...]:
+    """Changes as soon as a write to ``target`` begins (temp file) or lands (new inode)."""
+    temps = tuple(h.temporaries(target.parent))
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        return (temps, None)
+    return (temps, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _kill_on_write(victims: list[subprocess.Popen[bytes]], target: Path, limit: float) -> None:
+    """Kill every live victim at the first sign of a write (or when ``limit`` s passed)."""
+    start = _fingerprint(target)
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and any(proc.poll() is None for proc in victims):
+        if _fingerprint(target) != start:
+            break
+    for proc in victims:
+        proc.send_signal(signal.SIGKILL)
+
+
+def _kill_at_random(victims: list[subprocess.Popen[bytes]], start: float, window: float,
+                    rng: random.Random) -> None:
+    kills = sorted((rng.uniform(0.15 * window, window), i) for i in range(len(victims)))
+    for delay, index in kills:
+        pause = start + delay - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+        victims[index].send_signal(signal.SIGKILL)  # harmless after exit (not yet reaped)
+
+
 def test_sigkilled_syncs_leave_the_old_or_the_new_target(
     tmp_path: Path, record_property: pytest.RecordProperty
 ) -> None:
@@ -43,22 +87,22 @@ def test_sigkilled_syncs_leave_the_old_or_the_new_target(
     sources = [h.write_env(tmp_path / f"source{i}.env", _source_values(i)) for i in range(SOURCES)]
     source_values = [h.read_env(path) for path in sources]
     target = tmp_path / "target.env"
-    target.write_bytes(b"# shared target\nKEEP_ME=untouched\nexport KEY_0003=old\n")
+    target.write_text(f"# shared target\n{PADDING}KEEP_ME=untouched\nexport KEY_0003=old\n",
+                      encoding="utf-8")
     target.chmod(0o640)
 
     def args(index: int) -> list[str]:
         return ["secrets", "sync", "--provider", "envfile", "--from", sources[index].name,
                 "--to", target.name]
 
-    # The kill window adapts so that most victims die (a kill after exit is
-    # wasted) yet some complete (so kills spread over the whole run, write included).
-    window = 0.5
-
+    window = 0.5  # random mode: adapted after each batch
     env = h.base_env()
+    counts = dict.fromkeys(("random", "on write"), 0)
     live_kills = completed = batches = mid_write = 0
     max_batches = 6 * KILLS // VICTIMS
     while live_kills < KILLS and batches < max_batches:
         batches += 1
+        mode = "on write" if batches % 2 else "random"
         before = h.read_env(target)
         chosen = [rng.randrange(SOURCES) for _ in range(VICTIMS)]
         start = time.monotonic()
@@ -67,13 +111,10 @@ def test_sigkilled_syncs_leave_the_old_or_the_new_target(
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             for i in chosen
         ]
-        kills = sorted((rng.uniform(0.15 * window, window), i) for i in range(VICTIMS))
-        for delay, index in kills:
-            proc = victims[index]
-            pause = start + delay - time.monotonic()
-            if pause > 0:
-                time.sleep(pause)
-            proc.send_signal(signal.SIGKILL)  # harmless if it already exited (not yet reaped)
+        if mode == "random":
+            _kill_at_random(victims, start, window, rng)
+        else:
+            _kill_on_write(victims, target, limit=30)
         killed = 0
         for proc in victims:
             _, err = proc.communicate(timeout=60)
@@ -83,15 +124,17 @@ def test_sigkilled_syncs_leave_the_old_or_the_new_target(
                 assert proc.returncode == 0, err.decode()
                 completed += 1
         live_kills += killed
-        if killed < 0.75 * VICTIMS:
+        counts[mode] += killed
+        if mode == "random" and killed < 0.75 * VICTIMS:
             window *= 0.85
-        elif killed == VICTIMS:
+        elif mode == "random" and killed == VICTIMS:
             window = min(window * 1.1, 5.0)
         mid_write += bool(h.temporaries(tmp_path))
 
         after = h.read_env(target)  # parses: raises on a torn file
         allowed = [before] + [{**before, **source_values[i]} for i in set(chosen)]
-        assert after in allowed, f"batch {batches}: target is neither before nor after a sync"
+        assert after in allowed, f"batch {batches} ({mode}): target is neither before nor after"
+        assert PADDING in target.read_text(encoding="utf-8")
         assert target.stat().st_mode & 0o777 == 0o640
 
     assert live_kills >= KILLS, f"only {live_kills} kills hit a live process in {batches} batches"
@@ -104,6 +147,8 @@ def test_sigkilled_syncs_leave_the_old_or_the_new_target(
 
     record_property("live_kills", live_kills)
     print(
-        f"\ncrash: {live_kills} SIGKILLs hit live syncs ({completed} syncs completed, "
-        f"{batches} batches, temporaries left in {mid_write} batches); target always old or new"
+        f"\ncrash: {live_kills} SIGKILLs hit live syncs ({counts['random']} at random moments, "
+        f"{counts['on write']} at the first sign of a write; {completed} syncs completed, "
+        f"{batches} batches, a temporary file was left by a kill in {mid_write} batches); "
+        "the target was always the old or the new state"
     )
