@@ -46,6 +46,8 @@ class Case:
     id: str
     args: tuple[str, ...]
     code: int = 1
+    #: Text the error must contain: the file (and line) at fault.
+    names: str = ""
     setup: Callable[[Path], None] | None = None
     env: dict[str, str] = attrs.field(factory=dict)
     subprocess: bool = False
@@ -63,8 +65,14 @@ def _file_setup(name: str, data: bytes) -> Callable[[Path], None]:
 def _cases() -> list[Case]:
     cases: list[Case] = []
     corpus = h.CORPUS
+    # Errors about a plugin a config names may name the plugin instead of the file.
+    plugin_named = {"plugins-disable-core": "'core'",
+                    "plugins-module-missing": "'no_such_module_7c1a'",
+                    # a setting missing rather than wrong: no line to point at
+                    "encore-no-target": "stagecraft.yml"}
     for path in sorted((corpus / "config").glob("*.yml")):
         cases.append(Case(f"config/{path.stem}", ("secrets", "sync"),
+                          names=plugin_named.get(path.stem, "stagecraft.yml:"),
                           setup=_file_setup("stagecraft.yml", path.read_bytes())))
     env_inputs = {p.stem: p.read_bytes() for p in sorted((corpus / "env").glob("*.env"))}
     env_inputs |= {
@@ -77,15 +85,16 @@ def _cases() -> list[Case]:
     for name, data in env_inputs.items():
         cases.append(Case(f"env-source/{name}", ("secrets", "sync", *ENVFILE[:2], "--from",
                                                   "bad.env", "--to", "target.env"),
-                          setup=_file_setup("bad.env", data)))
+                          names="bad.env:", setup=_file_setup("bad.env", data)))
         cases.append(Case(f"env-target/{name}", ("secrets", "sync", *ENVFILE[:4], "--to",
                                                   "bad.env"),
-                          setup=_file_setup("bad.env", data)))
+                          names="bad.env:", setup=_file_setup("bad.env", data)))
     cue_inputs = {p.stem: p.read_bytes() for p in sorted((corpus / "cue").glob("*.cue"))}
     cue_inputs |= {"invalid-utf8": b'A: "\xff"\n', "utf16": 'A: "x"\n'.encode("utf-16")}
     for name, data in cue_inputs.items():
         cases.append(Case(f"cue/{name}", ("secrets", "sync", *ENCORE, "--to",
                                           ".secrets.local.cue"),
+                          names=".secrets.local.cue:",
                           setup=_file_setup(".secrets.local.cue", data)))
     for path in sorted((corpus / "plugins").glob("*.py.in")):
         name = path.name.removesuffix(".py.in")
@@ -234,6 +243,7 @@ def test_malformed_input_is_rejected_cleanly(case: Case, tmp_path: Path) -> None
     assert "Traceback" not in result.stderr, report
     errors = h.error_lines(result.stderr)
     assert errors, report
+    assert case.names in "\n".join(errors), report
     others = [line for line in result.stderr.splitlines()
               if line not in errors and not line.startswith(ALLOWED_PREFIXES)]
     assert others == [], report
