@@ -223,9 +223,14 @@ def test_a_full_disk_fails_cleanly(project: Path, args: tuple[str, ...]) -> None
 @pytest.mark.parametrize(("target", "needle"), [
     ("adir", "directory"),
     ("missing/target.env", "does not exist"),
-], ids=["target-is-a-directory", "missing-directory"])
+    ("loop.env", "symbolic links"),
+    ("source.env/target.env", "Not a directory"),
+    ("x" * 300 + ".env", "name too long"),
+], ids=["target-is-a-directory", "missing-directory", "symlink-loop", "path-through-a-file",
+        "name-too-long"])
 def test_unwritable_target_paths_fail_cleanly(project: Path, target: str, needle: str) -> None:
     (project / "adir").mkdir()
+    (project / "loop.env").symlink_to("loop.env")
     before = h.snapshot(project)
     result = h.run(*ENVFILE, "--to", target, cwd=project)
     _assert_clean_failure(result, 2, needle)
