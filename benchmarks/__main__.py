@@ -50,7 +50,7 @@ FULL = Plan(
     encore_repeats=5,
     encore_baseline_repeats=1,
     startup_repeats=15,
-    plugin_sizes=((1, 31), (10, 15), (100, 7), (500, 5)),
+    plugin_sizes=((1, 101), (10, 41), (100, 9), (500, 5)),
     budget=60.0,
     max_run=60.0,
 )

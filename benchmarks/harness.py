@@ -86,6 +86,7 @@ class Timing:
 
     medians: list[float]
     runs: int
+    samples: list[list[float]]  # every timed run, per function, in round order
 
 
 def median_times(
@@ -118,7 +119,7 @@ def median_times(
         spent += round_time
         if budget is not None and spent + round_time > budget:
             break
-    return Timing([statistics.median(times) for times in samples], rounds)
+    return Timing([statistics.median(times) for times in samples], rounds, samples)
 
 
 def _format(value: float, unit: str) -> str:
