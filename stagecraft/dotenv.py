@@ -389,6 +389,7 @@ class Document:
         "_bom",
         "_edited",
         "_entries",
+        "_last",
         "_original",
         "_text",
         "_values",
@@ -414,6 +415,7 @@ class Document:
         self._original = original  # the bytes parsed, if given as bytes
         self._edited = False
         self._entries = entries  # built lazily by _lines() for edits
+        self._last: dict[str, _Entry] | None = None  # key -> effective entry, for set()
         self._values: dict[str, str] = values if values is not None else {}
 
     def __repr__(self) -> str:
@@ -449,6 +451,12 @@ class Document:
             self._entries = _parse_full(self._text, self.path).entries
         return self._entries
 
+    def _last_entries(self) -> dict[str, _Entry]:
+        """Each key's last (effective) entry, so set() stays linear over many keys."""
+        if self._last is None:
+            self._last = {entry.key: entry for entry in self._lines() if entry.key}
+        return self._last
+
     def _newline(self) -> str:
         found = _EOL.search(self._text)
         return found.group() if found else "\n"
@@ -469,8 +477,9 @@ class Document:
             return False
         written = format_value(key, value, readers)
         entries = self._lines()
+        last = self._last_entries()
         if key in self._values:
-            entry = next(entry for entry in reversed(entries) if entry.key == key)
+            entry = last[key]
             text = entry.text
             eol = text[len(text.rstrip("\r\n")) :]
             comment = f" {entry.comment}" if entry.comment and written else ""
@@ -483,9 +492,11 @@ class Document:
             if entries and not entries[-1].text.endswith(("\n", "\r")):
                 entries[-1].text += newline
             prefix = f"{key}="
-            entries.append(
-                _Entry(f"{prefix}{written}{newline}", key, len(prefix), len(prefix) + len(written))
+            entry = _Entry(
+                f"{prefix}{written}{newline}", key, len(prefix), len(prefix) + len(written)
             )
+            entries.append(entry)
+            last[key] = entry
         self._values[key] = value
         self._edited = True
         return True
@@ -495,6 +506,7 @@ class Document:
         if key not in self._values:
             return False
         self._entries = [entry for entry in self._lines() if entry.key != key]
+        self._last_entries().pop(key, None)
         del self._values[key]
         self._edited = True
         return True

@@ -26,7 +26,7 @@ class Redactor:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._values: set[str] = set()
-        self._ordered: tuple[str, ...] = ()
+        self._ordered: tuple[str, ...] | None = ()
 
     def __repr__(self) -> str:
         return f"<Redactor values={len(self._values)}>"
@@ -38,34 +38,51 @@ class Redactor:
     def update(self, values: Iterable[str]) -> None:
         """Remember many values at once."""
         with self._lock:
-            before = len(self._values)
             for value in values:
                 if len(value) >= MIN_LENGTH:
-                    self._values.add(value)
-                    # Multi-line values can surface line by line (e.g. in a
-                    # traceback), so each long enough line is masked too.
-                    for line in value.splitlines():
-                        if len(line.strip()) >= MIN_LENGTH:
-                            self._values.add(line.strip())
-                    # ... and so can its repr, with escapes instead of
-                    # newlines, quotes and non-ASCII characters.
-                    self._values.add(repr(value)[1:-1])
-                    self._values.add(ascii(value)[1:-1])
-                    # ... or its JSON string form (`--json` output, structured logs),
-                    # which escapes quotes, backslashes and non-ASCII differently.
-                    self._values.add(json.dumps(value)[1:-1])
-                    self._values.add(json.dumps(value, ensure_ascii=False)[1:-1])
-            if len(self._values) != before:
+                    self._values.update(_forms(value))
+            # Sorted on the next redact(), not here: a sync registers values
+            # in bulk, possibly many times, and may never print anything.
+            self._ordered = None
+
+    def _longest_first(self) -> tuple[str, ...]:
+        with self._lock:
+            if self._ordered is None:
                 # Longest first, so a value is never partly masked by a
                 # shorter one it contains.
                 self._ordered = tuple(sorted(self._values, key=len, reverse=True))
+            return self._ordered
 
     def __len__(self) -> int:
         return len(self._values)
 
     def redact(self, text: str) -> str:
         """Return ``text`` with every known value replaced by ``***``."""
-        for value in self._ordered:
+        for value in self._longest_first():
             if value in text:
                 text = text.replace(value, MASK)
         return text
+
+
+def _forms(value: str) -> set[str]:
+    """The ways ``value`` can appear in text: as is, line by line, and escaped."""
+    plain = value.isascii() and value.isprintable() and value == value.strip()
+    if plain and not any(c in value for c in "\"'\\"):
+        # Printable ASCII without quotes, backslashes or surrounding spaces:
+        # every form below equals the value itself, so skip computing them.
+        return {value}
+    forms = {value}
+    # Multi-line values can surface line by line (e.g. in a traceback),
+    # so each long enough line is masked too.
+    for line in value.splitlines():
+        if len(line.strip()) >= MIN_LENGTH:
+            forms.add(line.strip())
+    # ... and so can its repr, with escapes instead of newlines, quotes and
+    # non-ASCII characters, or its JSON string form (`--json` output,
+    # structured logs), which escapes quotes, backslashes and non-ASCII
+    # differently.
+    forms.add(repr(value)[1:-1])
+    forms.add(ascii(value)[1:-1])
+    forms.add(json.dumps(value)[1:-1])
+    forms.add(json.dumps(value, ensure_ascii=False)[1:-1])
+    return forms

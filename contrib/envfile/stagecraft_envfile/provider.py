@@ -44,9 +44,6 @@ class EnvfileProvider:
         ctx.add_secrets(values.values())
         keys = opts.select(values, source=str(source))
         readers = config.reader_set
-        # Refuse unwritable values before taking the lock: nothing is written.
-        for key in keys:
-            dotenv.format_value(key, values[key], readers)
         ctx.check()
 
         with locked_update(target, dry_run=opts.dry_run) as file:
@@ -59,6 +56,8 @@ class EnvfileProvider:
             else:
                 document = dotenv.parse(file.original, path=str(target), warn=ctx.logger.warning)
                 ctx.add_secrets(document.values().values())
+            # set() formats only the values that change, and refuses one no
+            # quoting suits before anything is written (the write comes last).
             actions: list[tuple[str, Action]] = []
             for key in keys:
                 before = document.get(key)
