@@ -1,7 +1,8 @@
 """Crash consistency: SIGKILL real ``stagecraft secrets sync`` processes at random moments.
 
 Several victims at a time sync one of a few source files (a hundred and more
-keys each) into one shared target, which also holds a large hand-written
+keys each) into one shared target (an env file with the envfile provider, and
+``.secrets.local.cue`` with the encore provider), which also holds a large hand-written
 part the sync must keep, so a write takes measurable time.  Batches
 alternate between two ways of choosing the moment of the kills:
 
@@ -28,15 +29,43 @@ import subprocess
 import time
 from pathlib import Path
 
+import attrs
 import pytest
 import reliability_helpers as h
 
+from stagecraft_encore import cue
+
 KEYS = h.scaled(150, 800)
-KILLS = h.scaled(200, 2000)
+KILLS = {"envfile": h.scaled(200, 2000), "encore": h.scaled(50, 500)}
 VICTIMS = 8  # processes per batch
 SOURCES = 4
 #: Hand-written lines the sync keeps (~300 kB), so every write takes a while.
-PADDING = "".join(f"# hand-written note {n:05d} {'-' * 40}\n" for n in range(5000))
+NOTES = [f"hand-written note {n:05d} {'-' * 40}\n" for n in range(5000)]
+
+
+@attrs.frozen
+class Target:
+    """The shared target of one provider: its file, its padding and how to read it."""
+
+    provider: str
+    name: str
+    padding: str
+
+    def read(self, path: Path) -> dict[str, str]:
+        if self.provider == "envfile":
+            return h.read_env(path)
+        return cue.parse(path.read_text(encoding="utf-8"), name=str(path)).values()
+
+    def initial(self) -> str:
+        if self.provider == "envfile":
+            return f"# shared target\n{self.padding}KEEP_ME=untouched\nexport KEY_0003=old\n"
+        return f'// shared target\n{self.padding}KEEP_ME: "untouched"\nKEY_0003: "old"\n'
+
+
+TARGETS = [
+    Target("envfile", "target.env", "".join(f"# {note}" for note in NOTES)),
+    Target("encore", ".secrets.local.cue", "".join(f"// {note}" for note in NOTES)),
+]
 
 
 def _source_values(index: int) -> dict[str, str]:
@@ -80,30 +109,32 @@ def _kill_at_random(victims: list[subprocess.Popen[bytes]], start: float, window
         victims[index].send_signal(signal.SIGKILL)  # harmless after exit (not yet reaped)
 
 
+@pytest.mark.parametrize("kind", TARGETS, ids=[t.provider for t in TARGETS])
 def test_sigkilled_syncs_leave_the_old_or_the_new_target(
-    tmp_path: Path, record_property: pytest.RecordProperty
+    kind: Target, tmp_path: Path, record_property: pytest.RecordProperty
 ) -> None:
     rng = random.Random(20261126)
     sources = [h.write_env(tmp_path / f"source{i}.env", _source_values(i)) for i in range(SOURCES)]
     source_values = [h.read_env(path) for path in sources]
-    target = tmp_path / "target.env"
-    target.write_text(f"# shared target\n{PADDING}KEEP_ME=untouched\nexport KEY_0003=old\n",
-                      encoding="utf-8")
+    (tmp_path / "encore.app").write_text('{"id": ""}\n', encoding="utf-8")
+    target = tmp_path / kind.name
+    target.write_text(kind.initial(), encoding="utf-8")
     target.chmod(0o640)
+    wanted = KILLS[kind.provider]
 
     def args(index: int) -> list[str]:
-        return ["secrets", "sync", "--provider", "envfile", "--from", sources[index].name,
+        return ["secrets", "sync", "--provider", kind.provider, "--from", sources[index].name,
                 "--to", target.name]
 
     window = 0.5  # random mode: adapted after each batch
     env = h.base_env()
     counts = dict.fromkeys(("random", "on write"), 0)
-    live_kills = completed = batches = mid_write = 0
-    max_batches = 6 * KILLS // VICTIMS
-    while live_kills < KILLS and batches < max_batches:
+    live_kills = completed = batches = mid_write = changed = 0
+    max_batches = 6 * wanted // VICTIMS
+    while live_kills < wanted and batches < max_batches:
         batches += 1
         mode = "on write" if batches % 2 else "random"
-        before = h.read_env(target)
+        before = kind.read(target)
         chosen = [rng.randrange(SOURCES) for _ in range(VICTIMS)]
         start = time.monotonic()
         victims = [
@@ -131,24 +162,27 @@ def test_sigkilled_syncs_leave_the_old_or_the_new_target(
             window = min(window * 1.1, 5.0)
         mid_write += bool(h.temporaries(tmp_path))
 
-        after = h.read_env(target)  # parses: raises on a torn file
+        after = kind.read(target)  # parses: raises on a torn file
         allowed = [before] + [{**before, **source_values[i]} for i in set(chosen)]
         assert after in allowed, f"batch {batches} ({mode}): target is neither before nor after"
-        assert PADDING in target.read_text(encoding="utf-8")
+        changed += after != before
+        assert kind.padding in target.read_text(encoding="utf-8")
         assert target.stat().st_mode & 0o777 == 0o640
 
-    assert live_kills >= KILLS, f"only {live_kills} kills hit a live process in {batches} batches"
+    assert live_kills >= wanted, f"only {live_kills} kills hit a live process in {batches} batches"
 
     final = h.run(*args(0), cwd=tmp_path)
     assert final.code == 0, final.describe()
     assert h.temporaries(tmp_path) == []
-    assert h.read_env(target) == {**after, **source_values[0]}
-    assert h.read_env(target)["KEEP_ME"] == "untouched"
+    assert kind.read(target) == {**after, **source_values[0]}
+    assert kind.read(target)["KEEP_ME"] == "untouched"
 
     record_property("live_kills", live_kills)
     print(
-        f"\ncrash: {live_kills} SIGKILLs hit live syncs ({counts['random']} at random moments, "
+        f"\ncrash {kind.provider} {kind.name}: {live_kills} SIGKILLs hit live syncs "
+        f"({counts['random']} at random moments, "
         f"{counts['on write']} at the first sign of a write; {completed} syncs completed, "
-        f"{batches} batches, a temporary file was left by a kill in {mid_write} batches); "
+        f"{batches} batches, the target changed in {changed}, a temporary file was left by a "
+        f"kill in {mid_write}); "
         "the target was always the old or the new state"
     )
