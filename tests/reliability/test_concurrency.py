@@ -6,10 +6,14 @@ its own source file with new values and runs ``stagecraft secrets sync``
 interpreter start-up; the processes still contend for the real file lock).
 At the end every key of every worker must hold that worker's last value:
 a read-modify-write that lost another process's update would show here.
+In the env file run the audit_log example plugin is active too, and its log
+must hold exactly one whole JSON line per sync.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -62,7 +66,7 @@ def _expected() -> dict[str, str]:
 
 
 def _run_workers(cwd: Path, sync_args: list[str]) -> None:
-    env = h.base_env()
+    env = h.base_env({"STAGECRAFT_AUDIT_LOG": "audit.jsonl"})
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", WORKER, str(w), str(ROUNDS), str(KEYS_PER_WORKER), *sync_args],
@@ -89,12 +93,21 @@ def test_no_lost_update_in_a_shared_env_file(
 ) -> None:
     target = tmp_path / "shared.env"
     target.write_bytes(b"# written by hand\nHAND_MADE=keep me\n")
-    _run_workers(tmp_path, ["-q", "secrets", "sync", "--provider", "envfile", "--to", target.name])
+    # The audit_log example plugin appends one line per sync from every process.
+    (tmp_path / "audit").mkdir()
+    shutil.copy(h.EXAMPLE_PLUGINS / "audit_log.py", tmp_path / "audit" / "audit_log.py")
+    _run_workers(tmp_path, ["-q", "--plugins-dir", "audit", "secrets", "sync", "--provider",
+                            "envfile", "--to", target.name])
 
     values = h.read_env(target)
     assert values == {"HAND_MADE": "keep me", **_expected()}
     assert target.read_bytes().startswith(b"# written by hand\nHAND_MADE=keep me\n")
     assert h.temporaries(tmp_path) == []
+    # Concurrent appends never interleave: one whole JSON line per sync.
+    lines = (tmp_path / "audit.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
+    assert len(records) == WORKERS * ROUNDS
+    assert all(record["outcome"] == "ok" for record in records)
     record_property("syncs", WORKERS * ROUNDS)
     print(f"\nconcurrency envfile: {WORKERS} processes x {ROUNDS} syncs, no lost key")
 
