@@ -16,7 +16,7 @@ import os
 import shlex
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import attrs
@@ -180,7 +180,3 @@ def scan_files(paths: Iterable[Path], canaries: Mapping[str, str]) -> dict[str, 
 
 def error_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("stagecraft: error:")]
-
-
-def python_code(lines: Sequence[str]) -> str:
-    return "\n".join(lines) + "\n"
