@@ -59,6 +59,16 @@ def read_bytes(path: Path, *, what: str = "file") -> bytes:
 
 def _read_existing(path: Path) -> bytes | None:
     try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise FileWriteError(f"{path}: cannot read target: {exc.strerror}") from None
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        # Reading a FIFO would block forever, and replacing a device node
+        # (think --to /dev/null) would put the secrets in a new regular file.
+        raise FileWriteError(f"{path}: target is not a regular file")
+    try:
         return path.read_bytes()
     except FileNotFoundError:
         return None
