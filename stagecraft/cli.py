@@ -450,29 +450,20 @@ def cmd_providers(session: Session) -> int:
 
 def cmd_plugins(session: Session) -> int:
     """``plugins``: every plugin with its status; a broken plugin shows as failed."""
-    import attrs
-
-    from stagecraft.errors import PluginError
+    from stagecraft.errors import PluginError, PluginLoadError
     from stagecraft.plugins import Status
 
     config = _load_config(session)
     manager = _manager(session, config, strict=False)
-    infos = manager.list_plugins()
     try:
         manager.build_registry()
+    except PluginLoadError:
+        pass  # the plugins at fault are now listed as failed, with the reason
     except PluginError as exc:
-        # A plugin that imported fine can still contribute garbage; attribute each
-        # line of the error to the plugin it names, and show the rest as a warning.
-        lines = str(exc).splitlines()
-        unattributed = list(lines)
-        for index, info in enumerate(infos):
-            prefix = f"{info.origin} "
-            own = [line for line in lines if line.startswith(prefix)]
-            if own and info.status is Status.ACTIVE:
-                infos[index] = attrs.evolve(info, status=Status.FAILED, error="; ".join(own))
-                unattributed = [line for line in unattributed if line not in own]
-        if unattributed and any(line.strip() for line in unattributed):
-            session.error("\n".join(unattributed), label="warning")
+        # Id conflicts and empty ids involve several plugins or none in
+        # particular: shown once, above the listing.
+        session.error(str(exc), label="warning")
+    infos = manager.list_plugins()
     if session.args.json:
         _print_json(session, [_plugin_json(info) for info in infos])
         return EXIT_OK

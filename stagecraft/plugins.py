@@ -23,9 +23,7 @@ distribution and how to disable it.
 
 from __future__ import annotations
 
-import difflib
 import enum
-import hashlib
 import importlib
 import importlib.util
 import os
@@ -207,7 +205,6 @@ class PluginManager(pluggy.PluginManager):
         self.add_hookspecs(hookspecs)
         self._infos: dict[str, PluginInfo] = {}
         self._failures: list[PluginLoadError] = []
-        self._local_modules: list[str] = []
         self._local_files: set[Path] = set()
         self._tracing = False
         self.register(CorePlugin(), name=CORE_PLUGIN)
@@ -216,7 +213,7 @@ class PluginManager(pluggy.PluginManager):
             Kind.BUILTIN,
             Status.ACTIVE,
             "stagecraft",
-            _version_of("stagecraft"),
+            _core_version(),
             ("secrets_sync",),
             target="stagecraft.plugins.CorePlugin",
         )
@@ -328,6 +325,8 @@ class PluginManager(pluggy.PluginManager):
         if any(self.is_blocked(n) for n in (name, f"local:{resolved}", file.stem)):
             self._infos.setdefault(name, base)
             return
+        import hashlib  # only local plugin files need it: keep it off the start-up path
+
         digest = hashlib.sha1(str(resolved).encode()).hexdigest()[:10]
         module_name = f"stagecraft_local_{file.stem}_{digest}"
         spec = importlib.util.spec_from_file_location(module_name, file)
@@ -342,7 +341,6 @@ class PluginManager(pluggy.PluginManager):
             sys.modules.pop(module_name, None)
             self._fail(base, f"local plugin {file} failed to import: {_describe(exc)}")
             return
-        self._local_modules.append(module_name)
         self._register_checked(module, base)
 
     def _register_checked(self, plugin: object, info: PluginInfo) -> None:
@@ -359,6 +357,8 @@ class PluginManager(pluggy.PluginManager):
         unknown = self._unknown_hooks(plugin)
         if unknown:
             self._unregister_quietly(plugin, info.name)
+            import difflib  # only for this error's suggestions
+
             known = self._specified_hooks()
             hints = []
             for name in unknown:
@@ -497,9 +497,16 @@ class PluginManager(pluggy.PluginManager):
             + (f"{len(broken)} plugin(s) failed" if broken else "ok")
         )
         if broken:
-            lines = [
-                f"{origin} {problem}; {_disable_hint(origin.plugin)}" for origin, problem in broken
-            ]
+            lines = []
+            for origin, problem in broken:
+                line = f"{origin} {problem}; {_disable_hint(origin.plugin)}"
+                lines.append(line)
+                # `stagecraft plugins` lists the plugin as failed, with why.
+                info = self._infos.get(origin.plugin)
+                if info is not None and info.status is Status.ACTIVE:
+                    self._infos[origin.plugin] = attrs.evolve(
+                        info, status=Status.FAILED, error=line
+                    )
             raise PluginLoadError("\n".join(lines), plugin=broken[0][0].plugin)
 
         empty = [origin for provider, origin in contributions if not provider.id.strip()]
@@ -601,6 +608,12 @@ def _dist_of_module(module_name: str) -> tuple[str | None, str | None]:
     for dist_name in metadata.packages_distributions().get(top, []):
         return dist_name, _version_of(dist_name)
     return None, None
+
+
+def _core_version() -> str:
+    from stagecraft import __version__
+
+    return __version__
 
 
 def _version_of(dist_name: str) -> str | None:

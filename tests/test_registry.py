@@ -398,3 +398,9 @@ def test_register_during_plugin_import_fails_clearly_instead_of_deadlocking(
     assert isinstance(outcome[0], PluginError)
     assert f"entry point 'eager = {module}' of eager-dist 1.0 failed to import" in message
     assert "secrets_provider_register" in message
+
+
+def test_one_plugin_with_two_providers_of_one_id_is_named_once() -> None:
+    origin = Origin("twice", "twice-dist", "1.0")
+    error = DuplicateProviderError({"x": [origin, origin]})
+    assert "'x' is provided by plugin 'twice' (twice-dist 1.0) (2 different objects)" in str(error)

@@ -89,7 +89,13 @@ class DuplicateProviderError(PluginError):
         self.conflicts = {key: list(origins) for key, origins in sorted(conflicts.items())}
         lines = ["conflicting secrets provider ids:"]
         for provider_id, origins in self.conflicts.items():
-            named = " and ".join(str(origin) for origin in origins)
+            counts: dict[Origin, int] = {}
+            for origin in origins:
+                counts[origin] = counts.get(origin, 0) + 1
+            named = " and ".join(
+                str(origin) if n == 1 else f"{origin} ({n} different objects)"
+                for origin, n in counts.items()
+            )
             lines.append(f"  {provider_id!r} is provided by {named}")
         lines.append(
             "Disable all but one of them: `-p no:NAME`, `plugins.disable` in "
