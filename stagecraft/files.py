@@ -22,7 +22,6 @@ import errno
 import fcntl
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,23 +56,32 @@ def read_bytes(path: Path, *, what: str = "file") -> bytes:
         raise FileReadError(f"{path}: cannot read {what}: {exc.strerror}") from None
 
 
-def _read_existing(path: Path) -> bytes | None:
+def _existing(path: Path) -> os.stat_result | None:
+    """The target's status, None if it does not exist; refuses anything but a regular file.
+
+    Reading a FIFO would block forever, and replacing a device node (think
+    ``--to /dev/null``) would put the secrets in a new regular file.
+    """
     try:
-        mode = path.stat().st_mode
+        status = path.stat()
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise FileWriteError(f"{path}: cannot read target: {exc.strerror}") from None
-    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
-        # Reading a FIFO would block forever, and replacing a device node
-        # (think --to /dev/null) would put the secrets in a new regular file.
+        raise FileWriteError(f"{path}: cannot inspect target: {exc.strerror}") from None
+    if stat.S_ISDIR(status.st_mode):
+        raise FileWriteError(f"{path}: target is a directory, not a file")
+    if not stat.S_ISREG(status.st_mode):
         raise FileWriteError(f"{path}: target is not a regular file")
+    return status
+
+
+def _read_existing(path: Path) -> bytes | None:
+    if _existing(path) is None:
+        return None
     try:
         return path.read_bytes()
     except FileNotFoundError:
         return None
-    except IsADirectoryError:
-        raise FileWriteError(f"{path}: target is a directory, not a file") from None
     except OSError as exc:
         raise FileWriteError(f"{path}: cannot read target: {exc.strerror}") from None
 
@@ -121,20 +129,11 @@ def atomic_write(target: Path, data: bytes, *, mode: int | None = None) -> None:
     # silently turn a symlink into a regular file: follow it here as well.
     target = real_path(target)
     directory = target.parent
-    try:
-        existing = target.stat()
-    except FileNotFoundError:
-        existing = None
-    except OSError as exc:
-        raise FileWriteError(f"{target}: cannot inspect target: {exc.strerror}") from None
-    if existing is not None and stat.S_ISDIR(existing.st_mode):
-        raise FileWriteError(f"{target}: target is a directory, not a file")
+    existing = _existing(target)
     if mode is None:
         mode = stat.S_IMODE(existing.st_mode) if existing is not None else NEW_FILE_MODE
     try:
-        fd, temp_name = tempfile.mkstemp(
-            dir=directory, prefix=f".{target.name}.", suffix=TEMP_SUFFIX
-        )
+        fd, temp_name = _create_temporary(target)
     except OSError as exc:
         raise FileWriteError(
             f"{target}: cannot create a file in {directory}: {exc.strerror}"
@@ -158,6 +157,21 @@ def atomic_write(target: Path, data: bytes, *, mode: int | None = None) -> None:
             raise FileWriteError(f"{target}: write failed, file unchanged: {reason}") from None
         raise
     fsync_directory(directory)
+
+
+def _create_temporary(target: Path) -> tuple[int, str]:
+    """A new ``0600`` file next to ``target``, named so stale ones can be found.
+
+    ``tempfile.mkstemp`` would do, but importing :mod:`tempfile` (with
+    :mod:`shutil`, :mod:`random` and the compression modules) costs more
+    start-up time than this loop.
+    """
+    while True:
+        name = str(target.parent / f".{target.name}.{os.urandom(6).hex()}{TEMP_SUFFIX}")
+        try:
+            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, NEW_FILE_MODE), name
+        except FileExistsError:
+            continue
 
 
 def fsync_directory(directory: Path) -> None:
