@@ -198,3 +198,46 @@ def test_global_options_may_follow_the_command(
         cli.build_parser().parse_args(["-p", "no:a", "plugins", "-p", "no:b", "-v"])
     )
     assert (args.plugin_args, args.verbosity) == (["no:a", "no:b"], 1)
+
+
+LEAKY_PLUGIN = '''
+import logging
+import stagecraft
+from stagecraft.providers.secrets import SyncResult
+
+class Leaky:
+    id = "leaky"
+    def sync(self, ctx, opts):
+        value = "canary-foreign-logger-7731"
+        ctx.add_secrets([value])
+        logging.getLogger("some.library").warning("connecting with %s", value)
+        try:
+            raise RuntimeError("boom in the provider")
+        except RuntimeError:
+            ctx.logger.exception("failed with %s", value)
+        return SyncResult()
+
+@stagecraft.hookimpl
+def secrets_provider_register():
+    return Leaky()
+'''
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_foreign_loggers_are_redacted_and_tracebacks_need_v(
+    in_project: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], verbose: bool
+) -> None:
+    plugins = tmp_path / "leaky_plugins"
+    plugins.mkdir()
+    (plugins / "leaky.py").write_text(LEAKY_PLUGIN)
+    argv = ["--plugins-dir", str(plugins), "secrets", "sync", "--provider", "leaky",
+            "--from", "a", "--to", "b", *(["-v"] if verbose else [])]
+    assert cli.main(argv) == 0
+    out, err = capsys.readouterr()
+    assert "canary-foreign-logger-7731" not in out + err
+    assert "stagecraft: warning: connecting with ***" in err
+    assert "stagecraft: error: failed with ***" in err
+    assert ("RuntimeError: boom in the provider" in err) is verbose
+    assert logging.getLogger().handlers == [] or all(
+        not isinstance(h.formatter, cli._RedactingFormatter) for h in logging.getLogger().handlers
+    )
