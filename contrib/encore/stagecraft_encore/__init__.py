@@ -2,7 +2,8 @@
 
 Installed as the ``stagecraft-encore`` distribution, found through the
 ``stagecraft`` entry point ``encore``.  Importing this module stays cheap:
-the provider's modules are loaded only when the registry is built.
+the provider object and its config class are loaded when the registry is
+built, the modules that do a sync only when one runs.
 """
 
 from __future__ import annotations

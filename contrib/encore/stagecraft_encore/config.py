@@ -15,6 +15,11 @@
 The core structures that section into :class:`Config` with cattrs.  Values
 are checked here, when the config is built, so a typo in ``types`` is
 reported against the config file rather than in the middle of a sync.
+
+This module is imported whenever the registry is built (the provider class
+names :class:`Config`), so it imports nothing beyond what the core already
+has loaded: the validators import :mod:`stagecraft_encore.targets` when
+they run.
 """
 
 from __future__ import annotations
@@ -25,7 +30,6 @@ from typing import Any
 import attrs
 
 from stagecraft.errors import ConfigError
-from stagecraft_encore import targets
 
 
 class InvalidConfigError(ConfigError, ValueError):
@@ -42,6 +46,8 @@ def _unprefixed(exc: Exception) -> str:
 
 
 def _check_types(_instance: object, _attribute: attrs.Attribute[Any], value: list[str]) -> None:
+    from stagecraft_encore import targets
+
     try:
         targets.canonical_types(value)
     except targets.TargetError as exc:
@@ -49,6 +55,8 @@ def _check_types(_instance: object, _attribute: attrs.Attribute[Any], value: lis
 
 
 def _check_envs(_instance: object, _attribute: attrs.Attribute[Any], value: list[str]) -> None:
+    from stagecraft_encore import targets
+
     try:
         targets.env_names(value)
     except targets.TargetError as exc:

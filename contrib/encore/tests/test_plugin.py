@@ -46,3 +46,20 @@ def test_import_stays_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == ""
+
+
+def test_building_the_registry_imports_only_the_provider_and_its_config() -> None:
+    """Every command builds the registry: the sync's modules load only when a sync runs."""
+    code = (
+        "import sys\n"
+        "from stagecraft.plugins import PluginSettings, load_plugin_manager\n"
+        "manager = load_plugin_manager(PluginSettings.from_env({}), strict=False)\n"
+        "before = set(sys.modules)\n"
+        "assert manager.build_registry().get('encore').Config.__name__ == 'Config'\n"
+        "heavy = ('subprocess', 'concurrent.futures', 'stagecraft_encore.')\n"
+        "print(','.join(sorted(m for m in set(sys.modules) - before if m.startswith(heavy))))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "stagecraft_encore.config,stagecraft_encore.provider"
