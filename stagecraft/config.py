@@ -266,14 +266,17 @@ def _check_core(config: Config) -> None:
                     f"plugin directory {entry} does not exist (relative to {config.directory})",
                 )
             )
-    for index, name in enumerate(config.plugins.disable + config.plugins.modules):
-        if not name.strip():
-            section = "disable" if index < len(config.plugins.disable) else "modules"
-            offset = 0 if section == "disable" else len(config.plugins.disable)
-            path = ("plugins", section, index - offset)
-            problems.append(
-                Problem(config.marks.of_value(path), format_path(path), "must not be empty")
-            )
+    for section, names in (("disable", config.plugins.disable),
+                           ("modules", config.plugins.modules)):
+        for index, name in enumerate(names):
+            path = ("plugins", section, index)
+            if not name.strip():
+                message = "must not be empty"
+            elif section == "disable" and name.strip() == "core":
+                message = "the builtin 'core' plugin cannot be disabled"
+            else:
+                continue
+            problems.append(Problem(config.marks.of_value(path), format_path(path), message))
     if config.secrets.provider is not None and not config.secrets.provider.strip():
         path = ("secrets", "provider")
         problems.append(

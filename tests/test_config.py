@@ -338,3 +338,13 @@ def test_display_name_is_relative_to_cwd_when_inside(tmp_path: Path) -> None:
     with pytest.raises(ConfigFileError) as info:
         config.load(sub / "stagecraft.yml", cwd=tmp_path)
     assert str(info.value).startswith(f"sub{os.sep}stagecraft.yml:1:1: ")
+
+
+def test_disabling_core_is_reported_at_its_line(tmp_path: Path) -> None:
+    file = tmp_path / "stagecraft.yml"
+    file.write_text("plugins:\n  disable:\n    - envfile\n    - core\n")
+    with pytest.raises(ConfigError) as info:
+        config.load(file, cwd=tmp_path)
+    assert str(info.value) == (
+        "stagecraft.yml:4:7: plugins.disable[1]: the builtin 'core' plugin cannot be disabled"
+    )
