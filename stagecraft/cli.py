@@ -222,6 +222,24 @@ def _merge_late(args: argparse.Namespace) -> argparse.Namespace:
     return args
 
 
+def _command(
+    group: Any,
+    name: str,
+    handler: Callable[[Session], int],
+    *,
+    help: str,
+    description: str,
+    json_help: str | None = None,
+) -> argparse.ArgumentParser:
+    """A leaf command: its handler, the global options again, and ``--json`` if it has one."""
+    parser: argparse.ArgumentParser = group.add_parser(name, help=help, description=description)
+    if json_help is not None:
+        parser.add_argument("--json", action="store_true", help=json_help)
+    _add_global_options(parser, late=True)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
@@ -241,11 +259,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     secrets_commands = secrets.add_subparsers(dest="secrets_command", metavar="COMMAND",
                                               required=True)
-    sync = secrets_commands.add_parser(
-        "sync",
+    sync = _command(
+        secrets_commands, "sync", cmd_sync,
         help="copy secrets from a source to a target",
         description="Copy secrets from SOURCE to TARGET with a provider. Prints one line per "
         "key: '+ KEY' added, '~ KEY' updated, '= KEY' unchanged, '- KEY' removed.",
+        json_help="print the result as JSON",
     )
     sync.add_argument("--provider", metavar="ID",
                       help="provider to use (default: secrets.provider in stagecraft.yml)")
@@ -259,37 +278,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--check", action="store_true",
         help="change nothing; exit 4 if the target is out of sync (for CI)",
     )
-    sync.add_argument("--json", action="store_true", help="print the result as JSON")
     sync.add_argument("keys", nargs="*", metavar="KEY", help="keys to sync (default: all)")
-    _add_global_options(sync, late=True)
-    sync.set_defaults(handler=cmd_sync)
 
-    providers = secrets_commands.add_parser(
-        "providers", help="list secrets providers",
+    _command(
+        secrets_commands, "providers", cmd_providers,
+        help="list secrets providers",
         description="List the installed secrets providers, with the plugin providing each.",
+        json_help="print the list as JSON",
     )
-    providers.add_argument("--json", action="store_true", help="print the list as JSON")
-    _add_global_options(providers, late=True)
-    providers.set_defaults(handler=cmd_providers)
-
-    plugins = commands.add_parser(
-        "plugins", help="list plugins and their status",
+    _command(
+        commands, "plugins", cmd_plugins,
+        help="list plugins and their status",
         description="List every plugin found, including disabled and failed ones.",
+        json_help="print the list as JSON",
     )
-    plugins.add_argument("--json", action="store_true", help="print the list as JSON")
-    _add_global_options(plugins, late=True)
-    plugins.set_defaults(handler=cmd_plugins)
-
     config = commands.add_parser("config", help="config file commands",
                                  description="Config file commands.")
     config_commands = config.add_subparsers(dest="config_command", metavar="COMMAND",
                                             required=True)
-    check = config_commands.add_parser(
-        "check", help="validate stagecraft.yml",
+    _command(
+        config_commands, "check", cmd_config_check,
+        help="validate stagecraft.yml",
         description="Validate stagecraft.yml, its plugins and the chosen provider's section.",
     )
-    _add_global_options(check, late=True)
-    check.set_defaults(handler=cmd_config_check)
     return parser
 
 
