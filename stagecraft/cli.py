@@ -180,7 +180,7 @@ def version_text() -> str:
 _LATE = "_late"
 
 
-def _add_global_options(parser: argparse.ArgumentParser, *, late: bool = False) -> None:
+def _add_global_options(parser: Any, *, late: bool = False) -> None:
     suffix = _LATE if late else ""
 
     def default(value: object) -> object:
@@ -231,11 +231,14 @@ def _command(
     description: str,
     json_help: str | None = None,
 ) -> argparse.ArgumentParser:
-    """A leaf command: its handler, the global options again, and ``--json`` if it has one."""
+    """A leaf command with its handler and ``--json`` if it has one.
+
+    :func:`build_parser` adds the global options to every leaf last, so its
+    own options come first in the usage line.
+    """
     parser: argparse.ArgumentParser = group.add_parser(name, help=help, description=description)
     if json_help is not None:
         parser.add_argument("--json", action="store_true", help=json_help)
-    _add_global_options(parser, late=True)
     parser.set_defaults(handler=handler)
     return parser
 
@@ -280,13 +283,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sync.add_argument("keys", nargs="*", metavar="KEY", help="keys to sync (default: all)")
 
-    _command(
+    providers = _command(
         secrets_commands, "providers", cmd_providers,
         help="list secrets providers",
         description="List the installed secrets providers, with the plugin providing each.",
         json_help="print the list as JSON",
     )
-    _command(
+    plugins = _command(
         commands, "plugins", cmd_plugins,
         help="list plugins and their status",
         description="List every plugin found, including disabled and failed ones.",
@@ -296,11 +299,16 @@ def build_parser() -> argparse.ArgumentParser:
                                  description="Config file commands.")
     config_commands = config.add_subparsers(dest="config_command", metavar="COMMAND",
                                             required=True)
-    _command(
+    check = _command(
         config_commands, "check", cmd_config_check,
         help="validate stagecraft.yml",
         description="Validate stagecraft.yml, its plugins and the chosen provider's section.",
     )
+    for leaf in (sync, providers, plugins, check):
+        _add_global_options(
+            leaf.add_argument_group("global options (also accepted before the command)"),
+            late=True,
+        )
     return parser
 
 
