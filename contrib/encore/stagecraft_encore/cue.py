@@ -17,7 +17,8 @@ lone surrogates) is refused with a message naming the file and line.
 
 The writer emits ``json.dumps(key) + ": " + json.dumps(value)`` per secret
 (ASCII escapes), which Encore reads back exactly.  Lines that are not
-changed keep their original text, new keys are appended at the end.
+changed keep their original text and line ending, new keys are appended at
+the end with the file's line ending.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ KEYWORDS = frozenset(
 
 # A double-quoted string: no raw quote, backslash or control character
 # except as part of an escape; json.loads checks the escapes themselves.
+# A line's ending is split off before matching; the optional ``\r`` is a
+# lone one on a last line without ``\n`` (whitespace to CUE).
 _STRING = r'"(?:[^"\\\x00-\x1f]|\\.)*"'
 _FIELD = re.compile(
     rf"[ \t]*(?P<label>{_STRING}|[A-Za-z$][A-Za-z0-9_$]*)[ \t]*:[ \t]*(?P<value>{_STRING})[ \t]*\r?"
@@ -73,21 +76,26 @@ def _has_lone_surrogate(text: str) -> bool:
 
 @attrs.define
 class _Line:
-    """One line of the file: its text and, for a field, its key and value."""
+    """One line of the file: its text, its line ending and, for a field, its key and value."""
 
     text: str
+    eol: str
     key: str | None = None
     value: str | None = attrs.field(default=None, repr=False)
 
 
 @attrs.define
 class CueDocument:
-    """The override file as lines; fields can be looked up and set."""
+    """The override file as lines; fields can be looked up and set.
+
+    Each line keeps its own ending (``\\n``, ``\\r\\n`` or none, for a last
+    line without a newline), so rewriting one line leaves the others byte
+    for byte; a new line takes the file's first ending (``\\n`` for a new file).
+    """
 
     name: str
     lines: list[_Line] = attrs.field(factory=list, repr=False)
-    final_newline: bool = True
-    changed: bool = False
+    newline: str = "\n"
 
     def __repr__(self) -> str:
         return f"<CueDocument {self.name!r} keys={self.keys()!r}>"
@@ -117,36 +125,29 @@ class CueDocument:
                 return Action.UNCHANGED
             existing.text = encode_line(key, value)
             existing.value = value
-            self.changed = True
             return Action.UPDATED
-        self.lines.append(_Line(encode_line(key, value), key, value))
-        self.changed = True
+        if self.lines and not self.lines[-1].eol:
+            self.lines[-1].eol = self.newline
+        self.lines.append(_Line(encode_line(key, value), self.newline, key, value))
         return Action.ADDED
 
     def render(self) -> str:
         """The file's text; identical to what was parsed when nothing changed."""
-        text = "\n".join(line.text for line in self.lines)
-        if self.lines and (self.final_newline or self.changed):
-            text += "\n"
-        return text
+        return "".join(line.text + line.eol for line in self.lines)
 
 
 def parse(text: str, *, name: str = ".secrets.local.cue") -> CueDocument:
     """Read the subset described in the module docstring, or raise :class:`CueFormatError`."""
     doc = CueDocument(name)
-    if not text:
-        return doc
-    raw_lines = text.split("\n")
-    doc.final_newline = raw_lines[-1] == ""
-    if doc.final_newline:
-        raw_lines.pop()
     seen: dict[str, int] = {}
-    for number, raw in enumerate(raw_lines, start=1):
+    for number, (raw, eol) in enumerate(_split_lines(text), start=1):
+        if number == 1 and eol:
+            doc.newline = eol
         where = f"{name}:{number}"
         if _BLANK.fullmatch(raw) or _COMMENT.fullmatch(raw):
             if "\x00" in raw or "\ufeff" in raw:
                 raise CueFormatError(f"{where}: NUL or byte-order mark in the file")
-            doc.lines.append(_Line(raw))
+            doc.lines.append(_Line(raw, eol))
             continue
         match = _FIELD.fullmatch(raw)
         if match is None:
@@ -167,8 +168,24 @@ def parse(text: str, *, name: str = ".secrets.local.cue") -> CueDocument:
         if key in seen:
             raise CueFormatError(f"{where}: {key!r} is already set on line {seen[key]}")
         seen[key] = number
-        doc.lines.append(_Line(raw, key, value))
+        doc.lines.append(_Line(raw, eol, key, value))
     return doc
+
+
+def _split_lines(text: str) -> Iterator[tuple[str, str]]:
+    """Each line without its ending, and the ending: ``\\r\\n``, ``\\n`` or ``""`` at the end.
+
+    Only ``\\n`` ends a line, as in CUE; a ``\\r`` elsewhere stays in the text.
+    """
+    pieces = text.split("\n")
+    last = pieces.pop()
+    for piece in pieces:
+        if piece.endswith("\r"):
+            yield piece[:-1], "\r\n"
+        else:
+            yield piece, "\n"
+    if last:
+        yield last, ""
 
 
 def _decode(token: str, where: str, *, what: str) -> str:

@@ -91,6 +91,32 @@ def test_appending_to_a_file_without_final_newline() -> None:
     assert doc.render() == '"A": "1"\n"B": "2"\n'
 
 
+def test_crlf_file_keeps_crlf_on_edited_and_added_lines() -> None:
+    doc = cue.parse('// local\r\n"A": "1"\r\n"B": "2"\r\n')
+    assert cue.merge(doc, {"A": "new", "C": "3"}) == [("A", Action.UPDATED), ("C", Action.ADDED)]
+    assert doc.render() == '// local\r\n"A": "new"\r\n"B": "2"\r\n"C": "3"\r\n'
+
+
+def test_crlf_file_without_final_newline_gets_crlf_before_an_added_line() -> None:
+    doc = cue.parse('"A": "1"\r\n"B": "2"')
+    doc.set("C", "3")
+    assert doc.render() == '"A": "1"\r\n"B": "2"\r\n"C": "3"\r\n'
+
+
+def test_edited_last_line_keeps_its_missing_final_newline() -> None:
+    doc = cue.parse('"A": "1"\n"B": "2"')
+    doc.set("B", "new")
+    assert doc.render() == '"A": "1"\n"B": "new"'
+
+
+def test_mixed_endings_are_kept_line_by_line() -> None:
+    doc = cue.parse('"A": "1"\n"B": "2"\r\n"C": "3"\n')
+    doc.set("B", "new")
+    doc.set("D", "4")
+    # A new line takes the file's first ending.
+    assert doc.render() == '"A": "1"\n"B": "new"\r\n"C": "3"\n"D": "4"\n'
+
+
 def test_quoted_and_bare_labels_name_the_same_secret() -> None:
     with pytest.raises(cue.CueFormatError, match=r"f\.cue:3: 'A' is already set on line 1"):
         cue.parse('A: "1"\n\n"A": "1"\n', name="f.cue")

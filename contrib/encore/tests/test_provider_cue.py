@@ -80,6 +80,16 @@ def test_merge_keeps_existing_lines_and_order(app: Path, ctx: Context, write_env
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
 
 
+def test_crlf_file_stays_crlf(app: Path, ctx: Context, write_env: WriteEnv) -> None:
+    path = app / CUE
+    path.write_bytes(b'// from Windows\r\n"Old": "1"\r\n"Same": "s"\r\n')
+    write_env(app / ".env", {"Old": "2", "Same": "s", "New": "n"})
+    sync(ctx, source=".env", target=CUE)
+    assert path.read_bytes() == (
+        b'// from Windows\r\n"Old": "2"\r\n"Same": "s"\r\n"New": "n"\r\n'
+    )
+
+
 def test_unchanged_file_is_not_rewritten(app: Path, ctx: Context, write_env: WriteEnv) -> None:
     write_env(app / ".env", {"A": "1", "B": "2"})
     sync(ctx, source=".env", target=CUE)
