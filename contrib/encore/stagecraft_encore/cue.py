@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 
 import attrs
 
@@ -76,9 +76,12 @@ def _has_lone_surrogate(text: str) -> bool:
 
 @attrs.define
 class _Line:
-    """One line of the file: its text, its line ending and, for a field, its key and value."""
+    """One line of the file: its text, its line ending and, for a field, its key and value.
 
-    text: str
+    A field's text holds its value, so neither is in the repr.
+    """
+
+    text: str = attrs.field(repr=False)
     eol: str
     key: str | None = None
     value: str | None = attrs.field(default=None, repr=False)
@@ -214,7 +217,3 @@ def iter_refusals(values: Mapping[str, str]) -> Iterator[tuple[str, str]]:
             yield key, "not a valid Encore secret name (letter or $, then letters, digits, _ or $)"
         elif _has_lone_surrogate(value):
             yield key, "the value is not valid Unicode text (lone surrogate)"
-
-
-def describe_refusals(refusals: Iterable[tuple[str, str]]) -> str:
-    return "; ".join(f"{key}: {reason}" for key, reason in refusals)

@@ -168,6 +168,8 @@ def test_repr_has_keys_not_values() -> None:
     doc = cue.parse('"A": "canary-secret"\n')
     assert "canary-secret" not in repr(doc)
     assert "'A'" in repr(doc)
+    assert "canary-secret" not in repr(doc.lines)
+    assert "'A'" in repr(doc.lines)
 
 
 def test_refusals() -> None:
