@@ -29,7 +29,7 @@ from stagecraft.providers.secrets import (
     SyncOptions,
     SyncResult,
 )
-from stagecraft.testing import ProviderContract, RunStagecraft
+from stagecraft.testing import ProviderContract, RunStagecraft, write_env_file
 
 pytest_plugins = ["stagecraft.testing"]
 
@@ -56,18 +56,6 @@ jsonfile = load_plugin("jsonfile")
 audit_log = load_plugin("audit_log")
 
 
-def env_line(key: str, value: str) -> str:
-    """``KEY="value"`` with the escapes every dotenv reader decodes in double quotes."""
-    escaped = (
-        value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    )
-    return f'{key}="{escaped}"\n'
-
-
-def write_env(path: Path, values: Mapping[str, str]) -> None:
-    path.write_text("".join(env_line(key, value) for key, value in values.items()))
-
-
 def assert_no_canary(text: str, where: str) -> None:
     leaked = sorted(key for key, value in CANARIES.items() if value in text)
     assert not leaked, f"the value of {', '.join(leaked)} appears in {where}"
@@ -92,7 +80,7 @@ class TestJsonFileContract(ProviderContract):
         return provider
 
     def seed_source(self, tmp_path: Path, values: Mapping[str, str]) -> str:
-        write_env(tmp_path / "source.env", values)
+        write_env_file(tmp_path / "source.env", values)
         return "source.env"
 
     def make_target(self, tmp_path: Path) -> str:
@@ -111,7 +99,7 @@ class TestJsonFileContract(ProviderContract):
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    write_env(tmp_path / ".env", CANARIES)
+    write_env_file(tmp_path / ".env", CANARIES)
     return tmp_path
 
 
@@ -173,7 +161,7 @@ def test_second_sync_is_unchanged_and_appends_a_line(
 ) -> None:
     assert sync(run_stagecraft, project).exit_code == 0
     (project / "out.json").chmod(0o640)  # an existing file keeps its mode
-    write_env(project / ".env", {**CANARIES, "API_TOKEN": "canary-api-token-rotated"})
+    write_env_file(project / ".env", {**CANARIES, "API_TOKEN": "canary-api-token-rotated"})
     result = sync(run_stagecraft, project, "API_TOKEN", "DB_PASSWORD")
     assert result.exit_code == 0, result.stderr
     assert "canary-api-token-rotated" not in result.stdout + result.stderr
@@ -268,7 +256,7 @@ def test_unwritable_audit_log_fails_the_command_clearly(
 def test_config_file_paths_and_plugin_dirs(run_stagecraft: RunStagecraft, tmp_path: Path) -> None:
     app = tmp_path / "app"
     (app / "sub").mkdir(parents=True)
-    write_env(app / "dev.env", CANARIES)
+    write_env_file(app / "dev.env", CANARIES)
     (app / "stagecraft.yml").write_text(
         "secrets:\n"
         "  provider: jsonfile\n"
@@ -343,7 +331,7 @@ def test_wrapper_records_a_failing_provider_and_reraises(
 def test_wrapper_runs_around_the_provider_and_returns_its_result(
     stagecraft_pm: PluginManager, audited: Path, tmp_path: Path
 ) -> None:
-    write_env(tmp_path / ".env", CANARIES)
+    write_env_file(tmp_path / ".env", CANARIES)
     ctx = Context(cwd=tmp_path)
     options = SyncOptions(source=".env", target="out.json", keys=("PEM_KEY",))
     result = stagecraft_pm.hook.secrets_sync(

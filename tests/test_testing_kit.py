@@ -13,11 +13,20 @@ from pathlib import Path
 
 import pluggy
 import pytest
+from dotenv import dotenv_values
 
 import stagecraft
+from stagecraft import dotenv
 from stagecraft.plugins import PluginManager
 from stagecraft.providers.secrets import Context, Registry, SyncOptions, SyncResult
-from stagecraft.testing import CANARY_VALUES, ProviderContract, RunStagecraft
+from stagecraft.testing import (
+    CANARY_VALUES,
+    TRICKY_VALUES,
+    ProviderContract,
+    RunStagecraft,
+    env_line,
+    write_env_file,
+)
 
 pytest_plugins = ["pytester", "stagecraft.testing"]
 
@@ -37,6 +46,21 @@ class NullPlugin:
     @stagecraft.hookimpl
     def secrets_provider_register(self) -> NullProvider:
         return self.provider
+
+
+# ------------------------------------------------------------------ env files
+
+
+def test_env_line_escapes_backslash_quote_and_line_breaks() -> None:
+    assert env_line("K", 'a"b\\c\nd\re') == 'K="a\\"b\\\\c\\nd\\re"\n'
+
+
+def test_write_env_file_round_trips_every_tricky_value(tmp_path: Path) -> None:
+    path = write_env_file(tmp_path / "source.env", {"A": "old"})
+    assert write_env_file(path, TRICKY_VALUES) == path
+    assert path.read_text("utf-8").count("\n") == len(TRICKY_VALUES)
+    assert dotenv.load(path).values() == dict(TRICKY_VALUES)
+    assert dotenv_values(path, interpolate=False) == dict(TRICKY_VALUES)
 
 
 # ------------------------------------------------------------------- fixtures

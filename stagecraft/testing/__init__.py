@@ -18,6 +18,8 @@ Fixtures:
 
 The provider contract suite is :class:`ProviderContract`; subclass it as
 ``TestMyProvider`` (see :mod:`stagecraft.testing.contract`).
+:func:`write_env_file` seeds an env file source for it
+(see :mod:`stagecraft.testing.envfiles`).
 
 A test module typically imports ``ProviderContract`` before pytest reads
 its ``pytest_plugins``; pytest would then warn that it cannot rewrite this
@@ -29,6 +31,7 @@ so rewriting is switched off: PYTEST_DONT_REWRITE.
 from __future__ import annotations
 
 from stagecraft.testing.contract import CANARY_VALUES, TRICKY_VALUES, ProviderContract
+from stagecraft.testing.envfiles import env_line, write_env_file
 from stagecraft.testing.fixtures import (
     RunResult,
     RunStagecraft,
@@ -44,8 +47,10 @@ __all__ = [
     "ProviderContract",
     "RunResult",
     "RunStagecraft",
+    "env_line",
     "register_plugin",
     "run_stagecraft",
     "stagecraft_pm",
     "stagecraft_registry",
+    "write_env_file",
 ]

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from stagecraft.providers.secrets import Context
+from stagecraft.testing import write_env_file
 
 FAKE_SCRIPT = Path(__file__).resolve().with_name("fake_encore.py")
 
@@ -126,20 +127,7 @@ def ctx(app: Path) -> Context:
     return Context(cwd=app, config_dir=app, logger=logging.getLogger("stagecraft.test.encore"))
 
 
-def _quote(value: str) -> str:
-    escaped = (
-        value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    )
-    return f'"{escaped}"'
-
-
 @pytest.fixture
 def write_env() -> Callable[[Path, Mapping[str, str]], Path]:
     """Write an env file with one ``KEY="escaped value"`` line per entry."""
-
-    def write(path: Path, values: Mapping[str, str]) -> Path:
-        lines = [f"{key}={_quote(value)}\n" for key, value in values.items()]
-        path.write_text("".join(lines), encoding="utf-8")
-        return path
-
-    return write
+    return write_env_file

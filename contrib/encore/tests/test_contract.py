@@ -19,25 +19,11 @@ from typing import Any, ClassVar
 import pytest
 
 from stagecraft.providers.secrets import Context, SecretsProvider
-from stagecraft.testing import TRICKY_VALUES, ProviderContract
+from stagecraft.testing import TRICKY_VALUES, ProviderContract, write_env_file
 from stagecraft_encore.provider import EncoreProvider
 
 APP = "app"
 CUE = ".secrets.local.cue"
-
-
-def write_env(path: Path, values: Mapping[str, str]) -> None:
-    """``KEY="value"`` lines with the escapes Stagecraft's env reader decodes."""
-    lines = []
-    for key, value in values.items():
-        escaped = (
-            value.replace("\\", "\\\\")
-            .replace('"', '\\"')
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-        )
-        lines.append(f'{key}="{escaped}"\n')
-    path.write_text("".join(lines), encoding="utf-8")
 
 
 class EncoreContract(ProviderContract):
@@ -56,8 +42,7 @@ class EncoreContract(ProviderContract):
         return Context(cwd=tmp_path / APP, config_dir=tmp_path / APP)
 
     def seed_source(self, tmp_path: Path, values: Mapping[str, str]) -> str:
-        write_env(tmp_path / "source.env", values)
-        return str(tmp_path / "source.env")
+        return str(write_env_file(tmp_path / "source.env", values))
 
 
 class TestEncoreLocalOverrideFile(EncoreContract):

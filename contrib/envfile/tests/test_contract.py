@@ -16,26 +16,12 @@ import pytest
 
 from stagecraft import dotenv
 from stagecraft.providers.secrets import SecretsProvider, SyncOptions
-from stagecraft.testing import TRICKY_VALUES, ProviderContract
+from stagecraft.testing import TRICKY_VALUES, ProviderContract, write_env_file
 from stagecraft_envfile.config import Config
 from stagecraft_envfile.provider import EnvfileProvider
 
 #: What no single quoting style can give all three readers (see dotenv-compat.md).
 UNWRITABLE_FOR_ALL_READERS = ("TRICKY_BOTH_QUOTES", "TRICKY_DOLLAR_BRACE")
-
-
-def write_env(path: Path, values: Mapping[str, str]) -> None:
-    """``KEY="value"`` lines with the escapes Stagecraft's env reader decodes."""
-    lines = []
-    for key, value in values.items():
-        escaped = (
-            value.replace("\\", "\\\\")
-            .replace('"', '\\"')
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-        )
-        lines.append(f'{key}="{escaped}"\n')
-    path.write_text("".join(lines), encoding="utf-8")
 
 
 class TestEnvfileForAllReaders(ProviderContract):
@@ -49,7 +35,7 @@ class TestEnvfileForAllReaders(ProviderContract):
         return EnvfileProvider()
 
     def seed_source(self, tmp_path: Path, values: Mapping[str, str]) -> str:
-        write_env(tmp_path / "source.env", values)
+        write_env_file(tmp_path / "source.env", values)
         return "source.env"
 
     def make_target(self, tmp_path: Path) -> str:
@@ -69,7 +55,7 @@ class TestEnvfileForDockerCompose(TestEnvfileForAllReaders):
 
 @pytest.mark.parametrize("key", UNWRITABLE_FOR_ALL_READERS)
 def test_values_left_out_above_are_refused_by_name(tmp_path: Path, key: str) -> None:
-    write_env(tmp_path / "source.env", {key: TRICKY_VALUES[key]})
+    write_env_file(tmp_path / "source.env", {key: TRICKY_VALUES[key]})
     options = SyncOptions(source="source.env", target="target.env")
     with pytest.raises(dotenv.UnwritableValueError) as info:
         EnvfileProvider().sync(TestEnvfileForAllReaders().make_context(tmp_path), options)
