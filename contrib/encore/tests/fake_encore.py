@@ -143,28 +143,23 @@ def parse_set_args(args: list[str]) -> tuple[list[str], list[str], list[str]]:
             name, eq, inline = arg.partition("=")
             if name not in value_flags:
                 usage_error(f"unknown flag: {name}", USAGE_SET)
-            if not eq:
-                if i >= len(args):
-                    usage_error(f"flag needs an argument: {name}", USAGE_SET)
-                inline = args[i]
-                i += 1
-            value_flags[name].extend(inline.split(","))
-            continue
-        if arg.startswith("-") and len(arg) > 1:
-            short = arg[:2]
-            if short not in value_flags:
+            shown = name
+            given = inline if eq else None
+        elif arg.startswith("-") and len(arg) > 1:
+            name, rest = arg[:2], arg[2:]
+            if name not in value_flags:
                 usage_error(f"unknown shorthand flag: {arg[1]!r} in {arg}", USAGE_SET)
-            rest = arg[2:]
-            if rest.startswith("="):
-                rest = rest[1:]
-            elif not rest:
-                if i >= len(args):
-                    usage_error(f"flag needs an argument: {arg[1]!r} in {arg}", USAGE_SET)
-                rest = args[i]
-                i += 1
-            value_flags[short].extend(rest.split(","))
+            shown = f"{arg[1]!r} in {arg}"
+            given = rest[1:] if rest.startswith("=") else rest or None
+        else:
+            positional.append(arg)
             continue
-        positional.append(arg)
+        if given is None:  # the value is the next argument
+            if i >= len(args):
+                usage_error(f"flag needs an argument: {shown}", USAGE_SET)
+            given = args[i]
+            i += 1
+        value_flags[name].extend(given.split(","))
     return types, envs, positional
 
 
