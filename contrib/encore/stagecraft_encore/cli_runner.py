@@ -151,10 +151,11 @@ class Runner:
         return action
 
     def _failure_reason(self, returncode: int, stderr: bytes) -> str:
-        text = stderr.decode("utf-8", errors="replace").strip()
+        # Mask first: shortening could cut a value in two, and the redactor
+        # only recognises whole values.
+        text = self.ctx.redactor.redact(stderr.decode("utf-8", errors="replace")).strip()
         if len(text) > MAX_STDERR:
             text = "..." + text[-MAX_STDERR:]
-        text = self.ctx.redactor.redact(text)
         if not text:
             return f"encore exited with status {returncode} and no message"
         return f"encore exited with status {returncode}: {text}"

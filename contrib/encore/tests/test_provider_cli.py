@@ -264,6 +264,22 @@ def test_cli_stderr_is_redacted(
     assert_no_canary(str(info.value), repr(info.value))
 
 
+def test_long_echoed_value_is_masked_before_the_message_is_shortened(
+    fake_encore: FakeEncore, app: Path, ctx: Context, write_env: WriteEnv
+) -> None:
+    # The fake's stderr ends with the value and two characters, so keeping its
+    # last 2000 characters would cut the value: masking must come first.
+    long_value = "".join(f"canary-{i:04}-" for i in range(300))
+    write_env(app / ".env", {"SECRET": long_value})
+    fake_encore.fail_keys("SECRET")
+    fake_encore.echo_values()
+    with pytest.raises(PartialSyncError) as info:
+        sync(ctx, source=".env", target="dev")
+    reason = info.value.failed["SECRET"]
+    assert reason.endswith("simulated API failure (value was '***')")
+    assert "canary-" not in str(info.value) + repr(info.value)
+
+
 def test_selection_conflict_is_reported(
     fake_encore: FakeEncore, app: Path, ctx: Context, write_env: WriteEnv
 ) -> None:
