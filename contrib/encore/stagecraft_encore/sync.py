@@ -48,11 +48,7 @@ def sync(ctx: Context, opts: SyncOptions) -> SyncResult:
     target = (
         parse_target(opts.target) if opts.target else default_target(config.types, config.envs)
     )
-    app_root = (
-        ctx.resolve(config.app_root, from_config=True)
-        if config.app_root
-        else Path(ctx.config_dir or ctx.cwd)
-    )
+    app_root = ctx.resolve(config.app_root or ".", from_config=True)
     source = _source_path(ctx, opts, config)
     values = read_source(ctx, source)
     selected = {key: values[key] for key in opts.select(values, source=str(source))}
