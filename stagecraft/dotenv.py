@@ -71,7 +71,8 @@ import enum
 import pathlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Set as AbstractSet
 
 from stagecraft.errors import UserError
 from stagecraft.files import read_bytes
@@ -129,26 +130,27 @@ _KEY = r"[A-Za-z_.][A-Za-z0-9_.-]*"
 _KEY_RE = re.compile(_KEY)
 _WS = r"[^\S\r\n]"  # whitespace that does not end a line
 
-# Fast path: one findall, running in C, extracts every simple assignment line;
-# counting lines proves the file holds nothing else (otherwise the full parser
-# runs).  A simple line is KEY=VALUE where VALUE is empty, plain without any '#',
-# or quoted without backslashes or line breaks, optionally followed by whitespace
-# and a comment; blank lines and comments are the only other lines allowed.
-# Every simple line reads the same under the full rules.
-_FAST_VALUE = r"""([^\s'"#](?:[^\r\n#]*[^\s#])?|"[^"\\\r\n]*"|'[^'\\\r\n]*'|)"""
-_FAST_PAIRS = re.compile(
-    rf"^[ \t]*(?:export[ \t]+)?({_KEY})[ \t]*=[ \t]*{_FAST_VALUE}(?:[ \t]+#[^\r\n]*)?[ \t]*\r?$",
+# Fast path: one findall, running in C, reads every line of a file made only of
+# simple items, and counting lines proves that the file holds nothing else
+# (otherwise the full parser runs).  A simple item is a blank line, a comment,
+# or KEY=VALUE where VALUE is empty, plain without any '#', or quoted without
+# backslashes (a quoted value may span lines), optionally followed by
+# whitespace and a comment.  Every simple item reads the same under the full
+# rules.  Blank lines and comments come out as ("", "").
+_ITEM = re.compile(
+    rf"^[ \t]*(?:(?:export[ \t]+)?({_KEY})[ \t]*=[ \t]*"
+    r"""([^\s'"#](?:[^\r\n#]*[^\s#])?|"[^"\\]*"|'[^'\\]*'|)"""
+    r"(?:[ \t]+#[^\r\n]*)?|#[^\r\n]*)?[ \t]*\r?$",
     re.MULTILINE,
 )
-_FAST_OTHERS = re.compile(r"^[ \t]*(?:#[^\r\n]*)?\r?$", re.MULTILINE)
-# The same simple assignment, one line at a time, for the full parser's loop.
+# A simple single-line assignment, one line at a time, for the full parser's loop.
 _SIMPLE_LINE = re.compile(
-    rf"[ \t]*(?:export[ \t]+)?({_KEY})[ \t]*=[ \t]*{_FAST_VALUE}(?:[ \t]+(#[^\r\n]*))?[ \t]*"
-    r"(?:\r\n|\n|\r|\Z)"
+    rf"[ \t]*(?:export[ \t]+)?({_KEY})[ \t]*=[ \t]*"
+    r"""([^\s'"#](?:[^\r\n#]*[^\s#])?|"[^"\\\r\n]*"|'[^'\\\r\n]*'|)"""
+    r"(?:[ \t]+#[^\r\n]*)?[ \t]*(?:\r\n|\n|\r|\Z)"
 )
 
-# Full grammar, used when the fast path does not apply and to build the
-# line structure for edits.
+# Full grammar, used when the fast path does not apply.
 _HEAD = re.compile(
     rf"{_WS}*(?:(?P<comment>#)|(?:export{_WS}+(?=[A-Za-z_.]))?(?P<key>{_KEY}){_WS}*(?P<eq>=)?)?"
 )
@@ -187,41 +189,26 @@ def _count_breaks(text: str) -> int:
     return text.count("\n") + text.count("\r") - text.count("\r\n")
 
 
-class _Entry:
-    """One line of a document, or several for a multi-line quoted value.
-
-    ``text`` includes the line ending.  For an assignment, ``key`` is set and
-    ``text[vstart:vend]`` is the value as written (quotes included);
-    ``comment`` is the inline comment after it, if any.
-    """
-
-    __slots__ = ("comment", "key", "text", "vend", "vstart")
-
-    def __init__(
-        self, text: str, key: str | None = None, vstart: int = 0, vend: int = 0, comment: str = ""
-    ) -> None:
-        self.text = text
-        self.key = key
-        self.vstart = vstart
-        self.vend = vend
-        self.comment = comment
+#: Where one assignment sits in a document's text: (line start, value start,
+#: value end, line end after its line break).  The value span includes quotes.
+_Span = tuple[int, int, int, int]
 
 
 class _Parsed:
-    __slots__ = ("entries", "values", "warnings")
+    __slots__ = ("spans", "values", "warnings")
 
     def __init__(self) -> None:
-        self.entries: list[_Entry] = []
+        self.spans: dict[str, list[_Span]] = {}
         self.values: dict[str, str] = {}
         self.warnings: list[str] = []
 
 
-def _parse_full(text: str, path: str, *, keep_entries: bool = True) -> _Parsed:
-    """Parse with every rule, recording each line as an :class:`_Entry` if asked."""
+def _parse_full(text: str, path: str, *, locate: AbstractSet[str] = frozenset()) -> _Parsed:
+    """Parse with every rule; record where each assignment of a key in ``locate`` is."""
     out = _Parsed()
     values = out.values
+    spans = out.spans
     first_line: dict[str, int] = {}
-    entries = out.entries
     n = len(text)
     pos = 0
     line = 1
@@ -230,18 +217,10 @@ def _parse_full(text: str, path: str, *, keep_entries: bool = True) -> _Parsed:
         start = pos
         found = simple(text, pos)
         if found is not None:
-            key, written, comment = found.groups()
+            key, written = found.groups()
             pos = found.end()
-            if keep_entries:
-                entries.append(
-                    _Entry(
-                        text[start:pos],
-                        key,
-                        found.start(2) - start,
-                        found.end(2) - start,
-                        comment or "",
-                    )
-                )
+            if key in locate:
+                spans.setdefault(key, []).append((start, found.start(2), found.end(2), pos))
             if key in values:
                 out.warnings.append(
                     f"{path}:{line}: duplicate key {key!r} (first set on line "
@@ -258,7 +237,6 @@ def _parse_full(text: str, path: str, *, keep_entries: bool = True) -> _Parsed:
         pos = head.end()
         key_line = line
         vstart = vend = 0
-        comment = ""
         value: str | None = None
         if key is None:
             if head.group("comment") is None and pos < n and text[pos] not in "\r\n":
@@ -316,26 +294,20 @@ def _parse_full(text: str, path: str, *, keep_entries: bool = True) -> _Parsed:
                     raise DotenvError(
                         path, line, f"unexpected text after the closing quote of {key!r}"
                     )
-                comment = text[vend:pos].strip()
             else:
                 cut = _INLINE_COMMENT.search(raw)
-                kept = raw if cut is None else raw[: cut.start()]
-                value = kept.strip()
+                value = (raw if cut is None else raw[: cut.start()]).strip()
                 vend = vstart + len(value)
-                if cut is not None:
-                    comment = raw[cut.start() :].strip()
                 pos = after_eq + len(raw)
         eol = _EOL.match(text, pos)
         if eol is not None:
             pos = eol.end()
             line += 1
         if key is None:
-            if keep_entries:
-                entries.append(_Entry(text[start:pos]))
             continue
         assert value is not None
-        if keep_entries:
-            entries.append(_Entry(text[start:pos], key, vstart - start, vend - start, comment))
+        if key in locate:
+            spans.setdefault(key, []).append((start, vstart, vend, pos))
         if key in values:
             out.warnings.append(
                 f"{path}:{key_line}: duplicate key {key!r} (first set on line "
@@ -348,25 +320,48 @@ def _parse_full(text: str, path: str, *, keep_entries: bool = True) -> _Parsed:
 
 
 def _parse_fast(text: str) -> dict[str, str] | None:
-    """Values of a file made only of simple lines, or None to use the full parser."""
+    """Values of a file made only of simple items, or None to use the full parser."""
     carriage_returns = text.count("\r")
     if carriage_returns and carriage_returns != text.count("\r\n"):
         return None  # lone CR line endings
-    pairs = _FAST_PAIRS.findall(text)
-    pieces = text.count("\n") + 1  # what text.split("\n") would give
-    only_assignments = len(pairs) == pieces - text.endswith("\n") - (not text)
-    # Otherwise every line that is not an assignment must be blank or a comment
-    # (the empty piece after a final newline counts as blank).
-    if not only_assignments and len(pairs) + len(_FAST_OTHERS.findall(text)) != pieces:
-        return None
-    values = dict(pairs)
-    if len(values) != len(pairs):
+    items = _ITEM.findall(text)
+    values = dict(items)
+    values.pop("", None)  # blank lines and comments
+    if len(values) != len(items) - items.count(("", "")):
         return None  # duplicates: the full parser words the warnings
+    # Each item covers its own line plus those its (quoted) value spans; items
+    # never overlap, so they cover every line exactly when the counts agree.
+    spanned = "".join(values.values()).count("\n")
+    if len(items) + spanned != text.count("\n") + 1:
+        return None
     if "'" in text or '"' in text:
-        for key, value in values.items():
-            if value[:1] in ("'", '"'):
-                values[key] = value[1:-1]
+        for key, written in values.items():
+            if written[:1] in ("'", '"'):
+                body = written[1:-1]
+                values[key] = _RAW_BREAK.sub("\n", body) if "\r" in body else body
     return values
+
+
+def _locate(text: str, path: str, keys: AbstractSet[str]) -> dict[str, list[_Span]]:
+    """Every assignment of each of ``keys`` in ``text``, in order: one scan, no values kept.
+
+    Uses the fast path's item pattern while the items follow each other line
+    by line; anything else is left to the full parser.
+    """
+    spans: dict[str, list[_Span]] = {}
+    following = 0  # where the next item must start
+    for item in _ITEM.finditer(text):
+        if item.start() != following:
+            break
+        following = item.end() + 1  # past the "\n" that ends the item's line
+        key = item.group(1)
+        if key in keys:
+            end = min(following, len(text))
+            spans.setdefault(key, []).append((item.start(), item.start(2), item.end(2), end))
+    else:
+        if following == len(text) + 1:  # the last item ended the text
+            return spans
+    return _parse_full(text, path, locate=keys).spans
 
 
 def _line_of(data: bytes | str, index: int) -> int:
@@ -376,22 +371,50 @@ def _line_of(data: bytes | str, index: int) -> int:
     return _count_breaks(prefix) + 1
 
 
+def _ends_with_break(text: str, edits: list[tuple[int, int, str]]) -> bool:
+    """Whether ``text`` with ``edits`` applied ends with a line break (or is empty)."""
+    end = len(text)
+    for start, stop, new in reversed(edits):
+        if stop != end:
+            break
+        if new:
+            return new.endswith(("\n", "\r"))
+        end = start
+    return end == 0 or text[end - 1] in "\r\n"
+
+
+def _byte_offsets(
+    text: str, edits: list[tuple[int, int, str]], base: int
+) -> Iterator[tuple[int, int, str]]:
+    """``edits`` (sorted, in ``text`` offsets) in offsets of the UTF-8 bytes after ``base``."""
+    char, byte = 0, base
+    for start, end, new in edits:
+        byte += len(text[char:start].encode("utf-8"))
+        first = byte
+        byte += len(text[start:end].encode("utf-8"))
+        char = end
+        yield first, byte, new
+
+
 # --------------------------------------------------------------------------- document
 
 
 class Document:
     """A parsed .env file that renders back to its exact bytes until edited.
 
-    Never shows values in its repr; ``values()`` is the only way to read them in bulk.
+    It keeps the bytes it was parsed from and the values, nothing per line:
+    edits are recorded by key, and only writing (:meth:`to_bytes`) finds the
+    lines they touch, in one scan, and splices the new text between the
+    untouched bytes.  Never shows values in its repr; ``values()`` is the only
+    way to read them in bulk.
     """
 
     __slots__ = (
-        "_bom",
+        "_appended",
+        "_changed",
+        "_data",
         "_edited",
-        "_entries",
-        "_last",
-        "_original",
-        "_text",
+        "_removed",
         "_values",
         "path",
         "warnings",
@@ -400,23 +423,19 @@ class Document:
     def __init__(
         self,
         path: str,
-        text: str,
+        data: bytes = b"",
         *,
-        bom: str = "",
-        original: bytes | None = None,
         values: dict[str, str] | None = None,
-        entries: list[_Entry] | None = None,
         warnings: list[str] | None = None,
     ) -> None:
         self.path = path
         self.warnings: list[str] = warnings if warnings is not None else []
-        self._bom = bom
-        self._text = text  # text of the unedited document, without the BOM
-        self._original = original  # the bytes parsed, if given as bytes
-        self._edited = False
-        self._entries = entries  # built lazily by _lines() for edits
-        self._last: dict[str, _Entry] | None = None  # key -> effective entry, for set()
+        self._data = data  # the UTF-8 content parsed, BOM included
         self._values: dict[str, str] = values if values is not None else {}
+        self._changed: dict[str, str] = {}  # key in data -> new text after "KEY="
+        self._removed: set[str] = set()  # keys whose every line in data goes
+        self._appended: dict[str, str] = {}  # key not (or no longer) in data -> text
+        self._edited = False
 
     def __repr__(self) -> str:
         return f"<Document {self.path!r} keys={len(self._values)}>"
@@ -446,21 +465,6 @@ class Document:
 
     # ------------------------------------------------------------------ editing
 
-    def _lines(self) -> list[_Entry]:
-        if self._entries is None:
-            self._entries = _parse_full(self._text, self.path).entries
-        return self._entries
-
-    def _last_entries(self) -> dict[str, _Entry]:
-        """Each key's last (effective) entry, so set() stays linear over many keys."""
-        if self._last is None:
-            self._last = {entry.key: entry for entry in self._lines() if entry.key}
-        return self._last
-
-    def _newline(self) -> str:
-        found = _EOL.search(self._text)
-        return found.group() if found else "\n"
-
     def set(self, key: str, value: str, *, readers: Iterable[Reader] = ALL_READERS) -> bool:
         """Give ``key`` the value ``value``; True if the document changed.
 
@@ -473,30 +477,14 @@ class Document:
                 f"invalid key {key!r}: a key is letters, digits, '_', '.' or '-', "
                 "starting with a letter, '_' or '.'"
             )
-        if self._values.get(key) == value:
+        current = self._values.get(key)
+        if current == value:
             return False
         written = format_value(key, value, readers)
-        entries = self._lines()
-        last = self._last_entries()
-        if key in self._values:
-            entry = last[key]
-            text = entry.text
-            eol = text[len(text.rstrip("\r\n")) :]
-            comment = f" {entry.comment}" if entry.comment and written else ""
-            new_text = text[: entry.vstart] + written + comment + eol
-            entry.text = new_text
-            entry.vend = entry.vstart + len(written)
-            entry.comment = comment.strip()
+        if current is None or key in self._appended:
+            self._appended[key] = written
         else:
-            newline = self._newline()
-            if entries and not entries[-1].text.endswith(("\n", "\r")):
-                entries[-1].text += newline
-            prefix = f"{key}="
-            entry = _Entry(
-                f"{prefix}{written}{newline}", key, len(prefix), len(prefix) + len(written)
-            )
-            entries.append(entry)
-            last[key] = entry
+            self._changed[key] = written
         self._values[key] = value
         self._edited = True
         return True
@@ -505,30 +493,76 @@ class Document:
         """Remove every assignment of ``key``; True if there was one."""
         if key not in self._values:
             return False
-        self._entries = [entry for entry in self._lines() if entry.key != key]
-        self._last_entries().pop(key, None)
         del self._values[key]
+        if self._appended.pop(key, None) is None:
+            self._changed.pop(key, None)
+            self._removed.add(key)
         self._edited = True
         return True
 
     # ------------------------------------------------------------------ writing
 
-    def render(self) -> str:
-        """The document's text (a BOM it had is kept as ``\\ufeff``)."""
-        if not self._edited or self._entries is None:
-            return self._bom + self._text
-        return self._bom + "".join(entry.text for entry in self._entries)
+    def _edits(self, text: str) -> tuple[list[tuple[int, int, str]], str]:
+        """The edits as sorted ``(start, end, new text)`` spans of ``text``, and the tail.
+
+        ``text`` is the document's text without its BOM.  A rewritten value keeps
+        the text before it on its line (``export``, spacing) and its inline
+        comment; the tail holds the appended keys.
+        """
+        spans = _locate(text, self.path, self._changed.keys() | self._removed)
+        edits: list[tuple[int, int, str]] = []
+        for key, written in self._changed.items():
+            _start, vstart, vend, end = spans[key][-1]
+            after = text[vend:end].rstrip("\r\n")
+            comment = after.strip()
+            new = f"{written} {comment}" if comment and written else written
+            edits.append((vstart, vend + len(after), new))
+        for key in self._removed:
+            edits.extend((start, end, "") for start, _vstart, _vend, end in spans.get(key, ()))
+        edits.sort()
+        tail = ""
+        if self._appended:
+            found = _EOL.search(text)
+            newline = found.group() if found else "\n"
+            tail = "".join(f"{key}={written}{newline}" for key, written in self._appended.items())
+            if not _ends_with_break(text, edits):
+                tail = newline + tail
+        return edits, tail
 
     def to_bytes(self) -> bytes:
         """The file content: the exact original bytes while unedited."""
-        if self._original is not None and not self._edited:
-            return self._original
-        return self.render().encode("utf-8")
+        if not self._edited:
+            return self._data
+        text = self._data.decode("utf-8")
+        bom = text.startswith("\ufeff")
+        if bom:
+            text = text[1:]
+        edits, tail = self._edits(text)
+        if not self._data.isascii():
+            edits = list(_byte_offsets(text, edits, len(_BOM) if bom else 0))
+        del text  # the splice below copies only the bytes, once
+        original = memoryview(self._data)
+        parts: list[bytes | memoryview] = []
+        pos = 0
+        for start, end, new in edits:
+            parts.append(original[pos:start])
+            parts.append(new.encode("utf-8"))
+            pos = end
+        parts.append(original[pos:])
+        parts.append(tail.encode("utf-8"))
+        return b"".join(parts)
+
+    def render(self) -> str:
+        """The document's text (a BOM it had is kept as ``\\ufeff``)."""
+        return self.to_bytes().decode("utf-8")
+
+
+_BOM = "\ufeff".encode()
 
 
 def new_document(path: str = "<new>") -> Document:
     """An empty document for a file that does not exist yet."""
-    return Document(path, "")
+    return Document(path)
 
 
 def parse(
@@ -538,9 +572,7 @@ def parse(
     warn: Callable[[str], None] | None = None,
 ) -> Document:
     """Parse .env content.  Raises :class:`DotenvError` on malformed input."""
-    original: bytes | None = None
     if isinstance(data, bytes):
-        original = data
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -548,30 +580,21 @@ def parse(
     else:
         text = data
         try:
-            if not text.isascii():
-                text.encode("utf-8")  # lone surrogates cannot be written back
+            data = text.encode("utf-8")  # lone surrogates cannot be written back
         except UnicodeEncodeError as exc:
             raise DotenvError(
-                path, _line_of(data, exc.start), "text that cannot be encoded as UTF-8"
+                path, _line_of(text, exc.start), "text that cannot be encoded as UTF-8"
             ) from None
-    bom = ""
     if text.startswith("\ufeff"):
-        bom, text = "\ufeff", text[1:]
+        text = text[1:]
     values = _parse_fast(text)
     if values is not None:
-        return Document(path, text, bom=bom, original=original, values=values)
-    parsed = _parse_full(text, path, keep_entries=False)
+        return Document(path, data, values=values)
+    parsed = _parse_full(text, path)
     if warn is not None:
         for message in parsed.warnings:
             warn(message)
-    return Document(
-        path,
-        text,
-        bom=bom,
-        original=original,
-        values=parsed.values,
-        warnings=parsed.warnings,
-    )
+    return Document(path, data, values=parsed.values, warnings=parsed.warnings)
 
 
 def load(path: pathlib.Path, *, warn: Callable[[str], None] | None = None) -> Document:

@@ -49,19 +49,24 @@ def test_unedited_document_renders_exact_bytes(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
-def test_rebuilt_structure_renders_exact_bytes(name: str) -> None:
-    """The per-line structure built for edits reproduces the file exactly too."""
+def test_edits_that_cancel_out_render_exact_bytes(name: str) -> None:
+    """Adding then removing a key leaves the file as it was (not even a newline added)."""
     data = CORPUS[name]
     doc = dotenv.parse(data)
     doc.set("ZZ_PROBE", "1")
     doc.remove("ZZ_PROBE")
-    rendered = doc.to_bytes()
-    if data and not data.endswith((b"\n", b"\r")):
-        # appending added the missing final newline before the (removed) key
-        assert rendered[: len(data)] == data
-        assert rendered[len(data) :] in (b"\n", b"\r\n", b"\r")
-    else:
-        assert rendered == data
+    assert doc.modified is True
+    assert doc.to_bytes() == data
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_locating_keys_agrees_with_the_full_parser(name: str) -> None:
+    """The fast scan that finds lines to edit and the full parser see the same lines."""
+    text = CORPUS[name].decode("utf-8").removeprefix("\ufeff")
+    keys = set(dotenv._parse_full(text, "x").values) | {"NOT_THERE"}
+    spans = dotenv._locate(text, "x", keys)
+    assert spans == dotenv._parse_full(text, "x", locate=keys).spans
+    assert sum(map(len, spans.values())) >= len(keys) - 1
 
 
 def values(text: str) -> dict[str, str]:
@@ -126,6 +131,39 @@ def test_reading_rules(text: str, expected: dict[str, str]) -> None:
     assert values(text) == expected
     # the fast path and the full parser agree on every line
     assert dotenv._parse_full(text.removeprefix("\ufeff"), "x").values == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", {}),
+        ("\n\n# c\n", {}),
+        ('A="line1\nline2"\nB=1', {"A": "line1\nline2", "B": "1"}),
+        ("A='x\r\n\r\ny' # c\r\nB=2\r\n", {"A": "x\n\ny", "B": "2"}),
+        ('export K="-----BEGIN-----\n# not a comment\n\n-----END-----"\n', {
+            "K": "-----BEGIN-----\n# not a comment\n\n-----END-----"
+        }),
+    ],
+)
+def test_fast_path_takes_multiline_quoted_values(text: str, expected: dict[str, str]) -> None:
+    """Files with PEM-like values still parse in one findall, not line by line."""
+    assert dotenv._parse_fast(text) == expected
+    assert dotenv._parse_full(text, "x").values == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'A="x\nB=2" junk\nC=3\n',  # the inner line alone would look simple
+        "A=1\nA=2\n",  # duplicates: the full parser words the warning
+        "A=p#ss\n",
+        'A="a\\"b"\n',
+        "A=1\rB=2\r",
+        "JUSTAKEY\n",
+    ],
+)
+def test_fast_path_declines_what_it_does_not_read(text: str) -> None:
+    assert dotenv._parse_fast(text) is None
 
 
 def test_values_keep_first_appearance_order_and_last_value() -> None:

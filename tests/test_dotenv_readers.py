@@ -337,21 +337,25 @@ def test_editing_one_key_leaves_every_other_line_identical(
         return
     key = data.draw(st.sampled_from(keys))
     new_value = data.draw(st.text(max_size=20))
-    before = [
-        entry.text for entry in dotenv._parse_full(raw.decode().lstrip("\ufeff"), "x").entries
-    ]
+    text = raw.decode("utf-8")
+    body = text.removeprefix("\ufeff")
+    # the last assignment of the key: only its value and comment may change
+    _start, vstart, vend, end = dotenv._parse_full(body, "x", locate={key}).spans[key][-1]
+    line_end = vend + len(body[vend:end].rstrip("\r\n"))
     try:
         changed = doc.set(key, new_value)
     except UnwritableValueError:
         assert doc.to_bytes() == raw
         return
-    after = doc._entries
-    assert after is not None
-    after_texts = [entry.text for entry in after]
-    assert len(after_texts) == len(before)
-    differing = [i for i, (x, y) in enumerate(zip(before, after_texts, strict=True)) if x != y]
-    last = max(i for i, entry in enumerate(after) if entry.key == key)
-    assert differing == ([last] if changed else [])
+    out = doc.render()
+    if not changed:
+        assert out == text
+        return
+    kept_before = text[: len(text) - len(body) + vstart]
+    kept_after = body[line_end:]
+    assert out.startswith(kept_before)
+    assert out.endswith(kept_after)
+    assert len(out) >= len(kept_before) + len(kept_after)
     reread = dotenv.parse(doc.to_bytes())
     expected = dotenv.parse(raw).values()
     expected[key] = new_value
@@ -367,3 +371,21 @@ def test_no_value_leaks_into_errors_or_reprs() -> None:
             dotenv.parse(bad)
         assert CANARY not in str(info.value)
     assert re.search(CANARY, repr(dotenv.parse(f"B='{CANARY}'\n"))) is None
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents())
+def test_fast_path_reads_what_the_full_parser_reads(document: tuple[bytes, list[str]]) -> None:
+    """The one-findall fast path either declines or agrees with the full parser exactly."""
+    raw, _keys = document
+    body = raw.decode("utf-8").removeprefix("\ufeff")
+    fast = dotenv._parse_fast(body)
+    full = dotenv._parse_full(body, "x")
+    if fast is not None:
+        assert fast == full.values
+        assert list(fast) == list(full.values)
+        assert not full.warnings
+    every_key = set(full.values)
+    assert dotenv._locate(body, "x", every_key) == (
+        dotenv._parse_full(body, "x", locate=every_key).spans
+    )
