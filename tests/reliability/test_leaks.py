@@ -24,6 +24,8 @@ import attrs
 import pytest
 import reliability_helpers as h
 
+from stagecraft.testing import env_line
+
 CANARIES = {
     "PLAIN": "leakcanary-plain-5f1e2d",
     "QUOTED": "leakcanary 'quoted' \"both\" 8c1d",
@@ -119,11 +121,6 @@ os.write = _full
 '''
 
 
-def _quoted(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{escaped}"'
-
-
 @attrs.frozen
 class Scenario:
     name: str
@@ -150,7 +147,7 @@ def _project(root: Path, records: Path) -> dict[str, str]:
         f"PLAIN={CANARIES['PLAIN']}\nUNWRITABLE='{EXTRA['UNWRITABLE']}'\n", encoding="utf-8"
     )
     (root / "newline.env").write_text(
-        f"PLAIN={CANARIES['PLAIN']}\nNEWLINE_END={_quoted(EXTRA['NEWLINE_END'])}\n",
+        f"PLAIN={CANARIES['PLAIN']}\n" + env_line("NEWLINE_END", EXTRA["NEWLINE_END"]),
         encoding="utf-8",
     )
     for name, line in {
