@@ -130,13 +130,13 @@ _KEY = r"[A-Za-z_.][A-Za-z0-9_.-]*"
 _KEY_RE = re.compile(_KEY)
 _WS = r"[^\S\r\n]"  # whitespace that does not end a line
 
-# Fast path: one findall, running in C, reads every line of a file made only of
-# simple items, and counting lines proves that the file holds nothing else
-# (otherwise the full parser runs).  A simple item is a blank line, a comment,
-# or KEY=VALUE where VALUE is empty, plain without any '#', or quoted without
-# backslashes (a quoted value may span lines), optionally followed by
-# whitespace and a comment.  Every simple item reads the same under the full
-# rules.  Blank lines and comments come out as ("", "").
+# Fast path: one regex scan, running in C, reads each item of a file made only
+# of simple items; the items following each other line by line proves that the
+# file holds nothing else (otherwise the full parser runs).  A simple item is a
+# blank line, a comment, or KEY=VALUE where VALUE is empty, plain without any
+# '#', or quoted without backslashes (a quoted value may span lines), optionally
+# followed by whitespace and a comment.  Every simple item reads the same under
+# the full rules.  Blank lines and comments have no key group.
 _ITEM = re.compile(
     rf"^[ \t]*(?:(?:export[ \t]+)?({_KEY})[ \t]*=[ \t]*"
     r"""([^\s'"#](?:[^\r\n#]*[^\s#])?|"[^"\\]*"|'[^'\\]*'|)"""
@@ -319,49 +319,59 @@ def _parse_full(text: str, path: str, *, locate: AbstractSet[str] = frozenset())
     return out
 
 
+class _NotSimple(Exception):
+    """The text holds a line the fast path does not read."""
+
+
+def _simple_items(text: str) -> Iterator[re.Match[str]]:
+    """The items of a text made only of simple items, in order.
+
+    Raises :class:`_NotSimple` (possibly after yielding some items) at the
+    first line that is not one: each item must start on the line after the
+    previous one ended, and the last must end the text.
+    """
+    following = 0  # where the next item must start
+    for item in _ITEM.finditer(text):
+        if item.start() != following:
+            raise _NotSimple
+        following = item.end() + 1  # past the "\n" that ends the item's line
+        yield item
+    if following != len(text) + 1:
+        raise _NotSimple
+
+
 def _parse_fast(text: str) -> dict[str, str] | None:
-    """Values of a file made only of simple items, or None to use the full parser."""
-    carriage_returns = text.count("\r")
-    if carriage_returns and carriage_returns != text.count("\r\n"):
-        return None  # lone CR line endings
-    items = _ITEM.findall(text)
-    values = dict(items)
-    values.pop("", None)  # blank lines and comments
-    if len(values) != len(items) - items.count(("", "")):
-        return None  # duplicates: the full parser words the warnings
-    # Each item covers its own line plus those its (quoted) value spans; items
-    # never overlap, so they cover every line exactly when the counts agree.
-    spanned = "".join(values.values()).count("\n")
-    if len(items) + spanned != text.count("\n") + 1:
-        return None
-    if "'" in text or '"' in text:
-        for key, written in values.items():
+    """Values of a text made only of simple items, or None to use the full parser."""
+    values: dict[str, str] = {}
+    try:
+        for item in _simple_items(text):
+            key, written = item.groups()
+            if key is None:
+                continue  # a blank line or a comment
+            if key in values:
+                return None  # the full parser words the duplicate's warning
             if written[:1] in ("'", '"'):
-                body = written[1:-1]
-                values[key] = _RAW_BREAK.sub("\n", body) if "\r" in body else body
+                written = written[1:-1]
+                if "\r" in written:
+                    written = _RAW_BREAK.sub("\n", written)
+            values[key] = written
+    except _NotSimple:
+        return None
     return values
 
 
 def _locate(text: str, path: str, keys: AbstractSet[str]) -> dict[str, list[_Span]]:
-    """Every assignment of each of ``keys`` in ``text``, in order: one scan, no values kept.
-
-    Uses the fast path's item pattern while the items follow each other line
-    by line; anything else is left to the full parser.
-    """
+    """Every assignment of each of ``keys`` in ``text``, in order: one scan, no values kept."""
     spans: dict[str, list[_Span]] = {}
-    following = 0  # where the next item must start
-    for item in _ITEM.finditer(text):
-        if item.start() != following:
-            break
-        following = item.end() + 1  # past the "\n" that ends the item's line
-        key = item.group(1)
-        if key in keys:
-            end = min(following, len(text))
-            spans.setdefault(key, []).append((item.start(), item.start(2), item.end(2), end))
-    else:
-        if following == len(text) + 1:  # the last item ended the text
-            return spans
-    return _parse_full(text, path, locate=keys).spans
+    try:
+        for item in _simple_items(text):
+            key = item.group(1)
+            if key in keys:
+                end = min(item.end() + 1, len(text))
+                spans.setdefault(key, []).append((item.start(), item.start(2), item.end(2), end))
+    except _NotSimple:
+        return _parse_full(text, path, locate=keys).spans
+    return spans
 
 
 def _line_of(data: bytes | str, index: int) -> int:
@@ -446,6 +456,10 @@ class Document:
         """Effective values: the last assignment of each key, in first-appearance order."""
         return dict(self._values)
 
+    def items(self) -> Iterator[tuple[str, str]]:
+        """Iterate over (key, value) pairs without copying them all, as values() does."""
+        return iter(self._values.items())
+
     def keys(self) -> list[str]:
         return list(self._values)
 
@@ -472,14 +486,18 @@ class Document:
         ``export`` prefix, spacing and inline comment stay); a new key is appended.
         Raises :class:`UnwritableValueError` when no quoting suits ``readers``.
         """
+        current = self._values.get(key) if isinstance(key, str) else None
+        if current is not None and current == value:
+            # Keep the caller's equal string rather than ours: after a sync most
+            # of a target's values equal the source's, and sharing them saves
+            # holding every unchanged value twice.
+            self._values[key] = value
+            return False
         if not isinstance(key, str) or not is_valid_key(key):
             raise UserError(
                 f"invalid key {key!r}: a key is letters, digits, '_', '.' or '-', "
                 "starting with a letter, '_' or '.'"
             )
-        current = self._values.get(key)
-        if current == value:
-            return False
         written = format_value(key, value, readers)
         if current is None or key in self._appended:
             self._appended[key] = written
@@ -778,13 +796,23 @@ def _reason(value: str, readers: frozenset[Reader]) -> str:
     return f"no plain or quoted form is read back unchanged by {names}"
 
 
+#: Values made only of these characters (most secrets: tokens, URLs, base64)
+#: are written plain: every reader model and this parser read them back
+#: unchanged (tests/test_dotenv_readers.py checks each character and mixes
+#: of them against the models), so the models need not run for them.
+_PLAIN_SAFE = re.compile(r"[A-Za-z0-9_./:+=@%,~^*!?&()\[\]{}<>|;-]+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def format_value(key: str, value: str, readers: Iterable[Reader] = ALL_READERS) -> str:
     """The text to write after ``KEY=`` so every reader in ``readers`` reads ``value``.
 
     Raises :class:`UnwritableValueError` (naming the key and why, not the value).
     """
     chosen = frozenset(Reader(reader) for reader in readers)
-    if "\x00" not in value and all(unicodedata.category(c) != "Cs" for c in value):
+    if _PLAIN_SAFE.fullmatch(value):
+        return value
+    if "\x00" not in value and _SURROGATE.search(value) is None:
         models = [_MODELS[reader] for reader in sorted(chosen)]
         for form in _candidates(value):
             if _read_ours(form) == value and all(model(form) == value for model in models):

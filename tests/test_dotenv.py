@@ -171,6 +171,7 @@ def test_values_keep_first_appearance_order_and_last_value() -> None:
     assert doc.values() == {"B": "3", "A": "2"}
     assert list(doc.values()) == ["B", "A"]
     assert doc.keys() == ["B", "A"]
+    assert list(doc.items()) == [("B", "3"), ("A", "2")]
     assert len(doc) == 2
     assert "A" in doc
     assert "C" not in doc

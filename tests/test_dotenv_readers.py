@@ -250,6 +250,29 @@ def test_plain_form_is_used_when_safe() -> None:
     assert dotenv.format_value("K", "it's\n") == '"it\'s\\n"'
 
 
+SAFE_CHARS = "".join(chr(c) for c in range(128) if dotenv._PLAIN_SAFE.fullmatch(chr(c)))
+
+
+def test_plain_safe_values_are_read_back_by_every_model_and_reader() -> None:
+    """The shortcut in format_value skips the models only where they would say plain."""
+    assert set("abcXYZ019_-./:+=") <= set(SAFE_CHARS)
+    assert not set(" \t\"'`#$\\\r\n") & set(SAFE_CHARS)
+    rng = random.Random(7)
+    values = list(SAFE_CHARS) + [c * 3 for c in SAFE_CHARS] + [
+        "".join(rng.choices(SAFE_CHARS, k=rng.randint(1, 40))) for _ in range(300)
+    ]
+    for value in values:
+        assert dotenv._read_ours(value) == value, value
+        for reader, model in dotenv._MODELS.items():
+            assert model(value) == value, (reader, value)
+        assert dotenv.format_value("K", value) == value
+    text = assignment_file([(value, value) for value in values])
+    expected = {f"K{i}": value for i, value in enumerate(values)}
+    (node,) = node_parse([text])
+    for reader_values in (python_dotenv_parse(text), node):
+        assert {k: v for k, v in reader_values.items() if k.startswith("K")} == expected
+
+
 def test_models_agree_with_the_real_readers() -> None:
     """Whenever a reader model accepts a form, the real reader reads the same value."""
     forms = sorted({form for value in CORPUS for form in dotenv._candidates(value)})

@@ -9,7 +9,7 @@ existing mode kept, symlinks followed, no write when nothing changed).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -55,22 +55,35 @@ class EnvfileProvider:
                 document = dotenv.new_document(str(target))
             else:
                 document = dotenv.parse(file.original, path=str(target), warn=ctx.logger.warning)
-                ctx.add_secrets(document.values().values())
-            # set() formats only the values that change, and refuses one no
-            # quoting suits before anything is written (the write comes last).
-            actions: list[tuple[str, Action]] = []
-            for key in keys:
-                before = document.get(key)
-                document.set(key, values[key], readers=readers)
-                if before is None:
-                    actions.append((key, Action.ADDED))
-                elif before == values[key]:
-                    actions.append((key, Action.UNCHANGED))
-                else:
-                    actions.append((key, Action.UPDATED))
+                # The source's values are registered already: only the target's
+                # other values are new to the redactor.
+                ctx.add_secrets(
+                    value for key, value in document.items() if values.get(key) != value
+                )
+            # set() refuses a value no quoting suits before anything is written
+            # (the write comes last).
+            result = SyncResult.from_actions(_merge(document, keys, values, readers))
+            del keys, values  # the source is merged: free it before rendering the target
             ctx.check()
             file.write(document.to_bytes())
-        return SyncResult.from_actions(actions)
+        return result
+
+
+def _merge(
+    document: dotenv.Document,
+    keys: Iterable[str],
+    values: Mapping[str, str],
+    readers: frozenset[dotenv.Reader],
+) -> Iterator[tuple[str, Action]]:
+    """Give each key its source value in ``document``, saying what that did to it."""
+    for key in keys:
+        before = document.get(key)
+        if not document.set(key, values[key], readers=readers):
+            yield key, Action.UNCHANGED
+        elif before is None:
+            yield key, Action.ADDED
+        else:
+            yield key, Action.UPDATED
 
 
 def _config_of(raw: Any) -> Config:
