@@ -319,6 +319,16 @@ def test_set_same_value_changes_nothing() -> None:
     assert doc.to_bytes() == data
 
 
+def test_set_of_an_equal_value_keeps_the_callers_string() -> None:
+    """A sync then holds each unchanged value once, not once per file."""
+    doc = dotenv.parse("A=some-long-value\n")
+    mine = "".join(["some-long-", "value"])
+    assert doc.get("A") is not mine
+    assert doc.set("A", mine) is False
+    assert doc.get("A") is mine
+    assert doc.modified is False
+
+
 def test_set_updates_last_duplicate() -> None:
     doc = dotenv.parse("A=1\nB=2\nA=3\n")
     assert doc.set("A", "9") is True

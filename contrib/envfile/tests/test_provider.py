@@ -204,3 +204,17 @@ def test_no_value_in_logs_or_reprs(
     assert canary not in seen
     assert "JUSTAKEY" in caplog.text  # the warnings name keys, not values
     assert ctx.redactor.redact(f"oops {canary}") == "oops ***"
+
+
+def test_every_value_of_both_files_is_masked(
+    provider: EnvfileProvider, ctx: Context, tmp_path: Path
+) -> None:
+    """Target values the sync replaces or keeps are registered too, not only the source's."""
+    write(tmp_path / "src.env", "SAME=canary-same-1111\nNEW=canary-new-2222\n")
+    write(
+        tmp_path / "out.env",
+        "SAME=canary-same-1111\nNEW=canary-old-3333\nOTHER=canary-kept-4444\n",
+    )
+    provider.sync(ctx, SyncOptions(source="src.env", target="out.env"))
+    for canary in ("canary-same-1111", "canary-new-2222", "canary-old-3333", "canary-kept-4444"):
+        assert ctx.redactor.redact(f"x {canary} y") == "x *** y"
