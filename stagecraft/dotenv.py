@@ -3,9 +3,9 @@
 A :class:`Document` keeps every byte of the file it was parsed from, so a sync
 that changes one key leaves comments, blank lines, ``export`` prefixes, line
 endings (CRLF, lone CR), a UTF-8 BOM and a missing final newline exactly as they
-were.  Values are read once at parse time; the per-line structure needed for
-edits is built only when the first edit happens, because most documents are
-only read.
+were.  Values are read once at parse time and nothing is kept per line: edits
+are recorded by key, and writing finds the lines they touch in one scan,
+because most documents are only read and a written one is written once.
 
 Reading rules
 -------------
