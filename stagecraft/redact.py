@@ -21,15 +21,21 @@ MIN_LENGTH = 3
 
 
 class Redactor:
-    """A thread-safe set of secret values and a function that masks them."""
+    """A thread-safe set of secret values and a function that masks them.
+
+    Registering is cheap (a tuple of references): a sync registers every
+    value it reads while it holds its source and target in memory, so the
+    set of masked forms is only built when something is about to be shown.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._pending: list[tuple[str, ...]] = []
         self._values: set[str] = set()
-        self._ordered: tuple[str, ...] | None = ()
+        self._ordered: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
-        return f"<Redactor values={len(self._values)}>"
+        return f"<Redactor values={len(self)}>"
 
     def add(self, *values: str) -> None:
         """Remember values to mask (short or empty ones are ignored)."""
@@ -37,24 +43,26 @@ class Redactor:
 
     def update(self, values: Iterable[str]) -> None:
         """Remember many values at once."""
-        with self._lock:
-            for value in values:
-                if len(value) >= MIN_LENGTH:
-                    self._values.update(_forms(value))
-            # Sorted on the next redact(), not here: a sync registers values
-            # in bulk, possibly many times, and may never print anything.
-            self._ordered = None
+        snapshot = tuple(value for value in values if len(value) >= MIN_LENGTH)
+        if snapshot:
+            with self._lock:
+                self._pending.append(snapshot)
 
     def _longest_first(self) -> tuple[str, ...]:
         with self._lock:
-            if self._ordered is None:
+            if self._pending:
+                for snapshot in self._pending:
+                    for value in snapshot:
+                        self._values.update(_forms(value))
+                self._pending.clear()
                 # Longest first, so a value is never partly masked by a
                 # shorter one it contains.
                 self._ordered = tuple(sorted(self._values, key=len, reverse=True))
             return self._ordered
 
     def __len__(self) -> int:
-        return len(self._values)
+        """How many distinct forms are masked (values and their escaped forms)."""
+        return len(self._longest_first())
 
     def redact(self, text: str) -> str:
         """Return ``text`` with every known value replaced by ``***``."""

@@ -163,12 +163,16 @@ class Action(str, enum.Enum):
         return self.value
 
 
+def _to_action(action: Action | str) -> Action:
+    return action if isinstance(action, Action) else Action(action)
+
+
 @attrs.frozen
 class Change:
     """One key and what happened to it.  Deliberately has no value field."""
 
     key: str
-    action: Action = attrs.field(converter=Action)
+    action: Action = attrs.field(converter=_to_action)
 
 
 def _to_changes(changes: Iterable[Change]) -> tuple[Change, ...]:
@@ -197,7 +201,7 @@ class SyncResult:
     @classmethod
     def from_actions(cls, actions: Iterable[tuple[str, Action | str]]) -> SyncResult:
         """Build a result from ``(key, action)`` pairs."""
-        return cls(Change(key, Action(action)) for key, action in actions)
+        return cls(Change(key, action) for key, action in actions)
 
     def keys_with(self, action: Action) -> tuple[str, ...]:
         """Keys whose change is ``action``, in order."""
