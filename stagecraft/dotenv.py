@@ -254,15 +254,17 @@ def _parse_full(text: str, path: str, *, locate: AbstractSet[str] = frozenset())
             if rest and rest[0] != "#":
                 column = pos - start + 1
                 if rest[0] == ":":
-                    problem = f"expected '=' after key {key!r} ('KEY: value' is not supported)"
+                    problem = (
+                        f"expected '=' after key {_named(key)} ('KEY: value' is not supported)"
+                    )
                 elif text[pos - 1] in " \t" or not rest[0].isprintable():
-                    problem = f"expected '=' after key {key!r}"
+                    problem = f"expected '=' after key {_named(key)}"
                 else:
                     problem = f"invalid character in key at column {column}"
                 raise DotenvError(path, line, problem)
             pos += len(rest)
             out.warnings.append(
-                f"{path}:{line}: {key!r} has no '=' and assigns nothing (line ignored)"
+                f"{path}:{line}: {_named(key)} has no '=' and assigns nothing (line ignored)"
             )
             key = None
         else:
@@ -338,6 +340,16 @@ def _simple_items(text: str) -> Iterator[re.Match[str]]:
         yield item
     if following != len(text) + 1:
         raise _NotSimple
+
+
+#: A line without '=' may be a stray piece of a secret (the body of an
+#: unquoted PEM key, say) rather than a key, so messages name it only when it
+#: is short enough to be a key.
+_MAX_NAMED = 32
+
+
+def _named(word: str) -> str:
+    return repr(word) if len(word) <= _MAX_NAMED else f"<{len(word)} characters>"
 
 
 def _parse_fast(text: str) -> dict[str, str] | None:

@@ -428,3 +428,19 @@ def test_parsing_100k_keys_that_need_the_full_parser() -> None:
     assert doc.get("K2") == "a\nb2"
     assert doc.get("K3") == "v 3"
     assert doc.render() == text
+
+
+def test_long_words_without_equals_are_not_echoed() -> None:
+    # An unquoted PEM body: its lines are not keys, and they are secret.
+    body = "MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu"
+    warnings: list[str] = []
+    doc = dotenv.parse(f"KEY=-----BEGIN KEY-----\n{body}\nSHORT\n", warn=warnings.append)
+    assert warnings == [
+        "<string>:2: <64 characters> has no '=' and assigns nothing (line ignored)",
+        "<string>:3: 'SHORT' has no '=' and assigns nothing (line ignored)",
+    ]
+    assert doc.values() == {"KEY": "-----BEGIN KEY-----"}
+    with pytest.raises(dotenv.DotenvError) as info:
+        dotenv.parse(f"A=1\n{body} trailing\n")
+    assert body not in str(info.value)
+    assert str(info.value) == "<string>:2: expected '=' after key <64 characters>"
