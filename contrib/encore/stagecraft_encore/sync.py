@@ -75,7 +75,7 @@ def read_source(ctx: Context, path: Path) -> dict[str, str]:
     """The source env file's values, registered with the redactor at once."""
     # The reader's warnings (a line without '=', a duplicate key) name keys
     # and lines, never values.
-    values = dict(dotenv.load(path, warn=ctx.logger.warning).values())
+    values = dotenv.load(path, warn=ctx.logger.warning).values()  # a fresh dict
     ctx.add_secrets(values.values())
     return values
 
