@@ -70,9 +70,9 @@ from __future__ import annotations
 import enum
 import pathlib
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Set as AbstractSet
+from typing import Any, cast
 
 from stagecraft.errors import UserError
 from stagecraft.files import read_bytes
@@ -640,14 +640,39 @@ def load(path: pathlib.Path, *, warn: Callable[[str], None] | None = None) -> Do
 # value with lines that end in each quote character, so a reader that does not
 # stop at the end of our value finds a closing quote there and shows it.
 
+class _LazyPattern:
+    """A regular expression compiled on first use.
+
+    The reader models below hold a dozen patterns that only the slow path of
+    :func:`format_value` needs; compiling them at import would cost every
+    command a few milliseconds of start-up.
+    """
+
+    __slots__ = ("_args", "_compiled")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._args = (pattern, flags)
+        self._compiled: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = re.compile(*self._args)
+        return getattr(compiled, name)
+
+
+def _lazy_re(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    return cast("re.Pattern[str]", _LazyPattern(pattern, flags))
+
+
 _PROBE = "\n#'\n#\"\n#`\nNEXT='\"`'\"`\n"
 
-_PD_SINGLE = re.compile(r"'((?:\\.|[^'\\])*)'", re.DOTALL)
-_PD_DOUBLE = re.compile(r'"((?:\\.|[^"\\])*)"', re.DOTALL)
-_PD_SINGLE_ESCAPES = re.compile(r"\\[\\']")
-_PD_DOUBLE_ESCAPES = re.compile(r"\\[\\'\"abfnrtv]")
-_PD_AFTER = re.compile(r"[^\S\r\n]*(?:#[^\r\n]*)?[^\S\r\n]*(?:\r\n|\n|\r|$)")
-_PD_SPACE = re.compile(r"[^\S\r\n]*")
+_PD_SINGLE = _lazy_re(r"'((?:\\.|[^'\\])*)'", re.DOTALL)
+_PD_DOUBLE = _lazy_re(r'"((?:\\.|[^"\\])*)"', re.DOTALL)
+_PD_SINGLE_ESCAPES = _lazy_re(r"\\[\\']")
+_PD_DOUBLE_ESCAPES = _lazy_re(r"\\[\\'\"abfnrtv]")
+_PD_AFTER = _lazy_re(r"[^\S\r\n]*(?:#[^\r\n]*)?[^\S\r\n]*(?:\r\n|\n|\r|$)")
+_PD_SPACE = _lazy_re(r"[^\S\r\n]*")
 _PD_CODES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 
 
@@ -683,13 +708,13 @@ _JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\
 _JS_S = f"[{_JS_SPACE}]"
 _JS_END = r"(?=[\n\r\u2028\u2029]|\Z)"
 _JS_START = r"(?:(?<=[\n\r\u2028\u2029])|\A)"
-_ND_LINE = re.compile(
+_ND_LINE = _lazy_re(
     rf"{_JS_S}*(?:export{_JS_S}+)?([A-Za-z0-9_.-]+)(?:{_JS_S}*={_JS_S}*?|:{_JS_S}+?)"
     rf"({_JS_S}*'(?:\\'|[^'])*'|{_JS_S}*\"(?:\\\"|[^\"])*\"|{_JS_S}*`(?:\\`|[^`])*`|[^#\r\n]+)?"
     rf"{_JS_S}*(?:#[^\n\r\u2028\u2029]*)?{_JS_END}"
 )
-_ND_UNQUOTE = re.compile(rf"{_JS_START}(['\"`])([\s\S]*)\1{_JS_END}")
-_JS_TRIM = re.compile(rf"^{_JS_S}+|{_JS_S}+\Z")
+_ND_UNQUOTE = _lazy_re(rf"{_JS_START}(['\"`])([\s\S]*)\1{_JS_END}")
+_JS_TRIM = _lazy_re(rf"^{_JS_S}+|{_JS_S}+\Z")
 
 
 def _read_node_dotenv(form: str) -> str | None:
@@ -709,9 +734,9 @@ def _read_node_dotenv(form: str) -> str | None:
     return value
 
 
-_DC_SINGLE = re.compile(r"'([\s\S]*?)(?<!\\)'")
-_DC_DOUBLE = re.compile(r'"([\s\S]*?)(?<!\\)"')
-_DC_DOUBLE_TOKENS = re.compile(r"\\([\s\S])|\$")
+_DC_SINGLE = _lazy_re(r"'([\s\S]*?)(?<!\\)'")
+_DC_DOUBLE = _lazy_re(r'"([\s\S]*?)(?<!\\)"')
+_DC_DOUBLE_TOKENS = _lazy_re(r"\\([\s\S])|\$")
 _DC_CODES = {**_PD_CODES, "\\": "\\", '"': '"', "$": "$"}
 
 
@@ -768,6 +793,8 @@ def _read_ours(form: str) -> str | None:
 
 def _plain_is_tidy(value: str) -> bool:
     """Plain text that no reader could mistake: printable, no line separators."""
+    import unicodedata  # only this slow path needs it
+
     for char in value:
         if char != "\t" and unicodedata.category(char) in ("Cc", "Zl", "Zp", "Cs"):
             return False
@@ -794,7 +821,7 @@ def _reason(value: str, readers: frozenset[Reader]) -> str:
     names = ", ".join(sorted(reader.value for reader in readers)) or "this parser"
     if "\x00" in value:
         return "it contains a NUL character, which no environment variable can hold"
-    if any(unicodedata.category(char) == "Cs" for char in value):
+    if _SURROGATE.search(value) is not None:
         return "it is not valid Unicode text (lone surrogate)"
     if Reader.PYTHON_DOTENV in readers and "${" in value:
         return (
@@ -813,7 +840,7 @@ def _reason(value: str, readers: frozenset[Reader]) -> str:
 #: unchanged (tests/test_dotenv_readers.py checks each character and mixes
 #: of them against the models), so the models need not run for them.
 _PLAIN_SAFE = re.compile(r"[A-Za-z0-9_./:+=@%,~^*!?&()\[\]{}<>|;-]+")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = _lazy_re("[\ud800-\udfff]")
 
 
 def format_value(key: str, value: str, readers: Iterable[Reader] = ALL_READERS) -> str:
