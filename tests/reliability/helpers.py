@@ -180,3 +180,23 @@ def scan_files(paths: Iterable[Path], canaries: Mapping[str, str]) -> dict[str, 
 
 def error_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("stagecraft: error:")]
+
+
+#: A local plugin module that simulates a full disk: every ``os.write`` to a
+#: file (not stdout or stderr) fails with ENOSPC.
+DISK_FULL_PLUGIN = '''
+"""Every os.write to a file (not stdout/stderr) fails with ENOSPC: a full disk."""
+import errno
+import os
+
+_write = os.write
+
+
+def _full(fd, data):
+    if fd > 2:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    return _write(fd, data)
+
+
+os.write = _full
+'''

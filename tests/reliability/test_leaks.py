@@ -103,23 +103,6 @@ def secrets_provider_register():
     return Hostile()
 '''
 
-DISK_FULL = '''
-"""Every os.write to a file (not stdout/stderr) fails with ENOSPC."""
-import errno
-import os
-
-_write = os.write
-
-
-def _full(fd, data):
-    if fd > 2:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-    return _write(fd, data)
-
-
-os.write = _full
-'''
-
 
 @attrs.frozen
 class Scenario:
@@ -162,7 +145,7 @@ def _project(root: Path, records: Path) -> dict[str, str]:
     (root / "hostile").mkdir()
     (root / "hostile" / "hostile.py").write_text(HOSTILE, encoding="utf-8")
     (root / "diskfull").mkdir()
-    (root / "diskfull" / "diskfull.py").write_text(DISK_FULL, encoding="utf-8")
+    (root / "diskfull" / "diskfull.py").write_text(h.DISK_FULL_PLUGIN, encoding="utf-8")
     env = h.install_fake_encore(records / "bin", records)
     env["STAGECRAFT_AUDIT_LOG"] = "audit.jsonl"
     return env

@@ -35,23 +35,6 @@ CUE = ("secrets", "sync", "--provider", "encore", "--from", "source.env",
        "--to", ".secrets.local.cue")
 NOBODY = 65534
 
-DISK_FULL = '''
-"""Every os.write to a file (not stdout/stderr) fails with ENOSPC: a full disk."""
-import errno
-import os
-
-_write = os.write
-
-
-def _full(fd, data):
-    if fd > 2:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-    return _write(fd, data)
-
-
-os.write = _full
-'''
-
 
 @pytest.fixture
 def project() -> Iterator[Path]:
@@ -209,7 +192,7 @@ def test_a_full_disk_fails_cleanly(project: Path, args: tuple[str, ...]) -> None
     (project / "target.env").write_text("# keep\nOLD=1\n", encoding="utf-8")
     (project / ".secrets.local.cue").write_text('// keep\nOld: "1"\n', encoding="utf-8")
     (project / "diskfull").mkdir()
-    (project / "diskfull" / "diskfull.py").write_text(DISK_FULL, encoding="utf-8")
+    (project / "diskfull" / "diskfull.py").write_text(h.DISK_FULL_PLUGIN, encoding="utf-8")
     before = h.snapshot(project)
 
     result = h.run("--plugins-dir", "diskfull", *args, cwd=project)
