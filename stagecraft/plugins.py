@@ -30,14 +30,13 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import attrs
 import pluggy
 
-from stagecraft import hookspecs
+from stagecraft import discovery, hookspecs
 from stagecraft.errors import PluginError, PluginLoadError
 from stagecraft.hookspecs import PROJECT_NAME, hookimpl
 from stagecraft.providers.secrets import (
@@ -248,15 +247,15 @@ class PluginManager(pluggy.PluginManager):
         """Load the ``stagecraft`` entry points, sorted by name, once per distribution."""
         allowed = None if allow is None else set(allow)
         seen: set[tuple[str, str]] = set()
-        found: list[tuple[str, str, metadata.EntryPoint, str | None, str | None]] = []
-        for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
-            dist_name, version = _dist_of(ep)
-            marker = (ep.name, _normalise(dist_name or ep.value))
+        found: list[tuple[str, str, discovery.EntryPointRecord]] = []
+        for ep in discovery.entry_points(ENTRY_POINT_GROUP):
+            marker = (ep.name, _normalise(ep.dist_name or ep.value))
             if marker in seen:
                 continue  # the same distribution visible twice on sys.path
             seen.add(marker)
-            found.append((ep.name, dist_name or "", ep, dist_name, version))
-        for name, _, ep, dist_name, version in sorted(found, key=lambda item: item[:2]):
+            found.append((ep.name, ep.dist_name or "", ep))
+        for name, _, ep in sorted(found, key=lambda item: item[:2]):
+            dist_name, version = ep.dist_name, ep.dist_version
             base = PluginInfo(name, Kind.ENTRY_POINT, Status.DISABLED, dist_name, version,
                               target=ep.value)
             if self.is_blocked(name):
@@ -571,7 +570,7 @@ class PluginManager(pluggy.PluginManager):
 
 
 def _describe_entry_point(
-    ep: metadata.EntryPoint, dist_name: str | None, version: str | None
+    ep: discovery.EntryPointRecord, dist_name: str | None, version: str | None
 ) -> str:
     """``entry point 'name = module' of dist version``: what to look for in its pyproject."""
     text = f"entry point '{ep.name} = {ep.value}'"
@@ -596,14 +595,9 @@ def _normalise(name: str) -> str:
     return name.lower().replace("_", "-").replace(".", "-")
 
 
-def _dist_of(ep: metadata.EntryPoint) -> tuple[str | None, str | None]:
-    dist = getattr(ep, "dist", None)
-    if dist is None:
-        return None, None
-    return dist.metadata["Name"], dist.version
-
-
 def _dist_of_module(module_name: str) -> tuple[str | None, str | None]:
+    from importlib import metadata  # only -p MODULE needs it: keep it off the start-up path
+
     top = module_name.split(".", maxsplit=1)[0]
     for dist_name in metadata.packages_distributions().get(top, []):
         return dist_name, _version_of(dist_name)
@@ -617,6 +611,8 @@ def _core_version() -> str:
 
 
 def _version_of(dist_name: str) -> str | None:
+    from importlib import metadata
+
     try:
         return metadata.version(dist_name)
     except metadata.PackageNotFoundError:

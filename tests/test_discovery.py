@@ -1,0 +1,321 @@
+"""The entry-point cache: the same answer as importlib.metadata, and never a stale one.
+
+Each test controls ``sys.path`` completely (one or two directories of its
+own), so what is on disk and how old it is are known.  "Old" means a
+modification time pushed back with ``os.utime``: the cache only trusts files
+last modified more than two seconds before it looked at them.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+from plugin_dists import write_dist
+
+from stagecraft import discovery
+
+GROUP = "stagecraft"
+
+
+def age(*roots: Path, seconds: float = 60) -> None:
+    """Make every file and directory under ``roots`` look ``seconds`` old."""
+    when = time.time() - seconds
+    for root in roots:
+        for path in [root, *root.rglob("*")]:
+            os.utime(path, (when, when))
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty directory that is all of ``sys.path``, with a private cache directory."""
+    root = tmp_path / "site"
+    root.mkdir()
+    monkeypatch.setattr(sys, "path", [str(root)])
+    monkeypatch.setenv(discovery.ENV_CACHE_DIR, str(tmp_path / "cache"))
+    monkeypatch.delenv(discovery.ENV_NO_CACHE, raising=False)
+    return root
+
+
+@pytest.fixture
+def scans(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Records each real scan (a cache miss) by group."""
+    calls: list[str] = []
+    real = discovery.scan
+
+    def counting(group: str) -> tuple[discovery.EntryPointRecord, ...]:
+        calls.append(group)
+        return real(group)
+
+    monkeypatch.setattr(discovery, "scan", counting)
+    return calls
+
+
+def add_plugin(site: Path, dist: str, name: str, version: str = "1.0") -> None:
+    write_dist(site, dist, version, {name: f"{name}_module"}, {f"{name}_module": "X = 1\n"})
+
+
+def cache_files(tmp_path: Path) -> list[Path]:
+    directory = tmp_path / "cache"
+    return sorted(directory.glob("*.marshal")) if directory.exists() else []
+
+
+def from_metadata() -> list[tuple[str, str, str | None, str | None]]:
+    return [
+        (ep.name, ep.value, ep.dist.metadata["Name"] if ep.dist else None,
+         ep.dist.version if ep.dist else None)
+        for ep in metadata.entry_points(group=GROUP)
+    ]
+
+
+def test_second_lookup_comes_from_the_cache_and_matches_importlib_metadata(
+    site: Path, tmp_path: Path, scans: list[str]
+) -> None:
+    add_plugin(site, "acme-store", "acme")
+    add_plugin(site, "zulu-store", "zulu", "2.5")
+    write_dist(site, "unrelated", "3.0", {}, {})
+    age(site)
+
+    first = discovery.entry_points(GROUP)
+    second = discovery.entry_points(GROUP)
+
+    assert scans == [GROUP]  # one real scan, then the cache
+    assert first == second
+    assert [tuple(r) for r in second] == from_metadata()
+    assert {r.name: r.dist_version for r in second} == {"acme": "1.0", "zulu": "2.5"}
+    [cache] = cache_files(tmp_path)
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o600
+    assert stat.S_IMODE(cache.parent.stat().st_mode) == 0o700
+
+
+def test_a_newly_installed_distribution_is_seen_at_once(
+    site: Path, scans: list[str]
+) -> None:
+    add_plugin(site, "acme-store", "acme")
+    age(site)
+    assert [r.name for r in discovery.entry_points(GROUP)] == ["acme"]
+
+    add_plugin(site, "beta-store", "beta")  # new *.dist-info: the directory changed
+    assert sorted(r.name for r in discovery.entry_points(GROUP)) == ["acme", "beta"]
+    age(site)
+    assert sorted(r.name for r in discovery.entry_points(GROUP)) == ["acme", "beta"]
+    assert sorted(r.name for r in discovery.entry_points(GROUP)) == ["acme", "beta"]
+    assert len(scans) == 3  # the last lookup was served from the cache
+
+
+def test_an_uninstalled_distribution_disappears(site: Path) -> None:
+    add_plugin(site, "acme-store", "acme")
+    add_plugin(site, "beta-store", "beta")
+    age(site)
+    assert len(discovery.entry_points(GROUP)) == 2
+
+    info = site / "beta_store-1.0.dist-info"
+    for child in info.iterdir():
+        child.unlink()
+    info.rmdir()
+    assert [r.name for r in discovery.entry_points(GROUP)] == ["acme"]
+
+
+@pytest.mark.parametrize("keep_size", [True, False])
+def test_entry_points_edited_in_place_are_seen(site: Path, keep_size: bool) -> None:
+    """An edit that leaves every directory's time alone still changes the file's own stat."""
+    add_plugin(site, "acme-store", "acme")
+    age(site)
+    assert [r.value for r in discovery.entry_points(GROUP)] == ["acme_module"]
+
+    info = site / "acme_store-1.0.dist-info"
+    dirs = {path: path.stat().st_mtime_ns for path in (site, info)}
+    text = "[stagecraft]\nacme = acme_modulf\n" if keep_size else "[stagecraft]\nacme = other\n"
+    (info / "entry_points.txt").write_text(text)
+    age(info / "entry_points.txt", seconds=30)  # old, but not the time it had when cached
+    for path, mtime in dirs.items():
+        os.utime(path, ns=(mtime, mtime))
+    assert {path: path.stat().st_mtime_ns for path in dirs} == dirs
+    expected = "acme_modulf" if keep_size else "other"
+    assert [r.value for r in discovery.entry_points(GROUP)] == [expected]
+
+
+def test_an_upgrade_in_place_changes_the_version(site: Path) -> None:
+    add_plugin(site, "acme-store", "acme")
+    age(site)
+    assert discovery.entry_points(GROUP)[0].dist_version == "1.0"
+    info = site / "acme_store-1.0.dist-info"
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-store\nVersion: 1.01\n")
+    age(site, seconds=30)  # a different old time: the file's stat changed
+    assert discovery.entry_points(GROUP)[0].dist_version == "1.01"
+
+
+def test_recent_changes_are_not_cached(site: Path, tmp_path: Path, scans: list[str]) -> None:
+    """A fingerprint younger than two seconds could miss a change in the same clock tick."""
+    add_plugin(site, "acme-store", "acme")  # just written: recent
+    discovery.entry_points(GROUP)
+    discovery.entry_points(GROUP)
+    assert scans == [GROUP, GROUP]
+    assert cache_files(tmp_path) == []
+
+
+def test_sys_path_is_part_of_the_key(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = tmp_path / "other"
+    add_plugin(site, "acme-store", "acme")
+    add_plugin(other, "beta-store", "beta")
+    age(site, other)
+    assert [r.name for r in discovery.entry_points(GROUP)] == ["acme"]
+    monkeypatch.setattr(sys, "path", [str(site), str(other)])
+    assert [r.name for r in discovery.entry_points(GROUP)] == ["acme", "beta"]
+    monkeypatch.setattr(sys, "path", [str(other)])
+    assert [r.name for r in discovery.entry_points(GROUP)] == ["beta"]
+    assert len(cache_files(tmp_path)) == 3
+
+
+def test_an_empty_path_entry_means_the_working_directory(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here = tmp_path / "here"
+    add_plugin(here, "local-store", "local")
+    age(here)
+    monkeypatch.chdir(here)
+    monkeypatch.setattr(sys, "path", [""])
+    assert [r.name for r in discovery.entry_points(GROUP)] == ["local"]
+    monkeypatch.chdir(site)
+    assert discovery.entry_points(GROUP) == ()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"garbage", b"\xe3\x01\x00\x00", None],
+    ids=["empty", "garbage", "truncated", "other-format"],
+)
+def test_a_damaged_cache_file_is_ignored_and_rewritten(
+    site: Path, tmp_path: Path, scans: list[str], content: bytes | None
+) -> None:
+    import marshal
+
+    add_plugin(site, "acme-store", "acme")
+    age(site)
+    discovery.entry_points(GROUP)
+    [cache] = cache_files(tmp_path)
+    cache.write_bytes(marshal.dumps((99, "x")) if content is None else content)
+
+    assert [r.name for r in discovery.entry_points(GROUP)] == ["acme"]
+    assert [r.name for r in discovery.entry_points(GROUP)] == ["acme"]
+    assert scans == [GROUP, GROUP]  # rewritten by the second scan, used by the third call
+
+
+def test_records_of_the_wrong_shape_are_ignored(site: Path, tmp_path: Path) -> None:
+    import marshal
+
+    add_plugin(site, "acme-store", "acme")
+    age(site)
+    discovery.entry_points(GROUP)
+    [cache] = cache_files(tmp_path)
+    fmt, key, watched, stats, _records = marshal.loads(cache.read_bytes())  # noqa: S302
+    cache.write_bytes(marshal.dumps((fmt, key, watched, stats, (("evil", 1, None, None),))))
+    assert [tuple(r) for r in discovery.entry_points(GROUP)] == from_metadata()
+
+
+@pytest.mark.parametrize("what", ["file", "directory"])
+def test_a_cache_others_can_write_is_not_trusted(
+    site: Path, tmp_path: Path, scans: list[str], what: str
+) -> None:
+    add_plugin(site, "acme-store", "acme")
+    age(site)
+    discovery.entry_points(GROUP)
+    [cache] = cache_files(tmp_path)
+    (cache if what == "file" else cache.parent).chmod(0o666 if what == "file" else 0o777)
+    discovery.entry_points(GROUP)
+    discovery.entry_points(GROUP)
+    if what == "file":  # ignored, then replaced by a private one, which is used
+        assert scans == [GROUP, GROUP]
+        assert stat.S_IMODE(cache.stat().st_mode) == 0o600
+    else:  # nothing is read from, or written into, a directory others can write
+        assert scans == [GROUP, GROUP, GROUP]
+
+
+def test_is_private_checks_owner_and_mode() -> None:
+    def fake(uid: int, mode: int) -> os.stat_result:
+        return os.stat_result((mode, 0, 0, 1, uid, 0, 0, 0, 0, 0))
+
+    me = os.geteuid()
+    assert discovery.is_private(fake(me, stat.S_IFREG | 0o600))
+    assert discovery.is_private(fake(me, stat.S_IFDIR | 0o755))
+    assert not discovery.is_private(fake(me + 1, stat.S_IFREG | 0o600))
+    assert not discovery.is_private(fake(me, stat.S_IFREG | 0o620))
+    assert not discovery.is_private(fake(me, stat.S_IFDIR | 0o702))
+
+
+def test_turned_off_by_the_environment(
+    site: Path, tmp_path: Path, scans: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_plugin(site, "acme-store", "acme")
+    age(site)
+    monkeypatch.setenv(discovery.ENV_NO_CACHE, "1")
+    discovery.entry_points(GROUP)
+    discovery.entry_points(GROUP)
+    assert scans == [GROUP, GROUP]
+    assert cache_files(tmp_path) == []
+
+
+def test_cache_dir_defaults() -> None:
+    assert discovery.cache_dir({"HOME": "/h"}).endswith(os.path.join(".cache", "stagecraft"))
+    assert discovery.cache_dir({"XDG_CACHE_HOME": "/x"}) == os.path.join("/x", "stagecraft")
+    assert discovery.cache_dir({"XDG_CACHE_HOME": "relative"}) != "relative/stagecraft"
+    assert discovery.cache_dir({"STAGECRAFT_CACHE_DIR": "/c", "XDG_CACHE_HOME": "/x"}) == "/c"
+    assert discovery.cache_dir({"STAGECRAFT_NO_CACHE": "1", "STAGECRAFT_CACHE_DIR": "/c"}) is None
+
+
+def test_an_unusable_cache_directory_only_costs_the_scan(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    monkeypatch.setenv(discovery.ENV_CACHE_DIR, str(blocker / "cache"))
+    add_plugin(site, "acme-store", "acme")
+    age(site)
+    assert [r.name for r in discovery.entry_points(GROUP)] == ["acme"]
+    assert [r.name for r in discovery.entry_points(GROUP)] == ["acme"]
+
+
+def test_another_distribution_finder_turns_the_cache_off(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scans: list[str]
+) -> None:
+    """A finder that lists distributions from elsewhere is not covered by the fingerprint."""
+
+    class ZipAppFinder:
+        @staticmethod
+        def find_spec(*_args: object) -> None:
+            return None
+
+        @staticmethod
+        def find_distributions(*_args: object) -> list[object]:
+            return []
+
+    monkeypatch.setattr(sys, "meta_path", [*sys.meta_path, ZipAppFinder])
+    add_plugin(site, "acme-store", "acme")
+    age(site)
+    discovery.entry_points(GROUP)
+    discovery.entry_points(GROUP)
+    assert scans == [GROUP, GROUP]
+    assert cache_files(tmp_path) == []
+
+
+def test_record_load_follows_entry_point_syntax(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "ep_target_mod.py").write_text("class Outer:\n    class Inner:\n        pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        module = discovery.EntryPointRecord("m", "ep_target_mod", None, None).load()
+        assert module.__name__ == "ep_target_mod"
+        inner = discovery.EntryPointRecord("m", "ep_target_mod:Outer.Inner [extra]", None, None)
+        assert inner.load() is module.Outer.Inner
+        with pytest.raises(ValueError, match="not 'module:attribute'"):
+            discovery.EntryPointRecord("m", "not a value!", None, None).load()
+    finally:
+        sys.modules.pop("ep_target_mod", None)
