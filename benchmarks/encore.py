@@ -1,8 +1,8 @@
 """Row 4: the encore provider against one CLI call per key and per type, in sequence.
 
 Both go through the same fake ``encore`` (``contrib/encore/tests/fake_encore.py``,
-started by a ``sh`` wrapper as the encore tests do) that sleeps ``latency``
-seconds per call, standing in for the network round trip.  The provider sets
+installed as an executable with this interpreter on its ``#!`` line) that
+sleeps ``latency`` seconds per call, standing in for the network round trip.  The provider sets
 all of a key's types in one call (``--type development,preview,local``) and
 runs ``concurrency`` calls at a time; the baseline is the naive tool: a call
 per key and per type, one after the other.  The ideal is
@@ -12,14 +12,14 @@ per key and per type, one after the other.  The ideal is
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import math
 import os
-import shlex
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 from benchmarks.harness import Row, cost_row, median_times, speedup_row
 from stagecraft.providers.secrets import Action, Context, SyncOptions
@@ -29,6 +29,19 @@ from stagecraft_encore.provider import EncoreProvider
 FAKE_SCRIPT = (
     Path(__file__).resolve().parent.parent / "contrib" / "encore" / "tests" / "fake_encore.py"
 )
+
+
+def _load_fake() -> ModuleType:
+    """The fake CLI's module, for :func:`install` and :func:`read_log` (it is not a package)."""
+    spec = importlib.util.spec_from_file_location("stagecraft_bench_fake_encore", FAKE_SCRIPT)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {FAKE_SCRIPT}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+fake = _load_fake()
 TYPES = ("dev", "preview", "local")
 SPEEDUP_TARGET = 15.0
 IDEAL_TARGET = 1.3
@@ -55,15 +68,9 @@ class Setup:
     def __init__(self, root: Path, keys: int) -> None:
         self.root = root
         self.keys = keys
-        bin_dir = root / "bin"
-        bin_dir.mkdir()
-        self.binary = bin_dir / "encore"
-        self.binary.write_text(
-            f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -S "
-            f'{shlex.quote(str(FAKE_SCRIPT))} "$@"\n',
-            encoding="utf-8",
-        )
-        self.binary.chmod(0o755)
+        # The fake installed with this interpreter on its #! line: no shell in
+        # between, so each call costs one process start, as a compiled binary would.
+        self.binary = Path(fake.install(str(root / "bin")))
         self.app = root / "app"
         self.app.mkdir()
         (self.app / "encore.app").write_text("{}\n", encoding="utf-8")
@@ -71,8 +78,8 @@ class Setup:
         (self.app / ".env").write_text(
             "".join(f"{key}={value}\n" for key, value in self.values.items()), encoding="utf-8"
         )
-        self.state = root / "state.json"
-        self.log = root / "calls.jsonl"
+        self.state = root / "state.marshal"
+        self.log = root / "calls.marshal"
 
     def reset(self) -> None:
         """Forget what earlier runs stored, so every run creates the same secrets."""
@@ -80,7 +87,7 @@ class Setup:
             path.unlink(missing_ok=True)
 
     def calls(self) -> int:
-        return len(self.log.read_text("ascii").splitlines()) if self.log.exists() else 0
+        return len(fake.read_log(str(self.log)))
 
     def provider_sync(self, concurrency: int) -> None:
         ctx = Context(cwd=self.app, config_dir=self.app)

@@ -13,20 +13,19 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import attrs
+import fake_encore  # contrib/encore/tests is on pytest's pythonpath
 
 from stagecraft import dotenv
 
 REPO = Path(__file__).resolve().parents[2]
 STAGECRAFT = Path(sys.executable).with_name("stagecraft")
 CORPUS = Path(__file__).resolve().with_name("corpus")
-FAKE_ENCORE = REPO / "contrib" / "encore" / "tests" / "fake_encore.py"
 EXAMPLE_PLUGINS = REPO / "plugins"
 
 #: Longer variants of every suite (see the module docstring).
@@ -129,19 +128,12 @@ def install_fake_encore(bin_dir: Path, records: Path) -> dict[str, str]:
 
     Returns the environment variables a subprocess needs to find and use it.
     """
-    bin_dir.mkdir(parents=True, exist_ok=True)
-    wrapper = bin_dir / "encore"
-    wrapper.write_text(
-        f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -S "
-        f'{shlex.quote(str(FAKE_ENCORE))} "$@"\n',
-        encoding="utf-8",
-    )
-    wrapper.chmod(0o755)
+    fake_encore.install(str(bin_dir))
     records.mkdir(parents=True, exist_ok=True)
     return {
         "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-        "FAKE_ENCORE_STATE": str(records / "state.json"),
-        "FAKE_ENCORE_LOG": str(records / "calls.jsonl"),
+        "FAKE_ENCORE_STATE": str(records / "state.marshal"),
+        "FAKE_ENCORE_LOG": str(records / "calls.marshal"),
     }
 
 

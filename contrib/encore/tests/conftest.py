@@ -1,26 +1,23 @@
 """Fixtures for the encore provider's tests.
 
-``fake_encore`` puts an executable ``encore`` (a wrapper around
-``fake_encore.py``) first on PATH and gives access to what it recorded.
+``fake_encore`` puts an executable ``encore`` (``fake_encore.py``, installed
+with this interpreter on its ``#!`` line) first on PATH and gives access to
+what it recorded.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import shlex
-import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import fake_encore as fake  # contrib/encore/tests is on pytest's pythonpath
 import pytest
 
 from stagecraft.providers.secrets import Context
 from stagecraft.testing import write_env_file
-
-FAKE_SCRIPT = Path(__file__).resolve().with_name("fake_encore.py")
 
 #: Values of every shape the provider must carry byte-exact (none ends in a newline).
 AWKWARD_VALUES: dict[str, str] = {
@@ -49,15 +46,10 @@ class FakeEncore:
         self._mp = mp
 
     def calls(self) -> list[dict[str, Any]]:
-        if not self.log.exists():
-            return []
-        return [json.loads(line) for line in self.log.read_text("ascii").splitlines()]
+        return fake.read_log(str(self.log))
 
     def state(self) -> dict[str, Any]:
-        if not self.state_file.exists():
-            return {"secrets": {}}
-        data: dict[str, Any] = json.loads(self.state_file.read_text("utf-8"))
-        return data
+        return fake.read_state(str(self.state_file))
 
     def stored(self) -> dict[str, str]:
         """Key to value of every secret group (one group per key expected)."""
@@ -83,16 +75,10 @@ class FakeEncore:
 @pytest.fixture
 def fake_encore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeEncore:
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    wrapper = bin_dir / "encore"
-    wrapper.write_text(
-        f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -S {shlex.quote(str(FAKE_SCRIPT))} "$@"\n',
-        encoding="utf-8",
-    )
-    wrapper.chmod(0o755)
+    fake.install(str(bin_dir))
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
-    log = tmp_path / "encore-calls.jsonl"
-    state = tmp_path / "encore-state.json"
+    log = tmp_path / "encore-calls.marshal"
+    state = tmp_path / "encore-state.marshal"
     monkeypatch.setenv("FAKE_ENCORE_LOG", str(log))
     monkeypatch.setenv("FAKE_ENCORE_STATE", str(state))
     for name in (

@@ -16,8 +16,8 @@ parts of it the provider uses, as described in
 
 Controlled by environment variables:
 
-* ``FAKE_ENCORE_STATE``: JSON file holding the secret groups (required for ``set``);
-* ``FAKE_ENCORE_LOG``: JSON-lines file; every call appends one line with
+* ``FAKE_ENCORE_STATE``: file holding the secret groups (required for ``set``);
+* ``FAKE_ENCORE_LOG``: file to which every call appends one record with
   ``argv``, ``cwd``, ``value`` (None when stdin was not read), ``start``,
   ``end`` (``time.monotonic()``), ``exit`` and ``pid``;
 * ``FAKE_ENCORE_LATENCY``: seconds each ``set`` sleeps (the network round trip);
@@ -31,18 +31,32 @@ Controlled by environment variables:
 Simplification: a group's selection is a set of type names and env slugs;
 two selections overlap when they share a type or a slug (the real CLI also
 knows each environment's type).
+
+Tests install it with :func:`install` and read its files with
+:func:`read_state` and :func:`read_log`.  Both files are :mod:`marshal`
+data rather than JSON: every call is a new process (the encore benchmark
+starts hundreds), and ``json`` with the ``re`` it needs would double what a
+call costs beyond the interpreter's own start-up, which a compiled ``encore``
+binary does not pay.
 """
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
-import json
+import marshal
 import os
 import sys
 import time
-from collections.abc import Iterator
-from typing import Any, NoReturn
+
+# Every `encore secret set` is a new process of this script, and the encore
+# benchmark starts hundreds: typing, contextlib and collections.abc would add
+# a third to its start-up, so they are imported for type checkers only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, NoReturn, TypeVar
+
+    T = TypeVar("T")
 
 TYPES = ("development", "production", "preview", "local")
 ALIASES = {"dev": "development", "prod": "production", "pr": "preview", "ephemeral": "preview"}
@@ -86,10 +100,9 @@ def record(exit_code: int) -> None:
     if not path:
         return
     entry = dict(RECORD, end=time.monotonic(), exit=exit_code)
-    line = (json.dumps(entry, ensure_ascii=True) + "\n").encode("ascii")
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
-        os.write(fd, line)
+        os.write(fd, marshal.dumps(entry))
     finally:
         os.close(fd)
 
@@ -197,25 +210,21 @@ def read_value() -> str:
 # ---------------------------------------------------------------------- state
 
 
-@contextlib.contextmanager
-def locked_state() -> Iterator[dict[str, Any]]:
-    """The JSON state, read and written under an exclusive lock."""
+def update_state(change: Callable[[dict[str, Any]], T]) -> T:
+    """Apply ``change`` to the JSON state, read and written under an exclusive lock."""
     path = os.environ.get("FAKE_ENCORE_STATE")
     if not path:
         fail("fake encore: FAKE_ENCORE_STATE is not set")
     fd = os.open(path + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            with open(path, encoding="utf-8") as handle:
-                state: dict[str, Any] = json.load(handle)
-        except FileNotFoundError:
-            state = {"secrets": {}}
-        yield state
+        state = read_state(path)
+        outcome = change(state)
         temp = f"{path}.{os.getpid()}.tmp"
-        with open(temp, "w", encoding="utf-8") as handle:
-            json.dump(state, handle, indent=1, sort_keys=True)
+        with open(temp, "wb") as handle:
+            marshal.dump(state, handle)
         os.replace(temp, path)
+        return outcome
     finally:
         os.close(fd)
 
@@ -259,19 +268,20 @@ def secret_set(args: list[str]) -> NoReturn:
             detail += f" (value was {value!r})"
         fail(f"unable to create secret: {detail}")
     wanted = selection(types, list(dict.fromkeys(envs)))
-    clashes: list[dict[str, Any]] = []
-    verb = "created"
-    with locked_state() as state:
+
+    def store(state: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+        """("created" or "updated", []) or the groups the selection clashes with."""
         groups: list[dict[str, Any]] = state["secrets"].setdefault(key, [])
         for group in groups:
             if group["selection"] == wanted:
                 group["value"] = value
-                verb = "updated"
-                break
-        else:
-            clashes = [g for g in groups if set(g["selection"]) & set(wanted)]
-            if not clashes:
-                groups.append({"selection": wanted, "value": value})
+                return "updated", []
+        clashes = [g for g in groups if set(g["selection"]) & set(wanted)]
+        if not clashes:
+            groups.append({"selection": wanted, "value": value})
+        return "created", clashes
+
+    verb, clashes = update_state(store)
     if clashes:
         lines = "".join(f"\t{describe(g['selection'])}\n" for g in clashes)
         finish(
@@ -290,6 +300,49 @@ def main(argv: list[str]) -> NoReturn:
     if argv[1] != "set":
         usage_error(f'unknown command "{argv[1]}" for "encore secret"', USAGE_SECRET)
     secret_set(argv[2:])
+
+
+# ------------------------------------------------------- for the tests that use it
+
+
+def install(bin_dir: str, python: str = sys.executable) -> str:
+    """Write ``bin_dir/encore``: this script, run by ``python -S`` from its ``#!`` line.
+
+    No shell wrapper: each call costs one process start, closer to what a
+    compiled ``encore`` binary costs.  Returns the executable's path.
+    """
+    os.makedirs(bin_dir, exist_ok=True)
+    binary = os.path.join(bin_dir, "encore")
+    with open(__file__, encoding="utf-8") as source:
+        text = source.read()
+    with open(binary, "w", encoding="utf-8") as handle:
+        handle.write(f"#!{python} -S\n{text}")
+    os.chmod(binary, 0o755)
+    return binary
+
+
+def read_state(path: str) -> dict[str, Any]:
+    """The secret groups stored so far (``{"secrets": {KEY: [group, ...]}}``)."""
+    try:
+        with open(path, "rb") as handle:
+            state: dict[str, Any] = marshal.load(handle)
+    except FileNotFoundError:
+        return {"secrets": {}}
+    return state
+
+
+def read_log(path: str) -> list[dict[str, Any]]:
+    """Every call recorded so far, in order."""
+    records: list[dict[str, Any]] = []
+    try:
+        with open(path, "rb") as handle:
+            while True:  # marshal.load reads exactly one record per call
+                try:
+                    records.append(marshal.load(handle))
+                except EOFError:
+                    return records
+    except FileNotFoundError:
+        return records
 
 
 if __name__ == "__main__":
