@@ -124,6 +124,32 @@ class UnwritableValueError(UserError):
         self.reason = reason
 
 
+class _LazyPattern:
+    """A regular expression compiled on first use.
+
+    The full grammar (files the fast path cannot read) and the reader models
+    (the slow path of :func:`format_value`) hold two dozen patterns that most
+    commands never use; compiling them at import would cost every command a
+    few milliseconds of start-up.  Hot loops bind the compiled methods once.
+    """
+
+    __slots__ = ("_args", "_compiled")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._args = (pattern, flags)
+        self._compiled: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = re.compile(*self._args)
+        return getattr(compiled, name)
+
+
+def _lazy_re(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    return cast("re.Pattern[str]", _LazyPattern(pattern, flags))
+
+
 # --------------------------------------------------------------------------- grammar
 
 _KEY = r"[A-Za-z_.][A-Za-z0-9_.-]*"
@@ -144,25 +170,25 @@ _ITEM = re.compile(
     re.MULTILINE,
 )
 # A simple single-line assignment, one line at a time, for the full parser's loop.
-_SIMPLE_LINE = re.compile(
+_SIMPLE_LINE = _lazy_re(
     rf"[ \t]*(?:export[ \t]+)?({_KEY})[ \t]*=[ \t]*"
     r"""([^\s'"#](?:[^\r\n#]*[^\s#])?|"[^"\\\r\n]*"|'[^'\\\r\n]*'|)"""
     r"(?:[ \t]+#[^\r\n]*)?[ \t]*(?:\r\n|\n|\r|\Z)"
 )
 
 # Full grammar, used when the fast path does not apply.
-_HEAD = re.compile(
+_HEAD = _lazy_re(
     rf"{_WS}*(?:(?P<comment>#)|(?:export{_WS}+(?=[A-Za-z_.]))?(?P<key>{_KEY}){_WS}*(?P<eq>=)?)?"
 )
-_EOL = re.compile(r"\r\n|\r|\n")
-_REST = re.compile(r"[^\r\n]*")
-_SINGLE = re.compile(r"'((?:\\[\s\S]|[^'\\])*)'")
-_DOUBLE = re.compile(r'"((?:\\[\s\S]|[^"\\])*)"')
-_AFTER_QUOTE = re.compile(rf"{_WS}*(?:#[^\r\n]*)?")
-_INLINE_COMMENT = re.compile(r"\s#")
-_RAW_BREAK = re.compile(r"\r\n?")
-_SINGLE_ESCAPE = re.compile(r"\\'")
-_DOUBLE_ESCAPE = re.compile(r"\\([\s\S])")
+_EOL = _lazy_re(r"\r\n|\r|\n")
+_REST = _lazy_re(r"[^\r\n]*")
+_SINGLE = _lazy_re(r"'((?:\\[\s\S]|[^'\\])*)'")
+_DOUBLE = _lazy_re(r'"((?:\\[\s\S]|[^"\\])*)"')
+_AFTER_QUOTE = _lazy_re(rf"{_WS}*(?:#[^\r\n]*)?")
+_INLINE_COMMENT = _lazy_re(r"\s#")
+_RAW_BREAK = _lazy_re(r"\r\n?")
+_SINGLE_ESCAPE = _lazy_re(r"\\'")
+_DOUBLE_ESCAPE = _lazy_re(r"\\([\s\S])")
 _DOUBLE_DECODED = {
     "a": "\a",
     "b": "\b",
@@ -212,7 +238,16 @@ def _parse_full(text: str, path: str, *, locate: AbstractSet[str] = frozenset())
     n = len(text)
     pos = 0
     line = 1
+    # The full grammar compiles on first use (most files take the fast path);
+    # bind the methods once per parse, not once per line.
     simple = _SIMPLE_LINE.match
+    head_match = _HEAD.match
+    rest_match = _REST.match
+    eol_match = _EOL.match
+    single_match = _SINGLE.match
+    double_match = _DOUBLE.match
+    after_quote_match = _AFTER_QUOTE.match
+    inline_comment_search = _INLINE_COMMENT.search
     while pos < n:
         start = pos
         found = simple(text, pos)
@@ -231,7 +266,7 @@ def _parse_full(text: str, path: str, *, locate: AbstractSet[str] = frozenset())
             values[key] = written[1:-1] if written[:1] in ("'", '"') else written
             line += 1
             continue
-        head = _HEAD.match(text, pos)
+        head = head_match(text, pos)
         assert head is not None  # every part of _HEAD is optional
         key = head.group("key")
         pos = head.end()
@@ -248,9 +283,9 @@ def _parse_full(text: str, path: str, *, locate: AbstractSet[str] = frozenset())
                     "invalid key: a key is letters, digits, '_', '.' or '-', "
                     "starting with a letter, '_' or '.'",
                 )
-            pos = _REST.match(text, pos).end()  # type: ignore[union-attr]
+            pos = rest_match(text, pos).end()  # type: ignore[union-attr]
         elif head.group("eq") is None:
-            rest = _REST.match(text, pos).group()  # type: ignore[union-attr]
+            rest = rest_match(text, pos).group()  # type: ignore[union-attr]
             if rest and rest[0] != "#":
                 column = pos - start + 1
                 if rest[0] == ":":
@@ -269,12 +304,12 @@ def _parse_full(text: str, path: str, *, locate: AbstractSet[str] = frozenset())
             key = None
         else:
             after_eq = pos
-            raw = _REST.match(text, pos).group()  # type: ignore[union-attr]
+            raw = rest_match(text, pos).group()  # type: ignore[union-attr]
             stripped = raw.lstrip()
             vstart = after_eq + len(raw) - len(stripped)
             quote = stripped[:1]
             if quote in ("'", '"'):
-                quoted = (_SINGLE if quote == "'" else _DOUBLE).match(text, vstart)
+                quoted = (single_match if quote == "'" else double_match)(text, vstart)
                 if quoted is None:
                     kind = "single" if quote == "'" else "double"
                     raise DotenvError(path, line, f"unterminated {kind}-quoted value for {key!r}")
@@ -289,7 +324,7 @@ def _parse_full(text: str, path: str, *, locate: AbstractSet[str] = frozenset())
                     else:
                         body = _DOUBLE_ESCAPE.sub(_decode_double, body)
                 value = body
-                tail = _AFTER_QUOTE.match(text, vend)
+                tail = after_quote_match(text, vend)
                 assert tail is not None
                 pos = tail.end()
                 if pos < n and text[pos] not in "\r\n":
@@ -297,11 +332,11 @@ def _parse_full(text: str, path: str, *, locate: AbstractSet[str] = frozenset())
                         path, line, f"unexpected text after the closing quote of {key!r}"
                     )
             else:
-                cut = _INLINE_COMMENT.search(raw)
+                cut = inline_comment_search(raw)
                 value = (raw if cut is None else raw[: cut.start()]).strip()
                 vend = vstart + len(value)
                 pos = after_eq + len(raw)
-        eol = _EOL.match(text, pos)
+        eol = eol_match(text, pos)
         if eol is not None:
             pos = eol.end()
             line += 1
@@ -639,31 +674,6 @@ def load(path: pathlib.Path, *, warn: Callable[[str], None] | None = None) -> Do
 # read past the end of the line (swallowing the next one).  _PROBE follows the
 # value with lines that end in each quote character, so a reader that does not
 # stop at the end of our value finds a closing quote there and shows it.
-
-class _LazyPattern:
-    """A regular expression compiled on first use.
-
-    The reader models below hold a dozen patterns that only the slow path of
-    :func:`format_value` needs; compiling them at import would cost every
-    command a few milliseconds of start-up.
-    """
-
-    __slots__ = ("_args", "_compiled")
-
-    def __init__(self, pattern: str, flags: int = 0) -> None:
-        self._args = (pattern, flags)
-        self._compiled: re.Pattern[str] | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        compiled = self._compiled
-        if compiled is None:
-            compiled = self._compiled = re.compile(*self._args)
-        return getattr(compiled, name)
-
-
-def _lazy_re(pattern: str, flags: int = 0) -> re.Pattern[str]:
-    return cast("re.Pattern[str]", _LazyPattern(pattern, flags))
-
 
 _PROBE = "\n#'\n#\"\n#`\nNEXT='\"`'\"`\n"
 

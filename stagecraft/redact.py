@@ -9,7 +9,6 @@ printing, as a second line of defence.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterable
 
@@ -79,6 +78,8 @@ def _forms(value: str) -> set[str]:
         # Printable ASCII without quotes, backslashes or surrounding spaces:
         # every form below equals the value itself, so skip computing them.
         return {value}
+    import json  # only values that need escaping get here: keep it off start-up
+
     forms = {value}
     # Multi-line values can surface line by line (e.g. in a traceback),
     # so each long enough line is masked too.
