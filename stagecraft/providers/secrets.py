@@ -296,7 +296,6 @@ def _absolute(path: str | Path) -> Path:
     return Path(path).absolute()
 
 
-@attrs.define
 class Context:
     """What a provider needs to know about the run, beyond the options.
 
@@ -310,17 +309,34 @@ class Context:
     * ``redactor``: providers register the values they read with
       :meth:`add_secrets`, so the command can mask them should one slip into
       an error message.
+
+    A plain class, not attrs: it is a handle on the run rather than a value
+    (never compared or hashed), and every command creates its class, so
+    generating methods for it would only cost start-up time.
     """
 
-    cwd: Path = attrs.field(factory=Path.cwd, converter=_absolute)
-    config_dir: Path | None = attrs.field(default=None)
-    deadline: float | None = None
-    logger: logging.Logger = attrs.field(factory=_default_logger, repr=False)
-    redactor: Redactor = attrs.field(factory=Redactor, repr=False)
-    _cancelled: threading.Event = attrs.field(init=False, factory=threading.Event, repr=False)
+    __slots__ = ("_cancelled", "config_dir", "cwd", "deadline", "logger", "redactor")
 
-    def __attrs_post_init__(self) -> None:
-        self.config_dir = _absolute(self.config_dir) if self.config_dir is not None else self.cwd
+    def __init__(
+        self,
+        cwd: str | Path | None = None,
+        config_dir: str | Path | None = None,
+        deadline: float | None = None,
+        logger: logging.Logger | None = None,
+        redactor: Redactor | None = None,
+    ) -> None:
+        self.cwd: Path = _absolute(Path.cwd() if cwd is None else cwd)
+        self.config_dir: Path = self.cwd if config_dir is None else _absolute(config_dir)
+        self.deadline = deadline
+        self.logger: logging.Logger = _default_logger() if logger is None else logger
+        self.redactor: Redactor = Redactor() if redactor is None else redactor
+        self._cancelled = threading.Event()
+
+    def __repr__(self) -> str:
+        return (
+            f"Context(cwd={self.cwd!r}, config_dir={self.config_dir!r}, "
+            f"deadline={self.deadline!r})"
+        )
 
     # -- cancellation -------------------------------------------------------
 
