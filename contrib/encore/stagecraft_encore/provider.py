@@ -2,16 +2,21 @@
 
 Every ``stagecraft`` command builds the registry, and so imports this
 module, even when it never syncs through Encore.  It therefore holds only
-the provider's identity and its config class; the sync itself, with its
+the provider's identity; its config class is imported when the core asks for
+it (a config file with an ``encore`` section), and the sync itself, with its
 subprocesses, threads and CUE reader, lives in :mod:`stagecraft_encore.sync`
 and is imported when a sync runs.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from stagecraft.errors import UserError
 from stagecraft.providers.secrets import Context, SyncOptions, SyncResult
-from stagecraft_encore.config import Config as EncoreConfig
+
+if TYPE_CHECKING:
+    from stagecraft_encore.config import Config as EncoreConfig
 
 
 class RefusedValuesError(UserError):
@@ -22,8 +27,17 @@ class EncoreProvider:
     """Syncs an env file into Encore's secret store or its local override file."""
 
     id = "encore"
-    #: The core structures ``secrets.providers.encore`` into this class.
-    Config: type[EncoreConfig] = EncoreConfig
+
+    @property
+    def Config(self) -> type[EncoreConfig]:  # the attribute name the core reads
+        """The class the core structures ``secrets.providers.encore`` into.
+
+        A property rather than a class attribute so that building the
+        registry (every command does) does not define the attrs class.
+        """
+        from stagecraft_encore.config import Config
+
+        return Config
 
     def __repr__(self) -> str:
         return "<EncoreProvider id='encore'>"
