@@ -1,5 +1,5 @@
 """``python -m stagecraft`` runs the ``stagecraft`` command."""
 
-from stagecraft.cli import main
+from stagecraft.cli import run
 
-raise SystemExit(main())
+run()

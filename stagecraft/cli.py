@@ -31,7 +31,7 @@ import logging  # already imported by stagecraft.providers.secrets: costs nothin
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from stagecraft.errors import (
     EXIT_DRIFT,
@@ -59,8 +59,12 @@ SYMBOLS = {"added": "+", "updated": "~", "unchanged": "=", "removed": "-"}
 class Session:
     """One run of the command: parsed arguments, output streams and the redactor."""
 
-    def __init__(self, args: argparse.Namespace) -> None:
+    def __init__(
+        self, args: argparse.Namespace, *, started: Callable[[], None] = lambda: None
+    ) -> None:
         self.args = args
+        #: Called when start-up is over and a provider is about to run.
+        self.started = started
         self.verbosity: int = args.verbosity
         self.redactor = Redactor()
         self.cwd = Path.cwd()
@@ -143,6 +147,57 @@ class _Parser(argparse.ArgumentParser):
         sys.stderr.write(f"{PROG}: error: {message} (see '{self.prog} --help')\n")
         raise SystemExit(EXIT_USER_ERROR)
 
+    _populate: Callable[[argparse.ArgumentParser], None] | None = None
+
+    def populate_when_used(self, populate: Callable[[argparse.ArgumentParser], None]) -> None:
+        """Call ``populate(self)`` to add the arguments before this parser is first used.
+
+        Building every command's options costs start-up time; a run parses
+        one command, so the others are never built.
+        """
+        self._populate = populate
+
+    def _populated(self) -> None:
+        populate, self._populate = self._populate, None
+        if populate is not None:
+            populate(self)
+
+    def parse_known_args(self, *args: Any, **kwargs: Any) -> Any:
+        self._populated()
+        return super().parse_known_args(*args, **kwargs)
+
+    def format_usage(self) -> str:
+        self._populated()
+        return super().format_usage()
+
+    def format_help(self) -> str:
+        self._populated()
+        return super().format_help()
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        # argparse makes a formatter for every add_argument() call, and the
+        # default one imports shutil (and with it zlib, bz2 and lzma) for the
+        # terminal width: measurable start-up time for a command that prints
+        # no help.  Same width, without the import.
+        formatter = cast("type[argparse.HelpFormatter]", self.formatter_class)
+        return formatter(prog=self.prog, width=_help_width())
+
+
+def _help_width() -> int:
+    """``shutil.get_terminal_size().columns - 2``, as argparse computes it."""
+    import os
+
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return (columns or 80) - 2
+
 
 class _VersionAction(argparse.Action):
     """``--version``: the core version and each installed plugin distribution, like pytest."""
@@ -154,17 +209,15 @@ class _VersionAction(argparse.Action):
 
 def version_text() -> str:
     """Read from distribution metadata only, so a broken plugin cannot break ``--version``."""
-    from importlib import metadata
-
     from stagecraft import __version__
+    from stagecraft.discovery import entry_points
 
     found: dict[str, str] = {}
     # The entry-point group is the project name; naming it here rather than
     # importing stagecraft.hookspecs keeps pluggy out of `--version`.
-    for ep in metadata.entry_points(group=PROG):
-        dist = getattr(ep, "dist", None)
-        if dist is not None:
-            found.setdefault(dist.metadata["Name"], dist.version)
+    for ep in entry_points(PROG):
+        if ep.dist_name is not None:
+            found.setdefault(ep.dist_name, ep.dist_version or "?")
     lines = [f"{PROG} {__version__} (Python {sys.version.split()[0]})"]
     if found:
         lines.append("plugin distributions:")
@@ -230,17 +283,44 @@ def _command(
     help: str,
     description: str,
     json_help: str | None = None,
-) -> argparse.ArgumentParser:
-    """A leaf command with its handler and ``--json`` if it has one.
+    arguments: Callable[[argparse.ArgumentParser], None] | None = None,
+) -> None:
+    """A leaf command with its handler, ``--json`` if it has one, its own
+    ``arguments``, then the global options (so its own come first in the usage line).
 
-    :func:`build_parser` adds the global options to every leaf last, so its
-    own options come first in the usage line.
+    The options are added when the command is used (parsed, or its help or
+    usage shown): a run builds the options of one command, not of all.
     """
-    parser: argparse.ArgumentParser = group.add_parser(name, help=help, description=description)
-    if json_help is not None:
-        parser.add_argument("--json", action="store_true", help=json_help)
+    parser: _Parser = group.add_parser(name, help=help, description=description)
     parser.set_defaults(handler=handler)
-    return parser
+
+    def populate(leaf: argparse.ArgumentParser) -> None:
+        if json_help is not None:
+            leaf.add_argument("--json", action="store_true", help=json_help)
+        if arguments is not None:
+            arguments(leaf)
+        _add_global_options(
+            leaf.add_argument_group("global options (also accepted before the command)"),
+            late=True,
+        )
+
+    parser.populate_when_used(populate)
+
+
+def _sync_arguments(sync: argparse.ArgumentParser) -> None:
+    sync.add_argument("--provider", metavar="ID",
+                      help="provider to use (default: secrets.provider in stagecraft.yml)")
+    sync.add_argument("--from", dest="source", default="", metavar="SOURCE",
+                      help="where to read (default: the provider's configured source)")
+    sync.add_argument("--to", dest="target", default="", metavar="TARGET",
+                      help="where to write (default: the provider's configured target)")
+    mode = sync.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true", help="change nothing; show what would")
+    mode.add_argument(
+        "--check", action="store_true",
+        help="change nothing; exit 4 if the target is out of sync (for CI)",
+    )
+    sync.add_argument("keys", nargs="*", metavar="KEY", help="keys to sync (default: all)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -262,34 +342,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     secrets_commands = secrets.add_subparsers(dest="secrets_command", metavar="COMMAND",
                                               required=True)
-    sync = _command(
+    _command(
         secrets_commands, "sync", cmd_sync,
         help="copy secrets from a source to a target",
         description="Copy secrets from SOURCE to TARGET with a provider. Prints one line per "
         "key: '+ KEY' added, '~ KEY' updated, '= KEY' unchanged, '- KEY' removed.",
         json_help="print the result as JSON",
+        arguments=_sync_arguments,
     )
-    sync.add_argument("--provider", metavar="ID",
-                      help="provider to use (default: secrets.provider in stagecraft.yml)")
-    sync.add_argument("--from", dest="source", default="", metavar="SOURCE",
-                      help="where to read (default: the provider's configured source)")
-    sync.add_argument("--to", dest="target", default="", metavar="TARGET",
-                      help="where to write (default: the provider's configured target)")
-    mode = sync.add_mutually_exclusive_group()
-    mode.add_argument("--dry-run", action="store_true", help="change nothing; show what would")
-    mode.add_argument(
-        "--check", action="store_true",
-        help="change nothing; exit 4 if the target is out of sync (for CI)",
-    )
-    sync.add_argument("keys", nargs="*", metavar="KEY", help="keys to sync (default: all)")
-
-    providers = _command(
+    _command(
         secrets_commands, "providers", cmd_providers,
         help="list secrets providers",
         description="List the installed secrets providers, with the plugin providing each.",
         json_help="print the list as JSON",
     )
-    plugins = _command(
+    _command(
         commands, "plugins", cmd_plugins,
         help="list plugins and their status",
         description="List every plugin found, including disabled and failed ones.",
@@ -299,16 +366,11 @@ def build_parser() -> argparse.ArgumentParser:
                                  description="Config file commands.")
     config_commands = config.add_subparsers(dest="config_command", metavar="COMMAND",
                                             required=True)
-    check = _command(
+    _command(
         config_commands, "check", cmd_config_check,
         help="validate stagecraft.yml",
         description="Validate stagecraft.yml, its plugins and the chosen provider's section.",
     )
-    for leaf in (sync, providers, plugins, check):
-        _add_global_options(
-            leaf.add_argument_group("global options (also accepted before the command)"),
-            late=True,
-        )
     return parser
 
 
@@ -316,17 +378,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _load_config(session: Session, *, required: bool = False) -> Config | None:
-    from stagecraft import config as config_module
+    from stagecraft.config_location import CONFIG_NAME, find_config
 
-    path = config_module.find_config(session.cwd, session.args.config)
+    path = find_config(session.cwd, session.args.config)
     if path is None:
         if required:
             raise UserError(
-                f"no {config_module.CONFIG_NAME} found in {session.cwd} or its parents "
-                "(pass --config FILE)"
+                f"no {CONFIG_NAME} found in {session.cwd} or its parents (pass --config FILE)"
             )
         return None
-    return config_module.load(path, cwd=session.cwd)
+    from stagecraft.config import load
+
+    return load(path, cwd=session.cwd)
 
 
 def _plugin_settings(session: Session, config: Config | None) -> PluginSettings:
@@ -372,7 +435,6 @@ def _table(rows: Sequence[Sequence[str]]) -> list[str]:
 
 def cmd_sync(session: Session) -> int:
     """``secrets sync``: one provider run, printed per key."""
-    from stagecraft.config import choose_provider
     from stagecraft.errors import PluginError
     from stagecraft.providers.secrets import (
         Context,
@@ -385,7 +447,12 @@ def cmd_sync(session: Session) -> int:
     config = _load_config(session)
     manager = _manager(session, config)
     registry = manager.build_registry()
-    provider = choose_provider(config, registry, args.provider)
+    if config is None and args.provider:
+        provider = registry.get(args.provider)  # all on the command line: no config model needed
+    else:
+        from stagecraft.config import choose_provider
+
+        provider = choose_provider(config, registry, args.provider)
     section = config.provider_config(provider) if config is not None else None
     ctx = Context(
         cwd=session.cwd,
@@ -399,6 +466,7 @@ def cmd_sync(session: Session) -> int:
         keys=tuple(args.keys),
         dry_run=args.dry_run or args.check,
     )
+    session.started()
     try:
         result = manager.hook.secrets_sync(provider=provider, ctx=ctx, options=options)
     except PartialSyncError as exc:
@@ -552,22 +620,80 @@ def cmd_config_check(session: Session) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command; return its exit code (the console script exits with it)."""
-    parser = build_parser()
-    try:
-        args = _merge_late(parser.parse_args(argv))
-    except SystemExit as exc:  # --help, --version and usage errors
-        return exc.code if isinstance(exc.code, int) else EXIT_USER_ERROR
-    session = Session(args)
-    undo_logging = _setup_logging(session)
-    try:
-        return _run(session)
-    finally:
-        undo_logging()
+    """Run the command; return its exit code.
+
+    For embedding and tests: the process goes on afterwards.  The console
+    script and ``python -m stagecraft`` use :func:`run`.
+    """
+    return _main(argv, _CollectorPause(own_process=False))
+
+
+def run() -> NoReturn:
+    """The ``stagecraft`` console script: :func:`main` in a process of its own, then exit."""
+    raise SystemExit(_main(None, _CollectorPause(own_process=True)))
+
+
+def _main(argv: Sequence[str] | None, pause: _CollectorPause) -> int:
+    with pause:
+        parser = build_parser()
         try:
-            sys.stdout.flush()
-        except BrokenPipeError:
-            pass
+            args = _merge_late(parser.parse_args(argv))
+        except SystemExit as exc:  # --help, --version and usage errors
+            return exc.code if isinstance(exc.code, int) else EXIT_USER_ERROR
+        session = Session(args, started=pause.resume)
+        undo_logging = _setup_logging(session)
+        try:
+            return _run(session)
+        finally:
+            undo_logging()
+            try:
+                sys.stdout.flush()
+            except BrokenPipeError:
+                pass
+
+
+class _CollectorPause:
+    """How the cyclic garbage collector treats start-up (measured by ``benchmarks/startup.py``).
+
+    Start-up imports plugins and defines classes: a few hundred thousand
+    long-lived objects and no garbage cycles, yet the collector would walk
+    them again and again while they are created, again during a large sync,
+    and once more when the interpreter exits (about a tenth of a small
+    command's time).  So collection is off during start-up, and
+    :meth:`resume` switches it back on before a provider runs (leaving the
+    ``with`` block does in any case).
+
+    In a process of its own (``own_process``: the console script), resuming
+    also freezes what start-up created (:func:`gc.freeze`): it lives until the
+    process ends anyway, and later collections, the one at exit included,
+    skip it.  Not when embedded: the caller's objects would be frozen too.
+    A caller that turned collection off itself keeps it that way.
+    """
+
+    def __init__(self, *, own_process: bool) -> None:
+        self._own_process = own_process
+        self._paused = False
+
+    def __enter__(self) -> _CollectorPause:
+        import gc
+
+        if gc.isenabled():
+            gc.disable()
+            self._paused = True
+        return self
+
+    def resume(self) -> None:
+        """Collect again from now on."""
+        if self._paused:
+            import gc
+
+            self._paused = False
+            if self._own_process:
+                gc.freeze()
+            gc.enable()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.resume()
 
 
 def _run(session: Session) -> int:

@@ -17,7 +17,6 @@ file must actually be structured, because the command's start-up time counts.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import os
 import typing
@@ -27,6 +26,10 @@ from typing import Any
 
 import attrs
 
+from stagecraft.config_location import (  # find_config: documented here too
+    CONFIG_NAME,
+    find_config,  # noqa: F401
+)
 from stagecraft.errors import ConfigError
 
 if typing.TYPE_CHECKING:
@@ -35,7 +38,6 @@ if typing.TYPE_CHECKING:
 
     from stagecraft.providers.secrets import Registry, SecretsProvider
 
-CONFIG_NAME = "stagecraft.yml"
 
 #: A location inside the document: mapping keys and list indices.
 NodePath = tuple[str | int, ...]
@@ -189,29 +191,13 @@ def format_path(path: NodePath) -> str:
 
 
 def _hint(word: str, choices: Iterable[str]) -> str:
+    import difflib  # only error messages need it
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 # ------------------------------------------------------------------ finding
-
-
-def find_config(cwd: Path, explicit: str | Path | None = None) -> Path | None:
-    """The config file to use: ``explicit`` (``--config``), else the nearest ``stagecraft.yml``.
-
-    Looks in ``cwd`` and then each parent directory.  Returns None when there
-    is none; an ``explicit`` file that does not exist is an error.
-    """
-    if explicit is not None:
-        path = cwd / Path(explicit).expanduser()
-        if not path.is_file():
-            raise ConfigError(f"config file {explicit} not found")
-        return path
-    for directory in (cwd, *cwd.parents):
-        candidate = directory / CONFIG_NAME
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def _display_name(path: Path, cwd: Path | None) -> str:
