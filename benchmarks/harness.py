@@ -60,9 +60,14 @@ def cost_row(
     unit: str = "s",
     what: str = "of baseline",
     runs: int = 0,
+    ratio: float | None = None,
 ) -> Row:
-    """``ratio = measured / baseline`` (the cost relative to it); passes at ``<= maximum``."""
-    ratio = measured / baseline if baseline > 0 else float("inf")
+    """``ratio = measured / baseline`` (the cost relative to it); passes at ``<= maximum``.
+
+    ``ratio`` overrides the ratio of the two medians (see :meth:`Timing.paired_ratio`).
+    """
+    if ratio is None:
+        ratio = measured / baseline if baseline > 0 else float("inf")
     if maximum is None:
         return Row(benchmark, measured, baseline_name, baseline, ratio, f"x {what} (info)", None,
                    unit, runs)
@@ -87,6 +92,17 @@ class Timing:
     medians: list[float]
     runs: int
     samples: list[list[float]]  # every timed run, per function, in round order
+
+    def paired_ratio(self, measured: int, baseline: int) -> float:
+        """Median over rounds of ``measured / baseline`` within the same round.
+
+        The two runs of a round ran one after the other, so they saw the same
+        machine; a ratio of medians mixes runs from the machine's fast and slow
+        moments (on these shared machines the bare interpreter's median alone
+        moves by 30% between runs of the benchmark).
+        """
+        pairs = zip(self.samples[measured], self.samples[baseline], strict=True)
+        return statistics.median(a / b for a, b in pairs if b > 0)
 
 
 def median_times(

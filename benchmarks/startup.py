@@ -4,9 +4,14 @@ Each contender is a fresh process of the venv's interpreter: ``python -c pass``
 (bare start-up, the baseline), ``stagecraft --version`` and ``stagecraft
 secrets sync`` of a 20-key env file into a new target through the envfile
 provider (entry-point discovery, config lookup, parse, locked atomic write,
-report).  The console script next to ``sys.executable`` is the one ``make
-install`` created.  ``STAGECRAFT_*`` variables are cleared so the user's
-settings cannot change what is measured.
+report), once with the entry-point cache as a second run finds it and once
+with it off.  For scale, one more process only imports the libraries a sync
+needs by design.  The console script next to ``sys.executable`` is the one
+``make install`` created.  ``STAGECRAFT_*`` variables are cleared so the
+user's settings cannot change what is measured, and the cache lives in the
+benchmark's temporary directory.
+
+Ratios are medians of per-round ratios (see ``Timing.paired_ratio``).
 """
 
 from __future__ import annotations
@@ -31,46 +36,64 @@ def console_script() -> Path:
     return script
 
 
-def _clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("STAGECRAFT_")}
+def _clean_env(cache_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STAGECRAFT_")}
+    env["STAGECRAFT_CACHE_DIR"] = str(cache_dir)  # the entry-point cache, kept in the run's dir
+    return env
+
+
+#: The libraries every sync needs by design (SyncOptions is an attrs class,
+#: plugins are pluggy's, the command is argparse and logs through logging):
+#: importing them alone is the floor under any Stagecraft command.
+DEPENDENCIES = "import attrs, pluggy, argparse, logging"
 
 
 def run(repeats: int) -> list[Row]:
-    """Two rows: the 20-key sync and ``--version``, each against ``python -c pass``."""
+    """The 20-key sync (entry-point cache warm, then off) and ``--version``, against
+    ``python -c pass``; and the floor its dependencies set, for scale."""
     script = str(console_script())
-    env = _clean_env()
     with tempfile.TemporaryDirectory(prefix="stagecraft-bench-startup-") as raw:
         root = Path(raw)
+        env = _clean_env(root / "cache")
+        cold_env = dict(env, STAGECRAFT_NO_CACHE="1")
         source = root / "source.env"
         target = root / "target.env"
         source.write_text(
             "".join(f"KEY_{i:02d}=startup-value-{i:02d}\n" for i in range(KEYS)), encoding="utf-8"
         )
+        sync = (script, "secrets", "sync", "--provider", "envfile", "--from", str(source),
+                "--to", str(target))
 
-        def call(*argv: str) -> None:
-            subprocess.run(argv, cwd=root, env=env, check=True, capture_output=True)
+        def call(*argv: str, environ: dict[str, str] = env) -> None:
+            subprocess.run(argv, cwd=root, env=environ, check=True, capture_output=True)
 
         def reset() -> None:
             target.unlink(missing_ok=True)
 
-        call(script, "secrets", "sync", "--provider", "envfile", "--from", str(source),
-             "--to", str(target))  # a warm-up that also checks the command works
+        call(*sync)  # a warm-up that fills the entry-point cache and checks the command works
         if target.read_text(encoding="utf-8").count("\n") != KEYS:
             raise AssertionError("stagecraft secrets sync did not write the 20 keys")
         timing = median_times(
             [
                 lambda: call(sys.executable, "-c", "pass"),
-                lambda: call(script, "secrets", "sync", "--provider", "envfile",
-                             "--from", str(source), "--to", str(target)),
+                lambda: call(*sync),
                 lambda: call(script, "--version"),
+                lambda: call(*sync, environ=cold_env),
+                lambda: call(sys.executable, "-c", DEPENDENCIES),
             ],
             repeats,
             setup=reset,
         )
-    bare, sync, version = timing.medians
+    bare, warm, version, cold, floor = timing.medians
+    against = ("python -c pass", bare)
     return [
-        cost_row(f"stagecraft secrets sync ({KEYS} keys), whole process", sync,
-                 "python -c pass", bare, SYNC_TARGET, what="bare start-up", runs=timing.runs),
-        cost_row("stagecraft --version, whole process", version, "python -c pass", bare, None,
-                 what="bare start-up", runs=timing.runs),
+        cost_row(f"stagecraft secrets sync ({KEYS} keys), whole process", warm, *against,
+                 SYNC_TARGET, what="bare start-up", runs=timing.runs,
+                 ratio=timing.paired_ratio(1, 0)),
+        cost_row("stagecraft --version, whole process", version, *against, None,
+                 what="bare start-up", runs=timing.runs, ratio=timing.paired_ratio(2, 0)),
+        cost_row("same sync, entry-point cache off (STAGECRAFT_NO_CACHE=1)", cold, *against,
+                 None, what="bare start-up", runs=timing.runs, ratio=timing.paired_ratio(3, 0)),
+        cost_row(f"floor: python -c '{DEPENDENCIES}'", floor, *against, None,
+                 what="bare start-up", runs=timing.runs, ratio=timing.paired_ratio(4, 0)),
     ]

@@ -48,6 +48,7 @@ def test_quick_plan_gives_every_row(bench: ModuleType) -> None:
         "encore 3 keys x 3 types, concurrency 2", "encore 3 keys x 3 types, concurrency 2",
         "encore 3 keys, same sync with the fake at 0 ms",
         "stagecraft secrets sync (20 keys)", "stagecraft --version",
+        "same sync, entry-point cache off", "floor: python -c 'import attrs",
         "registry build, 1 local plugins", "registry build, 3 local plugins",
     ]
     assert len(rows) == len(prefixes)
