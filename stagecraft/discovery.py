@@ -8,7 +8,8 @@ only change when the files it reads change, so the answer is stored in a cache
 file next to a *fingerprint* of those files and reused while the fingerprint
 still matches.  On any doubt the real :mod:`importlib.metadata` runs.
 
-The fingerprint is ``os.stat`` (modification time in ns, size, inode) of:
+The fingerprint is ``os.stat`` (modification and change times in ns, size,
+inode) of:
 
 * every ``sys.path`` entry (a directory's time changes whenever a
   distribution is installed into it or removed from it, since ``*.dist-info``
@@ -27,9 +28,13 @@ The cache is not used (and the real scan runs) when:
   provide distributions (the fingerprint would not cover what it sees);
 * the cache directory or file is not owned by the current user or is writable
   by others: the file names modules that will be imported;
-* anything was modified less than two seconds before the scan: file times
-  are coarse, and a change within the same tick would not be visible (the
+* anything changed less than two seconds before the scan: file times are
+  coarse, and a change within the same tick would not be visible (the
   "racily clean" problem), so such a fingerprint is not trusted and not stored.
+
+The change time (``st_ctime``) is there because nobody can set it: a tool
+that copies files keeping their modification times (``cp -p``,
+``shutil.copy2``) or an edit that puts the old time back still changes it.
 
 The cache lives in ``$STAGECRAFT_CACHE_DIR``, else ``$XDG_CACHE_HOME/stagecraft``,
 else ``~/.cache/stagecraft``.  It is written with :mod:`marshal`, the format of
@@ -52,8 +57,8 @@ ENV_CACHE_DIR = "STAGECRAFT_CACHE_DIR"
 ENV_NO_CACHE = "STAGECRAFT_NO_CACHE"
 
 #: Bump when the stored layout changes; older files are then ignored.
-CACHE_FORMAT = 1
-#: Files modified more recently than this before a scan make its fingerprint untrusted.
+CACHE_FORMAT = 2
+#: Files changed more recently than this before a scan make its fingerprint untrusted.
 RACY_NS = 2_000_000_000
 
 #: ``importlib.metadata.EntryPoint.pattern``: ``module[.sub][:attr[.attr]] [extras]``
@@ -62,7 +67,7 @@ _VALUE = r"(?P<module>[\w.]+)\s*(:\s*(?P<attr>[\w.]+)\s*)?((?P<extras>\[.*\])\s*
 _DIST_SUFFIXES = (".dist-info", ".egg-info")
 _DIST_FILES = ("entry_points.txt", "METADATA", "PKG-INFO")
 
-Stat = tuple[int, int, int]
+Stat = tuple[int, int, int, int]  # mtime_ns, ctime_ns, size, inode
 
 
 class EntryPointRecord(NamedTuple):
@@ -99,7 +104,7 @@ def entry_points(group: str) -> tuple[EntryPointRecord, ...]:
     watched = _watched_paths(key[2])
     stats = tuple(_stat(p) for p in watched)  # taken before the scan: a later change shows
     records = scan(group)
-    if all(s is None or s[0] < now - RACY_NS for s in stats):
+    if all(s is None or max(s[0], s[1]) < now - RACY_NS for s in stats):
         _write(path, (CACHE_FORMAT, key, watched, stats, records))
     return records
 
@@ -179,7 +184,7 @@ def _stat(path: str) -> Stat | None:
         st = os.stat(path)
     except (OSError, ValueError):
         return None
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
 
 
 def _watched_paths(entries: tuple[str, ...]) -> tuple[str, ...]:

@@ -1,9 +1,10 @@
 """The entry-point cache: the same answer as importlib.metadata, and never a stale one.
 
 Each test controls ``sys.path`` completely (one or two directories of its
-own), so what is on disk and how old it is are known.  "Old" means a
-modification time pushed back with ``os.utime``: the cache only trusts files
-last modified more than two seconds before it looked at them.
+own), so what is on disk and how old it is are known.  The cache only trusts
+files that last changed (modification *and* change time, which nothing can
+set back) some time before it looked at them: two seconds in real use, 50 ms
+here, and :func:`settle` waits that long.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from stagecraft import discovery
 GROUP = "stagecraft"
 
 
-def age(*roots: Path, seconds: float = 60) -> None:
-    """Make every file and directory under ``roots`` look ``seconds`` old."""
-    when = time.time() - seconds
-    for root in roots:
-        for path in [root, *root.rglob("*")]:
-            os.utime(path, (when, when))
+RACY_SECONDS = 0.05
+
+
+def settle() -> None:
+    """Wait until everything written so far is old enough for the cache to trust."""
+    time.sleep(RACY_SECONDS + 0.02)
 
 
 @pytest.fixture
@@ -37,6 +38,7 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "site"
     root.mkdir()
     monkeypatch.setattr(sys, "path", [str(root)])
+    monkeypatch.setattr(discovery, "RACY_NS", int(RACY_SECONDS * 1e9))
     monkeypatch.setenv(discovery.ENV_CACHE_DIR, str(tmp_path / "cache"))
     monkeypatch.delenv(discovery.ENV_NO_CACHE, raising=False)
     return root
@@ -79,7 +81,7 @@ def test_second_lookup_comes_from_the_cache_and_matches_importlib_metadata(
     add_plugin(site, "acme-store", "acme")
     add_plugin(site, "zulu-store", "zulu", "2.5")
     write_dist(site, "unrelated", "3.0", {}, {})
-    age(site)
+    settle()
 
     first = discovery.entry_points(GROUP)
     second = discovery.entry_points(GROUP)
@@ -97,12 +99,12 @@ def test_a_newly_installed_distribution_is_seen_at_once(
     site: Path, scans: list[str]
 ) -> None:
     add_plugin(site, "acme-store", "acme")
-    age(site)
+    settle()
     assert [r.name for r in discovery.entry_points(GROUP)] == ["acme"]
 
     add_plugin(site, "beta-store", "beta")  # new *.dist-info: the directory changed
     assert sorted(r.name for r in discovery.entry_points(GROUP)) == ["acme", "beta"]
-    age(site)
+    settle()
     assert sorted(r.name for r in discovery.entry_points(GROUP)) == ["acme", "beta"]
     assert sorted(r.name for r in discovery.entry_points(GROUP)) == ["acme", "beta"]
     assert len(scans) == 3  # the last lookup was served from the cache
@@ -111,7 +113,7 @@ def test_a_newly_installed_distribution_is_seen_at_once(
 def test_an_uninstalled_distribution_disappears(site: Path) -> None:
     add_plugin(site, "acme-store", "acme")
     add_plugin(site, "beta-store", "beta")
-    age(site)
+    settle()
     assert len(discovery.entry_points(GROUP)) == 2
 
     info = site / "beta_store-1.0.dist-info"
@@ -122,36 +124,39 @@ def test_an_uninstalled_distribution_disappears(site: Path) -> None:
 
 
 @pytest.mark.parametrize("keep_size", [True, False])
-def test_entry_points_edited_in_place_are_seen(site: Path, keep_size: bool) -> None:
-    """An edit that leaves every directory's time alone still changes the file's own stat."""
+def test_an_edit_that_puts_every_modification_time_back_is_seen(
+    site: Path, keep_size: bool
+) -> None:
+    """As ``cp -p`` or ``touch -r`` leave it: only the change time tells (and the size, if)."""
     add_plugin(site, "acme-store", "acme")
-    age(site)
+    settle()
     assert [r.value for r in discovery.entry_points(GROUP)] == ["acme_module"]
 
     info = site / "acme_store-1.0.dist-info"
-    dirs = {path: path.stat().st_mtime_ns for path in (site, info)}
+    paths = (site, info, info / "entry_points.txt")
+    before = {path: path.stat().st_mtime_ns for path in paths}
     text = "[stagecraft]\nacme = acme_modulf\n" if keep_size else "[stagecraft]\nacme = other\n"
     (info / "entry_points.txt").write_text(text)
-    age(info / "entry_points.txt", seconds=30)  # old, but not the time it had when cached
-    for path, mtime in dirs.items():
+    for path, mtime in before.items():
         os.utime(path, ns=(mtime, mtime))
-    assert {path: path.stat().st_mtime_ns for path in dirs} == dirs
+    assert {path: path.stat().st_mtime_ns for path in paths} == before
+    settle()
     expected = "acme_modulf" if keep_size else "other"
     assert [r.value for r in discovery.entry_points(GROUP)] == [expected]
 
 
 def test_an_upgrade_in_place_changes_the_version(site: Path) -> None:
     add_plugin(site, "acme-store", "acme")
-    age(site)
+    settle()
     assert discovery.entry_points(GROUP)[0].dist_version == "1.0"
     info = site / "acme_store-1.0.dist-info"
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-store\nVersion: 1.01\n")
-    age(site, seconds=30)  # a different old time: the file's stat changed
+    settle()
     assert discovery.entry_points(GROUP)[0].dist_version == "1.01"
 
 
 def test_recent_changes_are_not_cached(site: Path, tmp_path: Path, scans: list[str]) -> None:
-    """A fingerprint younger than two seconds could miss a change in the same clock tick."""
+    """A fingerprint younger than RACY_NS could miss a change in the same clock tick."""
     add_plugin(site, "acme-store", "acme")  # just written: recent
     discovery.entry_points(GROUP)
     discovery.entry_points(GROUP)
@@ -165,7 +170,7 @@ def test_sys_path_is_part_of_the_key(
     other = tmp_path / "other"
     add_plugin(site, "acme-store", "acme")
     add_plugin(other, "beta-store", "beta")
-    age(site, other)
+    settle()
     assert [r.name for r in discovery.entry_points(GROUP)] == ["acme"]
     monkeypatch.setattr(sys, "path", [str(site), str(other)])
     assert [r.name for r in discovery.entry_points(GROUP)] == ["acme", "beta"]
@@ -179,7 +184,7 @@ def test_an_empty_path_entry_means_the_working_directory(
 ) -> None:
     here = tmp_path / "here"
     add_plugin(here, "local-store", "local")
-    age(here)
+    settle()
     monkeypatch.chdir(here)
     monkeypatch.setattr(sys, "path", [""])
     assert [r.name for r in discovery.entry_points(GROUP)] == ["local"]
@@ -198,7 +203,7 @@ def test_a_damaged_cache_file_is_ignored_and_rewritten(
     import marshal
 
     add_plugin(site, "acme-store", "acme")
-    age(site)
+    settle()
     discovery.entry_points(GROUP)
     [cache] = cache_files(tmp_path)
     cache.write_bytes(marshal.dumps((99, "x")) if content is None else content)
@@ -212,7 +217,7 @@ def test_records_of_the_wrong_shape_are_ignored(site: Path, tmp_path: Path) -> N
     import marshal
 
     add_plugin(site, "acme-store", "acme")
-    age(site)
+    settle()
     discovery.entry_points(GROUP)
     [cache] = cache_files(tmp_path)
     fmt, key, watched, stats, _records = marshal.loads(cache.read_bytes())  # noqa: S302
@@ -225,7 +230,7 @@ def test_a_cache_others_can_write_is_not_trusted(
     site: Path, tmp_path: Path, scans: list[str], what: str
 ) -> None:
     add_plugin(site, "acme-store", "acme")
-    age(site)
+    settle()
     discovery.entry_points(GROUP)
     [cache] = cache_files(tmp_path)
     (cache if what == "file" else cache.parent).chmod(0o666 if what == "file" else 0o777)
@@ -254,7 +259,7 @@ def test_turned_off_by_the_environment(
     site: Path, tmp_path: Path, scans: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     add_plugin(site, "acme-store", "acme")
-    age(site)
+    settle()
     monkeypatch.setenv(discovery.ENV_NO_CACHE, "1")
     discovery.entry_points(GROUP)
     discovery.entry_points(GROUP)
@@ -277,7 +282,7 @@ def test_an_unusable_cache_directory_only_costs_the_scan(
     blocker.write_text("")
     monkeypatch.setenv(discovery.ENV_CACHE_DIR, str(blocker / "cache"))
     add_plugin(site, "acme-store", "acme")
-    age(site)
+    settle()
     assert [r.name for r in discovery.entry_points(GROUP)] == ["acme"]
     assert [r.name for r in discovery.entry_points(GROUP)] == ["acme"]
 
@@ -298,7 +303,7 @@ def test_another_distribution_finder_turns_the_cache_off(
 
     monkeypatch.setattr(sys, "meta_path", [*sys.meta_path, ZipAppFinder])
     add_plugin(site, "acme-store", "acme")
-    age(site)
+    settle()
     discovery.entry_points(GROUP)
     discovery.entry_points(GROUP)
     assert scans == [GROUP, GROUP]
