@@ -178,7 +178,8 @@ class Project:
     def run(self, *args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None,
             entry_points: bool = False) -> Run:
         """Run the real console script.  Entry-point plugins are off unless asked for."""
-        environ = {k: v for k, v in os.environ.items() if not k.startswith("STAGECRAFT_")}
+        environ = {k: v for k, v in os.environ.items()
+                   if not k.startswith("STAGECRAFT_") or k == "STAGECRAFT_CACHE_DIR"}
         environ.pop("NO_COLOR", None)
         if not entry_points:
             environ["STAGECRAFT_LOAD_PLUGINS"] = ""

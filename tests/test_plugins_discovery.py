@@ -239,7 +239,8 @@ def test_pip_installed_distribution_is_found_by_get(tmp_path: Path) -> None:
         print(secrets.default_registry().origin("pipdemo"))
         """
     )
-    env = {key: value for key, value in os.environ.items() if not key.startswith("STAGECRAFT_")}
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith("STAGECRAFT_") or key == "STAGECRAFT_CACHE_DIR"}
     env["PYTHONPATH"] = str(target)
     # Only this plugin: the contrib plugins of the dev environment are not under test.
     env["STAGECRAFT_LOAD_PLUGINS"] = "pipdemo"

@@ -56,11 +56,12 @@ class Run:
 
 
 def base_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment of a subprocess: no inherited STAGECRAFT_/FAKE_ENCORE_ settings."""
+    """The environment of a subprocess: no inherited STAGECRAFT_/FAKE_ENCORE_ settings
+    (but the test run's entry-point cache directory)."""
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("STAGECRAFT_", "FAKE_ENCORE_"))
+        if not key.startswith(("STAGECRAFT_", "FAKE_ENCORE_")) or key == "STAGECRAFT_CACHE_DIR"
     }
     env["STAGECRAFT_LOAD_PLUGINS"] = LOAD_PLUGINS
     env.update(extra or {})
