@@ -368,7 +368,7 @@ class Context:
         candidate = Path(path).expanduser()
         if candidate.is_absolute():
             return candidate
-        base = self.config_dir if from_config and self.config_dir is not None else self.cwd
+        base = self.config_dir if from_config else self.cwd
         return base / candidate
 
     def add_secrets(self, values: Iterable[str]) -> None:
