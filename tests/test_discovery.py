@@ -324,3 +324,33 @@ def test_record_load_follows_entry_point_syntax(
             discovery.EntryPointRecord("m", "not a value!", None, None).load()
     finally:
         sys.modules.pop("ep_target_mod", None)
+
+
+def test_concurrent_commands_share_one_cache_file(tmp_path: Path) -> None:
+    """Eight commands filling an empty cache at once: same answer, one file, no leftovers."""
+    import subprocess
+
+    from cli_helpers import STAGECRAFT
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STAGECRAFT_")}
+    env[discovery.ENV_CACHE_DIR] = str(tmp_path / "cache")
+
+    def run_all() -> list[str]:
+        procs = [
+            subprocess.Popen([str(STAGECRAFT), "--version"], cwd=tmp_path, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(8)
+        ]
+        outputs = []
+        for proc in procs:
+            out, err = proc.communicate(timeout=60)
+            assert proc.returncode == 0, err
+            outputs.append(out)
+        return outputs
+
+    first = run_all()
+    assert len(set(first)) == 1
+    assert "stagecraft-envfile" in first[0]
+    assert [p.name for p in (tmp_path / "cache").iterdir() if not p.name.endswith(".marshal")] == []
+    assert len(cache_files(tmp_path)) == 1  # the console script's sys.path is old enough
+    assert run_all() == first  # and served from it
