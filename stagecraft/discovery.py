@@ -37,9 +37,12 @@ that copies files keeping their modification times (``cp -p``,
 ``shutil.copy2``) or an edit that puts the old time back still changes it.
 
 The cache lives in ``$STAGECRAFT_CACHE_DIR``, else ``$XDG_CACHE_HOME/stagecraft``,
-else ``~/.cache/stagecraft``.  It is written with :mod:`marshal`, the format of
-``__pycache__`` files, which needs no import and has the same trust model: a
-private file of the user's own.  Errors reading or writing it are ignored.
+else ``~/.cache/stagecraft``; files not rewritten for 30 days are removed
+when another is written.  A file is only used when its fingerprint covers
+every ``sys.path`` entry (one that watched nothing would match forever).
+It is written with :mod:`marshal`, the format of ``__pycache__`` files, which
+needs no import and has the same trust model: a private file of the user's
+own.  Errors reading or writing it are ignored.
 """
 
 from __future__ import annotations
@@ -151,7 +154,16 @@ def _cache_file(group: str) -> tuple[str, tuple[Any, ...]] | None:
         return None
     if not all(isinstance(entry, str) for entry in sys.path):
         return None
-    entries = tuple(os.path.abspath(entry or os.curdir) for entry in sys.path)
+    try:
+        cwd = os.getcwd()
+    except OSError:  # the working directory was removed: importlib.metadata copes
+        return None
+    # Relative entries are joined to the working directory but not normalised:
+    # "link/../site" is wherever the OS takes it, as importlib.metadata sees it.
+    entries = tuple(
+        entry if os.path.isabs(entry) else os.path.join(cwd, entry) if entry else cwd
+        for entry in sys.path
+    )
     key = (sys.implementation.cache_tag, sys.executable, entries, group)
     name = f"entry-points-{_fnv1a(repr(key).encode('utf-8', 'surrogateescape')):016x}.marshal"
     return os.path.join(directory, name), key
@@ -225,9 +237,21 @@ def _read(path: str, key: tuple[Any, ...]) -> tuple[EntryPointRecord, ...] | Non
     if not (isinstance(watched, tuple) and isinstance(stats, tuple)
             and len(watched) == len(stats) and all(isinstance(p, str) for p in watched)):
         return None
+    if not _covers(key[2], watched):
+        return None
     if tuple(_stat(p) for p in watched) != stats:
         return None
     return _records(records)
+
+
+def _covers(entries: tuple[str, ...], watched: tuple[str, ...]) -> bool:
+    """The file watches every ``sys.path`` entry, and nothing outside them.
+
+    A file that watched nothing would match forever, whatever is installed.
+    """
+    inside = tuple(entry.rstrip(os.sep) + os.sep for entry in entries)
+    named = set(entries)
+    return named <= set(watched) and all(p in named or p.startswith(inside) for p in watched)
 
 
 def _records(raw: object) -> tuple[EntryPointRecord, ...] | None:
@@ -247,8 +271,7 @@ def _write(path: str, data: tuple[Any, ...]) -> None:
     directory = os.path.dirname(path)
     temp = f"{path}.{os.getpid()}.{time.monotonic_ns()}.tmp"
     try:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        if not is_private(os.stat(directory)):
+        if not _private_directory(directory):
             return
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
@@ -260,5 +283,46 @@ def _write(path: str, data: tuple[Any, ...]) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
             raise
+        _prune(directory, keep=path)
     except (OSError, ValueError):
         return
+
+
+def _private_directory(directory: str) -> bool:
+    """``directory`` exists, or was made (``0700``), and is private.
+
+    Missing parents are made only inside a tree the current user owns: run
+    as root with another user's ``HOME`` (``sudo -E``), this would otherwise
+    leave a root-owned ``~/.cache`` in that user's home.
+    """
+    try:
+        st = os.stat(directory)
+    except FileNotFoundError:
+        ancestor = os.path.dirname(directory)
+        while not os.path.exists(ancestor) and ancestor != os.path.dirname(ancestor):
+            ancestor = os.path.dirname(ancestor)
+        if os.stat(ancestor).st_uid != os.geteuid():
+            return False
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        st = os.stat(directory)
+    return os.path.isdir(directory) and is_private(st)
+
+
+#: Cache files not rewritten for this long are removed (one file per
+#: environment and ``sys.path``, so old virtualenvs and temporary
+#: directories would otherwise pile up); so are temporary files of writers
+#: that were killed, after an hour.
+STALE_CACHE_NS = 30 * 86_400 * 1_000_000_000
+STALE_TEMP_NS = 3_600 * 1_000_000_000
+
+
+def _prune(directory: str, *, keep: str) -> None:
+    now = time.time_ns()
+    with os.scandir(directory) as children:
+        for child in children:
+            if child.path == keep or not child.name.startswith("entry-points-"):
+                continue
+            limit = STALE_TEMP_NS if child.name.endswith(".tmp") else STALE_CACHE_NS
+            with contextlib.suppress(OSError):
+                if now - child.stat(follow_symlinks=False).st_mtime_ns > limit:
+                    os.unlink(child.path)

@@ -106,8 +106,9 @@ def test_a_newly_installed_distribution_is_seen_at_once(
     assert sorted(r.name for r in discovery.entry_points(GROUP)) == ["acme", "beta"]
     settle()
     assert sorted(r.name for r in discovery.entry_points(GROUP)) == ["acme", "beta"]
+    scanned = len(scans)
     assert sorted(r.name for r in discovery.entry_points(GROUP)) == ["acme", "beta"]
-    assert len(scans) == 3  # the last lookup was served from the cache
+    assert len(scans) == scanned  # served from the cache again
 
 
 def test_an_uninstalled_distribution_disappears(site: Path) -> None:
@@ -155,8 +156,11 @@ def test_an_upgrade_in_place_changes_the_version(site: Path) -> None:
     assert discovery.entry_points(GROUP)[0].dist_version == "1.01"
 
 
-def test_recent_changes_are_not_cached(site: Path, tmp_path: Path, scans: list[str]) -> None:
+def test_recent_changes_are_not_cached(
+    site: Path, tmp_path: Path, scans: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A fingerprint younger than RACY_NS could miss a change in the same clock tick."""
+    monkeypatch.setattr(discovery, "RACY_NS", 60 * 10**9)  # however slow this machine is
     add_plugin(site, "acme-store", "acme")  # just written: recent
     discovery.entry_points(GROUP)
     discovery.entry_points(GROUP)
@@ -354,3 +358,87 @@ def test_concurrent_commands_share_one_cache_file(tmp_path: Path) -> None:
     assert [p.name for p in (tmp_path / "cache").iterdir() if not p.name.endswith(".marshal")] == []
     assert len(cache_files(tmp_path)) == 1  # the console script's sys.path is old enough
     assert run_all() == first  # and served from it
+
+
+def test_a_cache_that_watches_nothing_is_refused(site: Path, tmp_path: Path) -> None:
+    """Otherwise a file with no fingerprint would match forever, whatever is installed."""
+    import marshal
+
+    add_plugin(site, "acme-store", "acme")
+    settle()
+    discovery.entry_points(GROUP)
+    [cache] = cache_files(tmp_path)
+    fmt, key, _watched, _stats, _records = marshal.loads(cache.read_bytes())  # noqa: S302
+    cache.write_bytes(marshal.dumps((fmt, key, (), (), (("evil", "antigravity", None, None),))))
+    assert [r.name for r in discovery.entry_points(GROUP)] == ["acme"]
+
+
+def test_relative_entries_follow_symlinks_as_the_os_does(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``link/../site`` is a sibling of the link's target, not of the link."""
+    real = tmp_path / "real"
+    (real / "sub").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(real / "sub")
+    target = real / "site"
+    add_plugin(target, "acme-store", "acme")
+    settle()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", ["link/../site"])
+    assert [r.name for r in discovery.entry_points(GROUP)] == ["acme"]
+    assert [r.name for r in discovery.entry_points(GROUP)] == ["acme"]
+    add_plugin(target, "beta-store", "beta")
+    assert sorted(r.name for r in discovery.entry_points(GROUP)) == ["acme", "beta"]
+
+
+def test_a_removed_working_directory_falls_back_to_the_scan(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    add_plugin(site, "acme-store", "acme")
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    monkeypatch.setattr(sys, "path", ["", str(site)])
+    assert [r.name for r in discovery.entry_points(GROUP)] == ["acme"]
+
+
+def test_no_directories_are_made_in_a_tree_of_another_user(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As root with another user's HOME (sudo -E): no root-owned ~/.cache for them."""
+    add_plugin(site, "acme-store", "acme")
+    settle()
+    other_uid = os.geteuid() + 1
+    monkeypatch.setattr(os, "geteuid", lambda: other_uid)
+    monkeypatch.setenv(discovery.ENV_CACHE_DIR, str(tmp_path / "home" / ".cache" / "stagecraft"))
+    assert [r.name for r in discovery.entry_points(GROUP)] == ["acme"]
+    assert not (tmp_path / "home").exists()
+
+
+def test_old_cache_files_and_abandoned_temporaries_are_pruned(
+    site: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    now = time.time()
+    files = {
+        "entry-points-0000000000000001.marshal": now - 31 * 86_400,  # an old environment
+        "entry-points-0000000000000002.marshal": now - 86_400,  # in use yesterday
+        "entry-points-0000000000000003.marshal.99.1.tmp": now - 2 * 3_600,  # a killed writer
+        "entry-points-0000000000000004.marshal.98.1.tmp": now,  # a writer at work
+        "notes.txt": now - 365 * 86_400,  # not ours
+    }
+    for name, when in files.items():
+        (cache / name).write_bytes(b"")
+        os.utime(cache / name, (when, when))
+    add_plugin(site, "acme-store", "acme")
+    settle()
+    discovery.entry_points(GROUP)  # a miss: writes its file, then prunes
+    left = sorted(p.name for p in cache.iterdir())
+    assert "entry-points-0000000000000001.marshal" not in left
+    assert "entry-points-0000000000000003.marshal.99.1.tmp" not in left
+    for name in ("entry-points-0000000000000002.marshal",
+                 "entry-points-0000000000000004.marshal.98.1.tmp", "notes.txt"):
+        assert name in left
+    assert len(left) == 4
