@@ -119,3 +119,18 @@ def test_add_secrets_feeds_the_redactor_and_repr_hides_them() -> None:
     ctx.add_secrets([canary])
     assert ctx.redactor.redact(f"oops {canary}") == "oops ***"
     assert canary not in repr(ctx)
+
+
+def test_context_is_a_plain_handle(tmp_path: Path) -> None:
+    """Weak references work, assigned paths are made absolute, ``config_dir=None`` means cwd."""
+    import weakref
+
+    ctx = Context(cwd=tmp_path)
+    assert weakref.ref(ctx)() is ctx
+    ctx.cwd = Path("relative")
+    assert ctx.cwd == Path.cwd() / "relative"
+    ctx.config_dir = None
+    assert ctx.config_dir == ctx.cwd
+    ctx.config_dir = "conf"
+    assert ctx.resolve("x.env", from_config=True) == Path.cwd() / "conf" / "x.env"
+    assert ctx != Context(cwd=ctx.cwd, config_dir=ctx.config_dir)  # compared by identity

@@ -310,12 +310,15 @@ class Context:
       :meth:`add_secrets`, so the command can mask them should one slip into
       an error message.
 
-    A plain class, not attrs: it is a handle on the run rather than a value
-    (never compared or hashed), and every command creates its class, so
-    generating methods for it would only cost start-up time.
+    A plain class, not attrs (``attrs.evolve`` does not apply): it is a
+    handle on the run rather than a value, compared by identity, and every
+    command defines it, so generated methods would only cost start-up time.
+    Assigned paths are made absolute, as the constructor makes them.
     """
 
-    __slots__ = ("_cancelled", "config_dir", "cwd", "deadline", "logger", "redactor")
+    __slots__ = (
+        "__weakref__", "_cancelled", "_config_dir", "_cwd", "deadline", "logger", "redactor"
+    )
 
     def __init__(
         self,
@@ -325,12 +328,29 @@ class Context:
         logger: logging.Logger | None = None,
         redactor: Redactor | None = None,
     ) -> None:
-        self.cwd: Path = _absolute(Path.cwd() if cwd is None else cwd)
-        self.config_dir: Path = self.cwd if config_dir is None else _absolute(config_dir)
+        self.cwd = Path.cwd() if cwd is None else cwd
+        self.config_dir = config_dir
         self.deadline = deadline
         self.logger: logging.Logger = _default_logger() if logger is None else logger
         self.redactor: Redactor = Redactor() if redactor is None else redactor
         self._cancelled = threading.Event()
+
+    @property
+    def cwd(self) -> Path:
+        return self._cwd
+
+    @cwd.setter
+    def cwd(self, value: str | Path) -> None:
+        self._cwd = _absolute(value)
+
+    @property
+    def config_dir(self) -> Path:
+        return self._config_dir
+
+    @config_dir.setter
+    def config_dir(self, value: str | Path | None) -> None:
+        """None means ``cwd`` (no config file)."""
+        self._config_dir = self._cwd if value is None else _absolute(value)
 
     def __repr__(self) -> str:
         return (
