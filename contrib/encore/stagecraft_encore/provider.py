@@ -23,21 +23,26 @@ class RefusedValuesError(UserError):
     """Some keys cannot be stored faithfully by the chosen target; nothing was sent."""
 
 
+class _ConfigClass:
+    """The provider's ``Config`` attribute, imported when first read.
+
+    A descriptor rather than a class attribute so that building the registry
+    (every command does) does not define the attrs class; unlike a property,
+    it also answers on the class itself (``EncoreProvider.Config``).
+    """
+
+    def __get__(self, instance: object, owner: type | None = None) -> type[EncoreConfig]:
+        from stagecraft_encore.config import Config
+
+        return Config
+
+
 class EncoreProvider:
     """Syncs an env file into Encore's secret store or its local override file."""
 
     id = "encore"
-
-    @property
-    def Config(self) -> type[EncoreConfig]:  # the attribute name the core reads
-        """The class the core structures ``secrets.providers.encore`` into.
-
-        A property rather than a class attribute so that building the
-        registry (every command does) does not define the attrs class.
-        """
-        from stagecraft_encore.config import Config
-
-        return Config
+    #: The core structures ``secrets.providers.encore`` into this class.
+    Config = _ConfigClass()
 
     def __repr__(self) -> str:
         return "<EncoreProvider id='encore'>"

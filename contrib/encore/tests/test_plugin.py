@@ -26,6 +26,7 @@ def test_hook_returns_the_provider() -> None:
     assert isinstance(provider, SecretsProvider)
     assert provider.id == "encore"
     assert provider.Config is Config
+    assert EncoreProvider.Config is Config  # on the class too
 
 
 def test_registry_lists_encore() -> None:
