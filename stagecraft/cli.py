@@ -181,8 +181,13 @@ class _Parser(argparse.ArgumentParser):
         # default one imports shutil (and with it zlib, bz2 and lzma) for the
         # terminal width: measurable start-up time for a command that prints
         # no help.  Same width, without the import.
-        formatter = cast("type[argparse.HelpFormatter]", self.formatter_class)
-        return formatter(prog=self.prog, width=_help_width())
+        formatter = cast("type[argparse.HelpFormatter]", self.formatter_class)(
+            prog=self.prog, width=_help_width()
+        )
+        set_color = getattr(formatter, "_set_color", None)
+        if set_color is not None:  # Python 3.14+ colours help; ours is plain text everywhere
+            set_color(False)
+        return formatter
 
 
 def _help_width() -> int:
