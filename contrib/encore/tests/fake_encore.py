@@ -309,14 +309,26 @@ def install(bin_dir: str, python: str = sys.executable) -> str:
     """Write ``bin_dir/encore``: this script, run by ``python -S`` from its ``#!`` line.
 
     No shell wrapper: each call costs one process start, closer to what a
-    compiled ``encore`` binary costs.  Returns the executable's path.
+    compiled ``encore`` binary costs (unless ``python``'s path cannot go on a
+    ``#!`` line).  Returns the executable's path.
     """
     os.makedirs(bin_dir, exist_ok=True)
     binary = os.path.join(bin_dir, "encore")
     with open(__file__, encoding="utf-8") as source:
         text = source.read()
+    if len(python) > 100 or any(c.isspace() for c in python):
+        # A #! line cannot quote a path with spaces, and kernels before 5.1
+        # cut it at 127 bytes: go through sh instead.
+        import shlex
+
+        script = os.path.join(bin_dir, "fake_encore.py")
+        with open(script, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        launcher = f'#!/bin/sh\nexec {shlex.quote(python)} -S {shlex.quote(script)} "$@"\n'
+    else:
+        launcher = f"#!{python} -S\n{text}"
     with open(binary, "w", encoding="utf-8") as handle:
-        handle.write(f"#!{python} -S\n{text}")
+        handle.write(launcher)
     os.chmod(binary, 0o755)
     return binary
 

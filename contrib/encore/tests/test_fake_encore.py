@@ -136,3 +136,30 @@ def test_records_calls(fake_encore: FakeEncore, app: Path) -> None:
         (["secret", "set", "--type", "pr", "BAD"], "x", 1),
     ]
     assert all(c["cwd"] == str(app) and c["start"] <= c["end"] for c in calls)
+
+
+@pytest.mark.parametrize("where", ["with space", "x" * 120])
+def test_installs_for_an_interpreter_a_shebang_cannot_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """A path with spaces, or too long for old kernels, goes through sh instead."""
+    import sys
+
+    import fake_encore
+
+    python = tmp_path / where / "python"
+    python.parent.mkdir()
+    python.symlink_to(sys.executable)
+    binary = fake_encore.install(str(tmp_path / "bin"), python=str(python))
+    assert Path(binary).read_text().startswith("#!/bin/sh\n")
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "encore.app").write_text("{}\n")
+    monkeypatch.setenv("FAKE_ENCORE_STATE", str(tmp_path / "state"))
+    done = subprocess.run(
+        [binary, "secret", "set", "--type", "dev", "KEY"], input=b"v", cwd=app,
+        capture_output=True, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == b"Successfully created secret value for KEY.\n"
+    assert fake_encore.read_state(str(tmp_path / "state"))["secrets"]["KEY"][0]["value"] == "v"
