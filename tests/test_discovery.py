@@ -13,6 +13,7 @@ import os
 import stat
 import sys
 import time
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
@@ -217,15 +218,20 @@ def test_a_damaged_cache_file_is_ignored_and_rewritten(
     assert scans == [GROUP, GROUP]  # rewritten by the second scan, used by the third call
 
 
-def test_records_of_the_wrong_shape_are_ignored(site: Path, tmp_path: Path) -> None:
+def rewrite_cache(site: Path, tmp_path: Path, change: Callable[..., tuple[object, ...]]) -> None:
+    """Cache one plugin, then replace the file's five fields with ``change(*fields)``."""
     import marshal
 
     add_plugin(site, "acme-store", "acme")
     settle()
     discovery.entry_points(GROUP)
     [cache] = cache_files(tmp_path)
-    fmt, key, watched, stats, _records = marshal.loads(cache.read_bytes())  # noqa: S302
-    cache.write_bytes(marshal.dumps((fmt, key, watched, stats, (("evil", 1, None, None),))))
+    cache.write_bytes(marshal.dumps(change(*marshal.loads(cache.read_bytes()))))  # noqa: S302
+
+
+def test_records_of_the_wrong_shape_are_ignored(site: Path, tmp_path: Path) -> None:
+    rewrite_cache(site, tmp_path, lambda fmt, key, watched, stats, _records: (
+        fmt, key, watched, stats, (("evil", 1, None, None),)))
     assert [tuple(r) for r in discovery.entry_points(GROUP)] == from_metadata()
 
 
@@ -362,14 +368,8 @@ def test_concurrent_commands_share_one_cache_file(tmp_path: Path) -> None:
 
 def test_a_cache_that_watches_nothing_is_refused(site: Path, tmp_path: Path) -> None:
     """Otherwise a file with no fingerprint would match forever, whatever is installed."""
-    import marshal
-
-    add_plugin(site, "acme-store", "acme")
-    settle()
-    discovery.entry_points(GROUP)
-    [cache] = cache_files(tmp_path)
-    fmt, key, _watched, _stats, _records = marshal.loads(cache.read_bytes())  # noqa: S302
-    cache.write_bytes(marshal.dumps((fmt, key, (), (), (("evil", "antigravity", None, None),))))
+    rewrite_cache(site, tmp_path, lambda fmt, key, _watched, _stats, _records: (
+        fmt, key, (), (), (("evil", "antigravity", None, None),)))
     assert [r.name for r in discovery.entry_points(GROUP)] == ["acme"]
 
 
