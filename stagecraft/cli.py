@@ -454,12 +454,12 @@ def cmd_sync(session: Session) -> int:
     config = _load_config(session)
     manager = _manager(session, config)
     registry = manager.build_registry()
-    if config is None and args.provider:
-        provider = registry.get(args.provider)  # all on the command line: no config model needed
+    if args.provider:  # --provider wins; the config module is not needed to honour it
+        provider = registry.get(args.provider)
     else:
         from stagecraft.config import choose_provider
 
-        provider = choose_provider(config, registry, args.provider)
+        provider = choose_provider(config, registry)
     section = config.provider_config(provider) if config is not None else None
     ctx = Context(
         cwd=session.cwd,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import os
 import typing
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from stagecraft.config_location import (  # find_config: documented here too
     CONFIG_NAME,
     find_config,  # noqa: F401
 )
-from stagecraft.errors import ConfigError
+from stagecraft.errors import ConfigError, did_you_mean
 
 if typing.TYPE_CHECKING:
     import cattrs
@@ -188,13 +188,6 @@ def format_path(path: NodePath) -> str:
         else:
             text += f".{part}" if text else part
     return text
-
-
-def _hint(word: str, choices: Iterable[str]) -> str:
-    import difflib  # only error messages need it
-
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 # ------------------------------------------------------------------ finding
@@ -516,7 +509,7 @@ def _problems(exc: BaseException, path: NodePath, cls: Any, marks: _Marks) -> li
             key_path = (*path, extra)
             found.append(
                 Problem(marks.of_key(key_path), format_path(key_path),
-                        "unknown key" + _hint(extra, fields) + _known(fields))
+                        "unknown key" + did_you_mean(extra, fields) + _known(fields))
             )
         return found
     if isinstance(exc, cattrs.BaseValidationError):
@@ -568,21 +561,20 @@ def choose_provider(
             ("secrets",),
             "no secrets provider chosen: set secrets.provider here or pass --provider ID",
         )
-    if not registry.has(chosen):
-        listed = ", ".join(registry.ids()) or "none installed"
-        raise config.error(
-            ("secrets", "provider"),
-            f"unknown secrets provider {chosen!r}{_hint(chosen, registry.ids())} "
-            f"(available: {listed})",
-        )
+    from stagecraft.providers.secrets import UnknownProviderError
+
+    try:
+        provider = registry.get(chosen)
+    except UnknownProviderError as exc:  # the registry's words, at the line that named the id
+        raise config.error(("secrets", "provider"), str(exc)) from None
     if config.secrets.providers and not config.has_section(chosen):
         # Sections exist, just not this one: most likely a typo in one of them.
         raise config.error(
             ("secrets", "providers"),
             f"no section for the chosen provider {chosen!r}"
-            f"{_hint(chosen, config.secrets.providers)}",
+            f"{did_you_mean(chosen, config.secrets.providers)}",
         )
-    return registry.get(chosen)
+    return provider
 
 
 def check_sections(config: Config, registry: Registry) -> None:
@@ -600,8 +592,8 @@ def check_sections(config: Config, registry: Registry) -> None:
                 Problem(
                     config.marks.of_key(path),
                     format_path(path),
-                    f"no installed secrets provider has this id{_hint(provider_id, registry.ids())}"
-                    f" (available: {listed})",
+                    "no installed secrets provider has this id"
+                    f"{did_you_mean(provider_id, registry.ids())} (available: {listed})",
                 )
             )
     if problems:

@@ -11,11 +11,25 @@ value: name keys, files, lines and plugins instead.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 EXIT_OK = 0
 EXIT_USER_ERROR = 1
 EXIT_PROVIDER_ERROR = 2
 EXIT_INTERNAL_ERROR = 3
 EXIT_DRIFT = 4
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` when one of ``choices`` is close to ``word``, else ``""``.
+
+    Every "unknown NAME" message (provider ids, config keys, hook names) words
+    its hint this way.
+    """
+    import difflib  # only error messages need it: keep it off the start-up path
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class StagecraftError(Exception):

@@ -37,7 +37,7 @@ import attrs
 import pluggy
 
 from stagecraft import discovery, hookspecs
-from stagecraft.errors import PluginError, PluginLoadError
+from stagecraft.errors import PluginError, PluginLoadError, did_you_mean
 from stagecraft.hookspecs import PROJECT_NAME, hookimpl
 from stagecraft.providers.secrets import (
     Context,
@@ -356,13 +356,8 @@ class PluginManager(pluggy.PluginManager):
         unknown = self._unknown_hooks(plugin)
         if unknown:
             self._unregister_quietly(plugin, info.name)
-            import difflib  # only for this error's suggestions
-
             known = self._specified_hooks()
-            hints = []
-            for name in unknown:
-                close = difflib.get_close_matches(name, known, n=1)
-                hints.append(f"{name} (did you mean {close[0]}?)" if close else name)
+            hints = [name + did_you_mean(name, known) for name in unknown]
             self._fail(
                 info,
                 f"{info.origin} implements unknown hook(s): {', '.join(hints)}",

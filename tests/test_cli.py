@@ -108,7 +108,8 @@ def test_no_config_when_the_command_line_says_everything(project: Any, tmp_path:
                           cwd=bare)
     assert (unknown.code, unknown.out) == (1, "")
     assert unknown.err == (
-        "stagecraft: error: unknown secrets provider 'copyjsn' (available: copyjson)\n"
+        "stagecraft: error: unknown secrets provider 'copyjsn' (did you mean 'copyjson'?) "
+        "(available: copyjson)\n"
     )
 
     no_check = project.run("config", "check", cwd=bare)

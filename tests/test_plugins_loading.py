@@ -257,7 +257,7 @@ def test_unknown_hook_fails_with_did_you_mean(tmp_path: Path) -> None:
     manager = load_plugin_manager(NO_ENTRY_POINTS.merge(dirs=[plugins]), strict=False)
     assert [str(error) for error in manager.failures] == [
         f"plugin 'local:{typo}' implements unknown hook(s): secrets_synk "
-        f"(did you mean secrets_sync?); disable it with `-p no:local:{typo}` or "
+        f"(did you mean 'secrets_sync'?); disable it with `-p no:local:{typo}` or "
         f"STAGECRAFT_DISABLE_PLUGINS=local:{typo}"
     ]
     # Not half-registered: its valid hook implementation is gone too.
@@ -275,7 +275,7 @@ def test_did_you_mean_only_suggests_real_hooks(tmp_path: Path) -> None:
     manager = load_plugin_manager(NO_ENTRY_POINTS.merge(dirs=[plugins]), strict=False)
     second = str(manager.failures[1])
     assert "secrets_foo_baz" in second
-    assert "did you mean secrets_foo_bar" not in second
+    assert "'secrets_foo_bar'" not in second
 
 
 def test_optional_unknown_hook_is_allowed(tmp_path: Path) -> None:

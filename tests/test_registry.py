@@ -117,6 +117,16 @@ def test_unknown_id_lists_available() -> None:
     assert info.value.available == ("a", "b")
 
 
+def test_unknown_id_suggests_a_close_one() -> None:
+    """A typo on the command line gets the same hint as one in stagecraft.yml."""
+    registry = Registry([Provider("envfile"), Provider("encore")])
+    with pytest.raises(UnknownProviderError) as info:
+        registry.get("envfiel")
+    assert str(info.value) == (
+        "unknown secrets provider 'envfiel' (did you mean 'envfile'?) (available: encore, envfile)"
+    )
+
+
 def test_unknown_id_in_empty_registry() -> None:
     with pytest.raises(UnknownProviderError) as info:
         Registry().get("envfile")

@@ -34,6 +34,7 @@ from stagecraft.errors import (
     ProviderError,
     StagecraftError,
     UserError,
+    did_you_mean,
 )
 from stagecraft.redact import Redactor
 
@@ -111,7 +112,10 @@ class UnknownProviderError(UserError):
         self.provider_id = provider_id
         self.available = tuple(available)
         listed = ", ".join(self.available) if self.available else "none installed"
-        super().__init__(f"unknown secrets provider {provider_id!r} (available: {listed})")
+        super().__init__(
+            f"unknown secrets provider {provider_id!r}"
+            f"{did_you_mean(provider_id, self.available)} (available: {listed})"
+        )
 
 
 class InvalidOptionsError(UserError, ValueError):
