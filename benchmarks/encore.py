@@ -11,15 +11,14 @@ per key and per type, one after the other.  The ideal is
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import math
 import os
 import subprocess
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from unittest import mock
 
 from benchmarks.harness import Row, cost_row, median_times, speedup_row
 from stagecraft.providers.secrets import Action, Context, SyncOptions
@@ -45,21 +44,6 @@ fake = _load_fake()
 TYPES = ("dev", "preview", "local")
 SPEEDUP_TARGET = 15.0
 IDEAL_TARGET = 1.3
-
-
-@contextlib.contextmanager
-def _environ(**values: str) -> Iterator[None]:
-    """Set environment variables for the fake CLI, restoring the old ones afterwards."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, old in saved.items():
-            if old is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = old
 
 
 class Setup:
@@ -121,15 +105,16 @@ def run(
     """
     with tempfile.TemporaryDirectory(prefix="stagecraft-bench-encore-") as raw:
         setup = Setup(Path(raw), keys)
-        with _environ(
-            FAKE_ENCORE_STATE=str(setup.state),
-            FAKE_ENCORE_LOG=str(setup.log),
-            FAKE_ENCORE_LATENCY=str(latency),
-        ):
+        fake_settings = {
+            "FAKE_ENCORE_STATE": str(setup.state),
+            "FAKE_ENCORE_LOG": str(setup.log),
+            "FAKE_ENCORE_LATENCY": str(latency),
+        }
+        with mock.patch.dict(os.environ, fake_settings):
             ours = median_times([lambda: setup.provider_sync(concurrency)], repeats,
                                 setup=setup.reset)
             baseline = median_times([setup.sequential], baseline_repeats, setup=setup.reset)
-            with _environ(FAKE_ENCORE_LATENCY="0"):
+            with mock.patch.dict(os.environ, {"FAKE_ENCORE_LATENCY": "0"}):
                 overhead = median_times([lambda: setup.provider_sync(concurrency)], repeats,
                                         setup=setup.reset)
     ideal = math.ceil(keys / concurrency) * latency

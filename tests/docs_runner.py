@@ -49,6 +49,7 @@ import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import attrs
 
@@ -306,7 +307,7 @@ class PageRun:
         from stagecraft.providers.secrets import reset_default_registry
 
         out = io.StringIO()
-        with self._in_project(), _environment(env):
+        with self._in_project(), mock.patch.dict(os.environ, env):
             reset_default_registry()
             try:
                 with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
@@ -384,19 +385,6 @@ class PageRun:
 
         importlib.invalidate_caches()
 
-
-@contextlib.contextmanager
-def _environment(overlay: dict[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in overlay}
-    os.environ.update(overlay)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def _pip(args: list[str], target: Path, *, cwd: Path) -> tuple[int, str]:
