@@ -27,7 +27,6 @@ Start-up time is measured, so each command imports only what it needs.
 from __future__ import annotations
 
 import argparse
-import logging  # already imported by stagecraft.providers.secrets: costs nothing here
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -92,48 +91,10 @@ class Session:
             self.err(line if line[:1].isspace() else f"{PROG}: {label}: {line}")
 
 
-class _RedactingFormatter(logging.Formatter):
-    """Formats log records as ``stagecraft: LEVEL: message``, redacted.
-
-    The exception text a record carries is part of ``format()``'s output, so
-    it is redacted too, and it is shown only with ``-v``, like every other
-    traceback.
-    """
-
-    def __init__(self, redactor: Redactor, *, tracebacks: bool) -> None:
-        super().__init__("%(message)s")
-        self._redactor = redactor
-        self._tracebacks = tracebacks
-
-    def format(self, record: logging.LogRecord) -> str:
-        if not self._tracebacks and (record.exc_info or record.exc_text):
-            record = logging.makeLogRecord({**record.__dict__, "exc_info": None,
-                                            "exc_text": None})
-        text = super().format(record)
-        return self._redactor.redact(f"{PROG}: {record.levelname.lower()}: {text}")
-
-
 def _setup_logging(session: Session) -> Callable[[], None]:
-    """Send every log record to stderr, redacted; return a function that undoes it.
+    from stagecraft.redacted_logging import install
 
-    The handler sits on the root logger, not only on ``stagecraft``'s: a
-    provider or a library it calls may log through a logger of its own, and
-    Python's last-resort handler would print that unredacted.
-    """
-    root = logging.getLogger()
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        _RedactingFormatter(session.redactor, tracebacks=session.verbosity > 0)
-    )
-    before = root.level
-    root.setLevel({1: logging.INFO, 0: logging.WARNING, -1: logging.ERROR}[session.verbosity])
-    root.addHandler(handler)
-
-    def undo() -> None:
-        root.removeHandler(handler)
-        root.setLevel(before)
-
-    return undo
+    return install(PROG, session.redactor, session.verbosity)
 
 
 # ------------------------------------------------------------------ parser

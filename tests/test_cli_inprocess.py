@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from stagecraft import cli
+from stagecraft.redacted_logging import RedactingFormatter
 
 
 @pytest.fixture
@@ -239,5 +240,5 @@ def test_foreign_loggers_are_redacted_and_tracebacks_need_v(
     assert "stagecraft: error: failed with ***" in err
     assert ("RuntimeError: boom in the provider" in err) is verbose
     assert logging.getLogger().handlers == [] or all(
-        not isinstance(h.formatter, cli._RedactingFormatter) for h in logging.getLogger().handlers
+        not isinstance(h.formatter, RedactingFormatter) for h in logging.getLogger().handlers
     )

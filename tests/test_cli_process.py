@@ -94,3 +94,32 @@ def test_python_dash_m_runs_the_command(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert "no secrets provider chosen" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "absent"),
+    [
+        (["--version"], {"pluggy", "attrs", "logging", "cattrs", "yaml", "stagecraft.config"}),
+        (["secrets", "sync", "--provider", "envfile", "--from", "s.env", "--to", "t.env"],
+         {"cattrs", "yaml", "stagecraft.config", "json", "difflib"}),
+    ],
+    ids=["version", "sync-without-config"],
+)
+def test_commands_import_only_what_they_use(
+    tmp_path: Path, argv: list[str], absent: set[str]
+) -> None:
+    """Start-up time is measured; these modules are not needed on these paths (whether or
+    not the entry-point cache is used: here it is not, the working directory is new)."""
+    (tmp_path / "s.env").write_text("KEY=value\n")
+    code = (
+        "import atexit, sys\n"
+        f"atexit.register(lambda: print(sorted(set(sys.modules) & set({sorted(absent)!r})),"
+        " file=sys.stderr))\n"
+        "from stagecraft.cli import run\n"
+        f"sys.argv = ['stagecraft', *{argv!r}]\n"
+        "run()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[-1] == "[]"
