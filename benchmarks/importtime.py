@@ -12,13 +12,12 @@ time includes its children's.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.startup import KEYS, console_script
+from benchmarks.startup import KEYS, clean_env, console_script
 
 SYNC = ("secrets", "sync", "--provider", "envfile", "--from", "source.env", "--to", "target.env")
 
@@ -38,11 +37,10 @@ def parse(stderr: str) -> dict[str, tuple[int, int, int]]:
 
 def measure(runs: int) -> dict[str, tuple[int, int, int]]:
     """The smallest (self, cumulative) per module over ``runs`` runs of the sync."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STAGECRAFT_")}
     best: dict[str, tuple[int, int, int]] = {}
     with tempfile.TemporaryDirectory(prefix="stagecraft-bench-importtime-") as raw:
         root = Path(raw)
-        env["STAGECRAFT_CACHE_DIR"] = str(root / "cache")
+        env = clean_env(root / "cache")
         (root / "source.env").write_text(
             "".join(f"KEY_{i:02d}=startup-value-{i:02d}\n" for i in range(KEYS)), encoding="utf-8"
         )

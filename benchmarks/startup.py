@@ -36,7 +36,8 @@ def console_script() -> Path:
     return script
 
 
-def _clean_env(cache_dir: Path) -> dict[str, str]:
+def clean_env(cache_dir: Path) -> dict[str, str]:
+    """``os.environ`` without the user's ``STAGECRAFT_*`` settings, the cache in ``cache_dir``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("STAGECRAFT_")}
     env["STAGECRAFT_CACHE_DIR"] = str(cache_dir)  # the entry-point cache, kept in the run's dir
     return env
@@ -54,7 +55,7 @@ def run(repeats: int) -> list[Row]:
     script = str(console_script())
     with tempfile.TemporaryDirectory(prefix="stagecraft-bench-startup-") as raw:
         root = Path(raw)
-        env = _clean_env(root / "cache")
+        env = clean_env(root / "cache")
         cold_env = dict(env, STAGECRAFT_NO_CACHE="1")
         source = root / "source.env"
         target = root / "target.env"

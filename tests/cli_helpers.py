@@ -31,6 +31,13 @@ CANARIES = {
 
 STAGECRAFT = Path(sys.executable).with_name("stagecraft")
 
+
+def child_env() -> dict[str, str]:
+    """``os.environ`` for a command a test starts: no inherited ``STAGECRAFT_*``
+    settings, except the test run's entry-point cache directory (see conftest.py)."""
+    return {key: value for key, value in os.environ.items()
+            if not key.startswith("STAGECRAFT_") or key == "STAGECRAFT_CACHE_DIR"}
+
 COPY_PLUGIN = '''
 """A test provider: copies keys from one JSON file to another."""
 import json
@@ -178,8 +185,7 @@ class Project:
     def run(self, *args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None,
             entry_points: bool = False) -> Run:
         """Run the real console script.  Entry-point plugins are off unless asked for."""
-        environ = {k: v for k, v in os.environ.items()
-                   if not k.startswith("STAGECRAFT_") or k == "STAGECRAFT_CACHE_DIR"}
+        environ = child_env()
         environ.pop("NO_COLOR", None)
         if not entry_points:
             environ["STAGECRAFT_LOAD_PLUGINS"] = ""

@@ -340,10 +340,9 @@ def test_concurrent_commands_share_one_cache_file(tmp_path: Path) -> None:
     """Eight commands filling an empty cache at once: same answer, one file, no leftovers."""
     import subprocess
 
-    from cli_helpers import STAGECRAFT
+    from cli_helpers import STAGECRAFT, child_env
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STAGECRAFT_")}
-    env[discovery.ENV_CACHE_DIR] = str(tmp_path / "cache")
+    env = {**child_env(), discovery.ENV_CACHE_DIR: str(tmp_path / "cache")}
 
     def run_all() -> list[str]:
         procs = [

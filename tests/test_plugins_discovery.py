@@ -8,7 +8,6 @@ development environment out of the way.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
@@ -17,6 +16,7 @@ from typing import Any
 
 import plugin_dists as helpers  # tests/plugin_dists.py (tests/ is on pythonpath)
 import pytest
+from cli_helpers import child_env
 
 from stagecraft.errors import PluginLoadError
 from stagecraft.plugins import Kind, PluginSettings, Status, load_plugin_manager
@@ -239,8 +239,7 @@ def test_pip_installed_distribution_is_found_by_get(tmp_path: Path) -> None:
         print(secrets.default_registry().origin("pipdemo"))
         """
     )
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith("STAGECRAFT_") or key == "STAGECRAFT_CACHE_DIR"}
+    env = child_env()
     env["PYTHONPATH"] = str(target)
     # Only this plugin: the contrib plugins of the dev environment are not under test.
     env["STAGECRAFT_LOAD_PLUGINS"] = "pipdemo"

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import attrs
 import fake_encore  # contrib/encore/tests is on pytest's pythonpath
+from cli_helpers import child_env
 
 from stagecraft import dotenv
 
@@ -58,11 +59,7 @@ class Run:
 def base_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of a subprocess: no inherited STAGECRAFT_/FAKE_ENCORE_ settings
     (but the test run's entry-point cache directory)."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("STAGECRAFT_", "FAKE_ENCORE_")) or key == "STAGECRAFT_CACHE_DIR"
-    }
+    env = {key: value for key, value in child_env().items() if not key.startswith("FAKE_ENCORE_")}
     env["STAGECRAFT_LOAD_PLUGINS"] = LOAD_PLUGINS
     env.update(extra or {})
     return env
