@@ -137,7 +137,10 @@ def cache_dir(environ: Mapping[str, str] | None = None) -> str | None:
     xdg = env.get("XDG_CACHE_HOME", "")
     if os.path.isabs(xdg):
         return os.path.join(xdg, "stagecraft")
-    return os.path.join(os.path.expanduser("~"), ".cache", "stagecraft")
+    home = os.path.expanduser("~")
+    if not os.path.isabs(home):  # no HOME and no password entry: nowhere sensible
+        return None
+    return os.path.join(home, ".cache", "stagecraft")
 
 
 def is_private(st: os.stat_result) -> bool:

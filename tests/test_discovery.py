@@ -285,6 +285,12 @@ def test_cache_dir_defaults() -> None:
     assert discovery.cache_dir({"STAGECRAFT_NO_CACHE": "1", "STAGECRAFT_CACHE_DIR": "/c"}) is None
 
 
+def test_no_cache_without_a_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not a relative '~/.cache' under whatever the working directory is."""
+    monkeypatch.setattr(os.path, "expanduser", lambda path: path)
+    assert discovery.cache_dir({}) is None
+
+
 def test_an_unusable_cache_directory_only_costs_the_scan(
     site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
