@@ -32,6 +32,10 @@ _EXPORTS = {
     "SecretsProvider": "stagecraft.providers.secrets",
     "SyncOptions": "stagecraft.providers.secrets",
     "SyncResult": "stagecraft.providers.secrets",
+    "SecretStore": "stagecraft.store",
+    "TransientError": "stagecraft.store",
+    "FileStore": "stagecraft.filestore",
+    "PartialSyncError": "stagecraft.providers.secrets",
 }
 
 __all__ = [
@@ -39,14 +43,18 @@ __all__ = [
     "Change",
     "ConfigError",
     "Context",
+    "FileStore",
     "MissingKeysError",
+    "PartialSyncError",
     "PluginError",
     "PluginLoadError",
     "ProviderError",
+    "SecretStore",
     "SecretsProvider",
     "StagecraftError",
     "SyncOptions",
     "SyncResult",
+    "TransientError",
     "UserError",
     "__version__",
     "hookimpl",
@@ -62,16 +70,19 @@ if TYPE_CHECKING:
         StagecraftError,
         UserError,
     )
+    from stagecraft.filestore import FileStore
     from stagecraft.hookspecs import hookimpl, hookspec
     from stagecraft.providers.secrets import (
         Action,
         Change,
         Context,
         MissingKeysError,
+        PartialSyncError,
         SecretsProvider,
         SyncOptions,
         SyncResult,
     )
+    from stagecraft.store import SecretStore, TransientError
 
 
 def __getattr__(name: str) -> Any:

@@ -22,7 +22,7 @@ import enum
 import logging
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -258,6 +258,10 @@ class SyncOptions:
     target: str = ""
     keys: tuple[str, ...] = attrs.field(default=(), converter=_to_keys)
     dry_run: bool = False
+    #: Glob patterns of keys to leave out (``--exclude``); stores only.
+    exclude: tuple[str, ...] = attrs.field(default=(), converter=_to_keys)
+    #: Remove target keys the source lacks, within the selection (``--prune``); stores only.
+    prune: bool = False
 
     @keys.validator
     def _check_keys(self, _attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
@@ -321,7 +325,8 @@ class Context:
     """
 
     __slots__ = (
-        "__weakref__", "_cancelled", "_config_dir", "_cwd", "deadline", "logger", "redactor"
+        "__weakref__", "_cancelled", "_config_dir", "_cwd", "config", "configs", "deadline",
+        "logger", "redactor", "registry",
     )
 
     def __init__(
@@ -338,6 +343,24 @@ class Context:
         self.logger: logging.Logger = _default_logger() if logger is None else logger
         self.redactor: Redactor = Redactor() if redactor is None else redactor
         self._cancelled = threading.Event()
+        #: The typed config of the store being called (set by the engine).
+        self.config: Any = None
+        #: Where ``--from ID:`` / ``--to ID:`` look stores up (None: the default registry).
+        self.registry: Registry | None = None
+        #: Structures a provider's ``stagecraft.yml`` section (defaults when absent).
+        self.configs: Callable[[SecretsProvider], Any] | None = None
+
+    def for_store(self, config: Any) -> Context:
+        """A context for one store of a sync: its own ``config``, everything else shared.
+
+        Cancelling either context cancels both: they share one event.
+        """
+        child = Context(self.cwd, self.config_dir, self.deadline, self.logger, self.redactor)
+        child._cancelled = self._cancelled
+        child.registry = self.registry
+        child.configs = self.configs
+        child.config = config
+        return child
 
     @property
     def cwd(self) -> Path:
