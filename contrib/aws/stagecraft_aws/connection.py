@@ -1,0 +1,81 @@
+"""A boto3 client for one sync: the standard credential chain, no hidden retries.
+
+boto3 is imported here, and this module is imported only when a sync
+touches an AWS store, so listing providers never pays for boto3.
+
+Two choices matter:
+
+* botocore's own retries are off (``total_max_attempts=1``).  The sync
+  engine retries what :mod:`stagecraft_aws.failures` calls transient, with
+  backoff, within the run's deadline, and counts every attempt; retries
+  hidden inside botocore would multiply its count and outlive ``--timeout``.
+* the secret access key and session token are registered with the run's
+  redactor as soon as they are resolved, so no message can show them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+from stagecraft.errors import ProviderError
+
+if TYPE_CHECKING:
+    from stagecraft.providers.secrets import Context
+    from stagecraft_aws.config import Config
+
+#: The boto3 services of the two stores.
+Service = Literal["secretsmanager", "ssm"]
+
+#: Seconds to wait for a connection and for an answer; the engine retries after either.
+CONNECT_TIMEOUT = 10.0
+READ_TIMEOUT = 30.0
+
+
+def connect(ctx: Context, config: Config, service: Service, where: str, pool: int) -> Any:
+    """A ``service`` client ("secretsmanager" or "ssm") for the store at ``where``.
+
+    ``pool`` is the number of calls that may be in flight at once (the
+    store's concurrency), so no call waits for a connection of its own pool.
+    Raises a one-line :class:`ProviderError` naming ``where`` when there are
+    no credentials, no region or an unknown profile.
+    """
+    import boto3
+    import botocore.config
+    import botocore.exceptions
+
+    try:
+        session = boto3.session.Session(profile_name=config.profile, region_name=config.region)
+        credentials = session.get_credentials()
+    except botocore.exceptions.ProfileNotFound:
+        raise ProviderError(
+            f"{where}: AWS profile {config.profile!r} is not in the AWS config files"
+        ) from None
+    except botocore.exceptions.BotoCoreError as exc:
+        raise ProviderError(f"{where}: cannot load AWS credentials ({type(exc).__name__})") \
+            from None
+    if credentials is None:
+        raise ProviderError(
+            f"{where}: no AWS credentials found (set AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or sign in with `aws sso login`)"
+        )
+    try:
+        frozen = credentials.get_frozen_credentials()
+    except botocore.exceptions.BotoCoreError as exc:
+        raise ProviderError(f"{where}: cannot load AWS credentials ({type(exc).__name__})") \
+            from None
+    ctx.add_secrets(secret for secret in (frozen.secret_key, frozen.token) if secret)
+    if session.region_name is None:
+        raise ProviderError(
+            f"{where}: no AWS region (set AWS_DEFAULT_REGION, a region in the profile, or `region` "
+            "in the store's section of stagecraft.yml)"
+        )
+    settings = botocore.config.Config(
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+        max_pool_connections=max(10, pool),
+    )
+    try:
+        return session.client(service, config=settings)
+    except botocore.exceptions.BotoCoreError as exc:
+        raise ProviderError(f"{where}: cannot create the AWS {service} client ({exc})") from None

@@ -1,0 +1,362 @@
+"""``aws-sm``: AWS Secrets Manager, in the two layouts teams use.
+
+* ``aws-sm:myapp/prod/`` (ends in ``/``): one secret per key, named
+  ``myapp/prod/KEY``.  Reads list the secrets under the prefix
+  (``ListSecrets`` with a name filter, 100 a page) and fetch their values 20
+  at a time (``BatchGetSecretValue``); each changed key is one write
+  (``PutSecretValue``, or ``CreateSecret`` for a new key, with the
+  configured KMS key and tags), run concurrently by the engine.
+* ``aws-sm:myapp/prod`` (no ``/``): one secret whose string is a JSON
+  object of keys.  One read, one write per sync; keys of the object that the
+  sync does not select are kept as they are.
+
+:class:`SecretsManagerStore` is what the registry holds; its
+:meth:`~SecretsManagerStore.route` hands each location to the store of its
+layout, so the engine sees a ``write_one`` store for the first layout and a
+batch ``write`` store for the second.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from stagecraft.errors import ProviderError
+from stagecraft.providers.secrets import Action, Context
+from stagecraft.store import SecretStore
+from stagecraft_aws.awsstore import AwsSession, AwsStore, LocationError
+
+#: Secrets Manager's limits.
+BATCH_GET_LIMIT = 20
+LIST_PAGE = 100
+MAX_SECRET_BYTES = 65536
+MAX_NAME_LENGTH = 512
+_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]+$")
+
+LOCATION_HELP = (
+    "PREFIX/ (one secret per key, PREFIX/KEY) or NAME (one secret holding a JSON object)"
+)
+
+
+def _code(exc: ProviderError) -> str:
+    return str(getattr(exc, "code", ""))
+
+
+def _scheduled_for_deletion(exc: ProviderError) -> bool:
+    """A secret waiting out its recovery window (AWS says "scheduled for" or "marked" deleted)."""
+    return _code(exc) == "InvalidRequestException" and "delet" in str(exc).lower()
+
+
+def _check_name(location: str, store_id: str) -> None:
+    name = location.rstrip("/")
+    if not location.strip() or not name:
+        raise LocationError(f"{store_id}: the location is empty; use {LOCATION_HELP}")
+    if not _NAME.match(location):
+        raise LocationError(
+            f"{store_id}:{location}: a secret name may hold only letters, digits and /_+=.@-"
+        )
+
+
+class _SecretsManagerSession(AwsSession):
+    """Shared by both layouts: creating a secret with the configured KMS key and tags."""
+
+    def create(self, name: str, secret: str, token: str) -> Action:
+        """``CreateSecret`` (ADDED), or ``PutSecretValue`` when the name is taken (UPDATED).
+
+        The name may be taken by a secret created since the read, by an
+        earlier attempt whose answer was lost, or by a pruned secret waiting
+        out its recovery window (then :meth:`put` restores it).
+        """
+        arguments: dict[str, Any] = {
+            "Name": name, "SecretString": secret, "ClientRequestToken": token,
+        }
+        if self.config.kms_key_id:
+            arguments["KmsKeyId"] = self.config.kms_key_id
+        if self.config.tags:
+            arguments["Tags"] = [{"Key": k, "Value": v} for k, v in self.config.tags.items()]
+        try:
+            self.call("create_secret", **arguments)
+        except ProviderError as exc:
+            if _code(exc) != "ResourceExistsException" and not _scheduled_for_deletion(exc):
+                raise
+            self.put(name, secret, token)
+            return Action.UPDATED
+        return Action.ADDED
+
+    def put(self, name: str, secret: str, token: str) -> None:
+        """``PutSecretValue``, first restoring the secret if it is scheduled for deletion."""
+        try:
+            self.call("put_secret_value", SecretId=name, SecretString=secret,
+                      ClientRequestToken=token)
+        except ProviderError as exc:
+            if not _scheduled_for_deletion(exc):
+                raise
+            self.call("restore_secret", SecretId=name)
+            self.call("put_secret_value", SecretId=name, SecretString=secret,
+                      ClientRequestToken=token)
+
+    def delete_secret(self, name: str) -> None:
+        """``DeleteSecret``; one that is already gone or scheduled counts as deleted."""
+        arguments: dict[str, Any] = {"SecretId": name}
+        if self.config.force_delete:
+            arguments["ForceDeleteWithoutRecovery"] = True
+        try:
+            self.call("delete_secret", **arguments)
+        except ProviderError as exc:
+            if _code(exc) == "ResourceNotFoundException" or _scheduled_for_deletion(exc):
+                return
+            raise
+
+
+# ------------------------------------------------------------ one secret per key
+
+
+class SecretPerKeySession(_SecretsManagerSession):
+    """``PREFIX/``: the read remembers which keys exist, so a write knows create from put."""
+
+    def __init__(self, store: AwsStore, ctx: Context, location: str) -> None:
+        super().__init__(store, ctx, location)
+        self.existing: set[str] | None = None  # None: not read yet
+
+    def name(self, key: str) -> str:
+        return self.location + key
+
+    def list_keys(self) -> list[str]:
+        """Keys with a secret directly under the prefix (ListSecrets, 100 a page)."""
+        keys: list[str] = []
+        arguments: dict[str, Any] = {
+            "Filters": [{"Key": "name", "Values": [self.location]}],
+            "MaxResults": LIST_PAGE,
+        }
+        while True:
+            page = self.call("list_secrets", **arguments)
+            for entry in page.get("SecretList", ()):
+                name = entry.get("Name", "")
+                # The name filter matches prefixes regardless of case, and
+                # deeper names (PREFIX/a/b) belong to another location.
+                if name.startswith(self.location):
+                    key = name[len(self.location):]
+                    if key and "/" not in key:
+                        keys.append(key)
+            token = page.get("NextToken")
+            if not token:
+                return keys
+            arguments["NextToken"] = token
+
+    def read(self, keys: Collection[str] | None) -> dict[str, str]:
+        found = self.list_keys()
+        self.existing = set(found)
+        wanted = found if keys is None else [key for key in keys if key in self.existing]
+        values: dict[str, str] = {}
+        for start in range(0, len(wanted), BATCH_GET_LIMIT):
+            chunk = [self.name(key) for key in wanted[start:start + BATCH_GET_LIMIT]]
+            answer = self.call("batch_get_secret_value", SecretIdList=chunk)
+            for entry in answer.get("SecretValues", ()):
+                key = entry["Name"][len(self.location):]
+                if "SecretString" not in entry:
+                    raise ProviderError(
+                        f"{self.where}: secret {entry['Name']} holds binary data, not a string"
+                    )
+                values[key] = entry["SecretString"]
+            self.ctx.add_secrets(values.values())
+            for error in answer.get("Errors", ()):
+                if error.get("ErrorCode") == "ResourceNotFoundException":
+                    continue  # deleted since the listing: absent
+                raise ProviderError(
+                    f"{self.where}: cannot read secret {error.get('SecretId', '?')} "
+                    f"({error.get('ErrorCode', 'error')})"
+                )
+        return {key: values[key] for key in wanted if key in values}
+
+    def write_one(self, key: str, value: str) -> Action:
+        name, token = self.name(key), self.token(key)
+        if self.existing is not None and key in self.existing:
+            try:
+                self.put(name, value, token)
+            except ProviderError as exc:
+                if _code(exc) != "ResourceNotFoundException":
+                    raise
+                return self.create(name, value, token)  # deleted since the read
+            return Action.UPDATED
+        return self.create(name, value, token)
+
+    def delete(self, keys: Collection[str]) -> None:
+        """One ``DeleteSecret`` per key (there is no batch delete), ``concurrency`` at a time.
+
+        Every key is tried; the first failure is raised after all have run
+        (a transient one first, so the engine retries, and deleting again is harmless).
+        """
+        pool = self.config.concurrency or self.store.concurrency
+        names = [self.name(key) for key in keys]
+        failures: list[ProviderError] = []
+        with ThreadPoolExecutor(max_workers=max(1, min(pool, len(names) or 1))) as executor:
+            for future in [executor.submit(self.delete_secret, name) for name in names]:
+                try:
+                    future.result()
+                except ProviderError as exc:
+                    failures.append(exc)
+        if failures:
+            failures.sort(key=lambda exc: not self.store.is_transient(exc))
+            raise failures[0]
+
+
+class SecretPerKeyStore(AwsStore):
+    """``aws-sm:PREFIX/``: one secret per key, written one by one, concurrently."""
+
+    id = "aws-sm"
+    service = "secretsmanager"
+    location_help = LOCATION_HELP
+    #: Secrets Manager allows 50 PutSecretValue calls a second per account and region.
+    concurrency = 10
+    retries = 5
+    session_class = SecretPerKeySession
+
+    def check_location(self, location: str) -> None:
+        _check_name(location, self.id)
+
+    def write_one(self, ctx: Context, location: str, key: str, value: str) -> Action | None:
+        return self.open(ctx, location).write_one(key, value)
+
+    def check_values(
+        self, ctx: Context, location: str, values: Mapping[str, str]
+    ) -> Mapping[str, str]:
+        problems: dict[str, str] = {}
+        for key, value in values.items():
+            if not _NAME.match(key) or "/" in key:
+                problems[key] = "a secret name may hold only letters, digits and _+=.@-"
+            elif len(location + key) > MAX_NAME_LENGTH:
+                problems[key] = f"the secret name would be longer than {MAX_NAME_LENGTH}"
+            elif not value:
+                problems[key] = "Secrets Manager cannot hold an empty secret string"
+            elif len(value.encode()) > MAX_SECRET_BYTES:
+                problems[key] = f"longer than Secrets Manager's {MAX_SECRET_BYTES} bytes"
+        return problems
+
+
+# ------------------------------------------------------------ one JSON secret
+
+
+class JsonSecretSession(_SecretsManagerSession):
+    """``NAME``: the keys of one secret's JSON object."""
+
+    def current(self) -> dict[str, Any] | None:
+        """The secret's object as it is now (None when there is no such secret)."""
+        try:
+            answer = self.call("get_secret_value", SecretId=self.location)
+        except ProviderError as exc:
+            if _code(exc) == "ResourceNotFoundException" or _scheduled_for_deletion(exc):
+                return None
+            raise
+        text = answer.get("SecretString")
+        if text is None:
+            raise ProviderError(f"{self.where}: the secret holds binary data, not a JSON object")
+        try:
+            document = json.loads(text)
+        except ValueError:
+            document = None
+        if not isinstance(document, dict):
+            raise ProviderError(
+                f"{self.where}: the secret's string is not a JSON object; use "
+                f"{self.store.id}:{self.location}/ for one secret per key"
+            )
+        self.ctx.add_secrets(v for v in document.values() if isinstance(v, str))
+        return document
+
+    def read(self, keys: Collection[str] | None) -> dict[str, str]:
+        document = self.current() or {}
+        # Numbers, booleans and nested values read as their JSON text.
+        values = {key: value if isinstance(value, str) else json.dumps(value)
+                  for key, value in document.items()}
+        self.ctx.add_secrets(values.values())
+        if keys is None:
+            return values
+        return {key: values[key] for key in keys if key in values}
+
+    def replace(self, change: Mapping[str, str], remove: Collection[str] = ()) -> None:
+        """Apply ``change`` and ``remove`` to the secret as it is now, in one write.
+
+        The secret is read again first, so keys another writer changed since
+        the plan's read are kept too; nothing is written when nothing differs.
+        """
+        before = self.current()
+        document = dict(before or {})
+        document.update(change)
+        for key in remove:
+            document.pop(key, None)
+        if before is not None and document == before:
+            return
+        text = json.dumps(document, ensure_ascii=False)
+        if len(text.encode()) > MAX_SECRET_BYTES:
+            raise ProviderError(
+                f"{self.where}: the JSON object would be {len(text.encode())} bytes, more than "
+                f"Secrets Manager's {MAX_SECRET_BYTES}; use {self.store.id}:{self.location}/ "
+                "for one secret per key"
+            )
+        token = self.token("")
+        if before is None:
+            self.create(self.location, text, token)
+        else:
+            self.put(self.location, text, token)
+
+    def write(self, values: Mapping[str, str]) -> None:
+        self.replace(values)
+
+    def delete(self, keys: Collection[str]) -> None:
+        self.replace({}, keys)
+
+
+class JsonSecretStore(AwsStore):
+    """``aws-sm:NAME``: one secret holding a JSON object, written in one call."""
+
+    id = "aws-sm"
+    service = "secretsmanager"
+    location_help = LOCATION_HELP
+    retries = 5
+    session_class = JsonSecretSession
+
+    def check_location(self, location: str) -> None:
+        _check_name(location, self.id)
+
+    def write(self, ctx: Context, location: str, values: Mapping[str, str]) -> None:
+        self.open(ctx, location).write(values)
+
+
+# ------------------------------------------------------------ the registered store
+
+
+class SecretsManagerStore(AwsStore):
+    """``aws-sm``: routes each location to the store of its layout (see the module doc)."""
+
+    id = "aws-sm"
+    service = "secretsmanager"
+    location_help = LOCATION_HELP
+    concurrency = SecretPerKeyStore.concurrency
+    retries = 5
+
+    def __init__(self) -> None:
+        self.per_key = SecretPerKeyStore()
+        self.json_object = JsonSecretStore()
+
+    def route(self, ctx: Context, location: str) -> SecretStore:
+        return self.per_key if location.endswith("/") else self.json_object
+
+    def _routed(self, ctx: Context, location: str) -> AwsStore:
+        store = self.route(ctx, location)
+        assert isinstance(store, AwsStore)
+        return store
+
+    # Callers that do not route still reach the right layout (one call at a time).
+
+    def open(self, ctx: Context, location: str) -> AwsSession:
+        return self._routed(ctx, location).open(ctx, location)
+
+    def write(self, ctx: Context, location: str, values: Mapping[str, str]) -> None:
+        self._routed(ctx, location).write(ctx, location, values)
+
+    def check_values(
+        self, ctx: Context, location: str, values: Mapping[str, str]
+    ) -> Mapping[str, str]:
+        return self._routed(ctx, location).check_values(ctx, location, values)
