@@ -80,7 +80,11 @@ class _SecretsManagerSession(AwsSession):
         try:
             self.call("create_secret", **arguments)
         except ProviderError as exc:
-            if _code(exc) != "ResourceExistsException" and not _scheduled_for_deletion(exc):
+            if _code(exc) == "ResourceExistsException":
+                # Rare (a race, a lost answer, a pruned secret): one more call to tell.
+                if "DeletedDate" in self.call("describe_secret", SecretId=name):
+                    self.call("restore_secret", SecretId=name)
+            elif not _scheduled_for_deletion(exc):
                 raise
             self.put(name, secret, token)
             return Action.UPDATED
