@@ -7,11 +7,13 @@ canaries: no output of a sync may contain them.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 #: Dummy credentials; the secret parts are canaries that no output may contain.
@@ -87,3 +89,15 @@ def aws_environment(endpoint: str, home: Path) -> dict[str, str]:
         "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
         "AWS_EC2_METADATA_DISABLED": "true",
     }
+
+
+@contextlib.contextmanager
+def page_environment(workdir: Path) -> Iterator[dict[str, str]]:
+    """A moto server for one docs page (``<!-- server: moto -->``): the variables to run with."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    server = MotoServer(workdir / "moto.log")
+    try:
+        server.wait_ready()
+        yield aws_environment(server.url, workdir)
+    finally:
+        server.stop()
