@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import discovery, encore, parsing, startup, sync
+from benchmarks import aws, discovery, encore, parsing, startup, sync
 from benchmarks.harness import Row, markdown, table
 from benchmarks.machine import describe
 
@@ -38,6 +38,10 @@ class Plan:
     plugin_sizes: tuple[tuple[int, int], ...]
     budget: float  # seconds per size, at most (at least one run always happens)
     max_run: float  # a sync size predicted to take longer than this per run is not run
+    aws_keys: int = 0  # 0: the aws benchmark gives no rows
+    aws_latency: float = 0.05
+    aws_repeats: int = 1
+    aws_baseline_repeats: int = 1
 
 
 FULL = Plan(
@@ -53,6 +57,10 @@ FULL = Plan(
     plugin_sizes=((1, 101), (10, 41), (100, 9), (500, 5)),
     budget=60.0,
     max_run=60.0,
+    aws_keys=200,
+    aws_latency=0.05,
+    aws_repeats=5,
+    aws_baseline_repeats=1,
 )
 
 QUICK = Plan(
@@ -68,9 +76,13 @@ QUICK = Plan(
     plugin_sizes=((1, 3), (5, 3)),
     budget=5.0,
     max_run=5.0,
+    aws_keys=20,
+    aws_latency=0.01,
+    aws_repeats=1,
+    aws_baseline_repeats=1,
 )
 
-NAMES = ("parse", "sync", "encore", "startup", "plugins")
+NAMES = ("parse", "sync", "encore", "startup", "plugins", "aws")
 
 
 def run(plan: Plan, only: Sequence[str] = NAMES,
@@ -96,6 +108,9 @@ def run(plan: Plan, only: Sequence[str] = NAMES,
     )))
     steps.append(("startup", lambda: startup.run(plan.startup_repeats)))
     steps.append(("plugins", lambda: discovery.run(plan.plugin_sizes)))
+    steps.append(("aws", lambda: aws.run(
+        plan.aws_keys, plan.aws_latency, plan.aws_repeats, plan.aws_baseline_repeats,
+    )))
     for name, step in steps:
         if name not in only:
             continue

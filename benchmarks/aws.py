@@ -1,0 +1,157 @@
+"""The aws-sm store (one secret per key) against a sequential boto3 loop, over a slow link.
+
+A real ``moto_server`` stands in for Secrets Manager, behind the tests' fault
+proxy (``contrib/aws/tests/fault_proxy.py``) set to add ``latency`` seconds to
+every request, as a network round trip to AWS would.  Both contenders write
+the same ``keys`` new secrets under a fresh prefix:
+
+* stagecraft: ``stagecraft secrets sync --from .env --to aws-sm:PREFIX/`` run
+  in-process (plan reads, then ``concurrency`` writes in flight);
+* the baseline: what chamber-style tools do, one ``CreateSecret`` after another.
+
+Rows: the speed-up over the baseline; the cost against the ideal,
+``ceil(keys / concurrency) x latency`` plus the plan's reads (counted at the
+proxy, each one round trip); and the requests a second sync makes when nothing
+changed (counted at the proxy), against a budget of 15 for 200 keys.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import math
+import os
+import tempfile
+import uuid
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from unittest import mock
+
+from benchmarks.harness import Row, cost_row, median_times, speedup_row
+
+TESTS = Path(__file__).resolve().parent.parent / "contrib" / "aws" / "tests"
+SPEEDUP_TARGET = 6.0
+IDEAL_TARGET = 1.5
+NO_CHANGE_BUDGET = 15
+WRITES = ("CreateSecret", "PutSecretValue")
+
+
+def _load(name: str) -> ModuleType:
+    """A helper module of the aws tests, by path (they are not a package)."""
+    spec = importlib.util.spec_from_file_location(f"stagecraft_bench_{name}", TESTS / f"{name}.py")
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {TESTS / name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class Setup:
+    """An app directory with ``keys`` secrets in ``.env``, and AWS reached through the proxy."""
+
+    def __init__(self, root: Path, keys: int, proxy: Any, sm: Any) -> None:
+        self.root = root
+        self.keys = keys
+        self.proxy = proxy
+        self.sm = sm
+        self.values = {f"SECRET_{i:03d}": f"value-{i:03d}-not-a-real-secret" for i in range(keys)}
+        (root / ".env").write_text(
+            "".join(f"{key}={value}\n" for key, value in self.values.items()), encoding="utf-8"
+        )
+        self.prefix = ""
+
+    def fresh(self) -> None:
+        """A new prefix, so every run creates ``keys`` secrets; counters back to zero."""
+        self.prefix = f"bench-{uuid.uuid4().hex[:10]}/"
+        self.proxy.faults.reset()
+
+    def stagecraft(self) -> None:
+        from stagecraft import cli
+        from stagecraft.providers.secrets import reset_default_registry
+
+        out = io.StringIO()
+        reset_default_registry()
+        before = Path.cwd()
+        os.chdir(self.root)
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+                code = cli.main(["secrets", "sync", "--from", ".env",
+                                 "--to", f"aws-sm:{self.prefix}"])
+        finally:
+            os.chdir(before)
+            reset_default_registry()
+        if code != 0:
+            raise AssertionError(f"stagecraft sync exited {code}")
+
+    def sequential(self) -> None:
+        """The baseline: a fresh client, then one CreateSecret per key, in turn."""
+        import boto3
+
+        client = boto3.client("secretsmanager")
+        for key, value in self.values.items():
+            client.create_secret(Name=self.prefix + key, SecretString=value)
+
+    def writes(self) -> int:
+        return sum(self.proxy.faults.calls[name] for name in WRITES)
+
+    def reads(self) -> int:
+        return self.proxy.faults.total() - self.writes()
+
+
+def run(keys: int, latency: float, repeats: int, baseline_repeats: int) -> list[Row]:
+    """The three rows (see the module doc); ``keys`` 0 runs nothing."""
+    if keys <= 0:
+        return []
+    moto_server = _load("moto_server")
+    fault_proxy = _load("fault_proxy")
+    from stagecraft_aws.secretsmanager import SecretPerKeyStore
+
+    concurrency = SecretPerKeyStore.concurrency
+    with tempfile.TemporaryDirectory(prefix="stagecraft-bench-aws-") as raw:
+        root = Path(raw)
+        server = moto_server.MotoServer(root / "moto.log")
+        try:
+            server.wait_ready()
+            faults = fault_proxy.Faults(latency=latency)
+            with fault_proxy.FaultProxy(("127.0.0.1", server.port), faults) as proxy, \
+                    mock.patch.dict(os.environ, moto_server.aws_environment(proxy.url, root)):
+                import boto3
+
+                sm = boto3.client("secretsmanager")
+                setup = Setup(root, keys, proxy, sm)
+                reads: list[int] = []
+
+                def ours() -> None:
+                    setup.stagecraft()
+                    if setup.writes() != keys:
+                        raise AssertionError(f"expected {keys} writes, saw {setup.writes()}")
+                    reads.append(setup.reads())
+
+                timed = median_times([ours], repeats, setup=setup.fresh)
+                baseline = median_times([setup.sequential], baseline_repeats, setup=setup.fresh)
+                # The same sync again, nothing changed: count its requests.
+                setup.proxy.faults.reset()
+                setup.stagecraft()
+                no_change = setup.proxy.faults.total()
+                no_change_writes = setup.writes()
+        finally:
+            server.stop()
+    if no_change_writes:
+        raise AssertionError(f"a sync with nothing to change wrote {no_change_writes} secrets")
+    plan_reads = max(reads)
+    ideal = (math.ceil(keys / concurrency) + plan_reads) * latency
+    measured = timed.medians[0]
+    name = f"aws-sm {keys} keys, one secret each, concurrency {concurrency}, " \
+           f"{latency * 1000:g} ms a request"
+    return [
+        speedup_row(name, measured, f"sequential boto3 loop: {keys} CreateSecret calls",
+                    baseline.medians[0], SPEEDUP_TARGET, runs=timed.runs),
+        cost_row(name, measured,
+                 f"ideal (ceil({keys}/{concurrency}) writes + {plan_reads} reads) x "
+                 f"{latency * 1000:g} ms", ideal, IDEAL_TARGET, what="ideal", runs=timed.runs),
+        cost_row(f"aws-sm {keys} keys, sync with nothing changed: requests", no_change,
+                 f"budget of {NO_CHANGE_BUDGET} requests", NO_CHANGE_BUDGET, 1.0,
+                 unit="req", what="budget"),
+    ]
