@@ -176,16 +176,24 @@ class SecretPerKeySession(_SecretsManagerSession):
         return {key: values[key] for key in wanted if key in values}
 
     def write_one(self, key: str, value: str) -> Action:
+        """``PutSecretValue`` for a key the read found, ``CreateSecret`` for a new one.
+
+        Returns what the key was at the read (the plan's word), or, without a
+        read, what the calls found.
+        """
         name, token = self.name(key), self.token(key)
-        if self.existing is not None and key in self.existing:
-            try:
-                self.put(name, value, token)
-            except ProviderError as exc:
-                if _code(exc) != "ResourceNotFoundException":
-                    raise
-                return self.create(name, value, token)  # deleted since the read
-            return Action.UPDATED
-        return self.create(name, value, token)
+        if self.existing is None:
+            return self.create(name, value, token)
+        if key not in self.existing:
+            self.create(name, value, token)
+            return Action.ADDED
+        try:
+            self.put(name, value, token)
+        except ProviderError as exc:
+            if _code(exc) != "ResourceNotFoundException":
+                raise
+            self.create(name, value, token)  # deleted since the read
+        return Action.UPDATED
 
     def delete(self, keys: Collection[str]) -> None:
         """One ``DeleteSecret`` per key (there is no batch delete), ``concurrency`` at a time.
