@@ -11,10 +11,14 @@ Two choices matter:
   hidden inside botocore would multiply its count and outlive ``--timeout``.
 * the secret access key and session token are registered with the run's
   redactor as soon as they are resolved, so no message can show them.
+* boto3, botocore and urllib3 never log below INFO: at DEBUG botocore logs
+  every request's signed headers (the session token) and every response
+  body (the secret values), whatever the application's logging set-up.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any, Literal
 
 from stagecraft.errors import ProviderError
@@ -25,6 +29,9 @@ if TYPE_CHECKING:
 
 #: The boto3 services of the two stores.
 Service = Literal["secretsmanager", "ssm"]
+
+#: Loggers that would show credentials and values at DEBUG.
+WIRE_LOGGERS = ("boto3", "botocore", "urllib3")
 
 #: Seconds to wait for a connection and for an answer; the engine retries after either.
 CONNECT_TIMEOUT = 10.0
@@ -43,6 +50,7 @@ def connect(ctx: Context, config: Config, service: Service, where: str, pool: in
     import botocore.config
     import botocore.exceptions
 
+    quiet_wire_logs()
     try:
         session = boto3.session.Session(profile_name=config.profile, region_name=config.region)
         credentials = session.get_credentials()
@@ -79,3 +87,11 @@ def connect(ctx: Context, config: Config, service: Service, where: str, pool: in
         return session.client(service, config=settings)
     except botocore.exceptions.BotoCoreError as exc:
         raise ProviderError(f"{where}: cannot create the AWS {service} client ({exc})") from None
+
+
+def quiet_wire_logs() -> None:
+    """Raise the AWS libraries' loggers to INFO where they would log at DEBUG (module doc)."""
+    for name in WIRE_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.INFO:
+            logger.setLevel(logging.INFO)
