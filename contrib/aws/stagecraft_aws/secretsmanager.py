@@ -287,11 +287,13 @@ class JsonSecretSession(_SecretsManagerSession):
             return values
         return {key: values[key] for key in keys if key in values}
 
-    def replace(self, change: Mapping[str, str], remove: Collection[str] = ()) -> None:
+    def replace(self, step: str, change: Mapping[str, str], remove: Collection[str] = ()) -> None:
         """Apply ``change`` and ``remove`` to the secret as it is now, in one write.
 
         The secret is read again first, so keys another writer changed since
         the plan's read are kept too; nothing is written when nothing differs.
+        ``step`` ("write" or "delete") names the idempotency token: the same
+        on a retry of the step, another for the other step of the sync.
         """
         before = self.current()
         document = dict(before or {})
@@ -307,17 +309,17 @@ class JsonSecretSession(_SecretsManagerSession):
                 f"Secrets Manager's {MAX_SECRET_BYTES}; use {self.store.id}:{self.location}/ "
                 "for one secret per key"
             )
-        token = self.token("")
+        token = self.token(step)
         if before is None:
             self.create(self.location, text, token)
         else:
             self.put(self.location, text, token)
 
     def write(self, values: Mapping[str, str]) -> None:
-        self.replace(values)
+        self.replace("write", values)
 
     def delete(self, keys: Collection[str]) -> None:
-        self.replace({}, keys)
+        self.replace("delete", {}, keys)
 
 
 class JsonSecretStore(AwsStore):

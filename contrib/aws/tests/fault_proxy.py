@@ -19,6 +19,7 @@ how many faults were served.  The benchmarks load this file by path.
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import http.server
 import json
@@ -30,44 +31,78 @@ from collections import Counter
 from collections.abc import Callable
 from typing import ClassVar
 
-#: An operation's name as the AWS JSON protocol sends it (``X-Amz-Target``), e.g. PutParameter.
-Decider = Callable[[str, int], str]  # (operation, n-th call of it, from 1) -> fault or "pass"
+
+@dataclasses.dataclass(frozen=True)
+class Call:
+    """One request as the policy sees it.
+
+    ``operation`` is AWS's name (``X-Amz-Target``, e.g. PutParameter);
+    ``resource`` the parameter or secret it names ('' for none); ``nth``
+    counts calls of the operation and ``attempt`` calls of the operation on
+    that resource, both from 1.
+    """
+
+    operation: str
+    resource: str
+    nth: int
+    attempt: int
+
+
+Decider = Callable[[Call], str]  # -> a fault of _ERRORS, "reset", "lost" or "pass"
 
 
 def every(pattern: dict[str, tuple[str, ...]]) -> Decider:
     """A policy cycling through ``pattern[operation]`` (e.g. ``("throttle", "pass")``)."""
 
-    def decide(operation: str, count: int) -> str:
-        faults = pattern.get(operation)
-        return faults[(count - 1) % len(faults)] if faults else "pass"
+    def decide(call: Call) -> str:
+        faults = pattern.get(call.operation)
+        return faults[(call.nth - 1) % len(faults)] if faults else "pass"
 
     return decide
+
+
+def _pass(_call: Call) -> str:
+    return "pass"
 
 
 class Faults:
     """What the proxy does to each call, and what it did (thread-safe)."""
 
     def __init__(self, decide: Decider | None = None, latency: float = 0.0) -> None:
-        self.decide: Decider = decide or (lambda _operation, _count: "pass")
+        self.decide: Decider = decide or _pass
         self.latency = latency
         self.lock = threading.Lock()
         self.calls: Counter[str] = Counter()  # per operation
+        self.attempts: Counter[tuple[str, str]] = Counter()  # per (operation, resource)
         self.served: Counter[tuple[str, str]] = Counter()  # (operation, fault)
+        self.in_flight = 0
+        self.max_in_flight = 0
 
-    def next(self, operation: str) -> str:
+    def next(self, operation: str, resource: str) -> str:
         with self.lock:
             self.calls[operation] += 1
-            fault = self.decide(operation, self.calls[operation])
+            self.attempts[(operation, resource)] += 1
+            call = Call(operation, resource, self.calls[operation],
+                        self.attempts[(operation, resource)])
+            fault = self.decide(call)
             self.served[(operation, fault)] += 1
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
             return fault
+
+    def done(self) -> None:
+        with self.lock:
+            self.in_flight -= 1
 
     def reset(self, decide: Decider | None = None, latency: float | None = None) -> None:
         with self.lock:
-            self.decide = decide or (lambda _operation, _count: "pass")
+            self.decide = decide or _pass
             if latency is not None:
                 self.latency = latency
             self.calls.clear()
+            self.attempts.clear()
             self.served.clear()
+            self.max_in_flight = self.in_flight
 
     def total(self) -> int:
         with self.lock:
@@ -106,9 +141,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         target = self.headers.get("X-Amz-Target", "")
         operation = target.rpartition(".")[2] or self.path
         faults = self.server.faults
-        fault = faults.next(operation)
-        if faults.latency:
-            time.sleep(faults.latency)
+        fault = faults.next(operation, _resource(body))
+        try:
+            self._answer(fault, body)
+        finally:
+            faults.done()
+
+    def _answer(self, fault: str, body: bytes) -> None:
+        if self.server.faults.latency:
+            time.sleep(self.server.faults.latency)
         if fault == "reset":
             self._reset()
             return
@@ -134,6 +175,17 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
         self.wfile.write(answer)
+
+
+def _resource(body: bytes) -> str:
+    """The parameter or secret a JSON-protocol request names ('' when none)."""
+    try:
+        document = json.loads(body or b"{}")
+    except ValueError:
+        return ""
+    if not isinstance(document, dict):
+        return ""
+    return str(document.get("Name") or document.get("SecretId") or "")
 
 
 class _Server(http.server.ThreadingHTTPServer):
