@@ -69,14 +69,18 @@ class ParameterSession(AwsSession):
             self._collect(answer.get("Parameters", []), values)
         return {key: values[key] for key in wanted if key in values}
 
-    def write_one(self, key: str, value: str) -> Action:
+    def write_one(self, key: str, value: str) -> None:
+        """One ``PutParameter``; the plan's added/updated stands.
+
+        (The answer's version would say "updated" for a new key whose first
+        attempt landed but whose answer was lost.)
+        """
         arguments: dict[str, Any] = {
             "Name": self.name(key), "Value": value, "Type": "SecureString", "Overwrite": True,
         }
         if self.config.kms_key_id:
             arguments["KeyId"] = self.config.kms_key_id
-        answer = self.call("put_parameter", **arguments)
-        return Action.ADDED if answer.get("Version") == 1 else Action.UPDATED
+        self.call("put_parameter", **arguments)
 
     def delete(self, keys: Collection[str]) -> None:
         """``DeleteParameters``, 10 names a call; names already gone are not an error."""
@@ -113,7 +117,8 @@ class ParameterStore(AwsStore):
             )
 
     def write_one(self, ctx: Context, location: str, key: str, value: str) -> Action | None:
-        return self.open(ctx, location).write_one(key, value)
+        self.open(ctx, location).write_one(key, value)
+        return None
 
     def check_values(
         self, ctx: Context, location: str, values: Mapping[str, str]

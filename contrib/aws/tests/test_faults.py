@@ -1,0 +1,150 @@
+"""Throttling, 5xx and broken connections during writes: every value ends right,
+or every key that was not written is named, with exit 2.
+
+The proxy decides per resource and attempt (not per arrival order), so the
+faults each key meets, and therefore the counts asserted here, are the same
+however the engine's threads interleave.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fault_proxy import Call
+
+from stagecraft.testing import write_env_file
+from stagecraft.testing.fixtures import RunResult, RunStagecraft
+
+KEYS = 40
+VALUES = {f"KEY_{i:02d}": f"value-{i:02d}" for i in range(KEYS)}
+FIRST_TRY = ("throttle", "server", "reset", "lost", "pass")
+
+
+def index(resource: str) -> int:
+    return int(resource.rsplit("_", 1)[1])
+
+
+def flaky(operations: tuple[str, ...]) -> Any:
+    """Key i meets FIRST_TRY[i % 5] on its first write and, when i % 7 == 0, throttling again."""
+
+    def decide(call: Call) -> str:
+        if call.operation not in operations:
+            return "pass"
+        i = index(call.resource)
+        if call.attempt == 1:
+            return FIRST_TRY[i % len(FIRST_TRY)]
+        if call.attempt == 2 and i % 7 == 0 and FIRST_TRY[i % len(FIRST_TRY)] != "pass":
+            return "throttle"
+        return "pass"
+
+    return decide
+
+
+def expected_faults() -> dict[str, int]:
+    counts = dict.fromkeys(FIRST_TRY, 0)
+    for i in range(KEYS):
+        first = FIRST_TRY[i % len(FIRST_TRY)]
+        counts[first] += 1
+        if i % 7 == 0 and first != "pass":
+            counts["throttle"] += 1
+    return counts
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> RunStagecraft:
+    write_env_file(tmp_path / ".env", VALUES)
+    return RunStagecraft(tmp_path)
+
+
+def not_synced(result: RunResult) -> dict[str, str]:
+    """The keys the error names under 'not synced', with their reasons."""
+    lines = result.stderr.split("not synced (", 1)[1].splitlines()[1:]
+    found = {}
+    for line in lines:
+        match = re.match(r"^\s{4}(KEY_\d\d): (.*)$", line)
+        if match:
+            found[match.group(1)] = match.group(2)
+    return found
+
+
+def test_parameter_store_survives_throttling_errors_and_resets(
+    proxy: Any, run: RunStagecraft, prefix: str, ssm: Any
+) -> None:
+    proxy.faults.reset(flaky(("PutParameter",)))
+    result = run("secrets", "sync", "--from", ".env", "--to", f"aws-ssm:/{prefix}/app/", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert {c["action"] for c in json.loads(result.stdout)["changes"]} == {"added"}
+    served = {fault: proxy.faults.served[("PutParameter", fault)] for fault in FIRST_TRY}
+    expected = expected_faults()
+    expected["pass"] = KEYS  # every key's last attempt
+    assert served == expected
+    stored: dict[str, str] = {}
+    for page in ssm.get_paginator("get_parameters_by_path").paginate(
+            Path=f"/{prefix}/app/", WithDecryption=True):
+        stored.update({p["Name"].rsplit("/", 1)[1]: p["Value"] for p in page["Parameters"]})
+    assert stored == VALUES
+
+
+def test_secrets_manager_survives_the_same_on_create_and_put(
+    proxy: Any, run: RunStagecraft, prefix: str, sm: Any
+) -> None:
+    target = f"aws-sm:{prefix}/app/"
+    proxy.faults.reset(flaky(("CreateSecret",)))
+    first = run("secrets", "sync", "--from", ".env", "--to", target)
+    assert first.exit_code == 0, first.stderr
+    # A "lost" create landed before its answer: its retry carries the same
+    # idempotency token, so it is the same call to the service -- no error, no
+    # second version.
+    lost = [f"KEY_{i:02d}" for i in range(KEYS) if FIRST_TRY[i % 5] == "lost"]
+    for key in lost:
+        tries = 3 if index(key) % 7 == 0 else 2  # throttled once more
+        assert proxy.faults.attempts[("CreateSecret", f"{prefix}/app/{key}")] == tries
+        versions = sm.list_secret_version_ids(SecretId=f"{prefix}/app/{key}")["Versions"]
+        assert len(versions) == 1, key
+
+    write_env_file(run._default_cwd / ".env", {k: v + "-new" for k, v in VALUES.items()})
+    proxy.faults.reset(flaky(("PutSecretValue",)))
+    second = run("secrets", "sync", "--from", ".env", "--to", target)
+    assert second.exit_code == 0, second.stderr
+    assert proxy.faults.count("throttle") == expected_faults()["throttle"]
+    for key, value in VALUES.items():
+        assert sm.get_secret_value(SecretId=f"{prefix}/app/{key}")["SecretString"] == \
+            value + "-new"
+
+
+def test_keys_that_cannot_be_written_are_named_and_the_rest_kept(
+    proxy: Any, run: RunStagecraft, prefix: str, ssm: Any
+) -> None:
+    denied = {f"KEY_{i:02d}" for i in range(KEYS) if i % 6 == 0}
+    always_throttled = {f"KEY_{i:02d}" for i in range(KEYS) if i % 13 == 5} - denied
+
+    def decide(call: Call) -> str:
+        if call.operation != "PutParameter":
+            return "pass"
+        key = call.resource.rsplit("/", 1)[1]
+        if key in denied:
+            return "deny"
+        if key in always_throttled:
+            return "throttle"
+        return "throttle" if call.attempt == 1 and index(key) % 2 else "pass"
+
+    proxy.faults.reset(decide)
+    result = run("secrets", "sync", "--from", ".env", "--to", f"aws-ssm:/{prefix}/app/")
+    assert result.exit_code == 2
+    failed = not_synced(result)
+    assert set(failed) == denied | always_throttled
+    for key in denied:
+        assert "access denied (AccessDeniedException on PutParameter)" in failed[key]
+    for key in always_throttled:
+        assert "throttled (ThrottlingException on PutParameter)" in failed[key]
+        assert proxy.faults.attempts[("PutParameter", f"/{prefix}/app/{key}")] == 7  # 1 + 6
+    stored: dict[str, str] = {}
+    for page in ssm.get_paginator("get_parameters_by_path").paginate(
+            Path=f"/{prefix}/app/", WithDecryption=True):
+        stored.update({p["Name"].rsplit("/", 1)[1]: p["Value"] for p in page["Parameters"]})
+    # Every key not named holds its value; no named key was written.
+    assert stored == {k: v for k, v in VALUES.items() if k not in failed}
