@@ -77,6 +77,7 @@ class Faults:
         self.served: Counter[tuple[str, str]] = Counter()  # (operation, fault)
         self.in_flight = 0
         self.max_in_flight = 0
+        self.upstream_errors: list[str] = []  # moto failing to answer the proxy
 
     def next(self, operation: str, resource: str) -> str:
         with self.lock:
@@ -125,6 +126,9 @@ _ERRORS = {
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in two writes: with Nagle's algorithm the body
+    # would wait for the client's delayed ACK (up to 40 ms a request).
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format: str, *args: object) -> None:
@@ -163,7 +167,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(payload)
             return
-        status, headers, answer = self.server.forward("POST", self.path, body, self.headers)
+        try:
+            status, headers, answer = self.server.forward("POST", self.path, body, self.headers)
+        except OSError as exc:
+            with self.server.faults.lock:
+                self.server.faults.upstream_errors.append(repr(exc))
+            self._reset()
+            return
         if fault == "lost":
             self._reset()
             return
