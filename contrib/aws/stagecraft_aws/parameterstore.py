@@ -60,7 +60,9 @@ class ParameterSession(AwsSession):
                 self._collect(page.get("Parameters", []), values)
                 token = page.get("NextToken")
                 if not token:
-                    return values
+                    # The service's order is not the keys' order: sort, so a
+                    # file written from here comes out the same every time.
+                    return dict(sorted(values.items()))
                 arguments["NextToken"] = token
         wanted = list(keys)
         for start in range(0, len(wanted), PAGE):

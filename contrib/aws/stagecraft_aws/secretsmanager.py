@@ -151,7 +151,7 @@ class SecretPerKeySession(_SecretsManagerSession):
             arguments["NextToken"] = token
 
     def read(self, keys: Collection[str] | None) -> dict[str, str]:
-        found = self.list_keys()
+        found = sorted(self.list_keys())  # sorted: the listing's order is the service's
         self.existing = set(found)
         wanted = found if keys is None else [key for key in keys if key in self.existing]
         values: dict[str, str] = {}

@@ -78,6 +78,10 @@ class Faults:
         self.in_flight = 0
         self.max_in_flight = 0
         self.upstream_errors: list[str] = []  # moto failing to answer the proxy
+        #: moto's own 5xx answers per (operation, resource): moto fails a share of
+        #: concurrent CreateSecret calls (a race in its secret table), which the
+        #: client retries like any other 5xx.
+        self.upstream_failures: Counter[tuple[str, str]] = Counter()
 
     def next(self, operation: str, resource: str) -> str:
         with self.lock:
@@ -103,6 +107,7 @@ class Faults:
             self.calls.clear()
             self.attempts.clear()
             self.served.clear()
+            self.upstream_failures.clear()
             self.max_in_flight = self.in_flight
 
     def total(self) -> int:
@@ -144,14 +149,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         target = self.headers.get("X-Amz-Target", "")
         operation = target.rpartition(".")[2] or self.path
+        resource = _resource(body)
         faults = self.server.faults
-        fault = faults.next(operation, _resource(body))
+        fault = faults.next(operation, resource)
         try:
-            self._answer(fault, body)
+            self._answer(fault, body, (operation, resource))
         finally:
             faults.done()
 
-    def _answer(self, fault: str, body: bytes) -> None:
+    def _answer(self, fault: str, body: bytes, call: tuple[str, str]) -> None:
         if self.server.faults.latency:
             time.sleep(self.server.faults.latency)
         if fault == "reset":
@@ -174,6 +180,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 self.server.faults.upstream_errors.append(repr(exc))
             self._reset()
             return
+        if status >= 500:
+            with self.server.faults.lock:
+                self.server.faults.upstream_failures[call] += 1
         if fault == "lost":
             self._reset()
             return
