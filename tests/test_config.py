@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -360,7 +361,7 @@ def bomb(levels: int) -> str:
     names = "abcdefghijkl"[:levels]
     return "a: &a [" + ", ".join(['"lol"'] * 9) + "]\n" + "".join(
         f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]\n"
-        for prev, name in zip(names, names[1:])
+        for prev, name in itertools.pairwise(names)
     )
 
 
