@@ -116,3 +116,12 @@ def test_verbose_narrates_each_step_without_values(tmp_path: Path) -> None:
                  "written: 2 key(s) changed"):
         assert step in log, step
     assert "value-" not in log
+
+
+def test_verbose_narration_keeps_its_shape_whatever_the_values(tmp_path: Path) -> None:
+    write_env_file(tmp_path / "source.env", {"A": "source.env", "B": "info"})
+    result = run(tmp_path, "-v", "secrets", "sync", "--provider", "envfile",
+                 "--from", "source.env", "--to", "target.env")
+    assert result.returncode == 0
+    assert "stagecraft: info: reading source.env\n" in result.stderr
+    assert "***" not in result.stderr
