@@ -105,7 +105,7 @@ class KVSecret:
         if self.version == 1:
             current = self.read()
             if dict(current.data) != dict(seen.data):
-                raise self._conflict(seen, current)
+                raise self.conflict(seen, current)
             reply = self.connection.call("POST", self._data_path, doing=doing, body=dict(fields))
             if reply.status in (200, 204):
                 return Secret(dict(fields))
@@ -117,10 +117,11 @@ class KVSecret:
             new = int(version) if isinstance(version, int) else seen.version + 1
             return Secret(dict(fields), new)
         if reply.status == 400 and "check-and-set" in reason(reply.errors, reply.status):
-            raise self._conflict(seen, None)
+            raise self.conflict(seen, None)
         raise self.connection.fail(reply, doing, self.location)
 
-    def _conflict(self, seen: Secret, current: Secret | None) -> ConflictError:
+    def conflict(self, seen: Secret, current: Secret | None) -> ConflictError:
+        """The error for a secret that is no longer as ``seen`` (``current``: as it is now)."""
         now = f", now {current.version}" if current is not None and self.version == 2 else ""
         was = f" (version {seen.version}{now})" if self.version == 2 else ""
         return ConflictError(

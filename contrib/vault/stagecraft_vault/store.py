@@ -119,7 +119,7 @@ class VaultSession(StoreSession):
                 kv.version == 1 or current.version == seen.version + 1
             )
             if not ours:
-                raise
+                raise kv.conflict(seen, current) from None
             self._seen = current
 
 

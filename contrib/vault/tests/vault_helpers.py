@@ -1,0 +1,41 @@
+"""Helpers shared by the vault tests (on pytest's pythonpath, imported by name)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from stagecraft.providers.secrets import Context
+from stagecraft_vault.config import Config
+from stagecraft_vault.devserver import DevServer
+
+
+def make_ctx(tmp_path: Path, config: Config | None = None, **kwargs: Any) -> Context:
+    ctx = Context(cwd=tmp_path, config_dir=tmp_path, logger=logging.getLogger("stagecraft"),
+                  **kwargs)
+    ctx.config = config if config is not None else Config()
+    return ctx
+
+
+def kv_get(server: DevServer, path: str, mount: str = "secret") -> tuple[dict[str, Any], int]:
+    """The fields and current version of ``mount/path`` (KV v2), straight from the API."""
+    status, body = server.request("GET", f"{mount}/data/{path}")
+    if status == 404:
+        data = body.get("data") or {}
+        metadata = data.get("metadata") if isinstance(data, dict) else None
+        return {}, int(metadata["version"]) if isinstance(metadata, dict) else 0
+    assert status == 200, body
+    data = body["data"]
+    assert isinstance(data, dict)
+    return dict(data["data"] or {}), int(data["metadata"]["version"])
+
+
+def kv_put(server: DevServer, path: str, fields: Mapping[str, Any], mount: str = "secret") -> int:
+    """Write ``fields`` as the whole secret (KV v2), as another client would; the new version."""
+    status, body = server.request("POST", f"{mount}/data/{path}", {"data": dict(fields)})
+    assert status == 200, body
+    data = body["data"]
+    assert isinstance(data, dict)
+    return int(data["version"])
