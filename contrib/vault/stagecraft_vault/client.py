@@ -232,7 +232,8 @@ class Connection:
             self._client.token = token
             return
         text = reason(reply.errors, reply.status)
-        if "no handler for route" in text:
+        if "no handler for route" in text or reply.status == 403:
+            # A login path takes no token: 403 means nothing is mounted there.
             raise ProviderError(
                 f"vault: {doing} at {self.address}: no AppRole auth method is enabled at "
                 f"auth/{settings.approle_mount}; set secrets.providers.vault.approle_mount"
