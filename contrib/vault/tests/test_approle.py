@@ -127,5 +127,5 @@ def test_missing_approle_credentials_are_user_errors(
     (tmp_path / "empty").write_text("\n", encoding="utf-8")
     ctx = make_ctx(tmp_path, Config(auth="approle", approle_mount=approle.mount,
                                     role_id_file="empty"))
-    with pytest.raises(MissingCredentialError, match="the AppRole role id file .* is empty"):
+    with pytest.raises(MissingCredentialError, match=r"the AppRole role id file .* is empty"):
         store.read(ctx, location, None)
