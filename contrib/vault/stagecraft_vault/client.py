@@ -13,6 +13,7 @@ sync's deadline; a cancelled sync sends nothing more.
 from __future__ import annotations
 
 import json
+import random
 import re
 import urllib.parse
 import warnings
@@ -33,6 +34,10 @@ if TYPE_CHECKING:
 
 #: Status codes worth another try: throttling and the server's (or a proxy's) 5xx.
 _TRANSIENT = frozenset({408, 429, 500, 502, 503, 504})
+#: Retries of a request that changes nothing, and their backoff (seconds, doubling).
+RETRIES = 3
+BACKOFF = 0.2
+MAX_BACKOFF = 5.0
 
 
 @attrs.frozen
@@ -121,14 +126,56 @@ class Connection:
     # -- transport -----------------------------------------------------------------
 
     def call(
-        self, method: str, path: str, *, doing: str, body: Mapping[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        doing: str,
+        body: Mapping[str, Any] | None = None,
+        retry: bool | None = None,
     ) -> Reply:
         """Send one request to ``/v1/PATH``; transport failures become store errors.
 
         ``doing`` says what the request is for, as messages show it
         (``reading secret/myapp``).  Every HTTP status comes back as a
         :class:`Reply`: :meth:`fail` turns the unexpected ones into errors.
+
+        Requests that change nothing (``retry``, by default every GET) are
+        retried here with backoff on throttling, 5xx, dropped connections and
+        timeouts.  Writes are not: their :class:`TransientError` goes to the
+        engine, which retries the whole write, check-and-set included.
         """
+        retry = method.upper() == "GET" if retry is None else retry
+        attempt = 0
+        while True:
+            failure: TransientError | None = None
+            try:
+                reply = self._send(method, path, doing=doing, body=body)
+            except TransientError as exc:
+                failure = exc
+            else:
+                if not self.transient(reply):
+                    return reply
+            delay = min(MAX_BACKOFF, BACKOFF * 2**attempt) * (0.5 + random.random() / 2)  # noqa: S311
+            remaining = self.ctx.remaining()
+            if not retry or attempt >= RETRIES or (remaining is not None and remaining <= delay):
+                if failure is not None:
+                    raise failure  # the last outcome is the one reported
+                return reply
+            attempt += 1
+            self.ctx.logger.debug("vault: retrying %s in %.2f s", doing, delay)
+            self.ctx.wait(delay)
+
+    @staticmethod
+    def transient(reply: Reply) -> bool:
+        """Whether ``reply`` is worth another try (throttling, 5xx; a sealed server is not)."""
+        if reply.status == 503 and "sealed" in reason(reply.errors, reply.status).lower():
+            return False
+        return reply.status in _TRANSIENT or reply.status >= 500
+
+    def _send(
+        self, method: str, path: str, *, doing: str, body: Mapping[str, Any] | None
+    ) -> Reply:
         self.ctx.check()
         timeout = self.settings.timeout
         remaining = self.ctx.remaining()
@@ -180,7 +227,7 @@ class Connection:
         prefix = f"vault: {doing} at {self.address}"
         if reply.status == 503 and "sealed" in text.lower():
             return ProviderError(f"{prefix}: the server is sealed; unseal it, then run again")
-        if reply.status in _TRANSIENT or reply.status >= 500:
+        if self.transient(reply):
             return TransientError(f"{prefix}: the server answered {reply.status} ({text})")
         if "preflight capability check" in text or "no handler for route" in text:
             return self._unknown_mount(prefix, where)
@@ -219,10 +266,11 @@ class Connection:
         if settings.auth != "approle":
             return
         doing = f"logging in with AppRole (auth/{settings.approle_mount}) for {where}"
-        reply = self.call(
+        reply = self.call(  # a login changes nothing the sync cares about: retried
             "POST",
             f"auth/{settings.approle_mount}/login",
             doing=doing,
+            retry=True,
             body={"role_id": settings.role_id, "secret_id": settings.secret_id},
         )
         auth = reply.body.get("auth")

@@ -44,6 +44,19 @@ def config_of(ctx: Context) -> VaultConfig:
     return config if isinstance(config, VaultConfig) else VaultConfig()
 
 
+@contextlib.contextmanager
+def _naming(keys: Collection[str], what: str) -> Iterator[None]:
+    """Add the keys a failed write (all or nothing) leaves behind to its error, same class."""
+    from stagecraft.errors import CancelledError, ProviderError
+
+    try:
+        yield
+    except CancelledError:
+        raise
+    except ProviderError as exc:
+        raise type(exc)(f"{exc}; {what}: {', '.join(sorted(keys))}") from None
+
+
 class VaultSession(StoreSession):
     """One sync's reads and writes of one secret, and the version the plan was made from.
 
@@ -89,14 +102,14 @@ class VaultSession(StoreSession):
         return {key: as_text(data[key]) for key in wanted}
 
     def write(self, values: Mapping[str, str]) -> None:
-        with self._lock:
+        with self._lock, _naming(values, "not written"):
             seen = self._seen if self._seen is not None else self._read()
             fields = dict(seen.data)
             fields.update(values)
             self._replace(seen, fields)
 
     def delete(self, keys: Collection[str]) -> None:
-        with self._lock:
+        with self._lock, _naming(keys, "not removed"):
             seen = self._seen if self._seen is not None else self._read()
             fields = {key: value for key, value in seen.data.items() if key not in set(keys)}
             self._replace(seen, fields)
@@ -142,7 +155,7 @@ class VaultStore(SecretStore):
             session.close()
 
     def normalise_location(self, ctx: Context, location: str) -> str:
-        return str(parse(location, config_of(ctx).mount))
+        return f"{self.id}:{parse(location, config_of(ctx).mount)}"
 
     def read(
         self, ctx: Context, location: str, keys: Collection[str] | None

@@ -212,7 +212,7 @@ def test_configured_mount_takes_the_whole_location_as_path(
     ctx = make_ctx(tmp_path, Config(mount="secret"))
     store.write(ctx, f"{path}/deeper", {"A": "1"})
     assert kv_get(bao, f"{path}/deeper") == ({"A": "1"}, 1)
-    assert store.normalise_location(ctx, f"/{path}/deeper/") == f"secret/{path}/deeper"
+    assert store.normalise_location(ctx, f"/{path}/deeper/") == f"vault:secret/{path}/deeper"
 
 
 def test_a_mount_with_slashes_is_found_from_the_server(
