@@ -6,33 +6,15 @@ import threading
 from pathlib import Path
 
 import pytest
-from vault_helpers import kv_get, kv_put, make_ctx
+from vault_helpers import VALUES, kv_get, kv_put, make_ctx
 
 from stagecraft.providers.secrets import Context
-from stagecraft.testing import TRICKY_VALUES
 from stagecraft_vault.config import Config
 from stagecraft_vault.devserver import DevServer
 from stagecraft_vault.errors import ConflictError, TooManyFieldsError
 from stagecraft_vault.store import VaultStore
 
 pytestmark = pytest.mark.usefixtures("vault_env")
-
-PEM = (
-    "-----BEGIN PRIVATE KEY-----\n"
-    "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n"
-    "MzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu\n"
-    "-----END PRIVATE KEY-----\n"
-)
-VALUES = {
-    **TRICKY_VALUES,
-    "PEM_KEY": PEM,
-    "UNICODE_MIX": "\u00e9\u00e8 \u4e2d\u6587 \u0645\u0631\u062d\u0628\u0627 \U0001f510 \u200b",
-    "EMPTY": "",
-    "CRLF": "a\r\nb",
-    "JSON_LOOKING": '{"a": [1, 2]}',
-    "NUL_AND_CONTROL": "a\x00b\x07c",
-}
-
 
 def test_round_trip_of_tricky_values(store: VaultStore, ctx: Context, bao: DevServer,
                                      location: str, path: str) -> None:
