@@ -46,7 +46,11 @@ def config_of(ctx: Context) -> VaultConfig:
 
 @contextlib.contextmanager
 def _naming(keys: Collection[str], what: str) -> Iterator[None]:
-    """Add the keys a failed write (all or nothing) leaves behind to its error, same class."""
+    """Add the keys a failed write (all or nothing) leaves behind to its error, same class.
+
+    The engine passes a batch write's error on as it is (retrying it first when it
+    is transient), so the keys must be in its message.
+    """
     from stagecraft.errors import CancelledError, ProviderError
 
     try:
@@ -109,7 +113,7 @@ class VaultSession(StoreSession):
             self._replace(seen, fields)
 
     def delete(self, keys: Collection[str]) -> None:
-        with self._lock, _naming(keys, "not removed"):
+        with self._lock:  # the engine names the keys of a failed delete itself
             seen = self._seen if self._seen is not None else self._read()
             fields = {key: value for key, value in seen.data.items() if key not in set(keys)}
             self._replace(seen, fields)
