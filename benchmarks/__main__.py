@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import discovery, encore, parsing, startup, sync
+from benchmarks import discovery, encore, parsing, startup, sync, vault
 from benchmarks.harness import Row, markdown, table
 from benchmarks.machine import describe
 
@@ -38,6 +38,8 @@ class Plan:
     plugin_sizes: tuple[tuple[int, int], ...]
     budget: float  # seconds per size, at most (at least one run always happens)
     max_run: float  # a sync size predicted to take longer than this per run is not run
+    vault_keys: int = 0  # keys synced into one vault path (0: no vault rows)
+    vault_repeats: int = 0
 
 
 FULL = Plan(
@@ -53,6 +55,8 @@ FULL = Plan(
     plugin_sizes=((1, 101), (10, 41), (100, 9), (500, 5)),
     budget=60.0,
     max_run=60.0,
+    vault_keys=400,
+    vault_repeats=11,
 )
 
 QUICK = Plan(
@@ -68,9 +72,11 @@ QUICK = Plan(
     plugin_sizes=((1, 3), (5, 3)),
     budget=5.0,
     max_run=5.0,
+    vault_keys=20,
+    vault_repeats=1,
 )
 
-NAMES = ("parse", "sync", "encore", "startup", "plugins")
+NAMES = ("parse", "sync", "encore", "startup", "plugins", "vault")
 
 
 def run(plan: Plan, only: Sequence[str] = NAMES,
@@ -96,6 +102,8 @@ def run(plan: Plan, only: Sequence[str] = NAMES,
     )))
     steps.append(("startup", lambda: startup.run(plan.startup_repeats)))
     steps.append(("plugins", lambda: discovery.run(plan.plugin_sizes)))
+    if plan.vault_keys:
+        steps.append(("vault", lambda: vault.run(plan.vault_keys, plan.vault_repeats)))
     for name, step in steps:
         if name not in only:
             continue
