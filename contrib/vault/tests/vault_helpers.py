@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from stagecraft.providers.secrets import Context
 from stagecraft.testing import TRICKY_VALUES
 from stagecraft_vault.config import Config
-from stagecraft_vault.devserver import DevServer
+from stagecraft_vault.devserver import DevServer, dev_server
 
 #: Values that must arrive byte for byte: the envfile round-trip set, a PEM key, unicode, empty.
 PEM = (
@@ -57,3 +58,11 @@ def kv_put(server: DevServer, path: str, fields: Mapping[str, Any], mount: str =
     data = body["data"]
     assert isinstance(data, dict)
     return int(data["version"])
+
+
+@contextlib.contextmanager
+def page_environment(workdir: Path) -> Iterator[dict[str, str]]:
+    """A dev server for one docs page (``<!-- server: bao -->``): the variables to run with."""
+    del workdir  # the dev server keeps its files in a directory of its own
+    with dev_server() as server:
+        yield server.env()
