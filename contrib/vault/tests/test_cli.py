@@ -204,13 +204,31 @@ def test_too_many_keys_fail_before_writing(run_stagecraft: RunStagecraft, tmp_pa
     assert kv_get(bao, path) == ({}, 0)
 
 
-def test_nothing_is_logged_with_a_value(run_stagecraft: RunStagecraft, project: Path,
-                                        bao: DevServer, location: str,
-                                        caplog: pytest.LogCaptureFixture) -> None:
+def test_canary_scan_of_all_output(run_stagecraft: RunStagecraft, tmp_path: Path,
+                                   bao: DevServer, location: str, path: str,
+                                   caplog: pytest.LogCaptureFixture) -> None:
+    """Every command a user runs, verbose, successes and failures: no value, no token."""
+    canaries = {**CANARY_VALUES, "CANARY_PEM": "-----BEGIN KEY-----\ncanary-pem-body-Qx9\n-----END"}
+    write_env_file(tmp_path / ".env.local", canaries)
+    to = f"vault:{location}"
+    outputs: list[RunResult] = []
     with caplog.at_level(logging.DEBUG):
-        result = sync(run_stagecraft, "-v", "--from", ".env.local", "--to",
-                      f"vault:{location}")
-    assert result.exit_code == 0, result.stderr
-    shown = caplog.text + result.stdout + result.stderr
-    assert CANARY_VALUES["CONTRACT_ALPHA"] not in shown
+        for args in (
+            ("-v", "secrets", "sync", "--from", ".env.local", "--to", to, "--dry-run"),
+            ("-v", "secrets", "sync", "--from", ".env.local", "--to", to, "--json"),
+            ("-v", "secrets", "sync", "--from", ".env.local", "--to", to, "--check"),
+            ("-v", "secrets", "sync", "--from", to, "--to", "envfile:back.env"),
+            ("-v", "secrets", "sync", "--from", ".env.local", "--to", f"vault:nomount-{path}/x"),
+            ("-v", "secrets", "sync", "--from", ".env.local", "--to", f"{to}-other", "--prune"),
+        ):
+            outputs.append(run_stagecraft(*args))
+        outputs.append(run_stagecraft("-v", "secrets", "sync", "--from", ".env.local", "--to",
+                                      to, env={"VAULT_TOKEN": "hvs.canary-token-Wq3"}))
+    assert [r.exit_code for r in outputs] == [0, 0, 0, 0, 2, 0, 2]
+    shown = caplog.text + "".join(r.stdout + r.stderr for r in outputs)
+    assert "CONTRACT_ALPHA" in shown  # keys are shown, so the scan looks at real output
+    for value in canaries.values():
+        assert value not in shown
+    assert "canary-pem-body" not in shown
     assert bao.token not in shown
+    assert "canary-token" not in shown
