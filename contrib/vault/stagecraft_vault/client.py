@@ -80,9 +80,9 @@ def _connect_failed(exc: BaseException) -> bool:
         if isinstance(current, (urllib3.exceptions.NewConnectionError, ConnectionRefusedError)):
             return True
         pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
-        reason_ = getattr(current, "reason", None)
-        if isinstance(reason_, BaseException):
-            pending.append(reason_)
+        inner = getattr(current, "reason", None)  # urllib3's MaxRetryError wraps the cause
+        if isinstance(inner, BaseException):
+            pending.append(inner)
         for linked in (current.__cause__, current.__context__):
             if linked is not None:
                 pending.append(linked)
@@ -90,6 +90,7 @@ def _connect_failed(exc: BaseException) -> bool:
 
 
 def _tls_reason(exc: BaseException) -> str:
+    """What went wrong in the handshake, in a few words (OpenSSL's text is long)."""
     text = str(exc)
     detail = re.search(r"certificate verify failed: ([^()'\"]+)", text)
     if detail:
