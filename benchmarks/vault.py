@@ -57,7 +57,7 @@ def run(keys: int, repeats: int) -> list[Row]:
         prefix="stagecraft-bench-vault-"
     ) as raw:
         root = Path(raw)
-        env = clean_env(root / "cache")
+        env = clean_env()
         env = {k: v for k, v in env.items() if not k.startswith(("VAULT_", "BAO_"))}
         env.update(server.env(), HOME=str(root))
         values = _values(keys)

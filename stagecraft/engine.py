@@ -98,6 +98,8 @@ def config_for(ctx: Context, store: SecretStore, given: Any = None) -> Any:
     config_class = store.Config
     if config_class is None or isinstance(config, config_class):
         return config
+    if config is None:  # the defaults: no converter needed (and none imported)
+        return config_class()
     from stagecraft.config import structure_plain
 
     return structure_plain({} if config is None else config, config_class, store.id)

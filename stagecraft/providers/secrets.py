@@ -123,14 +123,35 @@ class InvalidOptionsError(UserError, ValueError):
 
 
 class MissingKeysError(UserError):
-    """Requested keys are not in the source.  Raised before anything is written."""
+    """Requested keys (or glob patterns) match nothing in the source.
 
-    def __init__(self, keys: Iterable[str], source: str) -> None:
+    Raised before anything is written.  ``patterns`` are the glob patterns
+    that matched no key; ``excluded`` says they came from ``--exclude``.
+    """
+
+    def __init__(
+        self,
+        keys: Iterable[str],
+        source: str,
+        *,
+        patterns: Iterable[str] = (),
+        excluded: bool = False,
+    ) -> None:
+        from stagecraft.errors import printable
+
         self.keys = tuple(sorted(keys))
+        self.patterns = tuple(patterns)
         self.source = source
-        listed = ", ".join(self.keys)
-        noun = "key" if len(self.keys) == 1 else "keys"
-        super().__init__(f"{source}: requested {noun} not found: {listed}")
+        parts = []
+        if self.keys:
+            noun = "key" if len(self.keys) == 1 else "keys"
+            parts.append(f"requested {noun} not found: {', '.join(map(printable, self.keys))}")
+        if self.patterns:
+            what = "--exclude pattern" if excluded else "pattern"
+            noun = what if len(self.patterns) == 1 else what + "s"
+            listed = ", ".join(map(printable, self.patterns))
+            parts.append(f"{noun} matched no key: {listed}")
+        super().__init__(f"{source}: " + "; ".join(parts))
 
 
 class PartialSyncError(ProviderError):
