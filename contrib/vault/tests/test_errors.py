@@ -211,8 +211,8 @@ def test_the_deadline_caps_the_request_timeout(
 ) -> None:
     monkeypatch.setenv("VAULT_ADDR", silent_server)
     ctx = make_ctx(tmp_path, Config(timeout=600, kv_version=2),
-                   deadline=time.monotonic() + 0.3)
-    with pytest.raises(TransientError, match=r"did not answer within 0\.[0-3]\d* s"):
+                   deadline=time.monotonic() + 1.0)
+    with pytest.raises(TransientError, match=r"did not answer within (0\.\d+|1) s"):
         store.read(ctx, location, None)
 
 
