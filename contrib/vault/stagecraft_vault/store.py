@@ -51,13 +51,18 @@ def _naming(keys: Collection[str], what: str) -> Iterator[None]:
     The engine passes a batch write's error on as it is (retrying it first when it
     is transient), so the keys must be in its message.
     """
-    from stagecraft.errors import CancelledError, ProviderError
+    from stagecraft_vault.errors import (
+        ConflictError,
+        ProviderError,
+        TooManyFieldsError,
+        TransientError,
+    )
 
     try:
         yield
-    except CancelledError:
-        raise
-    except ProviderError as exc:
+    except (ProviderError, TransientError, ConflictError, TooManyFieldsError) as exc:
+        if type(exc) not in (ProviderError, TransientError, ConflictError, TooManyFieldsError):
+            raise  # a subclass with other arguments (CancelledError): as it is
         raise type(exc)(f"{exc}; {what}: {', '.join(sorted(keys))}") from None
 
 
@@ -115,7 +120,8 @@ class VaultSession(StoreSession):
     def delete(self, keys: Collection[str]) -> None:
         with self._lock:  # the engine names the keys of a failed delete itself
             seen = self._seen if self._seen is not None else self._read()
-            fields = {key: value for key, value in seen.data.items() if key not in set(keys)}
+            gone = set(keys)
+            fields = {key: value for key, value in seen.data.items() if key not in gone}
             self._replace(seen, fields)
 
     def _replace(self, seen: Secret, fields: dict[str, Any]) -> None:
