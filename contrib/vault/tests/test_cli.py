@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -232,3 +233,24 @@ def test_canary_scan_of_all_output(run_stagecraft: RunStagecraft, tmp_path: Path
     assert "canary-pem-body" not in shown
     assert bao.token not in shown
     assert "canary-token" not in shown
+
+
+def test_what_the_store_prints_is_masked(run_stagecraft: RunStagecraft, project: Path,
+                                         location: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The contract's version patches store.write, which this store's session does not call."""
+    from stagecraft_vault.store import VaultSession
+
+    value = CANARY_VALUES["CONTRACT_ALPHA"]
+    real_write = VaultSession.write
+
+    def chatty(session: VaultSession, values: Mapping[str, str]) -> None:
+        print(f"storing {values['API_KEY']}")
+        logging.getLogger("stagecraft.vault.chatty").warning("value %s", value[:20])
+        real_write(session, values)
+
+    monkeypatch.setattr(VaultSession, "write", chatty)
+    result = sync(run_stagecraft, "--from", ".env.local", "--to", f"vault:{location}", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "storing " in result.stdout + result.stderr  # it did print, masked
+    assert value not in result.stdout + result.stderr
+    assert value[:20] not in result.stdout + result.stderr
