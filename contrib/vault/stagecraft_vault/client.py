@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import threading
 import urllib.parse
 import warnings
 from collections.abc import Mapping
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 
 #: Status codes worth another try: throttling and the server's (or a proxy's) 5xx.
 _TRANSIENT = frozenset({408, 429, 500, 502, 503, 504})
+#: Serialises requests made without TLS verification (see Connection._insecure_request).
+_INSECURE_LOCK = threading.Lock()
 #: Retries of a request that changes nothing, and their backoff (seconds, doubling).
 RETRIES = 3
 BACKOFF = 0.2
@@ -185,9 +188,9 @@ class Connection:
         url = "/v1/" + urllib.parse.quote(path, safe="/")
         self.ctx.logger.debug("vault: %s %s", method.upper(), url)
         try:
-            with warnings.catch_warnings():
-                if self.settings.verify is False:  # said loudly once, in settings.resolve
-                    warnings.simplefilter("ignore")
+            if self.settings.verify is False:
+                response = self._insecure_request(method, url, body, timeout)
+            else:
                 response = self._client.adapter.request(
                     method, url, json=body, raise_exception=False, timeout=timeout
                 )
@@ -219,6 +222,22 @@ class Connection:
         except ValueError:
             decoded = {}
         return Reply(response.status_code, decoded if isinstance(decoded, Mapping) else {})
+
+    def _insecure_request(
+        self, method: str, url: str, body: Mapping[str, Any] | None, timeout: float
+    ) -> requests.Response:
+        """A request without TLS verification, urllib3's warning for each one silenced.
+
+        The loud warning was logged once, in :func:`settings.resolve`.  Warning
+        filters are process-wide and ``catch_warnings`` is not thread-safe, so
+        these requests take a lock (only syncs with ``tls_skip_verify`` do).
+        """
+        with _INSECURE_LOCK, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            response: requests.Response = self._client.adapter.request(
+                method, url, json=body, raise_exception=False, timeout=timeout
+            )
+        return response
 
     # -- meaning of a failed reply --------------------------------------------------
 
