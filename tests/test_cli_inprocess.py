@@ -27,8 +27,8 @@ def in_project(project: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     [
         ([], ["--config FILE", "--plugins-dir DIR", "-p MODULE|no:NAME", "Exit codes"]),
         (["secrets"], ["sync", "providers"]),
-        (["secrets", "sync"], ["--provider ID", "--from SOURCE", "--to TARGET", "--check",
-                               "[KEY ...]", "'+ KEY' added"]),
+        (["secrets", "sync"], ["--provider ID", "--from [ID:]SOURCE", "--to [ID:]TARGET", "--check",
+                               "[KEY|PATTERN ...]", "'+ KEY' added"]),
         (["secrets", "providers"], ["--json"]),
         (["plugins"], ["--json", "failed"]),
         (["config"], ["check"]),
