@@ -1,7 +1,7 @@
 """The aws-sm store (one secret per key) against a sequential boto3 loop, over a slow link.
 
 A real ``moto_server`` stands in for Secrets Manager, behind the tests' fault
-proxy (``contrib/aws/tests/fault_proxy.py``) set to add ``latency`` seconds to
+proxy (``contrib/aws/tests/aws_fault_proxy.py``) set to add ``latency`` seconds to
 every request, as a network round trip to AWS would.  Both contenders write
 the same ``keys`` new secrets under a fresh prefix:
 
@@ -123,7 +123,7 @@ def run(keys: int, latency: float, repeats: int, baseline_repeats: int) -> list[
     if keys <= 0:
         return []
     moto_server = _load("moto_server")
-    fault_proxy = _load("fault_proxy")
+    aws_fault_proxy = _load("aws_fault_proxy")
     from stagecraft_aws.secretsmanager import SecretPerKeyStore
 
     concurrency = SecretPerKeyStore.concurrency
@@ -132,8 +132,8 @@ def run(keys: int, latency: float, repeats: int, baseline_repeats: int) -> list[
         server = moto_server.MotoServer(root / "moto.log")
         try:
             server.wait_ready()
-            faults = fault_proxy.Faults(latency=latency)
-            with fault_proxy.FaultProxy(("127.0.0.1", server.port), faults) as proxy, \
+            faults = aws_fault_proxy.Faults(latency=latency)
+            with aws_fault_proxy.FaultProxy(("127.0.0.1", server.port), faults) as proxy, \
                     mock.patch.dict(os.environ, moto_server.aws_environment(proxy.url, root)):
                 setup = Setup(root, keys, proxy, server.url)
                 reads: list[int] = []

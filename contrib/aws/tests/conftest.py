@@ -72,8 +72,8 @@ def ctx(tmp_path: Path) -> Context:
 def proxy(
     moto: MotoServer, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Any]:
-    """A :class:`fault_proxy.FaultProxy` in front of moto, and boto3 pointed at it."""
-    from fault_proxy import FaultProxy
+    """A :class:`aws_fault_proxy.FaultProxy` in front of moto, and boto3 pointed at it."""
+    from aws_fault_proxy import FaultProxy
 
     with FaultProxy(("127.0.0.1", moto.port)) as running:
         monkeypatch.setenv("AWS_ENDPOINT_URL", running.url)

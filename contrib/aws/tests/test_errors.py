@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fault_proxy import every
+from aws_fault_proxy import every
 from moto_server import SECRET_ACCESS_KEY, SESSION_TOKEN, free_port
 
 from stagecraft.errors import ProviderError

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fault_proxy import Call
+from aws_fault_proxy import Call
 
 from stagecraft.testing import write_env_file
 from stagecraft.testing.fixtures import RunResult, RunStagecraft
