@@ -284,3 +284,26 @@ def test_no_output_shows_a_value_or_the_credentials(
     for secret in [*CANARY_VALUES.values(), SECRET_ACCESS_KEY, SESSION_TOKEN]:
         assert secret not in text
         assert secret[:-6] not in text  # nor a recognisable part of one
+
+
+def test_from_secrets_manager_into_vault(
+    aws_env: object, run: RunStagecraft, tmp_path: Path, prefix: str, sm: Any,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One store feeds another: Secrets Manager into a real OpenBao (Vault API) dev server."""
+    from stagecraft_vault.devserver import dev_server
+
+    for key, value in NON_EMPTY_TRICKY.items():
+        sm.create_secret(Name=f"{prefix}/app/{key}", SecretString=value)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.vault-token of the user's
+    with dev_server() as bao:
+        for name, value in bao.env().items():
+            monkeypatch.setenv(name, value)
+        result = sync(run, "--from", f"aws-sm:{prefix}/app/", "--to", f"vault:secret/{prefix}",
+                      "--json")
+        assert set(actions(result).values()) == {"added"}
+        status, body = bao.request("GET", f"secret/data/{prefix}")
+    assert status == 200
+    data = body["data"]
+    assert isinstance(data, dict)
+    assert data["data"] == NON_EMPTY_TRICKY
