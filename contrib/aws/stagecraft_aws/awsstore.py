@@ -1,12 +1,13 @@
-"""What the AWS stores share: a typed config, one client per sync, one session per location.
+"""What the AWS stores share: a typed config, one client per sync, one place per location.
 
 A store object lives in the registry for the whole process and may serve
-several syncs, so it keeps no per-sync state.  That state -- the boto3
-client, the names a read found, the idempotency token of each write --
-lives in an :class:`AwsSession`, opened by :meth:`SecretStore.session` for
-one read-plan-write of one location.  The store's own ``read`` /
-``write_one`` / ``delete`` open a short-lived session each, so a caller that
-does not use sessions still gets the same behaviour, one call at a time.
+several syncs at once, so it keeps its per-sync state apart: the boto3
+client, the names a read found and the idempotency token of each write live
+in a :class:`Place`, one per location of a sync.  :meth:`AwsStore.session`
+opens it for the engine's read-plan-write and the store's own ``read`` /
+``write_one`` / ``write`` / ``delete`` -- the primitives the engine calls,
+and that tests may wrap -- find it there; called outside a session, each
+opens a place of its own for the one call.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import uuid
+import weakref
 from collections.abc import Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -22,7 +24,7 @@ from stagecraft.store import SecretStore, StoreSession
 from stagecraft_aws.config import Config
 
 if TYPE_CHECKING:
-    from stagecraft.providers.secrets import Context
+    from stagecraft.providers.secrets import Action, Context
     from stagecraft_aws.connection import Service
 
 
@@ -30,13 +32,13 @@ class LocationError(UserError):
     """A location an AWS store cannot use (exit 1: nothing was sent)."""
 
 
-class AwsSession(StoreSession):
+class Place:
     """One location of one sync: the client, and what the read learnt for the writes."""
 
-    store: AwsStore
-
     def __init__(self, store: AwsStore, ctx: Context, location: str) -> None:
-        super().__init__(store, ctx, location)
+        self.store = store
+        self.ctx = ctx
+        self.location = location
         self.where = f"{store.id}:{location}"
         self._lock = threading.Lock()
         self._client: Any = None
@@ -81,36 +83,71 @@ class AwsSession(StoreSession):
             return self._tokens.setdefault(key, str(uuid.uuid4()))
 
 
+    # -- what each kind of place implements (the store's methods call these) --
+
+    def read(self, keys: Collection[str] | None) -> dict[str, str]:
+        raise NotImplementedError
+
+    def write_one(self, key: str, value: str) -> Action | None:
+        raise NotImplementedError
+
+    def write(self, values: Mapping[str, str]) -> None:
+        raise NotImplementedError
+
+    def delete(self, keys: Collection[str]) -> None:
+        raise NotImplementedError
+
+
 def _aws_name(operation: str) -> str:
     return "".join(part.capitalize() for part in operation.split("_"))
 
 
 class AwsStore(SecretStore):
-    """Base of the AWS stores: config class, locations, sessions."""
+    """Base of the AWS stores: config class, locations, places."""
 
     Config: ClassVar[Any] = Config
     #: The boto3 service name (each concrete store sets it).
     service: ClassVar[Service]
+    #: The :class:`Place` subclass that does this store's reads and writes.
+    place_class: ClassVar[type[Place]] = Place
+
+    def __init__(self) -> None:
+        self._places_lock = threading.Lock()
+        self._places: weakref.WeakKeyDictionary[Context, dict[str, Place]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def check_location(self, location: str) -> None:
         """Raise :class:`LocationError` when ``location`` cannot name a place in this store."""
 
-    def open(self, ctx: Context, location: str) -> AwsSession:
-        """A session of this store at ``location``, after checking the location."""
+    def open(self, ctx: Context, location: str) -> Place:
+        """A new place of this store at ``location``, after checking the location."""
         self.check_location(location)
-        return self.session_class(self, ctx, location)
+        return self.place_class(self, ctx, location)
 
-    #: The :class:`AwsSession` subclass that does this store's reads and writes.
-    session_class: ClassVar[type[AwsSession]] = AwsSession
+    def place(self, ctx: Context, location: str) -> Place:
+        """The place of the session open at ``location`` for ``ctx``, or a new one."""
+        with self._places_lock:
+            found = self._places.get(ctx, {}).get(location)
+        return found if found is not None else self.open(ctx, location)
 
     @contextlib.contextmanager
     def session(self, ctx: Context, location: str, *, dry_run: bool) -> Iterator[StoreSession]:
-        yield self.open(ctx, location)
+        place = self.open(ctx, location)
+        with self._places_lock:
+            self._places.setdefault(ctx, {})[location] = place
+        try:
+            yield StoreSession(self, ctx, location)
+        finally:
+            with self._places_lock:
+                places = self._places.get(ctx, {})
+                if places.get(location) is place:
+                    del places[location]
 
     def read(
         self, ctx: Context, location: str, keys: Collection[str] | None
     ) -> Mapping[str, str]:
-        return self.open(ctx, location).read(keys)
+        return self.place(ctx, location).read(keys)
 
     def delete(self, ctx: Context, location: str, keys: Collection[str]) -> None:
-        self.open(ctx, location).delete(keys)
+        self.place(ctx, location).delete(keys)

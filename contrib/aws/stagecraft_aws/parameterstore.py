@@ -18,7 +18,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from stagecraft.providers.secrets import Action, Context
-from stagecraft_aws.awsstore import AwsSession, AwsStore, LocationError
+from stagecraft_aws.awsstore import AwsStore, LocationError, Place
 
 #: Parameter Store's limits (standard tier).
 PAGE = 10
@@ -30,7 +30,7 @@ _PATH = re.compile(r"^/[A-Za-z0-9_./-]*$")
 LOCATION_HELP = "/PATH/ (one SecureString parameter per key, /PATH/KEY)"
 
 
-class ParameterSession(AwsSession):
+class ParameterPlace(Place):
     """One path of one sync."""
 
     def name(self, key: str) -> str:
@@ -100,7 +100,7 @@ class ParameterStore(AwsStore):
     #: PutParameter's default quota is a few calls a second (see the module doc).
     concurrency = 3
     retries = 6
-    session_class = ParameterSession
+    place_class = ParameterPlace
 
     def check_location(self, location: str) -> None:
         if not location.startswith("/"):
@@ -119,7 +119,7 @@ class ParameterStore(AwsStore):
             )
 
     def write_one(self, ctx: Context, location: str, key: str, value: str) -> Action | None:
-        self.open(ctx, location).write_one(key, value)
+        self.place(ctx, location).write_one(key, value)
         return None
 
     def check_values(

@@ -18,16 +18,17 @@ batch ``write`` store for the second.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from stagecraft.errors import ProviderError
 from stagecraft.providers.secrets import Action, Context
-from stagecraft.store import SecretStore
-from stagecraft_aws.awsstore import AwsSession, AwsStore, LocationError
+from stagecraft.store import SecretStore, StoreSession
+from stagecraft_aws.awsstore import AwsStore, LocationError, Place
 
 #: Secrets Manager's limits.
 BATCH_GET_LIMIT = 20
@@ -60,7 +61,7 @@ def _check_name(location: str, store_id: str) -> None:
         )
 
 
-class _SecretsManagerSession(AwsSession):
+class _SecretsManagerPlace(Place):
     """Shared by both layouts: creating a secret with the configured KMS key and tags."""
 
     def create(self, name: str, secret: str, token: str) -> Action:
@@ -118,7 +119,7 @@ class _SecretsManagerSession(AwsSession):
 # ------------------------------------------------------------ one secret per key
 
 
-class SecretPerKeySession(_SecretsManagerSession):
+class SecretPerKeyPlace(_SecretsManagerPlace):
     """``PREFIX/``: the read remembers which keys exist, so a write knows create from put."""
 
     def __init__(self, store: AwsStore, ctx: Context, location: str) -> None:
@@ -224,13 +225,13 @@ class SecretPerKeyStore(AwsStore):
     #: Secrets Manager allows 50 PutSecretValue calls a second per account and region.
     concurrency = 10
     retries = 5
-    session_class = SecretPerKeySession
+    place_class = SecretPerKeyPlace
 
     def check_location(self, location: str) -> None:
         _check_name(location, self.id)
 
     def write_one(self, ctx: Context, location: str, key: str, value: str) -> Action | None:
-        return self.open(ctx, location).write_one(key, value)
+        return self.place(ctx, location).write_one(key, value)
 
     def check_values(
         self, ctx: Context, location: str, values: Mapping[str, str]
@@ -251,7 +252,7 @@ class SecretPerKeyStore(AwsStore):
 # ------------------------------------------------------------ one JSON secret
 
 
-class JsonSecretSession(_SecretsManagerSession):
+class JsonSecretPlace(_SecretsManagerPlace):
     """``NAME``: the keys of one secret's JSON object."""
 
     def current(self) -> dict[str, Any] | None:
@@ -329,13 +330,13 @@ class JsonSecretStore(AwsStore):
     service = "secretsmanager"
     location_help = LOCATION_HELP
     retries = 5
-    session_class = JsonSecretSession
+    place_class = JsonSecretPlace
 
     def check_location(self, location: str) -> None:
         _check_name(location, self.id)
 
     def write(self, ctx: Context, location: str, values: Mapping[str, str]) -> None:
-        self.open(ctx, location).write(values)
+        self.place(ctx, location).write(values)
 
 
 # ------------------------------------------------------------ the registered store
@@ -351,6 +352,7 @@ class SecretsManagerStore(AwsStore):
     retries = 5
 
     def __init__(self) -> None:
+        super().__init__()
         self.per_key = SecretPerKeyStore()
         self.json_object = JsonSecretStore()
 
@@ -364,8 +366,16 @@ class SecretsManagerStore(AwsStore):
 
     # Callers that do not route still reach the right layout (one call at a time).
 
-    def open(self, ctx: Context, location: str) -> AwsSession:
+    def open(self, ctx: Context, location: str) -> Place:
         return self._routed(ctx, location).open(ctx, location)
+
+    def place(self, ctx: Context, location: str) -> Place:
+        return self._routed(ctx, location).place(ctx, location)
+
+    @contextlib.contextmanager
+    def session(self, ctx: Context, location: str, *, dry_run: bool) -> Iterator[StoreSession]:
+        with self._routed(ctx, location).session(ctx, location, dry_run=dry_run) as session:
+            yield session
 
     def write(self, ctx: Context, location: str, values: Mapping[str, str]) -> None:
         self._routed(ctx, location).write(ctx, location, values)

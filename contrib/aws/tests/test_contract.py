@@ -1,4 +1,4 @@
-"""The provider contract of ``stagecraft.testing``, against each AWS store layout on moto."""
+"""The provider and store contracts of ``stagecraft.testing``, on each AWS layout, on moto."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from typing import Any, ClassVar
 import pytest
 
 from stagecraft.providers.secrets import SecretsProvider
-from stagecraft.testing import TRICKY_VALUES, ProviderContract, write_env_file
+from stagecraft.store import SecretStore
+from stagecraft.testing import TRICKY_VALUES, ProviderContract, StoreContract, write_env_file
 from stagecraft_aws.parameterstore import ParameterStore
 from stagecraft_aws.secretsmanager import SecretsManagerStore
 
@@ -84,3 +85,42 @@ class TestJsonSecret(AwsContract):
         found = json.loads(text)
         assert isinstance(found, dict)
         return found
+
+
+# ------------------------------------------------------------------ the store contract
+
+
+class AwsStoreContract(StoreContract):
+    """The engine-level contract, on moto through boto3's standard chain."""
+
+    @pytest.fixture(autouse=True)
+    def _on_moto(self, aws_env: dict[str, str]) -> None:
+        """Every check runs with boto3 pointed at moto."""
+
+
+class TestParameterStoreContract(AwsStoreContract):
+    tricky_values: ClassVar[Mapping[str, str]] = NON_EMPTY_TRICKY
+
+    def make_store(self) -> SecretStore:
+        return ParameterStore()
+
+    def make_location(self, tmp_path: Path) -> str:
+        return f"/s{uuid.uuid4().hex[:12]}/app/"
+
+
+class TestSecretPerKeyContract(AwsStoreContract):
+    tricky_values: ClassVar[Mapping[str, str]] = NON_EMPTY_TRICKY
+
+    def make_store(self) -> SecretStore:
+        return SecretsManagerStore()
+
+    def make_location(self, tmp_path: Path) -> str:
+        return f"s{uuid.uuid4().hex[:12]}/app/"
+
+
+class TestJsonSecretContract(AwsStoreContract):
+    def make_store(self) -> SecretStore:
+        return SecretsManagerStore()
+
+    def make_location(self, tmp_path: Path) -> str:
+        return f"s{uuid.uuid4().hex[:12]}/app"
