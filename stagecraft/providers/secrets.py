@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -511,7 +512,18 @@ def provider_id(provider: object) -> str:
         )
     if not callable(provider.sync):
         raise InvalidProviderError(f"{type(provider).__name__}.sync is not callable")
+    if value.strip() and not _VALID_ID.fullmatch(value):
+        # An empty id has its own error (EmptyProviderIDError) in the registry.
+        raise InvalidProviderError(
+            f"{type(provider).__name__}.id {value!r} is not a valid provider id: "
+            "use letters, digits, '-', '_' and '.' only"
+        )
     return value
+
+
+#: What a provider id may hold: ids are typed on command lines and in
+#: ``--to ID:LOCATION`` (so no ``:``), and shown in tables (so no spaces).
+_VALID_ID = re.compile(r"[A-Za-z0-9._-]+")
 
 
 class Registry:
