@@ -344,17 +344,26 @@ def _parse_full(text: str, path: str, *, locate: AbstractSet[str] = frozenset())
                         path, line, f"unexpected text after the closing quote of {key!r}"
                     )
             else:
-                cut = inline_comment_search(stripped)
-                value = (stripped if cut is None else stripped[: cut.start()]).rstrip()
-                vend = vstart + len(value)
                 pos = after_eq + len(raw)
-                if value[:1] == "#":
+                if stripped[:1] == "#" and stripped != raw:
+                    value = ""  # KEY= #note: python-dotenv and Node read it as empty
+                    vstart = vend = after_eq
                     out.warnings.append(
-                        f"{path}:{line}: the value of {key!r} starts with '#': python-dotenv "
-                        "and docker compose read the text from '#' on as the value, Node "
-                        "dotenv reads it as empty; Stagecraft follows the majority (quote the "
-                        "value, or write KEY= alone for an empty one)"
+                        f"{path}:{line}: {key!r} is empty to python-dotenv and Node dotenv "
+                        "(whitespace, then '#', starts a comment) but docker compose reads the "
+                        "text from '#' on as its value; Stagecraft follows the majority (write "
+                        "KEY= alone, or quote the value)"
                     )
+                else:
+                    cut = inline_comment_search(stripped)
+                    value = (stripped if cut is None else stripped[: cut.start()]).rstrip()
+                    vend = vstart + len(value)
+                    if value[:1] == "#":
+                        out.warnings.append(
+                            f"{path}:{line}: the value of {key!r} starts with '#': python-dotenv "
+                            "and docker compose read it as written, Node dotenv as empty; "
+                            "Stagecraft follows the majority (quote the value)"
+                        )
         eol = eol_match(text, pos)
         if eol is not None:
             pos = eol.end()
@@ -474,6 +483,10 @@ def _byte_offsets(
 
 # --------------------------------------------------------------------------- document
 
+#: Readers for which only LF and CRLF end a line (python-dotenv and Node also
+#: take a lone CR; compose-go and the shells keep it in the line).
+_LINE_READERS = frozenset({Reader.DOCKER_COMPOSE, Reader.SHELL})
+
 
 class Document:
     """A parsed .env file that renders back to its exact bytes until edited.
@@ -490,6 +503,7 @@ class Document:
         "_changed",
         "_data",
         "_edited",
+        "_lone_cr",
         "_removed",
         "_values",
         "path",
@@ -512,6 +526,7 @@ class Document:
         self._removed: set[str] = set()  # keys whose every line in data goes
         self._appended: dict[str, str] = {}  # key not (or no longer) in data -> text
         self._edited = False
+        self._lone_cr: bool | None = None
 
     def __repr__(self) -> str:
         return f"<Document {self.path!r} keys={len(self._values)}>"
@@ -538,6 +553,13 @@ class Document:
     def __len__(self) -> int:
         return len(self._values)
 
+    def _has_lone_cr(self) -> bool:
+        """Whether the original bytes hold a CR not followed by LF (computed once)."""
+        if self._lone_cr is None:
+            data = self._data
+            self._lone_cr = b"\r" in data and re.search(b"\r(?!\n)", data) is not None
+        return self._lone_cr
+
     @property
     def modified(self) -> bool:
         """True once an edit changed the document."""
@@ -561,7 +583,14 @@ class Document:
             return False
         if not isinstance(key, str) or not is_valid_key(key):
             raise UserError(f"invalid key {key!r}: a key is ASCII letters, digits, '_', '.' or '-'")
-        written = format_value(key, value, readers)
+        chosen = frozenset(Reader(reader) for reader in readers)
+        if chosen & _LINE_READERS and self._has_lone_cr():
+            names = " and ".join(sorted(reader.value for reader in chosen & _LINE_READERS))
+            raise UserError(
+                f"{self.path}: cannot write {key!r}: the file ends lines with a lone carriage "
+                f"return, which is no line end to {names}; convert it to LF or CRLF line ends"
+            )
+        written = format_value(key, value, chosen)
         if current is None or key in self._appended:
             self._appended[key] = written
         else:
@@ -738,7 +767,10 @@ def _read_python_dotenv(form: str) -> str | None:
     A value the interpolation would change is unreadable: it reads differently
     under the two settings (and, with it on, depends on the environment).
     """
-    stripped = form[len(_PD_SPACE.match(form).group()) :]  # type: ignore[union-attr]
+    if "\r" in form:
+        return None  # a raw CR: kept from a stream, a line break from a file (text mode)
+    lead = len(_PD_SPACE.match(form).group())  # type: ignore[union-attr]
+    stripped = form[lead:]
     quote = stripped[:1]
     if quote in ("'", '"'):
         match = (_PD_SINGLE if quote == "'" else _PD_DOUBLE).match(stripped + _PROBE)
@@ -749,7 +781,9 @@ def _read_python_dotenv(form: str) -> str | None:
     else:
         if "\n" in form or "\r" in form:
             return None
-        value = _PD_COMMENT.sub("", stripped).rstrip()
+        # "KEY= #note" is empty (1.2); "KEY=#x" is "#x"
+        empty = lead > 0 and quote == "#"
+        value = "" if empty else _PD_COMMENT.sub("", stripped).rstrip()
     if "${" in value and _PD_VARIABLE.search(value) is not None:
         return None
     return value
@@ -910,6 +944,8 @@ def _read_shell(form: str) -> str | None:
     without ``$`` or backticks (``\\$ \\` \\" \\\\`` and backslash-newline are
     the only escapes; any other backslash stays).
     """
+    if "\x00" in form:
+        return None  # a shell drops NUL bytes
     quote = form[:1]
     if quote == "'":
         return form[1:-1] if form.find("'", 1) == len(form) - 1 else None
