@@ -1,13 +1,11 @@
-"""jsonfile: sync the keys of an env file into a JSON object file.
+"""jsonfile: secrets in a JSON object file -- the store of the tutorial.
 
-An example in-house provider, small enough to read in one sitting and copy:
-load it with ``stagecraft --plugins-dir plugins ...`` and run::
+Load it with ``--plugins-dir plugins``; any store can feed it, and it can feed any store::
 
-    stagecraft --plugins-dir plugins secrets sync --provider jsonfile --from .env --to out.json
+    stagecraft --plugins-dir plugins secrets sync --from .env --to jsonfile:out.json
 
-The target is a JSON object of strings.  Keys already in it that the sync
-does not touch are kept; the file is replaced atomically, and a new file is
-created readable by its owner only (0600).
+Only the format is written here: locking, the atomic ``0600`` write, plans,
+dry runs, masking and ``--prune`` come from :class:`stagecraft.FileStore`.
 """
 
 from __future__ import annotations
@@ -19,81 +17,44 @@ from typing import Any
 import attrs
 
 import stagecraft
-from stagecraft import dotenv
-from stagecraft.files import locked_update
-from stagecraft.providers.secrets import Action, Context, SyncOptions, SyncResult
-
-
-class JsonFileError(stagecraft.UserError):
-    """The target exists but is not a JSON object."""
 
 
 @attrs.frozen
 class Config:
-    """The ``secrets.providers.jsonfile`` section of ``stagecraft.yml``."""
+    """``secrets.providers.jsonfile`` in stagecraft.yml."""
 
-    source_file: str = ".env"
     target_file: str = "secrets.json"
 
 
-class JsonFileProvider:
-    """Copies env-file values into a JSON object, reporting each key's action."""
-
+class JsonFile(stagecraft.FileStore[dict[str, Any]]):
     id = "jsonfile"
     Config = Config
 
-    def sync(self, ctx: Context, opts: SyncOptions) -> SyncResult:
-        config = opts.config if opts.config is not None else Config()
-        source = _path(ctx, opts.source, config.source_file)
-        target = _path(ctx, opts.target, config.target_file)
+    def default_location(self, ctx: stagecraft.Context, role: str) -> str | None:
+        return str(ctx.resolve(ctx.config.target_file, from_config=True))
 
-        values = dotenv.load(source).values()
-        ctx.add_secrets(values.values())
-        keys = opts.select(values, source=str(source))  # fails before anything is written
+    def parse(self, ctx: stagecraft.Context, path: Path, data: bytes | None) -> dict[str, Any]:
+        try:
+            document = json.loads(data or b"{}")
+        except ValueError as exc:  # the message names a position, never the text there
+            raise stagecraft.UserError(f"{path}: not a JSON object file: {exc}") from None
+        if not isinstance(document, dict):
+            raise stagecraft.UserError(f"{path}: holds a JSON {type(document).__name__}")
+        return document
 
-        with locked_update(target, dry_run=opts.dry_run) as file:
-            current = _parse(file.original, target)
-            actions: list[tuple[str, Action]] = []
-            for key in keys:
-                if key not in current:
-                    actions.append((key, Action.ADDED))
-                elif current[key] != values[key]:
-                    actions.append((key, Action.UPDATED))
-                else:
-                    actions.append((key, Action.UNCHANGED))
-                current[key] = values[key]
-            file.write(_render(current))  # no-op on a dry run or when nothing changed
-        return SyncResult.from_actions(actions)
+    def values(self, document: dict[str, Any]) -> dict[str, str]:
+        return {key: value for key, value in document.items() if isinstance(value, str)}
 
+    def set(self, ctx: stagecraft.Context, document: dict[str, Any], key: str, value: str) -> None:
+        document[key] = value
 
-def _path(ctx: Context, given: str, configured: str) -> Path:
-    """``--from``/``--to`` are relative to the working directory, config paths to the config."""
-    if given:
-        return ctx.resolve(given)
-    return ctx.resolve(configured, from_config=True)
+    def remove(self, document: dict[str, Any], key: str) -> None:
+        document.pop(key, None)
 
-
-def _parse(content: bytes | None, target: Path) -> dict[str, Any]:
-    if content is None or not content.strip():
-        return {}
-    try:
-        data = json.loads(content.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise JsonFileError(f"{target}: not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        # The decoder's message names the position, never the text around it.
-        raise JsonFileError(
-            f"{target}:{exc.lineno}: not valid JSON (column {exc.colno}: {exc.msg})"
-        ) from None
-    if not isinstance(data, dict):
-        raise JsonFileError(f"{target}: holds a JSON {type(data).__name__}, not an object")
-    return data
-
-
-def _render(data: dict[str, Any]) -> bytes:
-    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    def render(self, document: dict[str, Any]) -> bytes:
+        return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
 
 
 @stagecraft.hookimpl
-def secrets_provider_register() -> JsonFileProvider:
-    return JsonFileProvider()
+def secrets_provider_register() -> JsonFile:
+    return JsonFile()

@@ -27,14 +27,17 @@ Start-up time is measured, so each command imports only what it needs.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from stagecraft.errors import (
     EXIT_DRIFT,
     EXIT_INTERNAL_ERROR,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_PROVIDER_ERROR,
     EXIT_USER_ERROR,
@@ -56,7 +59,14 @@ SYMBOLS = {"added": "+", "updated": "~", "unchanged": "=", "removed": "-"}
 
 
 class Session:
-    """One run of the command: parsed arguments, output streams and the redactor."""
+    """One run of the command: parsed arguments, output streams and the redactor.
+
+    Text the command composes (plan lines, summaries, its own error
+    messages) is structural: key names, ids, paths, counts, never values.
+    It is shown as it is, so that no output changes shape because of what
+    a secret happens to be.  Free text from providers and plugins (their
+    exception messages, what they print or log) is masked.
+    """
 
     def __init__(
         self, args: argparse.Namespace, *, started: Callable[[], None] = lambda: None
@@ -66,29 +76,56 @@ class Session:
         self.started = started
         self.verbosity: int = args.verbosity
         self.redactor = Redactor()
-        self.cwd = Path.cwd()
+        self.cwd = _working_directory()
+        # The streams of the run, kept so that output still reaches them
+        # while a provider's prints are diverted (see _provider_output).
+        self.stdout = sys.stdout
+        self.stderr = sys.stderr
+        #: The provider and options of the sync being run, for the JSON error report.
+        self.sync_provider: str | None = None
+        self.sync_options: Any = None
 
     def out(self, text: str = "") -> None:
         """A line of results on stdout."""
-        sys.stdout.write(text + "\n")
+        self.stdout.write(text + "\n")
 
-    def err(self, text: str) -> None:
-        """A diagnostic on stderr, redacted."""
-        sys.stderr.write(self.redactor.redact(text) + "\n")
+    def err(self, text: str, *, free: bool = False) -> None:
+        """A diagnostic on stderr; ``free`` text (from providers and plugins) is masked."""
+        if free:
+            text = self.redactor.redact(text)
+        self.stderr.write(_escape_controls(text) + "\n")
 
     def note(self, text: str) -> None:
         """An informational diagnostic, silenced by ``-q``."""
         if self.verbosity >= 0:
             self.err(f"{PROG}: {text}")
 
-    def error(self, message: str, *, label: str = "error") -> None:
+    def error(self, message: str, *, label: str = "error", free: bool = False) -> None:
         """``stagecraft: error: ...`` for each top-level line; indented lines are details.
 
         A config error lists one ``FILE:LINE:COL: ...`` problem per line, and
         each gets its own prefix so editors and CI annotators can parse it.
         """
+        if free:
+            message = self.redactor.redact(message)
         for line in message.splitlines() or [""]:
             self.err(line if line[:1].isspace() else f"{PROG}: {label}: {line}")
+
+
+def _escape_controls(text: str) -> str:
+    """Each line of ``text`` with control characters escaped (line breaks stay)."""
+    from stagecraft.errors import printable
+
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
+def _working_directory() -> Path:
+    try:
+        return Path.cwd()
+    except FileNotFoundError:
+        raise UserError(
+            "the working directory no longer exists (it was removed); cd to an existing one"
+        ) from None
 
 
 def _setup_logging(session: Session) -> Callable[[], None]:
@@ -278,17 +315,36 @@ def _command(
 def _sync_arguments(sync: argparse.ArgumentParser) -> None:
     sync.add_argument("--provider", metavar="ID",
                       help="provider to use (default: secrets.provider in stagecraft.yml)")
-    sync.add_argument("--from", dest="source", default="", metavar="SOURCE",
-                      help="where to read (default: the provider's configured source)")
-    sync.add_argument("--to", dest="target", default="", metavar="TARGET",
-                      help="where to write (default: the provider's configured target)")
+    sync.add_argument("--from", dest="source", default="", metavar="[ID:]SOURCE",
+                      help="where to read: an env file, or ID:LOCATION of a store "
+                      "(default: secrets.from, else the provider's configured source)")
+    sync.add_argument("--to", dest="target", default="", metavar="[ID:]TARGET",
+                      help="where to write: a location in the provider, or ID:LOCATION "
+                      "(default: secrets.to, else the provider's configured target)")
     mode = sync.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="change nothing; show what would")
     mode.add_argument(
         "--check", action="store_true",
         help="change nothing; exit 4 if the target is out of sync (for CI)",
     )
-    sync.add_argument("keys", nargs="*", metavar="KEY", help="keys to sync (default: all)")
+    sync.add_argument("--prune", action="store_true",
+                      help="also remove target keys the source lacks (within the selection)")
+    sync.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
+                      help="leave out keys matching PATTERN (a name or glob; repeatable)")
+    sync.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
+                      help="stop starting writes after SECONDS and report what was not written")
+    sync.add_argument("keys", nargs="*", metavar="KEY|PATTERN",
+                      help="keys to sync, by name or glob such as 'STRIPE_*' (default: all)")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds: {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -402,43 +458,47 @@ def _table(rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def cmd_sync(session: Session) -> int:
-    """``secrets sync``: one provider run, printed per key."""
+    """``secrets sync``: one run of the chosen provider, printed per key."""
     from stagecraft.errors import PluginError
-    from stagecraft.providers.secrets import (
-        Context,
-        PartialSyncError,
-        SyncOptions,
-        SyncResult,
-    )
+    from stagecraft.providers.secrets import Context, PartialSyncError, SyncOptions, SyncResult
 
     args = session.args
     config = _load_config(session)
     manager = _manager(session, config)
     registry = manager.build_registry()
-    if args.provider:  # --provider wins; the config module is not needed to honour it
-        provider = registry.get(args.provider)
-    else:
-        from stagecraft.config import choose_provider
-
-        provider = choose_provider(config, registry)
-    section = config.provider_config(provider) if config is not None else None
+    provider, target = _target_provider(session, config, registry)
+    source = args.source or (config.secrets.source if config is not None else None) or ""
     ctx = Context(
         cwd=session.cwd,
         config_dir=config.directory if config is not None else session.cwd,
         redactor=session.redactor,
     )
+    ctx.registry = registry
+    if config is not None:
+        ctx.configs = config.provider_config
+    if args.timeout is not None:
+        import time
+
+        ctx.deadline = time.monotonic() + args.timeout
     options = SyncOptions(
-        config=section,
-        source=args.source,
-        target=args.target,
+        config=config.provider_config(provider) if config is not None else None,
+        source=source,
+        target=target,
         keys=tuple(args.keys),
         dry_run=args.dry_run or args.check,
+        exclude=tuple(args.exclude),
+        prune=args.prune,
     )
+    _refuse_store_options(provider, options)
+    session.sync_provider = provider.id
+    session.sync_options = options
     session.started()
     try:
-        result = manager.hook.secrets_sync(provider=provider, ctx=ctx, options=options)
+        with _interrupts_cancel(ctx), _provider_output(session):
+            result = manager.hook.secrets_sync(provider=provider, ctx=ctx, options=options)
     except PartialSyncError as exc:
-        _report_sync(session, provider.id, options, exc.result)
+        if not args.json:  # with --json the error report carries the changes
+            _report_sync(session, provider.id, options, exc.result)
         raise
     if not isinstance(result, SyncResult):
         raise PluginError(
@@ -446,30 +506,149 @@ def cmd_sync(session: Session) -> int:
             "wrapping secrets_sync is broken (see `stagecraft plugins`)"
         )
     _report_sync(session, provider.id, options, result)
+    if ctx.cancelled:  # a provider that finished its work despite the interrupt
+        session.error(f"{provider.id}: interrupted; the changes listed were written")
+        return EXIT_INTERRUPTED
     if args.check and result.changed:
         session.note("check failed: the target is out of sync (run without --check to sync)")
         return EXIT_DRIFT
     return EXIT_OK
 
 
+def _target_provider(
+    session: Session, config: Config | None, registry: Any
+) -> tuple[Any, str]:
+    """The provider that writes, and the location in it.
+
+    ``--to ID:LOC`` (or ``secrets.to``) names the store itself; otherwise
+    ``--provider`` or ``secrets.provider`` chooses it and ``--to`` is a
+    location inside it, as in v1.
+    """
+    from stagecraft.locations import split
+
+    args = session.args
+    text = args.target or (config.secrets.target if config is not None else None) or ""
+    store_id, location = split(text, registry, cwd=session.cwd, reserved=_reserved(registry))
+    if store_id is not None:
+        if args.provider and args.provider != store_id:
+            raise UserError(
+                f"--provider {args.provider} and --to {store_id}:... name different providers; "
+                "drop one of them"
+            )
+        return registry.get(store_id), location
+    if args.provider:  # --provider wins; the config module is not needed to honour it
+        return registry.get(args.provider), location
+    from stagecraft.config import choose_provider
+
+    return choose_provider(config, registry), location
+
+
+def _reserved(registry: Any) -> set[str]:
+    """Words that stores use in their own location grammar (``env:`` of Encore)."""
+    words: set[str] = set()
+    for provider in registry.list():
+        words.update(getattr(provider, "reserved_prefixes", ()))
+    return words
+
+
+def _refuse_store_options(provider: Any, options: Any) -> None:
+    """``--exclude``, ``--prune`` and ``ID:`` sources need the engine, so a store."""
+    from stagecraft.selection import is_pattern
+    from stagecraft.store import SecretStore
+
+    if isinstance(provider, SecretStore):
+        return
+    used = [flag for flag, on in (("--exclude", options.exclude), ("--prune", options.prune))
+            if on]
+    used += ["KEY patterns"] if any(is_pattern(key) for key in options.keys) else []
+    if used:
+        raise UserError(
+            f"provider {provider.id!r} implements sync itself, so {', '.join(used)} "
+            "cannot apply to it (they are features of stores)"
+        )
+
+
+@contextlib.contextmanager
+def _interrupts_cancel(ctx: Any) -> Iterator[None]:
+    """While a sync runs, the first Ctrl-C cancels it: no new write starts, those in
+    flight finish, and the sync reports what was written (exit 130).  A second one
+    stops at once."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def cancel(signum: int, frame: object) -> None:
+        if ctx.cancelled:
+            raise KeyboardInterrupt
+        ctx.cancel()
+
+    before = signal.signal(signal.SIGINT, cancel)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+@contextlib.contextmanager
+def _provider_output(session: Session) -> Iterator[None]:
+    """What providers print goes to stderr, masked, marked as theirs: stdout holds results
+    only (``--json`` stays parseable), and a value printed by mistake is masked."""
+    out, err = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = _MaskedStream(session)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stdout, sys.stderr = out, err
+
+
+class _MaskedStream(io.TextIOBase):
+    """A text stream that masks each line and writes it to the session's stderr."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        *lines, self._pending = self._pending.split("\n")
+        for line in lines:
+            self._session.err(f"{PROG}: provider output: {line}", free=True)
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            pending, self._pending = self._pending, ""
+            self.write(pending + "\n")
+
+
+def _changes_json(result: SyncResult) -> list[dict[str, str]]:
+    return [{"key": change.key, "action": change.action.value} for change in result.changes]
+
+
 def _report_sync(session: Session, provider_id: str, options: Any, result: SyncResult) -> None:
+    from stagecraft.errors import printable
+
     if session.args.json:
         _print_json(
             session,
             {
                 "provider": provider_id,
-                "source": options.source,
-                "target": options.target,
+                "source": result.source or options.source,
+                "target": result.target or options.target,
                 "dry_run": options.dry_run,
-                "changes": [
-                    {"key": change.key, "action": change.action.value}
-                    for change in result.changes
-                ],
+                "changes": _changes_json(result),
             },
         )
     else:
         for change in result.changes:
-            session.out(f"{SYMBOLS[change.action.value]} {change.key}")
+            session.out(f"{SYMBOLS[change.action.value]} {printable(change.key)}")
     counts = dict.fromkeys(SYMBOLS, 0)
     for change in result.changes:
         counts[change.action.value] += 1
@@ -608,7 +787,12 @@ def _main(argv: Sequence[str] | None, pause: _CollectorPause) -> int:
             args = _merge_late(parser.parse_args(argv))
         except SystemExit as exc:  # --help, --version and usage errors
             return exc.code if isinstance(exc.code, int) else EXIT_USER_ERROR
-        session = Session(args, started=pause.resume)
+        _ensure_streams()
+        try:
+            session = Session(args, started=pause.resume)
+        except StagecraftError as exc:
+            sys.stderr.write(f"{PROG}: error: {exc}\n")
+            return exc.exit_code
         undo_logging = _setup_logging(session)
         try:
             return _run(session)
@@ -618,6 +802,15 @@ def _main(argv: Sequence[str] | None, pause: _CollectorPause) -> int:
                 sys.stdout.flush()
             except BrokenPipeError:
                 pass
+
+
+def _ensure_streams() -> None:
+    """A closed stdout or stderr (``>&-``) discards output instead of failing the command."""
+    import os
+
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
 
 
 class _CollectorPause:
@@ -665,8 +858,6 @@ class _CollectorPause:
 
 
 def _run(session: Session) -> int:
-    from stagecraft.errors import ProviderError
-
     handler: Callable[[Session], int] = session.args.handler
     try:
         return handler(session)
@@ -675,24 +866,94 @@ def _run(session: Session) -> int:
         return EXIT_OK
     except StagecraftError as exc:
         _traceback(session, exc)
-        session.error(str(exc))
+        _report_error(session, exc, _error_text(session, exc), exc.exit_code)
         return exc.exit_code
     except KeyboardInterrupt:
-        session.error("interrupted")
-        return ProviderError.exit_code
+        _report_error(session, None, "interrupted", EXIT_INTERRUPTED)
+        return EXIT_INTERRUPTED
     except OSError as exc:  # a file or network problem outside Stagecraft's control
         _traceback(session, exc)
-        session.error(f"{type(exc).__name__}: {exc}")
+        text = session.redactor.redact(f"{type(exc).__name__}: {exc}")
+        _report_error(session, exc, text, EXIT_PROVIDER_ERROR)
         return EXIT_PROVIDER_ERROR
     except Exception as exc:  # noqa: BLE001 - anything else is a bug, reported as one
         _traceback(session, exc)
         first = (str(exc).strip().splitlines() or [""])[0]
         detail = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-        session.error(f"internal error: {detail}", label="error")
+        _report_error(session, exc, session.redactor.redact(f"internal error: {detail}"),
+                      EXIT_INTERNAL_ERROR)
         if session.verbosity < 1:
             session.err(f"{PROG}: this is a bug in stagecraft or a plugin; "
                         "run with -v for the traceback")
         return EXIT_INTERNAL_ERROR
+
+
+def _error_text(session: Session, exc: StagecraftError) -> str:
+    """The message of ``exc`` as shown: the core's own messages as they are, others masked.
+
+    The core composes its messages from names, paths and counts; the reasons
+    a sync gives per key were masked by the engine when they were recorded.
+    A partial failure's reasons are masked here too, for providers that
+    raise it themselves.
+    """
+    from stagecraft.providers.secrets import PartialSyncError
+
+    if isinstance(exc, PartialSyncError):
+        from stagecraft.engine import SyncFailedError
+
+        head = str(exc).splitlines()[0] if str(exc) else "sync failed"
+        if not isinstance(exc, SyncFailedError):
+            head = session.redactor.redact(head)
+        done = [change.key for change in exc.result.changes]
+        lines = [head, f"  synced ({len(done)}): {', '.join(done) if done else '-'}",
+                 f"  not synced ({len(exc.failed)}):"]
+        lines += [f"    {key}: {session.redactor.redact(reason)}"
+                  for key, reason in exc.failed.items()]
+        return "\n".join(lines)
+    if _raised_by_core(exc) and not getattr(exc, "free_text", False):
+        return str(exc)
+    return session.redactor.redact(str(exc))
+
+
+def _raised_by_core(exc: BaseException) -> bool:
+    """Whether the core itself raised ``exc`` (its messages hold names, never values).
+
+    Told by where it was raised, not by its class: a provider may raise the
+    core's ProviderError with whatever text it likes.
+    """
+    tb = exc.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    module = tb.tb_frame.f_globals.get("__name__", "")
+    return isinstance(module, str) and (module == "stagecraft" or module.startswith("stagecraft."))
+
+
+def _report_error(
+    session: Session, exc: BaseException | None, text: str, exit_code: int
+) -> None:
+    """The error on stderr; with ``--json``, also one JSON object on stdout."""
+    session.error(text)
+    if not getattr(session.args, "json", False):
+        return
+    from stagecraft.providers.secrets import PartialSyncError
+
+    report: dict[str, Any] = {"error": {"message": text, "exit_code": exit_code}}
+    options = session.sync_options
+    if options is not None:
+        report = {"provider": session.sync_provider, "source": options.source,
+                  "target": options.target, "dry_run": options.dry_run, **report}
+    if isinstance(exc, PartialSyncError):
+        report["changes"] = _changes_json(exc.result)
+        report["failed"] = [
+            {"key": key, "reason": session.redactor.redact(reason)}
+            for key, reason in exc.failed.items()
+        ]
+        report["source"] = exc.result.source or report.get("source", "")
+        report["target"] = exc.result.target or report.get("target", "")
+    with contextlib.suppress(BrokenPipeError, ValueError):
+        _print_json(session, report)
 
 
 def _traceback(session: Session, exc: BaseException) -> None:
@@ -702,4 +963,4 @@ def _traceback(session: Session, exc: BaseException) -> None:
     import traceback
 
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    session.err(text.rstrip("\n"))
+    session.err(text.rstrip("\n"), free=True)

@@ -52,6 +52,9 @@ class SecretsConfig:
 
     provider: str | None = None
     providers: dict[str, dict[str, Any] | None] = attrs.field(factory=dict)
+    #: ``secrets.from`` / ``secrets.to``: ``[ID:]LOCATION`` defaults for ``--from`` / ``--to``.
+    source: str | None = attrs.field(default=None, metadata={"key": "from"})
+    target: str | None = attrs.field(default=None, metadata={"key": "to"})
 
 
 @attrs.frozen
@@ -469,7 +472,13 @@ def _converter() -> cattrs.Converter:
         return guarded(inner, dict, "a mapping")
 
     def classes(type_: Any, converter: cattrs.Converter) -> Any:
-        inner = cattrs.gen.make_dict_structure_fn(type_, converter)
+        # A field whose YAML key is not a Python name (``from``) says so in its metadata.
+        renamed: dict[str, Any] = {
+            field.name: cattrs.gen.override(rename=field.metadata["key"])
+            for field in attrs.fields(type_)
+            if "key" in field.metadata
+        }
+        inner = cattrs.gen.make_dict_structure_fn(type_, converter, **renamed)
         return guarded(inner, dict, "a mapping")
 
     def is_plain_sequence(type_: Any) -> bool:
@@ -499,11 +508,24 @@ def structure(
     raise ConfigFileError(display, sorted(problems, key=lambda p: (p.mark.line, p.mark.column)))
 
 
+def structure_plain(data: Any, cls: type[T], section: str) -> T:
+    """Structure a provider section that has no file behind it (defaults, hand-made options).
+
+    The same strict converter as for ``stagecraft.yml``; problems name the
+    section's path instead of a line.
+    """
+    base: NodePath = ("secrets", "providers", section)
+    return structure(data, cls, _Marks(), f"<{section} config>", base=base)
+
+
 def _problems(exc: BaseException, path: NodePath, cls: Any, marks: _Marks) -> list[Problem]:
     import cattrs
 
     if isinstance(exc, cattrs.ForbiddenExtraKeysError):
-        fields = [a.name for a in attrs.fields(exc.cl)] if attrs.has(exc.cl) else []
+        fields = (
+            [a.metadata.get("key", a.name) for a in attrs.fields(exc.cl)]
+            if attrs.has(exc.cl) else []
+        )
         found = []
         for extra in sorted(exc.extra_fields):
             key_path = (*path, extra)

@@ -18,6 +18,7 @@ EXIT_USER_ERROR = 1
 EXIT_PROVIDER_ERROR = 2
 EXIT_INTERNAL_ERROR = 3
 EXIT_DRIFT = 4
+EXIT_INTERRUPTED = 130
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -30,6 +31,19 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
 
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def printable(name: str) -> str:
+    """``name`` as it is safe to show on one line: control characters escaped.
+
+    Key names, plugin names and paths come from files and command lines; a
+    newline in one would otherwise split a message, or forge a line of it.
+    """
+    if name.isprintable():
+        return name
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in name
+    )
 
 
 class StagecraftError(Exception):
@@ -61,6 +75,9 @@ class PluginError(UserError):
 
 class PluginLoadError(PluginError):
     """A plugin failed to import, to register, or returned garbage from a hook."""
+
+    #: The message quotes the plugin's own exception, so the command masks it.
+    free_text = True
 
     def __init__(self, message: str, *, plugin: str = "") -> None:
         super().__init__(message)

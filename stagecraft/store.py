@@ -129,8 +129,12 @@ class SecretStore:
         return self
 
     def normalise_location(self, ctx: Context, location: str) -> str:
-        """A canonical form of ``location``, to tell that source and target are one place."""
-        return location
+        """A canonical name of the place, to tell that source and target are one place.
+
+        Two stores that reach the same place give the same name (file stores:
+        ``file:`` and the real path); the default is ``ID:LOCATION``.
+        """
+        return f"{self.id}:{location}"
 
     def check_values(
         self, ctx: Context, location: str, values: Mapping[str, str]

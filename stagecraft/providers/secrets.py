@@ -191,6 +191,9 @@ class SyncResult:
     """
 
     changes: tuple[Change, ...] = attrs.field(default=(), converter=_to_changes)
+    #: Where the sync read and wrote, as resolved (``""``: not said); names, never values.
+    source: str = attrs.field(default="", kw_only=True)
+    target: str = attrs.field(default="", kw_only=True)
 
     @changes.validator
     def _check_unique(self, _attribute: attrs.Attribute[Any], value: tuple[Change, ...]) -> None:
@@ -400,6 +403,10 @@ class Context:
         if self.deadline is None:
             return None
         return max(0.0, self.deadline - time.monotonic())
+
+    def wait(self, seconds: float) -> None:
+        """Sleep up to ``seconds``; wakes at once when the sync is cancelled."""
+        self._cancelled.wait(seconds)
 
     def check(self) -> None:
         """Raise :class:`CancelledError` if cancelled or past the deadline."""

@@ -13,14 +13,14 @@ from typing import TYPE_CHECKING
 from stagecraft.hookspecs import hookimpl
 
 if TYPE_CHECKING:
-    from stagecraft_encore.provider import EncoreProvider
+    from stagecraft_encore.provider import EncoreStore
 
 __all__ = ["secrets_provider_register"]
 
 
 @hookimpl
-def secrets_provider_register() -> EncoreProvider:
+def secrets_provider_register() -> EncoreStore:
     """Contribute the ``encore`` provider."""
-    from stagecraft_encore.provider import EncoreProvider
+    from stagecraft_encore.provider import EncoreStore
 
-    return EncoreProvider()
+    return EncoreStore()

@@ -12,7 +12,9 @@
           encore_bin: encore
           concurrency: 8              # `encore secret set` calls in flight
 
-The core structures that section into :class:`Config` with cattrs.  Values
+The core structures that section into :class:`Config` with its strict
+converter (defaults when the section is absent) and hands it to the store
+as ``ctx.config``.  Values
 are checked here, when the config is built, so a typo in ``types`` is
 reported against the config file rather than in the middle of a sync.
 
@@ -24,20 +26,11 @@ they run.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
-from stagecraft.errors import ConfigError
-
-
-class InvalidConfigError(ConfigError, ValueError):
-    """A value in the encore section is invalid.
-
-    It is also a :class:`ValueError` so that cattrs reports it with the path
-    of the offending field.
-    """
+from stagecraft_encore.errors import InvalidConfigError, TargetError
 
 
 def _unprefixed(exc: Exception) -> str:
@@ -50,7 +43,7 @@ def _check_types(_instance: object, _attribute: attrs.Attribute[Any], value: lis
 
     try:
         targets.canonical_types(value)
-    except targets.TargetError as exc:
+    except TargetError as exc:
         raise InvalidConfigError(_unprefixed(exc)) from None
 
 
@@ -59,7 +52,7 @@ def _check_envs(_instance: object, _attribute: attrs.Attribute[Any], value: list
 
     try:
         targets.env_names(value)
-    except targets.TargetError as exc:
+    except TargetError as exc:
         raise InvalidConfigError(_unprefixed(exc)) from None
 
 
@@ -83,42 +76,3 @@ class Config:
     envs: list[str] = attrs.field(factory=list, validator=_check_envs)
     encore_bin: str = attrs.field(default="encore", validator=_check_bin)
     concurrency: int = attrs.field(default=8, validator=_check_concurrency)
-
-
-def coerce_config(value: object) -> Config:
-    """The provider's config from ``SyncOptions.config``.
-
-    The core passes a :class:`Config` (or None when there is no section);
-    a plain mapping is accepted too, for callers that build options by hand.
-    """
-    if value is None:
-        return Config()
-    if isinstance(value, Config):
-        return value
-    if isinstance(value, Mapping):
-        import cattrs
-
-        try:
-            return cattrs.structure(dict(value), Config)
-        except InvalidConfigError:
-            raise
-        except (cattrs.BaseValidationError, TypeError, ValueError) as exc:
-            messages = _flatten(exc)
-            raise InvalidConfigError(
-                "encore: invalid provider config: " + "; ".join(messages)
-            ) from None
-    raise InvalidConfigError(
-        f"encore: provider config must be a mapping, not {type(value).__name__}"
-    )
-
-
-def _flatten(exc: BaseException) -> list[str]:
-    """Readable lines from a (possibly grouped) cattrs error."""
-    import cattrs
-
-    if isinstance(exc, cattrs.BaseValidationError):
-        lines: list[str] = []
-        for inner in exc.exceptions:
-            lines.extend(_flatten(inner))
-        return lines or [str(exc)]
-    return [str(exc)]

@@ -29,8 +29,8 @@ from collections.abc import Iterator, Mapping
 
 import attrs
 
-from stagecraft.errors import UserError
 from stagecraft.providers.secrets import Action
+from stagecraft_encore.errors import CueFormatError
 
 #: A CUE identifier as Encore reads secret names (ASCII only, conservatively).
 IDENTIFIER = re.compile(r"[A-Za-z$][A-Za-z0-9_$]*")
@@ -50,10 +50,6 @@ _FIELD = re.compile(
 )
 _COMMENT = re.compile(r"[ \t]*//.*")
 _BLANK = re.compile(r"[ \t]*\r?")
-
-
-class CueFormatError(UserError):
-    """The override file holds CUE this module cannot read faithfully."""
 
 
 def is_identifier(name: str) -> bool:

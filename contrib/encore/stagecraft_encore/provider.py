@@ -1,34 +1,30 @@
-"""The ``encore`` secrets provider object: what the registry holds.
+"""The ``encore`` store object: what the registry holds.
 
 Every ``stagecraft`` command builds the registry, and so imports this
 module, even when it never syncs through Encore.  It therefore holds only
-the provider's identity; its config class is imported when the core asks for
-it (a config file with an ``encore`` section), and the sync itself, with its
-subprocesses, threads and CUE reader, lives in :mod:`stagecraft_encore.sync`
-and is imported when a sync runs.
+the store's identity and how a location picks one of the two real stores:
+Encore's secret store through the CLI (:mod:`stagecraft_encore.cli_store`)
+or the local override file (:mod:`stagecraft_encore.cue_store`), each
+imported when a sync uses it.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from stagecraft.errors import UserError
-from stagecraft.providers.secrets import Context, SyncOptions, SyncResult
+from stagecraft.providers.secrets import Context
+from stagecraft.store import SecretStore
 
 if TYPE_CHECKING:
     from stagecraft_encore.config import Config as EncoreConfig
 
 
-class RefusedValuesError(UserError):
-    """Some keys cannot be stored faithfully by the chosen target; nothing was sent."""
-
-
 class _ConfigClass:
-    """The provider's ``Config`` attribute, imported when first read.
+    """The store's ``Config`` attribute, imported when first read.
 
     A descriptor rather than a class attribute so that building the registry
     (every command does) does not define the attrs class; unlike a property,
-    it also answers on the class itself (``EncoreProvider.Config``).
+    it also answers on the class itself (``EncoreStore.Config``).
     """
 
     def __get__(self, instance: object, owner: type | None = None) -> type[EncoreConfig]:
@@ -37,17 +33,46 @@ class _ConfigClass:
         return Config
 
 
-class EncoreProvider:
-    """Syncs an env file into Encore's secret store or its local override file."""
+class EncoreStore(SecretStore):
+    """Encore's secrets: ``dev,local`` / ``env:staging`` through the CLI, or a ``.cue`` file."""
 
     id = "encore"
     #: The core structures ``secrets.providers.encore`` into this class.
     Config = _ConfigClass()
+    location_help = (
+        "environment types (dev,local), env:NAME[,NAME], or .secrets.local.cue"
+    )
+    #: ``env:staging`` is a location, not a store called "env".
+    reserved_prefixes = ("env",)
+    readable = False
 
-    def __repr__(self) -> str:
-        return "<EncoreProvider id='encore'>"
+    def default_location(self, ctx: Context, role: str) -> str | None:
+        config: EncoreConfig = ctx.config
+        if role == "source":
+            if config.source_file:
+                return str(ctx.resolve(config.source_file, from_config=True))
+            from stagecraft.errors import UserError
 
-    def sync(self, ctx: Context, opts: SyncOptions) -> SyncResult:
-        from stagecraft_encore.sync import sync
+            raise UserError(
+                "encore: no source env file: pass --from FILE or set source_file under "
+                "secrets.providers.encore in stagecraft.yml"
+            )
+        from stagecraft_encore.targets import default_target
 
-        return sync(ctx, opts)
+        return default_target(config.types, config.envs).describe()
+
+    def route(self, ctx: Context, location: str) -> SecretStore:
+        from stagecraft_encore.targets import CueTarget, parse_target
+
+        target = parse_target(location)
+        if isinstance(target, CueTarget):
+            from stagecraft_encore.cue_store import EncoreCueFile
+
+            return EncoreCueFile()
+        from stagecraft_encore.cli_store import EncoreCli
+
+        return EncoreCli(target)
+
+
+#: The v1 name, kept for code that imported it.
+EncoreProvider = EncoreStore

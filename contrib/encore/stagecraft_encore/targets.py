@@ -21,7 +21,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from stagecraft.errors import UserError
+from stagecraft_encore.errors import TargetError
 
 #: Encore's environment types, in the order the CLI documents them.
 TYPES: tuple[str, ...] = ("development", "production", "preview", "local")
@@ -36,10 +36,6 @@ ALIASES: dict[str, str] = {
 
 ENV_PREFIX = "env:"
 CUE_SUFFIX = ".cue"
-
-
-class TargetError(UserError):
-    """``--to`` (or the configured default) names nothing Encore knows."""
 
 
 @attrs.frozen

@@ -7,7 +7,7 @@ import cattrs
 import pytest
 
 from stagecraft.errors import ConfigError
-from stagecraft_encore.config import Config, InvalidConfigError, coerce_config
+from stagecraft_encore.config import Config, InvalidConfigError
 
 
 def test_defaults() -> None:
@@ -54,22 +54,36 @@ def test_cattrs_reports_validator_errors() -> None:
     assert any(isinstance(exc, InvalidConfigError) for exc in info.value.exceptions)
 
 
-def test_coerce() -> None:
-    assert coerce_config(None) == Config()
+def test_the_engine_structures_raw_options_with_the_core_converter() -> None:
+    """Options built by hand may carry a mapping; the engine structures it, strictly."""
+    from stagecraft.engine import config_for
+    from stagecraft.providers.secrets import Context
+    from stagecraft_encore.provider import EncoreStore
+
+    ctx, store = Context(), EncoreStore()
+    assert config_for(ctx, store) == Config()
     config = Config(concurrency=2)
-    assert coerce_config(config) is config
-    assert coerce_config({"concurrency": 2, "types": ["pr"]}) == Config(concurrency=2, types=["pr"])
+    assert config_for(ctx, store, config) is config
+    assert config_for(ctx, store, {"concurrency": 2, "types": ["pr"]}) == Config(
+        concurrency=2, types=["pr"]
+    )
 
 
 @pytest.mark.parametrize(
     ("value", "fragment"),
     [
         ({"concurrency": 0}, "concurrency must be an integer >= 1"),
-        ({"concurrency": "many"}, "invalid literal"),
-        ("encore", "must be a mapping, not str"),
+        ({"concurrency": "many"}, "expected an integer"),
+        ({"concurrency": True}, "expected an integer"),
+        ("encore", "expected a mapping"),
     ],
 )
-def test_coerce_errors(value: object, fragment: str) -> None:
-    with pytest.raises(InvalidConfigError) as info:
-        coerce_config(value)
+def test_raw_options_errors(value: object, fragment: str) -> None:
+    from stagecraft.engine import config_for
+    from stagecraft.providers.secrets import Context
+    from stagecraft_encore.provider import EncoreStore
+
+    with pytest.raises(ConfigError) as info:
+        config_for(Context(), EncoreStore(), value)
     assert fragment in str(info.value)
+    assert "secrets.providers.encore" in str(info.value)

@@ -69,4 +69,7 @@ def test_building_the_registry_imports_only_the_provider() -> None:
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    assert out.splitlines() == ["stagecraft_encore.provider", "stagecraft_encore.config"]
+    assert out.splitlines() == [
+        "stagecraft_encore.provider",
+        "stagecraft_encore.config,stagecraft_encore.errors",
+    ]

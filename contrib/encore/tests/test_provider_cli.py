@@ -22,7 +22,8 @@ from stagecraft.providers.secrets import (
 )
 from stagecraft_encore.cli_runner import AppNotFoundError, EncoreNotFoundError
 from stagecraft_encore.config import Config
-from stagecraft_encore.provider import EncoreProvider, RefusedValuesError
+from stagecraft.engine import RefusedValuesError
+from stagecraft_encore.provider import EncoreProvider
 from stagecraft_encore.targets import TargetError
 
 if TYPE_CHECKING:
@@ -161,7 +162,7 @@ def test_trailing_newlines_are_refused_up_front(
     with pytest.raises(RefusedValuesError) as info:
         sync(ctx, source=".env", target="dev")
     message = str(info.value)
-    assert message.startswith("encore: refusing to sync 2 key(s), nothing was sent: CR: ")
+    assert message.startswith("encore:dev: refusing 2 key(s), nothing was written: CR: ")
     assert "NL: the value ends with a newline" in message
     assert "MID" not in message
     assert "OK:" not in message
@@ -247,7 +248,7 @@ def test_partial_failure_says_what_was_set(
         "K4": "encore exited with status 1: error: unable to create secret: simulated API failure",
     }
     assert set(fake_encore.stored()) == {"K0", "K2", "K3", "K5"}
-    assert str(error).startswith("encore: 2 of 6 secret(s) could not be set for development\n")
+    assert str(error).startswith("encore:dev: sync failed: 2 of 6 key(s) not synced\n")
     assert "synced (4): K0, K2, K3, K5" in str(error)
     assert_no_canary(str(error), repr(error))
 
@@ -339,7 +340,7 @@ def test_nothing_secret_in_logs_or_output(
         sync(ctx, source=".env", target="dev")
     out, err = capfd.readouterr()
     assert_no_canary(caplog.text, out, err, str(info.value), repr(info.value))
-    assert "setting 12 secret(s) for development" in caplog.text
+    assert "plan: 12 to write, 0 to remove" in caplog.text
     for call in fake_encore.calls():
         assert all(CANARY not in arg for arg in call["argv"])
     assert all(CANARY not in value for value in os.environ.values())
@@ -376,7 +377,7 @@ def test_deadline_stops_further_calls(
     assert set(error.result.added) | set(error.failed) == set(keys)
     assert len(error.failed) >= 3
     assert all(
-        reason.startswith(("not sent: sync ran past its deadline", "timed out"))
+        reason.startswith(("not written: sync ran past its deadline", "timed out"))
         for reason in error.failed.values()
     )
     assert set(fake_encore.stored()) == set(error.result.added)

@@ -15,7 +15,8 @@ import pytest
 
 from stagecraft.providers.secrets import Action, Context, SyncOptions, SyncResult
 from stagecraft_encore import cue
-from stagecraft_encore.provider import EncoreProvider, RefusedValuesError
+from stagecraft.engine import RefusedValuesError
+from stagecraft_encore.provider import EncoreProvider
 
 if TYPE_CHECKING:
     from conftest import FakeEncore

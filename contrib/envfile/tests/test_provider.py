@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from stagecraft.dotenv import DotenvError, UnwritableValueError
+from stagecraft.dotenv import DotenvError
+from stagecraft.engine import RefusedValuesError
 from stagecraft.errors import UserError
 from stagecraft.providers.secrets import Action, Context, MissingKeysError, SyncOptions
 from stagecraft_envfile import EnvfileProvider
@@ -173,7 +174,7 @@ def test_unwritable_value_is_refused_naming_the_key(
     canary = "canary-${HOME}-d41d8cd9"
     write(tmp_path / "src.env", f"OK=1\nTEMPLATE='{canary}'\n")
     target = write(tmp_path / "out.env", "X=1\n")
-    with pytest.raises(UnwritableValueError) as info:
+    with pytest.raises(RefusedValuesError) as info:
         provider.sync(ctx, SyncOptions(source="src.env", target="out.env"))
     assert "TEMPLATE" in str(info.value)
     assert canary not in str(info.value)

@@ -1,0 +1,380 @@
+"""The sync engine: one pipeline for every store.
+
+:meth:`stagecraft.SecretStore.sync` calls :func:`sync`, which does, in order:
+
+1. resolve both ends: the target store (the provider the hook was called
+   with, routed for the location) and the source (``ID:LOCATION`` or an env
+   file), refusing a source that is the target;
+2. read the source and register every value for masking at once;
+3. select keys (names, glob patterns, ``--exclude``), naming what matched
+   nothing before anything is written;
+4. read the target's current values when the store is readable (and
+   register those too), or ask a write-only store which keys exist;
+5. plan each key: added, updated, unchanged, or removed (``--prune``);
+6. ask the store which values it cannot hold, and refuse them all at once;
+7. stop here on a dry run (``--dry-run``, ``--check``);
+8. write only what changes: one batch ``write``, or ``write_one`` calls
+   with bounded concurrency, retries of transient failures with backoff,
+   and no new calls once the context is cancelled or past its deadline;
+9. delete pruned keys; return the result, or raise :class:`PartialSyncError`
+   listing the keys that were written and every key that was not.
+
+A store never sees another store, the command line or the config file:
+everything it needs arrives as its location, its keys and ``ctx.config``.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import attrs
+
+from stagecraft.errors import EXIT_INTERRUPTED, CancelledError, UserError, printable
+from stagecraft.locations import ENV_FILE, Endpoint, split
+from stagecraft.providers.secrets import (
+    Action,
+    Context,
+    PartialSyncError,
+    Registry,
+    SyncOptions,
+    SyncResult,
+)
+from stagecraft.selection import select
+from stagecraft.store import SecretStore, StoreSession
+
+__all__ = [
+    "InterruptedSyncError",
+    "Plan",
+    "RefusedValuesError",
+    "SyncFailedError",
+    "plan",
+    "resolve_source",
+    "resolve_target",
+    "sync",
+]
+
+T = TypeVar("T")
+
+#: First retry delay in seconds; each later one doubles, with jitter.
+BACKOFF = 0.2
+#: No single wait is longer than this.
+MAX_BACKOFF = 5.0
+
+
+class RefusedValuesError(UserError):
+    """The target cannot hold some values faithfully; nothing was written."""
+
+
+class SyncFailedError(PartialSyncError):
+    """Some keys were written and some not; raised by the engine, so its message is its own."""
+
+
+class InterruptedSyncError(SyncFailedError):
+    """The sync was interrupted (SIGINT); ``result`` holds what was written.  Exit 130."""
+
+    exit_code = EXIT_INTERRUPTED
+
+
+# ----------------------------------------------------------------- resolving
+
+
+def _registry(ctx: Context) -> Registry:
+    if ctx.registry is not None:
+        return ctx.registry
+    from stagecraft.providers.secrets import default_registry
+
+    return default_registry()
+
+
+def config_for(ctx: Context, store: SecretStore, given: Any = None) -> Any:
+    """The store's typed config: ``given`` (structured if raw), else its section, else defaults."""
+    config = given
+    if config is None and ctx.configs is not None:
+        config = ctx.configs(store)
+    config_class = store.Config
+    if config_class is None or isinstance(config, config_class):
+        return config
+    from stagecraft.config import structure_plain
+
+    return structure_plain({} if config is None else config, config_class, store.id)
+
+
+def resolve_target(ctx: Context, store: SecretStore, location: str) -> Endpoint:
+    """The target: ``location`` in ``store``, or the store's configured default."""
+    if not location:
+        location = store.default_location(ctx, "target") or ""
+    if not location:
+        raise UserError(
+            f"{store.id}: no target: pass --to LOCATION"
+            + (f" ({store.location_help})" if store.location_help else "")
+            + f" or set the target in secrets.providers.{store.id}"
+        )
+    return Endpoint(store.route(ctx, location), location)
+
+
+def resolve_source(ctx: Context, target: SecretStore, text: str) -> tuple[Endpoint, Any]:
+    """The source and its config: ``ID:LOCATION``, an env file, or the target's default."""
+    if not text:
+        text = target.default_location(ctx, "source") or ""
+        if not text:
+            raise UserError(
+                f"{target.id}: no source: pass --from FILE or --from ID:LOCATION, "
+                f"or set the source in secrets.providers.{target.id}"
+            )
+        return Endpoint(ENV_FILE, text), None
+    store_id, location = split(
+        text, _registry(ctx), cwd=ctx.cwd, reserved=target.reserved_prefixes
+    )
+    if store_id is None:
+        return Endpoint(ENV_FILE, location), None
+    store = _registry(ctx).get(store_id)
+    if not isinstance(store, SecretStore):
+        raise UserError(
+            f"{store_id}: this provider implements sync itself and cannot be read from; "
+            "only stores can be a --from ID:"
+        )
+    if not store.readable:
+        raise UserError(f"{store_id}: this store is write-only and cannot be a source")
+    if not location:
+        location = store.default_location(ctx.for_store(config_for(ctx, store)), "source") or ""
+        if not location:
+            raise UserError(f"{store_id}: no source location: write --from {store_id}:LOCATION")
+    config = config_for(ctx, store)
+    return Endpoint(store.route(ctx.for_store(config), location), location), config
+
+
+# ------------------------------------------------------------------- planning
+
+
+@attrs.frozen
+class Plan:
+    """Per key what the sync does; ``writes`` holds the values to store (never shown)."""
+
+    changes: tuple[tuple[str, Action], ...]
+    writes: Mapping[str, str] = attrs.field(repr=False)
+    deletes: tuple[str, ...] = ()
+
+    def result(self, **where: str) -> SyncResult:
+        return SyncResult(
+            (_change(key, action) for key, action in self.changes), **where
+        )
+
+
+def _change(key: str, action: Action) -> Any:
+    from stagecraft.providers.secrets import Change
+
+    return Change(key, action)
+
+
+def plan(
+    selected: Mapping[str, str],
+    current: Mapping[str, str] | None,
+    existing: Collection[str] | None,
+    prunable: Sequence[str] = (),
+) -> Plan:
+    """Compare the selected source values with the target.
+
+    ``current`` is the target's values (None: the store cannot be read), in
+    which case ``existing`` says which keys exist (None: not even that, and
+    every key counts as updated, as nothing can be said).  ``prunable`` are
+    target keys in the selection that the source lacks.
+    """
+    changes: list[tuple[str, Action]] = []
+    writes: dict[str, str] = {}
+    for key, value in selected.items():
+        if current is not None:
+            before = current.get(key)
+            action = (
+                Action.ADDED if before is None
+                else Action.UNCHANGED if before == value
+                else Action.UPDATED
+            )
+        elif existing is not None:
+            action = Action.UPDATED if key in existing else Action.ADDED
+        else:
+            action = Action.UPDATED
+        changes.append((key, action))
+        if action is not Action.UNCHANGED:
+            writes[key] = value
+    changes += [(key, Action.REMOVED) for key in prunable]
+    return Plan(tuple(changes), writes, tuple(prunable))
+
+
+# ------------------------------------------------------------------- the sync
+
+
+def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
+    """Sync into ``store`` (the steps in the module docstring)."""
+    target_config = config_for(ctx, store, opts.config)
+    tctx = ctx.for_store(target_config)
+    target = resolve_target(tctx, store, opts.target)
+    source, source_config = resolve_source(tctx, store, opts.source)
+    sctx = ctx.for_store(source_config)
+    place = target.store.normalise_location(tctx, target.location)
+    if source.store.normalise_location(sctx, source.location) == place:
+        what = "file" if place.startswith("file:") else "place"
+        raise UserError(f"{target}: source and target are the same {what}")
+    where = {"source": str(source) if source.store is not ENV_FILE else source.location,
+             "target": target.location}
+    ctx.logger.info("reading %s", where["source"])
+
+    values = dict(source.store.read(sctx, source.location, None))
+    ctx.add_secrets(values.values())
+    ctx.check()
+    if opts.prune and not target.store.can_delete:
+        raise UserError(f"{target.store.id}: this store cannot delete keys, so --prune is refused")
+
+    with target.store.session(tctx, target.location, dry_run=opts.dry_run) as session:
+        current: Mapping[str, str] | None = None
+        existing: Collection[str] | None = None
+        if target.store.readable:
+            current = dict(session.read(None))
+            ctx.add_secrets(current.values())
+            names = list(values)
+            names += [key for key in current if key not in values] if opts.prune else []
+        else:
+            names = list(values)
+        keys = select(names, opts.keys, opts.exclude, where=where["source"])
+        selected = {key: values[key] for key in keys if key in values}
+        prunable = [key for key in keys if key not in values]
+        ctx.logger.info("%d key(s) selected", len(selected))
+        if current is None:
+            existing = target.store.existing_keys(tctx, target.location, list(selected))
+        the_plan = plan(selected, current, existing, prunable)
+        ctx.logger.info(
+            "plan: %d to write, %d to remove", len(the_plan.writes), len(the_plan.deletes)
+        )
+        refused = target.store.check_values(tctx, target.location, the_plan.writes)
+        if refused:
+            keys_refused = sorted(refused)
+            raise RefusedValuesError(
+                f"{target}: refusing {len(keys_refused)} key(s), nothing was written: "
+                + "; ".join(f"{printable(k)}: {refused[k]}" for k in keys_refused)
+            )
+        if opts.dry_run:
+            return the_plan.result(**where)
+        ctx.check()
+        result = _apply(tctx, target, session, the_plan, where)
+    ctx.logger.info("written: %d key(s) changed", sum(c.action is not Action.UNCHANGED
+                                                       for c in result.changes))
+    if ctx.cancelled:
+        raise InterruptedSyncError(
+            f"{target}: interrupted after every change was written", result, {}
+        )
+    return result
+
+
+def _apply(
+    ctx: Context, target: Endpoint, session: StoreSession, the_plan: Plan, where: dict[str, str]
+) -> SyncResult:
+    store = target.store
+    done: dict[str, Action] = {
+        key: action for key, action in the_plan.changes if action is Action.UNCHANGED
+    }
+    failed: dict[str, str] = {}
+    if the_plan.writes:
+        if store.writes_one_by_one:
+            done_now, failed = _write_each(ctx, store, session, the_plan)
+            done.update(done_now)
+        else:
+            try:
+                _retrying(ctx, store, lambda: session.write(the_plan.writes))
+            except CancelledError:
+                failed = dict.fromkeys(the_plan.writes, "not written: interrupted")
+            else:
+                planned = dict(the_plan.changes)
+                done.update({key: planned[key] for key in the_plan.writes})
+    if the_plan.deletes:
+        if failed or ctx.cancelled:
+            failed.update(dict.fromkeys(the_plan.deletes, "not removed: an earlier step failed"))
+        else:
+            try:
+                _retrying(ctx, store, lambda: session.delete(the_plan.deletes))
+            except Exception as exc:  # noqa: BLE001 - reported per key, as the writes are
+                reason = _reason(ctx, exc)
+                failed.update(dict.fromkeys(the_plan.deletes, f"not removed: {reason}"))
+            else:
+                done.update(dict.fromkeys(the_plan.deletes, Action.REMOVED))
+    order = [key for key, _ in the_plan.changes]
+    result = SyncResult(
+        (_change(key, done[key]) for key in order if key in done), **where
+    )
+    if failed:
+        error = InterruptedSyncError if ctx.cancelled else SyncFailedError
+        what = "interrupted" if ctx.cancelled else "failed"
+        raise error(
+            f"{target}: sync {what}: {len(failed)} of {len(order)} key(s) not synced",
+            result,
+            {printable(key): reason for key, reason in failed.items()},
+        )
+    return result
+
+
+def _write_each(
+    ctx: Context, store: SecretStore, session: StoreSession, the_plan: Plan
+) -> tuple[dict[str, Action], dict[str, str]]:
+    """``write_one`` per key, ``concurrency`` at a time; every key ends done or failed."""
+    planned = dict(the_plan.changes)
+    done: dict[str, Action] = {}
+    failed: dict[str, str] = {}
+    lock = threading.Lock()
+
+    def one(key: str, value: str) -> None:
+        try:
+            ctx.check()
+            action = _retrying(ctx, store, lambda: session.write_one(key, value))
+        except CancelledError as exc:
+            reason = "not written: interrupted" if ctx.cancelled else f"not written: {exc}"
+            with lock:
+                failed[key] = reason
+            return
+        except Exception as exc:  # noqa: BLE001 - one key's failure, reported with the rest
+            reason = _reason(ctx, exc)
+            with lock:
+                failed[key] = reason
+            return
+        with lock:
+            done[key] = action if isinstance(action, Action) else planned[key]
+        ctx.logger.debug("%s: %s", printable(key), done[key])
+
+    workers = max(1, min(_concurrency(ctx, store), len(the_plan.writes)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=store.id) as pool:
+        for future in [pool.submit(one, k, v) for k, v in the_plan.writes.items()]:
+            future.result()
+    return done, failed
+
+
+def _concurrency(ctx: Context, store: SecretStore) -> int:
+    configured = getattr(ctx.config, "concurrency", None)
+    if isinstance(configured, int) and not isinstance(configured, bool) and configured > 0:
+        return configured
+    return max(1, store.concurrency)
+
+
+def _retrying(ctx: Context, store: SecretStore, call: Callable[[], T]) -> T:
+    """``call()``, retried with jittered exponential backoff while the store calls it transient."""
+    attempt = 0
+    while True:
+        try:
+            return call()
+        except Exception as exc:
+            if attempt >= store.retries or not store.is_transient(exc):
+                raise
+        attempt += 1
+        delay = min(MAX_BACKOFF, BACKOFF * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)  # noqa: S311
+        remaining = ctx.remaining()
+        if remaining is not None and remaining <= delay:
+            raise CancelledError("ran past its deadline while retrying")
+        ctx.wait(delay)
+        ctx.check()
+
+
+def _reason(ctx: Context, exc: BaseException) -> str:
+    """Why a key failed, masked: a store's message may quote what it was sent."""
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else type(exc).__name__
+    return ctx.redactor.redact(first)

@@ -1,0 +1,158 @@
+"""A base for stores that keep their secrets in one file (env files, JSON, CUE).
+
+A file store says only how its format is parsed, read, edited and
+rendered; this class does the rest the same way for every format:
+
+* the location is a path, relative to the working directory (a trailing
+  ``/`` names a directory and is refused);
+* one sync is one locked read-modify-write (:func:`stagecraft.files.locked_update`):
+  the lock is held from the read the plan is made from to the atomic
+  replace, so a concurrent sync cannot slip in between;
+* the file is rendered and written once, after every change, atomically,
+  ``0600`` when new, mode kept, and not at all when nothing changed or on a
+  dry run.
+
+Subclasses implement :meth:`FileStore.parse`, :meth:`FileStore.values`,
+:meth:`FileStore.set`, :meth:`FileStore.remove` (for ``--prune``) and
+:meth:`FileStore.render`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Collection, Iterator, Mapping
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from stagecraft.errors import UserError, printable
+from stagecraft.files import LockedFile, locked_update, read_bytes, real_path
+from stagecraft.providers.secrets import Context
+from stagecraft.store import SecretStore, StoreSession
+
+__all__ = ["FileStore"]
+
+D = TypeVar("D")
+
+
+class FileStore(SecretStore, Generic[D]):
+    """A store whose location is a file; ``D`` is the parsed document's type."""
+
+    location_help = "PATH (a file, relative to the working directory)"
+
+    # -- the format: what a subclass implements --------------------------------
+
+    def parse(self, ctx: Context, path: Path, data: bytes | None) -> D:
+        """The document in ``data`` (None: the file does not exist yet)."""
+        raise NotImplementedError
+
+    def values(self, document: D) -> Mapping[str, str]:
+        """Every key of ``document`` with its value."""
+        raise NotImplementedError
+
+    def set(self, ctx: Context, document: D, key: str, value: str) -> None:
+        """Give ``key`` its new value in ``document``."""
+        raise NotImplementedError
+
+    def remove(self, document: D, key: str) -> None:
+        """Remove ``key`` from ``document`` (only stores that prune implement it)."""
+        raise NotImplementedError
+
+    def render(self, document: D) -> bytes:
+        """The file's new content."""
+        raise NotImplementedError
+
+    def may_create(self, ctx: Context, path: Path) -> bool:
+        """Whether a missing target may be created (default: yes)."""
+        return True
+
+    # -- the store, in terms of the format ------------------------------------------
+
+    def path(self, ctx: Context, location: str) -> Path:
+        """The file a location names; ``--to`` paths are relative to the working directory."""
+        if location.endswith("/"):
+            raise UserError(f"{self.id}: {printable(location)} names a directory, not a file")
+        return ctx.resolve(location)
+
+    def normalise_location(self, ctx: Context, location: str) -> str:
+        return f"file:{real_path(self.path(ctx, location))}"
+
+    def read(
+        self, ctx: Context, location: str, keys: Collection[str] | None
+    ) -> Mapping[str, str]:
+        path = self.path(ctx, location)
+        values = self.values(self.parse(ctx, path, read_bytes(path, what=f"{self.id} file")))
+        if keys is None:
+            return values
+        return {key: values[key] for key in keys if key in values}
+
+    def write(self, ctx: Context, location: str, values: Mapping[str, str]) -> None:
+        with self.session(ctx, location, dry_run=False) as session:
+            session.write(values)
+
+    def delete(self, ctx: Context, location: str, keys: Collection[str]) -> None:
+        with self.session(ctx, location, dry_run=False) as session:
+            session.delete(keys)
+
+    @property
+    def can_delete(self) -> bool:
+        return type(self).remove is not FileStore.remove
+
+    @contextlib.contextmanager
+    def session(self, ctx: Context, location: str, *, dry_run: bool) -> Iterator[StoreSession]:
+        path = self.path(ctx, location)
+        with locked_update(path, dry_run=dry_run) as file:
+            if file.original is None and not self.may_create(ctx, path):
+                raise UserError(f"{path}: target does not exist (and may not be created)")
+            session = _FileSession(self, ctx, location, path, file)
+            yield session
+            session.save()
+
+
+class _FileSession(StoreSession, Generic[D]):
+    """The document of one locked file, edited in memory and written once."""
+
+    store: FileStore[D]
+
+    def __init__(
+        self, store: FileStore[D], ctx: Context, location: str, path: Path, file: LockedFile
+    ) -> None:
+        super().__init__(store, ctx, location)
+        self.path = path
+        self.file = file
+        self._document: D | None = None
+        self._edited = False
+
+    @property
+    def document(self) -> D:
+        if self._document is None:
+            self._document = self.store.parse(self.ctx, self.path, self.file.original)
+        return self._document
+
+    def read(self, keys: Collection[str] | None) -> Mapping[str, str]:
+        if self.file.original is None:
+            return {}
+        values = self.store.values(self.document)
+        if keys is None:
+            return values
+        return {key: values[key] for key in keys if key in values}
+
+    def write(self, values: Mapping[str, str]) -> None:
+        document = self.document
+        for key, value in values.items():
+            self.store.set(self.ctx, document, key, value)
+        self._edited = True
+
+    def write_one(self, key: str, value: str) -> Any:
+        self.write({key: value})
+        return None
+
+    def delete(self, keys: Collection[str]) -> None:
+        document = self.document
+        for key in keys:
+            self.store.remove(document, key)
+        self._edited = True
+
+    def save(self) -> None:
+        """Render and write the file once, if anything was edited (never on a dry run)."""
+        if self._edited and self._document is not None:
+            self.file.write(self.store.render(self._document))

@@ -1,0 +1,98 @@
+"""``--from`` / ``--to``: which store and which place in it.
+
+A location is written ``ID:LOCATION`` (``vault:secret/app``,
+``envfile:.env.staging``, ``encore:dev,local``) where ``ID`` is a registered
+store.  Without a prefix the v1 meanings hold: ``--to`` is a location in the
+chosen provider (``--provider`` or ``secrets.provider``) and ``--from`` is an
+env file.  So that a typo in the prefix is not taken for a file name,
+``word:rest`` whose word names no store is an error with a did-you-mean --
+unless the whole text is an existing path, or the word belongs to the
+target store's own grammar (:attr:`~stagecraft.store.SecretStore.reserved_prefixes`,
+Encore's ``env:staging``).  A path holding a colon is written ``./a:b.env``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from pathlib import Path
+
+import attrs
+
+from stagecraft import dotenv
+from stagecraft.errors import UserError, did_you_mean, printable
+from stagecraft.providers.secrets import Context, Registry
+from stagecraft.store import SecretStore
+
+__all__ = ["ENV_FILE", "EnvFileSource", "Endpoint", "UnknownStoreError", "split"]
+
+#: ``ID:`` as a store id can be spelled (the registry's id rules).
+_PREFIX = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*):(.*)", re.DOTALL)
+
+
+class UnknownStoreError(UserError):
+    """``ID:`` names no registered store."""
+
+
+@attrs.frozen
+class Endpoint:
+    """One side of a sync: a store and a location in it."""
+
+    store: SecretStore
+    location: str
+
+    def __str__(self) -> str:
+        return f"{self.store.id}:{self.location}"
+
+
+def split(
+    text: str, registry: Registry, *, cwd: Path, reserved: Collection[str] = ()
+) -> tuple[str | None, str]:
+    """``("vault", "secret/app")`` for ``vault:secret/app``; ``(None, text)`` without a prefix.
+
+    Raises :class:`UnknownStoreError` for a prefix that names no store (see
+    the module docstring for when a colon is not a prefix).
+    """
+    match = _PREFIX.fullmatch(text)
+    if match is None:
+        return None, text
+    word, rest = match.group(1), match.group(2)
+    if registry.has(word):
+        return word, rest
+    if word in reserved or (cwd / text).exists():
+        return None, text
+    available = registry.ids()
+    raise UnknownStoreError(
+        f"{printable(text)}: {word!r} is not a store id{did_you_mean(word, available)} "
+        f"(stores: {', '.join(available) or 'none installed'}); "
+        f"for a file whose name holds a colon, write ./{printable(text)}"
+    )
+
+
+class EnvFileSource(SecretStore):
+    """``--from FILE`` without a prefix: an env file read by the core's own reader.
+
+    Not registered: it only reads, so any store can be fed from a plain env
+    file whether or not the envfile distribution is installed.
+    """
+
+    id = "env file"
+
+    def read(
+        self, ctx: Context, location: str, keys: Collection[str] | None
+    ) -> Mapping[str, str]:
+        path = ctx.resolve(location)
+        if location.endswith("/"):
+            raise UserError(f"{path}: names a directory; the source is an env file")
+        values = dotenv.load(path, warn=ctx.logger.warning).values()
+        if keys is None:
+            return values
+        return {key: values[key] for key in keys if key in values}
+
+    def normalise_location(self, ctx: Context, location: str) -> str:
+        from stagecraft.files import real_path
+
+        return f"file:{real_path(ctx.resolve(location))}"
+
+
+ENV_FILE = EnvFileSource()

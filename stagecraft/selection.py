@@ -1,0 +1,106 @@
+"""Which keys a sync touches: names, glob patterns and ``--exclude``.
+
+``stagecraft secrets sync 'STRIPE_*' DATABASE_URL --exclude '*_TEST'`` selects
+every key matching a pattern or equal to a name, minus the excluded ones.  A
+name or pattern that matches nothing is a mistake the user wants to hear
+about before anything is written (a typo would otherwise sync nothing and
+exit 0), so :func:`select` names every one of them at once.
+
+Patterns are shell globs (``*``, ``?``, ``[...]``), matched case-sensitively
+as env var names are.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable, Sequence
+
+from stagecraft.errors import printable
+from stagecraft.providers.secrets import MissingKeysError
+
+__all__ = ["NothingMatchedError", "is_pattern", "select"]
+
+_GLOB = re.compile(r"[*?\[]")
+
+
+class NothingMatchedError(MissingKeysError):
+    """Requested names or patterns match no key; raised before anything is written.
+
+    A :class:`MissingKeysError`, as a requested key missing from the source was in v1.
+    """
+
+    def __init__(
+        self, names: Sequence[str], patterns: Sequence[str], where: str, *, excluded: bool = False
+    ) -> None:
+        self.keys = tuple(sorted(names))
+        self.patterns = tuple(patterns)
+        self.source = where
+        parts = []
+        if self.keys:
+            noun = "key" if len(self.keys) == 1 else "keys"
+            parts.append(f"requested {noun} not found: {_listed(self.keys)}")
+        if self.patterns:
+            what = "--exclude pattern" if excluded else "pattern"
+            noun = what if len(self.patterns) == 1 else what + "s"
+            parts.append(f"{noun} matched no key: {_listed(self.patterns)}")
+        Exception.__init__(self, f"{where}: " + "; ".join(parts))
+
+
+def _listed(items: Sequence[str]) -> str:
+    return ", ".join(printable(item) for item in items)
+
+
+def is_pattern(text: str) -> bool:
+    """True when ``text`` holds glob characters rather than being a plain key name."""
+    return _GLOB.search(text) is not None
+
+
+def _matcher(patterns: Sequence[str]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
+
+
+def select(
+    available: Iterable[str],
+    wanted: Sequence[str],
+    exclude: Sequence[str] = (),
+    *,
+    where: str,
+) -> list[str]:
+    """The keys of ``available`` (in its order) that ``wanted`` selects, minus ``exclude``.
+
+    ``wanted`` empty selects every key.  Raises :class:`NothingMatchedError`
+    naming each entry of ``wanted`` or ``exclude`` that matched no key.
+    """
+    keys = list(available)
+    if wanted:
+        present = set(keys)
+        missing = [name for name in wanted if not is_pattern(name) and name not in present]
+        chosen: list[str] = []
+        seen: set[str] = set()
+        unmatched: list[str] = []
+        for entry in wanted:  # in the order asked for; a pattern's keys in source order
+            if is_pattern(entry):
+                matches = [key for key in keys if fnmatch.fnmatchcase(key, entry)]
+                if not matches:
+                    unmatched.append(entry)
+            else:
+                matches = [entry] if entry in present else []
+            for key in matches:
+                if key not in seen:
+                    seen.add(key)
+                    chosen.append(key)
+        if missing or unmatched:
+            raise NothingMatchedError(missing, unmatched, where)
+    else:
+        chosen = keys
+    if not exclude:
+        return chosen
+    unused = [p for p in exclude if not any(fnmatch.fnmatchcase(k, p) for k in chosen)]
+    if unused:
+        raise NothingMatchedError((), unused, where, excluded=True)
+    drop = _matcher(exclude)
+    assert drop is not None
+    return [key for key in chosen if not drop.fullmatch(key)]
