@@ -929,10 +929,13 @@ _SHELL_NAME = _lazy_re(r"[A-Za-z_][A-Za-z0-9_]*")
 #: Names bash keeps for itself (read-only, or a value it recomputes on every
 #: read or command), so an assignment in the file does not read back.
 _SHELL_RESERVED = frozenset(
-    "_ BASHOPTS BASHPID BASH_ALIASES BASH_ARGC BASH_ARGV BASH_ARGV0 BASH_CMDS "
-    "BASH_COMMAND BASH_LINENO BASH_SOURCE BASH_SUBSHELL BASH_VERSINFO BASH_VERSION "
-    "COMP_WORDBREAKS DIRSTACK EPOCHREALTIME EPOCHSECONDS EUID FUNCNAME GROUPS HISTCMD "
-    "LINENO OLDPWD OPTIND PPID PWD RANDOM SECONDS SHELLOPTS SHLVL SRANDOM UID".split()
+    {
+        "_", "BASHOPTS", "BASHPID", "BASH_ALIASES", "BASH_ARGC", "BASH_ARGV", "BASH_ARGV0",
+        "BASH_CMDS", "BASH_COMMAND", "BASH_LINENO", "BASH_SOURCE", "BASH_SUBSHELL",
+        "BASH_VERSINFO", "BASH_VERSION", "COMP_WORDBREAKS", "DIRSTACK", "EPOCHREALTIME",
+        "EPOCHSECONDS", "EUID", "FUNCNAME", "GROUPS", "HISTCMD", "LINENO", "OLDPWD", "OPTIND",
+        "PPID", "PWD", "RANDOM", "SECONDS", "SHELLOPTS", "SHLVL", "SRANDOM", "UID",
+    }
 )
 
 
@@ -1127,14 +1130,17 @@ def _why(value: str, reader: Reader) -> str:
             "docker compose expands '$' outside single quotes, and single quotes cannot "
             "hold the value's single quote"
         )
-    if reader in (Reader.NODE_DOTENV, Reader.DOTENV_EXPAND) and "'" in value and '"' in value:
-        if multiline:
-            return (
-                f"{reader.value} has no escape for quotes, and a value that spans lines and "
-                "holds both quote kinds needs one"
-            )
+    node_like = reader in (Reader.NODE_DOTENV, Reader.DOTENV_EXPAND)
+    if node_like and multiline and "'" in value and '"' in value:
+        return (
+            f"{reader.value} has no escape for quotes, and a value that spans lines and "
+            "holds both quote kinds needs one"
+        )
     if value.endswith("\\"):
-        return f"it ends with a backslash and needs quotes, which {reader.value} would not close there"
+        return (
+            f"it ends with a backslash and needs quotes, which {reader.value} would not "
+            "close there"
+        )
     return f"{reader.value} reads no plain or quoted spelling of it back unchanged"
 
 
@@ -1164,7 +1170,10 @@ def shell_key_problem(key: str) -> str | None:
             "not starting with a digit"
         )
     if key in _SHELL_RESERVED:
-        return "bash keeps this variable for itself (read-only or recomputed), so it would not read back"
+        return (
+            "bash keeps this variable for itself (read-only or recomputed), so it would "
+            "not read back"
+        )
     return None
 
 

@@ -407,7 +407,8 @@ def test_set_rejects_invalid_keys(key: str) -> None:
 
 def test_digit_first_and_dashed_keys_are_written_and_read() -> None:
     doc = dotenv.new_document()
-    assert doc.set("1ST_KEY", "one") and doc.set("-x.y", "two")
+    assert doc.set("1ST_KEY", "one")
+    assert doc.set("-x.y", "two")
     assert dotenv.parse(doc.to_bytes()).values() == {"1ST_KEY": "one", "-x.y": "two"}
 
 
@@ -433,7 +434,8 @@ def test_values_around_hash_follow_the_majority_and_warn() -> None:
     assert [w.split(": ")[0] for w in seen] == ["f.env:2", "f.env:3"]
     assert "'B' is empty to python-dotenv and Node dotenv" in seen[0]
     assert "docker compose reads the text from '#' on" in seen[0]
-    assert "'C' starts with '#'" in seen[1] and "Node dotenv as empty" in seen[1]
+    assert "'C' starts with '#'" in seen[1]
+    assert "Node dotenv as empty" in seen[1]
     # editing the empty one keeps its comment
     doc.set("B", "now")
     assert doc.render() == "A=1\nB=now # nothing here\nC=#x\n"
@@ -443,7 +445,7 @@ def test_no_write_into_a_file_with_lone_cr_line_ends_for_compose_or_shell() -> N
     data = b"A=1\rB=2\r"
     for readers in ([Reader.DOCKER_COMPOSE], [Reader.SHELL], dotenv.DEFAULT_READERS):
         doc = dotenv.parse(data, path="old.env")
-        with pytest.raises(UserError, match="old.env: cannot write 'N': .*lone carriage return"):
+        with pytest.raises(UserError, match=r"old\.env: cannot write 'N': .*lone carriage return"):
             doc.set("N", "v", readers=readers)
         assert doc.to_bytes() == data
     doc = dotenv.parse(data)

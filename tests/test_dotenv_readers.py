@@ -237,17 +237,23 @@ def test_compose_model_follows_the_observed_facts() -> None:
     # '$' before anything but a name character or '{' stays; $$ is one '$'
     assert [model(f) for f in ("a$", "$'x", "$ $", "$$", "$$HOME")] == [
         "a$", "$'x", "$ $", "$", "$HOME"]
-    assert model("$HOME") is None and model("${X") is None and model("$1") is None
-    assert model('"$HOME"') is None and model("'$HOME'") == "$HOME"
+    assert model("$HOME") is None
+    assert model("${X") is None
+    assert model("$1") is None
+    assert model('"$HOME"') is None
+    assert model("'$HOME'") == "$HOME"
     # unknown escapes in double quotes are kept; known ones decoded; unsure ones refused
     assert model('"a\\_b\\{\\}\\q"') == "a\\_b\\{\\}\\q"
     assert model('"\\a\\b\\f\\n\\r\\t\\v\\\\\\"\\$"') == '\a\b\f\n\r\t\v\\"$'
-    assert model('"\\0101"') is None and model('"\\x41"') is None
+    assert model('"\\0101"') is None
+    assert model('"\\x41"') is None
     # single quotes: literal except \' ; an ending backslash escapes the quote
     assert model("'a\\\\b\\'c'") == "a\\\\b'c"
     assert model("'ab\\'") is None
     # unquoted: " #" starts a comment, a tab before '#' does not; unicode spaces trimmed
-    assert model("x #c") == "x" and model("x\t#c") == "x\t#c" and model("x\u3000") == "x"
+    assert model("x #c") == "x"
+    assert model("x\t#c") == "x\t#c"
+    assert model("x\u3000") == "x"
     compose = [Reader.DOCKER_COMPOSE]
     assert dotenv.format_value("K", "$HOME", compose) == "'$HOME'"
     assert dotenv.format_value("K", "a'b$c", compose) == "'a\\'b$c'"
@@ -322,7 +328,8 @@ def _real_readings(reader: Reader, paths: list[Path]) -> dict[str, list[dict[str
         baseline, *envs = envfile_readers.shell(
             program, ["empty.env", *(path.name for path in paths)], folder
         )
-        assert baseline is not None and all(env is not None for env in envs), program
+        assert baseline is not None, program
+        assert all(env is not None for env in envs), program
         out[program] = [
             {k: v for k, v in env.items() if k not in baseline} for env in envs if env
         ]

@@ -60,17 +60,26 @@ def together(forms: list[str]) -> str:
 
 
 def write(values: list[str], chosen: frozenset[Reader]) -> tuple[list[tuple[str, str]], list[str]]:
+    """(value, form) of each value written for ``chosen``, and the refused values.
+
+    Every refusal must name the key and a reason, and never show the value.
+    """
     written, refused = [], []
     for value in values:
         try:
             written.append((value, dotenv.format_value("SOME_KEY", value, chosen)))
         except UnwritableValueError as exc:
-            assert exc.key == "SOME_KEY"
-            assert "SOME_KEY" in str(exc) and exc.reason and exc.reason in str(exc)
-            if len(value) >= 6 and value.strip():
-                assert value not in str(exc) and value not in repr(exc)
-            refused.append(value)
-    return written, refused
+            refused.append((value, exc))
+    for value, error in refused:
+        message = str(error)
+        assert error.key == "SOME_KEY"
+        assert error.reason
+        assert message.startswith("cannot write 'SOME_KEY' to an env file: ")
+        assert message.endswith(error.reason)
+        if len(value) >= 6 and value.strip():
+            assert value not in message
+            assert value not in repr(error)
+    return written, [value for value, _ in refused]
 
 
 class Files:
