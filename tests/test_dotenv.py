@@ -507,3 +507,34 @@ def test_long_words_without_equals_are_not_echoed() -> None:
         dotenv.parse(f"A=1\n{body} trailing\n")
     assert body not in str(info.value)
     assert str(info.value) == "<string>:2: expected '=' after key <64 characters>"
+
+
+def test_files_for_dotenv_expand_read_back_dollars_when_told_the_readers() -> None:
+    """``\\$`` is how a '$' is written for dotenv-expand; parse(readers=...) reads it back."""
+    readers = [Reader.DOTENV_EXPAND]
+    doc = dotenv.new_document()
+    assert doc.set("HASH", "$2b$12$abc", readers=readers)
+    assert doc.set("PLAIN", "x\\$y", readers=readers)  # a backslash before '$' survives too
+    data = doc.to_bytes()
+    assert data == b"HASH=\\$2b\\$12\\$abc\nPLAIN=x\\\\$y\n"
+    reread = dotenv.parse(data, readers=readers)
+    assert reread.values() == {"HASH": "$2b$12$abc", "PLAIN": "x\\$y"}
+    assert reread.set("HASH", "$2b$12$abc", readers=readers) is False  # unchanged
+    # without the readers, the file's text is taken as written
+    assert dotenv.parse(data).get("HASH") == "\\$2b\\$12\\$abc"
+
+
+def test_refusal_reasons_name_the_reader_that_cannot_carry_the_value() -> None:
+    cases = [
+        ("$(whoami)", [Reader.DOTENV_EXPAND], "dotenv-expand runs '$(...)' as a command"),
+        ("it's $HOME", [Reader.SHELL], "a shell expands '$'"),
+        ("a\rb", [Reader.SHELL], "carriage return"),
+        ("${HOME}", [Reader.PYTHON_DOTENV], "python-dotenv expands '${...}'"),
+        ("p$w0rd", [Reader.NODE_DOTENV, Reader.DOTENV_EXPAND], "no single spelling"),
+        ("multi\n'\"", [Reader.NODE_DOTENV], "no escape for quotes"),
+    ]
+    for value, readers, reason in cases:
+        with pytest.raises(UnwritableValueError) as info:
+            dotenv.format_value("SECRET", value, readers)
+        assert reason in info.value.reason, (value, info.value.reason)
+        assert str(info.value).startswith("cannot write 'SECRET' to an env file: ")
