@@ -245,8 +245,17 @@ class _Parsed:
         self.warnings: list[str] = []
 
 
-def _parse_full(text: str, path: str, *, locate: AbstractSet[str] = frozenset()) -> _Parsed:
-    """Parse with every rule; record where each assignment of a key in ``locate`` is."""
+def _parse_full(
+    text: str,
+    path: str,
+    *,
+    locate: AbstractSet[str] = frozenset(),
+    expansions: bool = True,
+) -> _Parsed:
+    """Parse with every rule; record where each assignment of a key in ``locate`` is.
+
+    ``expansions``: warn about ``${...}`` that python-dotenv and compose expand.
+    """
     out = _Parsed()
     values = out.values
     spans = out.spans
@@ -280,6 +289,10 @@ def _parse_full(text: str, path: str, *, locate: AbstractSet[str] = frozenset())
             else:
                 first_line[key] = line
             values[key] = written[1:-1] if written[:1] in ("'", '"') else written
+            if expansions and "${" in written and written[0] != "'" and _PD_VARIABLE.search(
+                written
+            ):
+                out.warnings.append(_expansion_warning(path, line, key))
             line += 1
             continue
         head = head_match(text, pos)
@@ -289,6 +302,7 @@ def _parse_full(text: str, path: str, *, locate: AbstractSet[str] = frozenset())
         key_line = line
         vstart = vend = 0
         value: str | None = None
+        quote = ""
         if key is None:
             if head.group("comment") is None and pos < n and text[pos] not in "\r\n":
                 if text[pos] == "=":
@@ -371,6 +385,8 @@ def _parse_full(text: str, path: str, *, locate: AbstractSet[str] = frozenset())
         if key is None:
             continue
         assert value is not None
+        if expansions and "${" in value and quote != "'" and _PD_VARIABLE.search(value):
+            out.warnings.append(_expansion_warning(path, key_line, key))
         if key in locate:
             spans.setdefault(key, []).append((start, vstart, vend, pos))
         if key in values:
@@ -382,6 +398,14 @@ def _parse_full(text: str, path: str, *, locate: AbstractSet[str] = frozenset())
             first_line[key] = key_line
         values[key] = value
     return out
+
+
+def _expansion_warning(path: str, line: int, key: str) -> str:
+    return (
+        f"{path}:{line}: {key!r} holds '${{...}}', which python-dotenv (interpolation on) "
+        "and docker compose expand, each from its own environment, and Node dotenv does "
+        "not; Stagecraft reads it literally"
+    )
 
 
 class _NotSimple(Exception):
@@ -704,11 +728,15 @@ def parse(
             ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
-    expand = Reader.DOTENV_EXPAND in frozenset(readers)
-    values = _parse_fast(text)
+    chosen = frozenset(readers)
+    expand = Reader.DOTENV_EXPAND in chosen
+    # A ${...} that python-dotenv and compose expand gets a warning (when they may
+    # read the file), which only the full parser words.
+    expansions = not chosen or bool(chosen & {Reader.PYTHON_DOTENV, Reader.DOCKER_COMPOSE})
+    values = _parse_fast(text) if not expansions or "${" not in text else None
     if values is not None:
         return Document(path, data, values=_unescape_dollars(values) if expand else values)
-    parsed = _parse_full(text, path)
+    parsed = _parse_full(text, path, expansions=expansions)
     if warn is not None:
         for message in parsed.warnings:
             warn(message)
@@ -1049,7 +1077,7 @@ _MODELS: dict[Reader, Callable[[str], str | None]] = {
 def _read_ours(form: str, readers: AbstractSet[Reader] = frozenset()) -> str | None:
     """This parser's reading of ``K=form`` (as :func:`parse` with ``readers``)."""
     try:
-        parsed = _parse_full(f"K={form}\nN=1\n", "<value>")
+        parsed = _parse_full(f"K={form}\nN=1\n", "<value>", expansions=False)
     except DotenvError:
         return None
     if parsed.values.get("N") != "1" or len(parsed.values) != 2 or parsed.warnings:

@@ -538,3 +538,25 @@ def test_refusal_reasons_name_the_reader_that_cannot_carry_the_value() -> None:
             dotenv.format_value("SECRET", value, readers)
         assert reason in info.value.reason, (value, info.value.reason)
         assert str(info.value).startswith("cannot write 'SECRET' to an env file: ")
+
+
+def test_expansions_some_readers_make_are_read_literally_with_a_warning() -> None:
+    seen: list[str] = []
+    text = "A=${HOME}/x\nB=\"${X:-d}\"\nC='${HOME}'\nD=$HOME\nE=${\nF=a ${Y} # c\n"
+    doc = dotenv.parse(text, path="f.env", warn=seen.append)
+    assert doc.values() == {
+        "A": "${HOME}/x", "B": "${X:-d}", "C": "${HOME}", "D": "$HOME", "E": "${", "F": "a ${Y}"
+    }
+    assert [w.split(": ")[0] for w in seen] == ["f.env:1", "f.env:2", "f.env:6"]
+    assert "python-dotenv (interpolation on) and docker compose expand" in seen[0]
+    assert "'A'" in seen[0]
+
+
+def test_no_expansion_warning_for_files_only_non_expanding_readers_read() -> None:
+    seen: list[str] = []
+    text = "A=\\${HOME}/x\nB=${HOME}\n"
+    doc = dotenv.parse(text, warn=seen.append, readers=[Reader.DOTENV_EXPAND])
+    assert doc.values() == {"A": "${HOME}/x", "B": "${HOME}"}
+    assert seen == []
+    dotenv.parse(text, warn=seen.append, readers=[Reader.SHELL, Reader.DOCKER_COMPOSE])
+    assert len(seen) == 2
