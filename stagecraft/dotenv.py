@@ -9,29 +9,39 @@ because most documents are only read and a written one is written once.
 
 Reading rules
 -------------
-They follow the majority of python-dotenv, Node's ``dotenv`` and docker compose
-(``/work/shared/reference/dotenv-compat.md``):
+Where python-dotenv, Node's ``dotenv`` and docker compose v2 (compose-go) agree,
+this parser reads as they do; where they disagree it follows the majority and
+warns when the value read depends on the reader, or refuses (a
+:class:`DotenvError` naming the line and the disagreement) what only one of
+them accepts (facts: ``dotenv-compat.md``, measured with the real programs):
 
-* ``\\r\\n``, a lone ``\\r`` and ``\\n`` end a line; a UTF-8 BOM at the start is ignored.
+* ``\r\n`` and ``\n`` end a line, and so does a lone ``\r`` (python-dotenv and
+  Node; compose and shells keep it in the line, so :meth:`Document.set` never
+  writes into such a file for them).  A UTF-8 BOM at the start is ignored.
 * Blank lines and lines whose first non-blank character is ``#`` are comments.
 * ``export`` followed by a space or tab before a key is dropped (``exportFOO=1`` and
   ``export=1`` are ordinary keys).
-* A key is ``[A-Za-z_.][A-Za-z0-9_.-]*``: letters, digits, ``_``, ``.`` and ``-``,
-  never starting with a digit or ``-`` (what a shell can name, plus the dotted and
-  dashed keys every reader accepts).  Anything else (``a@b=1``) is an error.
+* A key is ``[A-Za-z0-9_.-]+`` (``1ST_KEY`` and ``-x`` included: all three read
+  them).  Anything else (``a@b=1``, non-ASCII, ``A[0]``) is an error: Node skips
+  such a line silently.  ``KEY: value`` is an error too (python-dotenv's).
 * Whitespace around the key and ``=`` is ignored; ``KEY=`` is the empty string.
 * A line holding only a key (``JUSTAKEY``, ``export A``) assigns nothing; the
   document records a warning naming the key and line.
 * Unquoted values end at the end of the line; whitespace followed by ``#`` starts a
-  comment (``KEY= # note`` is empty, ``KEY=#x`` is ``#x``, ``p#ss`` is ``p#ss``); the
-  value is stripped of surrounding whitespace.  Nothing inside is decoded.
+  comment, and the value is stripped of surrounding whitespace.  ``KEY= # note``
+  is empty (python-dotenv 1.2 and Node; compose reads ``# note``: warning);
+  ``KEY=#x`` is ``#x`` (python-dotenv and compose; Node reads it as empty:
+  warning); ``p#ss`` is ``p#ss``.  Nothing inside is decoded.
 * ``'...'`` is literal except ``\\'`` -> ``'``.  ``"..."`` decodes ``\\a \\b \\f \\n \\r
   \\t \\v \\\\ \\"`` and keeps every other backslash sequence as written.  Inside
   both, a backslash always pairs with the next character when looking for the
   closing quote.  Quoted values may span lines (PEM keys); a raw line break inside
   one reads as ``\\n`` whatever its bytes were.  After the closing quote only
   whitespace and a comment may follow.
-* No ``$`` expansion: values are literal.
+* No ``$`` expansion: values are literal, the one deliberate exception to the
+  majority rule (an expansion depends on the reader's environment; a sync copies
+  text).  A ``${...}`` that python-dotenv and compose would expand gets a warning.
+  With ``readers`` naming dotenv-expand, ``\\$`` reads as ``$`` (see :func:`parse`).
 * A key assigned twice: the last one wins, and a warning names the key and line.
 * Errors (:class:`DotenvError`, ``PATH:LINE: ...``, never quoting a value): an
   invalid key, an unterminated quote (reported at the line where it opened), text
@@ -39,30 +49,34 @@ They follow the majority of python-dotenv, Node's ``dotenv`` and docker compose
 
 Writing rules
 -------------
-:func:`format_value` picks, for a value and the readers that will read the file,
-the first of these forms that every chosen reader *and this parser* read back
-exactly: plain; for a value with line breaks, ``"..."`` with only the breaks
-escaped as ``\\n``/``\\r`` (the only escapes Node decodes); ``'raw'`` (may span
-lines); the same double-quoted form for other values; then forms only some
-readers accept (``"..."`` with ``\\\\`` and ``\\"`` escapes; ``'...'`` with
-``\\'``).  Each candidate is checked against a small model of each reader (written
-from the reference table and, for python-dotenv and Node, from their source), so
-the rules below follow from the models rather than being listed by hand:
+:func:`format_value` picks, for a value and the readers that will read the file
+(:class:`Reader`: the three above, by default, plus ``shell`` and
+``dotenv-expand``), the first form that every chosen reader *and this parser*
+read back exactly: plain; for a value with line breaks, ``"..."`` with only the
+breaks escaped as ``\\n``/``\\r`` (the only escapes Node decodes); ``'raw'`` (may
+span lines); the double-quoted forms (escaped breaks, or raw ones for shells);
+then forms only some readers accept (``"..."`` with ``\\\\`` and ``\\"`` escapes;
+``'...'`` with ``\\'``).  For dotenv-expand every ``$`` is written ``\\$``.  Each
+candidate is checked against a model of each reader, written from its source
+(python-dotenv, Node dotenv, dotenv-expand, POSIX sh) or, for compose-go, from
+what it was observed to do, and checked against the real programs by the tests.
+So the rules follow from the models rather than being listed by hand; for
+example, with the default readers:
 
-* plain is used unless the value has a line break, leading
-  or trailing whitespace, a leading quote or backtick, ``#`` (Node cuts at any
-  ``#``), ``$`` (compose expands it outside single quotes), or control characters;
-* single quotes carry anything without ``'``, without ``\\\\`` (python-dotenv
-  decodes it) and not ending in a backslash (that makes python-dotenv and compose
-  look further for the closing quote, swallowing the next line);
-* double quotes are needed for a ``'`` together with something that forbids plain;
-  Node keeps ``\\"`` and ``\\\\`` with their backslash, so a value holding ``"``
-  cannot be double-quoted for Node.
-* python-dotenv expands ``${...}`` in every quoting style with no escape, so a
-  value containing ``${`` cannot be written for it at all.
+* plain is used unless the value has a line break, leading or trailing
+  whitespace, a leading quote or backtick, ``#`` (Node cuts at any ``#``), a
+  ``$`` before a name character or ``{`` (compose expands it outside single
+  quotes), or control characters;
+* single quotes carry anything without ``'`` and not ending in a backslash
+  (that makes python-dotenv and compose look further for the closing quote);
+* Node keeps ``\\"`` and ``\\\\`` with their backslash, so a value holding ``"``
+  cannot be double-quoted for Node;
+* python-dotenv expands ``${NAME}`` (with the closing brace) in every quoting
+  style with no escape, so such a value cannot be written for it at all.
 
 When no form works, :class:`UnwritableValueError` names the key and the reason
-(never the value).  Targeting fewer readers widens what can be written.
+(never the value): the reader that cannot carry it alone, or that no single
+spelling serves all of them.  Targeting fewer readers widens what can be written.
 """
 
 from __future__ import annotations
