@@ -521,9 +521,11 @@ def _byte_offsets(
 
 # --------------------------------------------------------------------------- document
 
-#: Readers for which only LF and CRLF end a line (python-dotenv and Node also
-#: take a lone CR; compose-go and the shells keep it in the line).
+#: Readers for which a lone CR does not end a line (python-dotenv and Node take
+#: it as one; compose-go and the shells keep it in the line).  A shell keeps the
+#: CR of a CRLF too, in the value before it.
 _LINE_READERS = frozenset({Reader.DOCKER_COMPOSE, Reader.SHELL})
+_NO_CR, _CRLF, _LONE_CR = 0, 1, 2
 
 
 class Document:
@@ -539,9 +541,9 @@ class Document:
     __slots__ = (
         "_appended",
         "_changed",
+        "_crs",
         "_data",
         "_edited",
-        "_lone_cr",
         "_removed",
         "_values",
         "path",
@@ -564,7 +566,7 @@ class Document:
         self._removed: set[str] = set()  # keys whose every line in data goes
         self._appended: dict[str, str] = {}  # key not (or no longer) in data -> text
         self._edited = False
-        self._lone_cr: bool | None = None
+        self._crs: int | None = None
 
     def __repr__(self) -> str:
         return f"<Document {self.path!r} keys={len(self._values)}>"
@@ -591,12 +593,29 @@ class Document:
     def __len__(self) -> int:
         return len(self._values)
 
-    def _has_lone_cr(self) -> bool:
-        """Whether the original bytes hold a CR not followed by LF (computed once)."""
-        if self._lone_cr is None:
+    def _carriage_returns(self) -> int:
+        """Whether the original bytes hold no CR, only CRLFs, or a lone CR (computed once)."""
+        if self._crs is None:
             data = self._data
-            self._lone_cr = b"\r" in data and re.search(b"\r(?!\n)", data) is not None
-        return self._lone_cr
+            if b"\r" not in data:
+                self._crs = _NO_CR
+            else:
+                self._crs = _LONE_CR if re.search(b"\r(?!\n)", data) else _CRLF
+        return self._crs
+
+    def _check_line_ends(self, key: str, chosen: frozenset[Reader]) -> None:
+        """Refuse to write into a file whose line ends a chosen reader misreads."""
+        if self._carriage_returns() == _LONE_CR:
+            names = " and ".join(sorted(reader.value for reader in chosen & _LINE_READERS))
+            raise UserError(
+                f"{self.path}: cannot write {key!r}: the file ends lines with a lone carriage "
+                f"return, which is no line end to {names}; convert it to LF line ends"
+            )
+        if Reader.SHELL in chosen:
+            raise UserError(
+                f"{self.path}: cannot write {key!r}: the file has CRLF line ends, and a shell "
+                "keeps the carriage return in the value before it; convert it to LF line ends"
+            )
 
     @property
     def modified(self) -> bool:
@@ -622,12 +641,8 @@ class Document:
         if not isinstance(key, str) or not is_valid_key(key):
             raise UserError(f"invalid key {key!r}: a key is ASCII letters, digits, '_', '.' or '-'")
         chosen = frozenset(Reader(reader) for reader in readers)
-        if chosen & _LINE_READERS and self._has_lone_cr():
-            names = " and ".join(sorted(reader.value for reader in chosen & _LINE_READERS))
-            raise UserError(
-                f"{self.path}: cannot write {key!r}: the file ends lines with a lone carriage "
-                f"return, which is no line end to {names}; convert it to LF or CRLF line ends"
-            )
+        if chosen & _LINE_READERS and self._carriage_returns() != _NO_CR:
+            self._check_line_ends(key, chosen)
         written = format_value(key, value, chosen)
         if current is None or key in self._appended:
             self._appended[key] = written

@@ -451,8 +451,11 @@ def test_no_write_into_a_file_with_lone_cr_line_ends_for_compose_or_shell() -> N
     doc = dotenv.parse(data)
     assert doc.set("N", "v", readers=[Reader.PYTHON_DOTENV, Reader.NODE_DOTENV])
     assert doc.to_bytes() == b"A=1\rB=2\rN=v\r"
-    crlf = dotenv.parse(b"A=1\r\nB='x\r\ny'\r\n")
+    crlf = dotenv.parse(b"A=1\r\nB='x\r\ny'\r\n", path="dos.env")
     assert crlf.set("N", "v") is True
+    with pytest.raises(UserError, match=r"dos\.env: cannot write 'M': .*CRLF.* a shell keeps"):
+        crlf.set("M", "v", readers=[Reader.SHELL])
+    assert crlf.to_bytes() == b"A=1\r\nB='x\r\ny'\r\nN=v\r\n"
 
 
 def test_set_refuses_unwritable_values_without_changing_the_document() -> None:
