@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import discovery, encore, parsing, startup, sync
+from benchmarks import discovery, encore, parsing, startup, store, sync
 from benchmarks.harness import Row, markdown, table
 from benchmarks.machine import describe
 
@@ -36,6 +37,10 @@ class Plan:
     encore_baseline_repeats: int
     startup_repeats: int
     plugin_sizes: tuple[tuple[int, int], ...]
+    store_keys: int
+    store_latency: float
+    store_concurrency: int
+    store_repeats: int
     budget: float  # seconds per size, at most (at least one run always happens)
     max_run: float  # a sync size predicted to take longer than this per run is not run
 
@@ -51,6 +56,10 @@ FULL = Plan(
     encore_baseline_repeats=1,
     startup_repeats=31,
     plugin_sizes=((1, 101), (10, 41), (100, 9), (500, 5)),
+    store_keys=40,
+    store_latency=0.1,
+    store_concurrency=8,
+    store_repeats=3,
     budget=60.0,
     max_run=60.0,
 )
@@ -66,11 +75,15 @@ QUICK = Plan(
     encore_baseline_repeats=1,
     startup_repeats=2,
     plugin_sizes=((1, 3), (5, 3)),
+    store_keys=8,
+    store_latency=0.01,
+    store_concurrency=4,
+    store_repeats=1,
     budget=5.0,
     max_run=5.0,
 )
 
-NAMES = ("parse", "sync", "encore", "startup", "plugins")
+NAMES = ("parse", "sync", "encore", "startup", "plugins", "store")
 
 
 def run(plan: Plan, only: Sequence[str] = NAMES,
@@ -96,6 +109,13 @@ def run(plan: Plan, only: Sequence[str] = NAMES,
     )))
     steps.append(("startup", lambda: startup.run(plan.startup_repeats)))
     steps.append(("plugins", lambda: discovery.run(plan.plugin_sizes)))
+
+    def store_step() -> list[Row]:
+        with tempfile.TemporaryDirectory(prefix="stagecraft-bench-store-") as raw:
+            return store.run(plan.store_keys, plan.store_latency, plan.store_concurrency,
+                             plan.store_repeats, Path(raw))
+
+    steps.append(("store", store_step))
     for name, step in steps:
         if name not in only:
             continue

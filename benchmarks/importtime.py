@@ -2,8 +2,8 @@
 
 Run ``python -m benchmarks.importtime [RUNS]``.  It runs the 20-key envfile
 sync of the start-up benchmark ``RUNS`` times (default 5) through the console
-script, under ``-X importtime`` (``PYTHONPROFILEIMPORTTIME``), with the
-entry-point cache filled by a first, unmeasured run, and prints, for the
+script, under ``-X importtime`` (``PYTHONPROFILEIMPORTTIME``), after a first,
+unmeasured run, and prints, for the
 imports that cost the most, the smallest self and cumulative time seen over
 the runs (the minimum filters out the moments another process had the CPU).
 Nested imports are indented as Python prints them, so a parent's cumulative
@@ -40,12 +40,12 @@ def measure(runs: int) -> dict[str, tuple[int, int, int]]:
     best: dict[str, tuple[int, int, int]] = {}
     with tempfile.TemporaryDirectory(prefix="stagecraft-bench-importtime-") as raw:
         root = Path(raw)
-        env = clean_env(root / "cache")
+        env = clean_env()
         (root / "source.env").write_text(
             "".join(f"KEY_{i:02d}=startup-value-{i:02d}\n" for i in range(KEYS)), encoding="utf-8"
         )
         command = [str(console_script()), *SYNC]
-        subprocess.run(command, cwd=root, env=env, capture_output=True, check=True)  # the cache
+        subprocess.run(command, cwd=root, env=env, capture_output=True, check=True)  # warm-up
         env["PYTHONPROFILEIMPORTTIME"] = "1"
         for _ in range(runs):
             (root / "target.env").unlink(missing_ok=True)

@@ -1,11 +1,7 @@
-"""jsonfile: secrets in a JSON object file -- the store of the tutorial.
+"""jsonfile: secrets in a JSON object file, the tutorial's store (``--plugins-dir plugins``).
 
-Load it with ``--plugins-dir plugins``; any store can feed it, and it can feed any store::
-
-    stagecraft --plugins-dir plugins secrets sync --from .env --to jsonfile:out.json
-
-Only the format is written here: locking, the atomic ``0600`` write, plans,
-dry runs, masking and ``--prune`` come from :class:`stagecraft.FileStore`.
+Only the format is here: the lock, the atomic ``0600`` write, plans, dry
+runs, masking and ``--prune`` come from :class:`stagecraft.FileStore`.
 """
 
 from __future__ import annotations
@@ -21,23 +17,26 @@ import stagecraft
 
 @attrs.frozen
 class Config:
-    """``secrets.providers.jsonfile`` in stagecraft.yml."""
+    """``secrets.providers.jsonfile`` in stagecraft.yml (paths relative to that file)."""
 
+    source_file: str = ".env"
     target_file: str = "secrets.json"
 
 
-class JsonFile(stagecraft.FileStore[dict[str, Any]]):
+class JsonFileStore(stagecraft.FileStore[dict[str, Any]]):
     id = "jsonfile"
     Config = Config
 
-    def default_location(self, ctx: stagecraft.Context, role: str) -> str | None:
-        return str(ctx.resolve(ctx.config.target_file, from_config=True))
+    def default_location(self, ctx: stagecraft.Context, role: str) -> str:
+        name = ctx.config.source_file if role == "source" else ctx.config.target_file
+        return str(ctx.resolve(name, from_config=True))
 
     def parse(self, ctx: stagecraft.Context, path: Path, data: bytes | None) -> dict[str, Any]:
         try:
             document = json.loads(data or b"{}")
-        except ValueError as exc:  # the message names a position, never the text there
-            raise stagecraft.UserError(f"{path}: not a JSON object file: {exc}") from None
+        except ValueError as exc:  # says where, never the text there
+            where = f"{exc.lineno}: not valid JSON" if hasattr(exc, "lineno") else " not UTF-8"
+            raise stagecraft.UserError(f"{path}:{where}") from None
         if not isinstance(document, dict):
             raise stagecraft.UserError(f"{path}: holds a JSON {type(document).__name__}")
         return document
@@ -56,5 +55,5 @@ class JsonFile(stagecraft.FileStore[dict[str, Any]]):
 
 
 @stagecraft.hookimpl
-def secrets_provider_register() -> JsonFile:
-    return JsonFile()
+def secrets_provider_register() -> JsonFileStore:
+    return JsonFileStore()

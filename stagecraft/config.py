@@ -320,28 +320,65 @@ def parse(text: str, display: str = CONFIG_NAME) -> tuple[Any, _Marks]:
         loader.dispose()
 
 
+#: How many values aliases may add to a document beyond its own nodes.  A YAML
+#: alias is a reference, but plain data copies it: nine levels of nine aliases
+#: each ("billion laughs") turn a 1 kB file into 9**9 values.  A real
+#: stagecraft.yml uses a handful of aliases; this bound is far above that.
+MAX_ALIAS_EXPANSION = 10_000
+
+
 class _Builder:
-    """Turns a composed node tree into plain data, recording marks as it goes."""
+    """Turns a composed node tree into plain data, recording marks as it goes.
+
+    Every value is built as a copy, so a node reached through aliases is
+    built once per alias: the builder counts those extra builds and stops at
+    :data:`MAX_ALIAS_EXPANSION`, pointing at the anchor being expanded.
+    """
 
     def __init__(self, loader: Any, marks: _Marks, display: str) -> None:
         self._loader = loader
         self._marks = marks
         self._display = display
         self._active: set[int] = set()
+        self._built: set[int] = set()
+        self._builds = 0
+        self._expanding: tuple[Any, NodePath] | None = None  # the outermost alias being copied
 
     def _fail(self, node: Any, path: NodePath, message: str) -> ConfigFileError:
         mark = Mark(node.start_mark.line + 1, node.start_mark.column + 1)
         return ConfigFileError(self._display, [Problem(mark, format_path(path), message)])
 
     def build(self, node: Any, path: NodePath) -> Any:
-        import yaml
-
         self._marks.values.setdefault(
             path, Mark(node.start_mark.line + 1, node.start_mark.column + 1)
         )
         if id(node) in self._active:
             raise self._fail(node, path, "recursive YAML alias")
+        self._builds += 1
+        outermost = self._expanding is None and id(node) in self._built
+        if outermost:
+            self._expanding = (node, path)
+        self._built.add(id(node))
+        try:
+            if self._builds - len(self._built) > MAX_ALIAS_EXPANSION:
+                anchor, where = self._expanding or (node, path)
+                raise self._fail(
+                    anchor, where,
+                    "this alias copies the anchor defined at this line, and aliases expand "
+                    f"to more than {MAX_ALIAS_EXPANSION} copied values (an alias bomb?); "
+                    "refusing to load",
+                )
+            return self._build(node, path)
+        finally:
+            if outermost:
+                self._expanding = None
+
+    def _build(self, node: Any, path: NodePath) -> Any:
+        import yaml
+
         if isinstance(node, yaml.ScalarNode):
+            if _yaml11_bool(node):
+                return node.value  # a string, as YAML 1.2 reads it (see _yaml11_bool)
             try:
                 return self._loader.construct_object(node, deep=True)
             except yaml.YAMLError as exc:
@@ -364,8 +401,8 @@ class _Builder:
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != (
-                "tag:yaml.org,2002:str"
+            if not isinstance(key_node, yaml.ScalarNode) or (
+                key_node.tag != "tag:yaml.org,2002:str" and not _yaml11_bool(key_node)
             ):
                 raise self._fail(key_node, path, "mapping keys must be strings")
             key = key_node.value
@@ -388,6 +425,22 @@ class _Builder:
         return result
 
 
+#: What YAML 1.2 calls a boolean; pyyaml (YAML 1.1) also reads yes/no/on/off so.
+_BOOLEAN_WORDS = ("true", "false")
+
+
+def _yaml11_bool(node: Any) -> bool:
+    """Whether ``node`` is a plain scalar that only YAML 1.1 reads as a boolean.
+
+    pyyaml turns ``yes``, ``no``, ``on`` and ``off`` into booleans, so
+    ``create_target: yes`` would be accepted and ``env: no`` become False.
+    Values are never coerced here: such a scalar stays the string it reads
+    as, and a boolean setting then reports it with a hint (see
+    :class:`_Mismatch`).
+    """
+    return node.tag == "tag:yaml.org,2002:bool" and node.value.lower() not in _BOOLEAN_WORDS
+
+
 # --------------------------------------------------------------- structuring
 
 
@@ -397,7 +450,14 @@ class _Mismatch(TypeError):
     def __init__(self, expected: str, value: object) -> None:
         self.expected = expected
         self.got = _kind(value)
-        super().__init__(f"expected {expected}, got {self.got}")
+        hint = ""
+        if expected == "a boolean" and isinstance(value, str) and value.lower() in _YAML11_WORDS:
+            # The word is one of eight, none of them a secret: naming the fix helps.
+            hint = " (write true or false: yes/no/on/off are strings in stagecraft.yml)"
+        super().__init__(f"expected {expected}, got {self.got}{hint}")
+
+
+_YAML11_WORDS = ("yes", "no", "on", "off")
 
 
 def _kind(value: object) -> str:

@@ -7,6 +7,8 @@ attrs classes of the config schema: start-up time is measured.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from stagecraft.errors import ConfigError
@@ -18,15 +20,54 @@ def find_config(cwd: Path, explicit: str | Path | None = None) -> Path | None:
     """The config file to use: ``explicit`` (``--config``), else the nearest ``stagecraft.yml``.
 
     Looks in ``cwd`` and then each parent directory.  Returns None when there
-    is none; an ``explicit`` file that does not exist is an error.
+    is none.  Anything there that is not a file is an error naming what it
+    is, rather than being skipped: a ``stagecraft.yml`` directory would
+    otherwise silently hand over to a parent directory's config.  An
+    ``explicit`` file may also be a pipe (``--config <(generate-config)``).
     """
     if explicit is not None:
         path = cwd / Path(explicit).expanduser()
-        if not path.is_file():
+        kind = _kind(path)
+        if kind is None:
             raise ConfigError(f"config file {explicit} not found")
+        if kind not in ("file", "pipe"):
+            raise ConfigError(f"config file {explicit} is {kind}, not a file")
         return path
     for directory in (cwd, *cwd.parents):
         candidate = directory / CONFIG_NAME
-        if candidate.is_file():
+        kind = _kind(candidate)
+        if kind == "file":
             return candidate
+        if kind is not None:
+            raise ConfigError(
+                f"{candidate} is {kind}, not a config file; rename it, "
+                "or pass --config FILE"
+            )
     return None
+
+
+def _kind(path: Path) -> str | None:
+    """``"file"``, ``"pipe"``, a description such as ``"a directory"``, or None if missing."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        if os.path.islink(path):
+            return f"a symbolic link to a missing file ({os.readlink(path)})"
+        return None
+    except NotADirectoryError:
+        return None  # a parent is a file: nothing can be found there
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot inspect config file: {exc.strerror}") from None
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISFIFO(mode):
+        return "pipe"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "an unknown kind of file"  # pragma: no cover - every POSIX type is named above

@@ -98,6 +98,8 @@ def config_for(ctx: Context, store: SecretStore, given: Any = None) -> Any:
     config_class = store.Config
     if config_class is None or isinstance(config, config_class):
         return config
+    if config is None:  # the defaults: no converter needed (and none imported)
+        return config_class()
     from stagecraft.config import structure_plain
 
     return structure_plain({} if config is None else config, config_class, store.id)
@@ -224,6 +226,11 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
 
     values = dict(source.store.read(sctx, source.location, None))
     ctx.add_secrets(values.values())
+    if ctx.cancelled:
+        raise InterruptedSyncError(
+            f"{target}: interrupted before anything was written",
+            SyncResult(source=where["source"], target=where["target"]), {},
+        )
     ctx.check()
     if opts.prune and not target.store.can_delete:
         raise UserError(f"{target.store.id}: this store cannot delete keys, so --prune is refused")
@@ -257,6 +264,12 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
             )
         if opts.dry_run:
             return the_plan.result(**where)
+        if ctx.cancelled:
+            raise InterruptedSyncError(
+                f"{target}: interrupted before anything was written",
+                SyncResult(source=where["source"], target=where["target"]),
+                {printable(key): "not written: interrupted" for key in the_plan.writes},
+            )
         ctx.check()
         result = _apply(tctx, target, session, the_plan, where)
     ctx.logger.info("written: %d key(s) changed", sum(c.action is not Action.UNCHANGED
@@ -283,8 +296,13 @@ def _apply(
         else:
             try:
                 _retrying(ctx, store, lambda: session.write(the_plan.writes))
-            except CancelledError:
-                failed = dict.fromkeys(the_plan.writes, "not written: interrupted")
+            except CancelledError as exc:
+                reason = "not written: interrupted" if ctx.cancelled else f"not written: {exc}"
+                failed = dict.fromkeys(the_plan.writes, reason)
+            except UserError:
+                raise  # the user's to fix (a refused value, a missing target): as it is
+            except Exception as exc:  # noqa: BLE001 - the batch failed: every key is named
+                failed = dict.fromkeys(the_plan.writes, f"not written: {_reason(ctx, exc)}")
             else:
                 planned = dict(the_plan.changes)
                 done.update({key: planned[key] for key in the_plan.writes})

@@ -9,7 +9,10 @@ Every provider that writes a file goes through :func:`locked_update`:
 * the new content goes to a temporary file in the same directory, created
   ``0600``, which is fsynced and renamed over the target, and the directory
   is fsynced, so a crash leaves either the old or the new file, never a mix;
-* a new file gets mode ``0600``; an existing file keeps its mode;
+* a new file gets mode ``0600``; an existing file keeps its mode, and its
+  owner and group (see :func:`check_replaceable`);
+* an existing file whose mode lacks the owner's write bit is refused: its
+  owner marked it read-only, and the rename would replace it anyway;
 * a symlinked target is followed: the real file is replaced, the link stays;
 * nothing is written when the content did not change (the mtime stays);
 * temporary files left by a killed earlier run are removed, under the lock.
@@ -37,6 +40,84 @@ class FileReadError(UserError):
 
 class FileWriteError(ProviderError):
     """A file could not be written; the target is unchanged."""
+
+
+class TargetRefusedError(UserError):
+    """The target must not be replaced as asked (read-only, someone else's, a directory name).
+
+    A user error: the file system would allow the write, but it would lose
+    something the user set up (the owner, a read-only mark), or write
+    something other than what was named.
+    """
+
+
+def check_file_location(location: str, *, what: str = "target") -> None:
+    """Refuse a location that names a directory (ends with ``/``) where a file is meant.
+
+    Call it on the text the user gave, before it becomes a :class:`~pathlib.Path`:
+    ``Path("newdir/")`` drops the slash, and the secrets would land in a
+    file called ``newdir``.
+    """
+    if location.endswith(("/", os.sep)) or location in (".", "..") or location.endswith(
+        ("/.", "/..")
+    ):
+        raise TargetRefusedError(
+            f"{location}: {what} names a directory (ends with '/'); name a file, "
+            f"as in {location.rstrip('/.') or '.'}/.env"
+        )
+
+
+def _user_name(uid: int) -> str:
+    try:
+        import pwd  # only refusals need it
+
+        return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
+    except (ImportError, KeyError):
+        return f"uid {uid}"
+
+
+def _group_name(gid: int) -> str:
+    try:
+        import grp
+
+        return f"{grp.getgrgid(gid).gr_name} (gid {gid})"
+    except (ImportError, KeyError):
+        return f"gid {gid}"
+
+
+def check_replaceable(path: Path, status: os.stat_result, *, euid: int | None = None) -> None:
+    """Refuse to replace an existing file when its mode, owner or group would be lost.
+
+    * Its mode lacks the owner's write bit (``chmod 444``): the owner marked
+      it read-only; replacing it needs only the directory's write bit, so
+      without this check it would be replaced anyway.
+    * Not running as root (``euid``, default the process's): the new file
+      would belong to the user running stagecraft, so a file owned by
+      someone else, or with a group that user is not in, is refused before
+      anything is written.  As root the owner and group are kept (see
+      :func:`atomic_write`).
+    """
+    mode = stat.S_IMODE(status.st_mode)
+    if not mode & stat.S_IWUSR:
+        raise TargetRefusedError(
+            f"{path}: target is read-only (mode {mode:04o}), so stagecraft will not replace "
+            f"it; make it writable (chmod u+w {path}) and sync again, or choose another target"
+        )
+    euid = os.geteuid() if euid is None else euid
+    if euid == 0:
+        return
+    if status.st_uid != euid:
+        raise TargetRefusedError(
+            f"{path}: target is owned by {_user_name(status.st_uid)}, not by {_user_name(euid)} "
+            "who runs stagecraft; replacing it would change its owner; run stagecraft as "
+            "its owner (or as root, which keeps owner and group)"
+        )
+    if status.st_gid != os.getegid() and status.st_gid not in os.getgroups():
+        raise TargetRefusedError(
+            f"{path}: target's group is {_group_name(status.st_gid)}, which "
+            f"{_user_name(euid)} is not a member of; replacing it would change its group; "
+            "run stagecraft as a member of that group (or as root)"
+        )
 
 
 def real_path(path: Path) -> Path:
@@ -130,6 +211,8 @@ def atomic_write(target: Path, data: bytes, *, mode: int | None = None) -> None:
     target = real_path(target)
     directory = target.parent
     existing = _existing(target)
+    if existing is not None:
+        check_replaceable(target, existing)
     if mode is None:
         mode = stat.S_IMODE(existing.st_mode) if existing is not None else NEW_FILE_MODE
     try:
@@ -140,6 +223,8 @@ def atomic_write(target: Path, data: bytes, *, mode: int | None = None) -> None:
         ) from None
     try:
         try:
+            if existing is not None:
+                _keep_owner(fd, existing)
             os.fchmod(fd, mode)
             view = memoryview(data)
             while view:
@@ -157,6 +242,21 @@ def atomic_write(target: Path, data: bytes, *, mode: int | None = None) -> None:
             raise FileWriteError(f"{target}: write failed, file unchanged: {reason}") from None
         raise
     fsync_directory(directory)
+
+
+def _keep_owner(fd: int, existing: os.stat_result) -> None:
+    """Give the temporary file the existing target's owner and group.
+
+    As root, both are set (a file ``chown``-ed to the application that reads
+    it stays readable by it).  Otherwise :func:`check_replaceable` made sure
+    the owner is the user running, and the group one the user may set.
+    Done before ``fchmod``: changing the owner can clear mode bits.
+    """
+    current = os.fstat(fd)
+    if (current.st_uid, current.st_gid) == (existing.st_uid, existing.st_gid):
+        return
+    uid = existing.st_uid if os.geteuid() == 0 else -1
+    os.fchown(fd, uid, existing.st_gid)
 
 
 def _create_temporary(target: Path) -> tuple[int, str]:

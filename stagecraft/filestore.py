@@ -80,6 +80,8 @@ class FileStore(SecretStore, Generic[D]):
         self, ctx: Context, location: str, keys: Collection[str] | None
     ) -> Mapping[str, str]:
         path = self.path(ctx, location)
+        if not path.exists():  # a place not written yet holds nothing
+            return {}
         values = self.values(self.parse(ctx, path, read_bytes(path, what=f"{self.id} file")))
         if keys is None:
             return values

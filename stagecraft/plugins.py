@@ -37,7 +37,7 @@ import attrs
 import pluggy
 
 from stagecraft import discovery, hookspecs
-from stagecraft.errors import PluginError, PluginLoadError, did_you_mean
+from stagecraft.errors import PluginError, PluginLoadError, StagecraftError, did_you_mean
 from stagecraft.hookspecs import PROJECT_NAME, hookimpl
 from stagecraft.providers.secrets import (
     Context,
@@ -50,6 +50,7 @@ from stagecraft.providers.secrets import (
     SyncOptions,
     SyncResult,
     provider_id,
+    set_default_registry_factory,
 )
 
 ENTRY_POINT_GROUP = PROJECT_NAME
@@ -58,6 +59,9 @@ CORE_PLUGIN = "core"
 ENV_DISABLE = "STAGECRAFT_DISABLE_PLUGINS"
 ENV_ALLOW = "STAGECRAFT_LOAD_PLUGINS"
 ENV_TRACE = "STAGECRAFT_TRACE_PLUGINS"
+
+#: The logger plugin warnings go to (the command shows them as ``stagecraft: warning: ...``).
+LOGGER_NAME = "stagecraft.plugins"
 
 _CORE_NOT_BLOCKABLE = "the builtin 'core' plugin cannot be disabled"
 
@@ -191,9 +195,82 @@ def _disable_hint(name: str) -> str:
 
 
 def _describe(exc: BaseException) -> str:
+    """A plugin's exception as its type and where it was raised; the message only with ``-v``.
+
+    A plugin's code wrote the message, and it may hold anything, including a
+    secret the plugin read while importing (no value is registered for
+    masking yet at that point).  The type and ``file:line`` say where to
+    look; ``-v`` (the ``stagecraft`` logger enabled for INFO) adds the
+    message's first line.  A missing module is the exception: its message
+    is rebuilt from the module name Python records, not taken from the text.
+    """
+    name = type(exc).__name__
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        return f"{name}: No module named {exc.name!r}"
+    if isinstance(exc, StagecraftError):
+        return f"{name}: {exc}"  # stagecraft's own wording, written never to hold a value
+    where = _raised_at(exc)
+    described = f"{name} at {where}" if where else name
+    if not _verbose():
+        return f"{described} (run with -v for its message)"
     text = str(exc).strip().splitlines()
-    first = text[0] if text else ""
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    return f"{described}: {text[0]}" if text else described
+
+
+def _raised_at(exc: BaseException) -> str:
+    """``file:line`` where ``exc`` was raised, outside the import machinery and stagecraft
+    itself; with `` (from file:line)`` for the plugin's own line when that differs."""
+    import traceback  # only failures need it: keep it off the start-up path
+
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f"{exc.filename}:{exc.lineno}"
+    machinery = (os.path.dirname(__file__) + os.sep, os.path.dirname(importlib.__file__) + os.sep)
+    frames = [
+        frame for frame in traceback.extract_tb(exc.__traceback__)
+        if not frame.filename.startswith(("<frozen ", *machinery))
+    ]
+    if not frames:
+        return ""
+    raised = f"{frames[-1].filename}:{frames[-1].lineno}"
+    first = f"{frames[0].filename}:{frames[0].lineno}"
+    return raised if raised == first else f"{raised} (from {first})"
+
+
+def _not_from_working_directory(module_name: str, exc: BaseException) -> str:
+    """A hint when ``-p NAME`` missed a ``NAME.py`` (or package) in the working directory.
+
+    The working directory is never on ``sys.path`` (not under the console
+    script, and ``python -m stagecraft`` takes it out): ``-p`` imports
+    installed modules, and single files are what ``--plugins-dir`` is for.
+    """
+    top = module_name.split(".", maxsplit=1)[0]
+    if not isinstance(exc, ModuleNotFoundError) or exc.name != top:
+        return ""
+    try:
+        here = Path.cwd()
+    except OSError:
+        return ""
+    for candidate in (here / f"{top}.py", here / top):
+        if candidate.exists():
+            return (
+                f" ({candidate.name} is in the working directory, but -p imports installed "
+                "modules only; load a single file with --plugins-dir DIR, or install it)"
+            )
+    return ""
+
+
+def _verbose() -> bool:
+    """Whether the command runs with ``-v`` (it sets the root logger to INFO)."""
+    import logging
+
+    return logging.getLogger(LOGGER_NAME).isEnabledFor(logging.INFO)
+
+
+def _warn(message: str) -> None:
+    """A warning on stderr through logging: the command prints it redacted, ``-q`` hides it."""
+    import logging
+
+    logging.getLogger(LOGGER_NAME).warning("%s", message)
 
 
 class PluginManager(pluggy.PluginManager):
@@ -205,6 +282,10 @@ class PluginManager(pluggy.PluginManager):
         self._infos: dict[str, PluginInfo] = {}
         self._failures: list[PluginLoadError] = []
         self._local_files: set[Path] = set()
+        self._warnings: list[str] = []
+        #: Every name a plugin could be blocked by, of every plugin seen (loaded or not).
+        self._names_seen: set[str] = {CORE_PLUGIN}
+        self._entry_point_names: list[str] = []
         self._tracing = False
         self.register(CorePlugin(), name=CORE_PLUGIN)
         self._infos[CORE_PLUGIN] = PluginInfo(
@@ -242,6 +323,22 @@ class PluginManager(pluggy.PluginManager):
             self.load_module(module)
         for directory in settings.dirs:
             self.load_directory(directory)
+        self._warn_unknown_disabled(settings.disable)
+
+    def _warn_unknown_disabled(self, disabled: Sequence[str]) -> None:
+        """Warn about blocked names no plugin has: most likely a typo (``-p no:envfiel``).
+
+        Only a warning: a plugin may be absent on purpose (a shared CI
+        setting that disables a plugin some machines lack).
+        """
+        known = sorted(self._names_seen - {CORE_PLUGIN})
+        for name in dict.fromkeys(disabled):
+            if name not in self._names_seen:
+                self._warn(
+                    f"plugin {name!r} is disabled, but no plugin has that name"
+                    f"{did_you_mean(name, known)}; nothing was disabled for it "
+                    f"(not an error: a plugin may be absent on purpose)"
+                )
 
     def load_entry_points(self, allow: Sequence[str] | None = None) -> None:
         """Load the ``stagecraft`` entry points, sorted by name, once per distribution."""
@@ -254,6 +351,10 @@ class PluginManager(pluggy.PluginManager):
                 continue  # the same distribution visible twice on sys.path
             seen.add(marker)
             found.append((ep.name, ep.dist_name or "", ep))
+        self._entry_point_names = sorted({name for name, _, _ in found})
+        self._names_seen.update(self._entry_point_names)
+        if allowed is not None:
+            self._warn_unknown_allowed(allow or ())
         for name, _, ep in sorted(found, key=lambda item: item[:2]):
             dist_name, version = ep.dist_name, ep.dist_version
             base = PluginInfo(name, Kind.ENTRY_POINT, Status.DISABLED, dist_name, version,
@@ -282,8 +383,21 @@ class PluginManager(pluggy.PluginManager):
                 continue
             self._register_checked(plugin, base)
 
+    def _warn_unknown_allowed(self, allow: Sequence[str]) -> None:
+        """Name each entry in ``STAGECRAFT_LOAD_PLUGINS`` that no installed plugin has."""
+        installed = self._entry_point_names
+        listed = ", ".join(installed) or "none"
+        for name in dict.fromkeys(allow):
+            if name not in installed:
+                self._warn(
+                    f"{ENV_ALLOW} lists {name!r}, but no installed plugin has that name"
+                    f"{did_you_mean(name, installed)}; nothing is loaded for it "
+                    f"(installed: {listed})"
+                )
+
     def load_module(self, module_name: str) -> None:
         """Load a plugin module by its import name (``-p MODULE``)."""
+        self._names_seen.add(module_name)
         base = PluginInfo(module_name, Kind.MODULE, Status.DISABLED, target=module_name)
         if self.is_blocked(module_name):
             self._infos.setdefault(module_name, base)
@@ -291,7 +405,8 @@ class PluginManager(pluggy.PluginManager):
         try:
             module = importlib.import_module(module_name)
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - any plugin failure is reported
-            self._fail(base, f"plugin module {module_name!r} failed to import: {_describe(exc)}")
+            self._fail(base, f"plugin module {module_name!r} failed to import: {_describe(exc)}"
+                             f"{_not_from_working_directory(module_name, exc)}")
             return
         if self.is_registered(module):
             return  # already loaded, e.g. through its entry point
@@ -315,6 +430,7 @@ class PluginManager(pluggy.PluginManager):
         name = f"local:{file}"
         base = PluginInfo(name, Kind.LOCAL, Status.DISABLED, target=str(file))
         resolved = file.resolve()
+        self._names_seen.update((name, f"local:{resolved}", file.stem))
         if resolved in self._local_files:
             # The same directory given twice (say, relative in stagecraft.yml and
             # absolute on the command line): running the file again would make
@@ -365,6 +481,12 @@ class PluginManager(pluggy.PluginManager):
             return
         hooks = tuple(sorted(caller.name for caller in self.get_hookcallers(plugin) or ()))
         self._infos[info.name] = attrs.evolve(info, status=Status.ACTIVE, hooks=hooks)
+        if not hooks and info.kind is Kind.MODULE:
+            self._warn(
+                f"plugin module {info.name!r} has no stagecraft hook implementations "
+                "(functions marked @stagecraft.hookimpl); it was imported but adds nothing: "
+                "is it the module you meant?"
+            )
 
     def _hook_callers(self) -> list[pluggy.HookCaller]:
         return [c for c in vars(self.hook).values() if isinstance(c, pluggy.HookCaller)]
@@ -382,11 +504,15 @@ class PluginManager(pluggy.PluginManager):
         caller = getattr(self.hook, hook.group(1), None) if hook else None
         if hook and definition and extra and caller is not None and caller.spec is not None:
             names = ", ".join(sorted(n.strip().strip("'\"") for n in extra.group(1).split(",")))
-            passed = ", ".join(caller.spec.argnames)
+            passed = (
+                f"only passes {', '.join(caller.spec.argnames)}"
+                if caller.spec.argnames
+                else "takes no arguments"
+            )
             return (
                 f"has an invalid implementation of hook {hook.group(1)}: "
                 f"{definition.group(1).strip()} declares argument(s) {names}, "
-                f"but the hook only passes {passed}"
+                f"but the hook {passed}"
             )
         flat = " ".join(line.strip() for line in text.splitlines() if line.strip())
         return f"has an invalid hook implementation: {flat}"
@@ -420,9 +546,18 @@ class PluginManager(pluggy.PluginManager):
 
     # -- state --------------------------------------------------------------------
 
+    def _warn(self, message: str) -> None:
+        self._warnings.append(message)
+        _warn(message)
+
     @property
     def failures(self) -> tuple[PluginLoadError, ...]:
         return tuple(self._failures)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Warnings so far (each also logged to ``stagecraft.plugins``)."""
+        return tuple(self._warnings)
 
     def raise_for_failures(self) -> None:
         """Raise one :class:`PluginLoadError` describing every plugin that failed."""
@@ -628,3 +763,11 @@ def load_plugin_manager(
     if strict:
         manager.raise_for_failures()
     return manager
+
+
+def _build_default_registry() -> Registry:
+    """The default registry: the installed plugins, as the environment selects them."""
+    return load_plugin_manager().build_registry()
+
+
+set_default_registry_factory(_build_default_registry)

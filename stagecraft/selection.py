@@ -4,7 +4,8 @@
 every key matching a pattern or equal to a name, minus the excluded ones.  A
 name or pattern that matches nothing is a mistake the user wants to hear
 about before anything is written (a typo would otherwise sync nothing and
-exit 0), so :func:`select` names every one of them at once.
+exit 0), so :func:`select` names every one of them at once
+(:class:`~stagecraft.providers.secrets.MissingKeysError`).
 
 Patterns are shell globs (``*``, ``?``, ``[...]``), matched case-sensitively
 as env var names are.
@@ -16,39 +17,11 @@ import fnmatch
 import re
 from collections.abc import Iterable, Sequence
 
-from stagecraft.errors import printable
 from stagecraft.providers.secrets import MissingKeysError
 
-__all__ = ["NothingMatchedError", "is_pattern", "select"]
+__all__ = ["is_pattern", "select"]
 
 _GLOB = re.compile(r"[*?\[]")
-
-
-class NothingMatchedError(MissingKeysError):
-    """Requested names or patterns match no key; raised before anything is written.
-
-    A :class:`MissingKeysError`, as a requested key missing from the source was in v1.
-    """
-
-    def __init__(
-        self, names: Sequence[str], patterns: Sequence[str], where: str, *, excluded: bool = False
-    ) -> None:
-        self.keys = tuple(sorted(names))
-        self.patterns = tuple(patterns)
-        self.source = where
-        parts = []
-        if self.keys:
-            noun = "key" if len(self.keys) == 1 else "keys"
-            parts.append(f"requested {noun} not found: {_listed(self.keys)}")
-        if self.patterns:
-            what = "--exclude pattern" if excluded else "pattern"
-            noun = what if len(self.patterns) == 1 else what + "s"
-            parts.append(f"{noun} matched no key: {_listed(self.patterns)}")
-        Exception.__init__(self, f"{where}: " + "; ".join(parts))
-
-
-def _listed(items: Sequence[str]) -> str:
-    return ", ".join(printable(item) for item in items)
 
 
 def is_pattern(text: str) -> bool:
@@ -71,7 +44,7 @@ def select(
 ) -> list[str]:
     """The keys of ``available`` (in its order) that ``wanted`` selects, minus ``exclude``.
 
-    ``wanted`` empty selects every key.  Raises :class:`NothingMatchedError`
+    ``wanted`` empty selects every key.  Raises :class:`MissingKeysError`
     naming each entry of ``wanted`` or ``exclude`` that matched no key.
     """
     keys = list(available)
@@ -93,14 +66,14 @@ def select(
                     seen.add(key)
                     chosen.append(key)
         if missing or unmatched:
-            raise NothingMatchedError(missing, unmatched, where)
+            raise MissingKeysError(missing, where, patterns=unmatched)
     else:
         chosen = keys
     if not exclude:
         return chosen
     unused = [p for p in exclude if not any(fnmatch.fnmatchcase(k, p) for k in chosen)]
     if unused:
-        raise NothingMatchedError((), unused, where, excluded=True)
+        raise MissingKeysError((), where, patterns=unused, excluded=True)
     drop = _matcher(exclude)
     assert drop is not None
     return [key for key in chosen if not drop.fullmatch(key)]

@@ -33,10 +33,8 @@ STAGECRAFT = Path(sys.executable).with_name("stagecraft")
 
 
 def child_env() -> dict[str, str]:
-    """``os.environ`` for a command a test starts: no inherited ``STAGECRAFT_*``
-    settings, except the test run's entry-point cache directory (see conftest.py)."""
-    return {key: value for key, value in os.environ.items()
-            if not key.startswith("STAGECRAFT_") or key == "STAGECRAFT_CACHE_DIR"}
+    """``os.environ`` for a command a test starts: no inherited ``STAGECRAFT_*`` settings."""
+    return {key: value for key, value in os.environ.items() if not key.startswith("STAGECRAFT_")}
 
 COPY_PLUGIN = '''
 """A test provider: copies keys from one JSON file to another."""

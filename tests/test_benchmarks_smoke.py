@@ -36,6 +36,10 @@ def test_quick_plan_gives_every_row(bench: ModuleType) -> None:
         encore_baseline_repeats=1,
         startup_repeats=1,
         plugin_sizes=((1, 1), (3, 1)),
+        store_keys=4,
+        store_latency=0.001,
+        store_concurrency=2,
+        store_repeats=1,
         budget=5.0,
         max_run=60.0,
     )
@@ -47,9 +51,9 @@ def test_quick_plan_gives_every_row(bench: ModuleType) -> None:
         "scaling: sync 20 keys", "scaling: sync 40 keys",
         "encore 3 keys x 3 types, concurrency 2", "encore 3 keys x 3 types, concurrency 2",
         "encore 3 keys, same sync with the fake at 0 ms",
-        "stagecraft secrets sync (20 keys)", "stagecraft --version",
-        "same sync, entry-point cache off", "floor: python -c 'import attrs",
+        "stagecraft secrets sync (20 keys)", "stagecraft --version", "python -c pass",
         "registry build, 1 local plugins", "registry build, 3 local plugins",
+        "store write_one 4 keys", "store write_one 4 keys",
     ]
     assert len(rows) == len(prefixes)
     for row, prefix in zip(rows, prefixes, strict=True):

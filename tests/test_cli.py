@@ -217,7 +217,8 @@ def test_broken_plugins(project: Any, cli_helpers: Any) -> None:
     assert listing.code == 0, listing.err
     by_name = {entry["name"]: entry for entry in listing.json}
     assert by_name[broken]["status"] == "failed"
-    assert "failed to import: RuntimeError: cannot start" in by_name[broken]["error"]
+    assert "failed to import: RuntimeError at " in by_name[broken]["error"]
+    assert "cannot start" not in by_name[broken]["error"]  # the plugin's words: only with -v
     assert by_name[garbage]["status"] == "failed"
     assert "returned int, not a provider" in by_name[garbage]["error"]
     assert by_name[f"local:{project.plugins / 'copyjson.py'}"]["status"] == "active"
@@ -229,8 +230,13 @@ def test_broken_plugins(project: Any, cli_helpers: Any) -> None:
     sync = project.run("secrets", "sync")
     assert (sync.code, sync.out) == (1, "")
     assert sync.err.startswith("stagecraft: error: ")
-    assert "broken.py failed to import: RuntimeError: cannot start" in sync.err
+    assert "broken.py failed to import: RuntimeError at " in sync.err
+    assert "(run with -v for its message)" in sync.err
     assert "Traceback" not in sync.err
+    verbose = project.run("-v", "secrets", "sync")
+    assert verbose.code == 1
+    assert "failed to import: RuntimeError at " in verbose.err
+    assert ": cannot start: missing dependency; disable it with" in verbose.err
 
     # `-p no:NAME` blocks local plugins by file stem; then the garbage one is reported.
     one_left = project.run("-p", "no:broken", "secrets", "sync")

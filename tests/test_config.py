@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -111,15 +112,17 @@ def test_full_config_is_structured(tmp_path: Path) -> None:
         (
             "secrets:\n  providrs: {}\n",
             "stagecraft.yml:2:3: secrets.providrs: unknown key (did you mean 'providers'?); "
-            "allowed: provider, providers",
+            "allowed: provider, providers, from, to",
         ),
         ("secrets:\n  provider: 5\n",
          "stagecraft.yml:2:13: secrets.provider: expected a string, got an integer"),
         ("secrets:\n  provider: ''\n", "stagecraft.yml:2:13: secrets.provider: must not be empty"),
         ("secrets:\n  providers: [envfile]\n",
          "stagecraft.yml:2:14: secrets.providers: expected a mapping, got a list"),
-        ("secrets:\n  providers:\n    envfile: yes\n",
+        ("secrets:\n  providers:\n    envfile: true\n",
          "stagecraft.yml:3:14: secrets.providers.envfile: expected a mapping, got a boolean"),
+        ("secrets:\n  providers:\n    envfile: yes\n",
+         "stagecraft.yml:3:14: secrets.providers.envfile: expected a mapping, got a string"),
         ("plugins:\n  disable: envfile\n",
          "stagecraft.yml:2:12: plugins.disable: expected a list, got a string"),
         ("plugins:\n  modules:\n    - a.b\n    - 3\n",
@@ -144,7 +147,7 @@ def test_every_problem_is_reported_in_file_order(tmp_path: Path) -> None:
         "stagecraft.yml:2:9: plugins.dirs: expected a list, got a string",
         "stagecraft.yml:3:13: plugins.modules[0]: expected a string, got an integer",
         "stagecraft.yml:5:3: secrets.provder: unknown key (did you mean 'provider'?); "
-        "allowed: provider, providers",
+        "allowed: provider, providers, from, to",
     ]
 
 
@@ -214,7 +217,8 @@ def test_provider_section_defaults_and_absence(tmp_path: Path) -> None:
         (
             "      create_target: 'yes'\n",
             "stagecraft.yml:4:22: secrets.providers.envfile.create_target: "
-            "expected a boolean, got a string",
+            "expected a boolean, got a string "
+            "(write true or false: yes/no/on/off are strings in stagecraft.yml)",
         ),
         (
             "      retries: true\n",
@@ -348,3 +352,138 @@ def test_disabling_core_is_reported_at_its_line(tmp_path: Path) -> None:
     assert str(info.value) == (
         "stagecraft.yml:4:7: plugins.disable[1]: the builtin 'core' plugin cannot be disabled"
     )
+
+
+# ----------------------------------------------------------------- alias bombs (issue 12, item 8)
+
+def bomb(levels: int) -> str:
+    """``levels`` levels of 9 aliases each to the level before: 9**levels values once copied."""
+    names = "abcdefghijkl"[:levels]
+    return "a: &a [" + ", ".join(['"lol"'] * 9) + "]\n" + "".join(
+        f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]\n"
+        for prev, name in itertools.pairwise(names)
+    )
+
+
+BOMB = bomb(9)
+
+
+def test_an_alias_bomb_is_refused_at_the_anchor(tmp_path: Path) -> None:
+    """Five levels (59049 values) are enough to cross the bound, and small enough that
+    the loader before the bound loaded them, in-process, in about a second."""
+    message = error_of(tmp_path, bomb(5))
+    assert message == (
+        "stagecraft.yml:4:4: e[0]: this alias copies the anchor defined at this line, and "
+        f"aliases expand to more than {config.MAX_ALIAS_EXPANSION} copied values "
+        "(an alias bomb?); refusing to load"
+    )
+
+
+def test_an_alias_bomb_ends_config_check_with_exit_1(tmp_path: Path) -> None:
+    """The 9-level bomb, through the real command, in a child process with its memory
+    capped at 1 GB and a timeout: before the bound it grew past 2.5 GB in 20 s."""
+    import resource
+    import subprocess
+    import sys
+
+    (tmp_path / "stagecraft.yml").write_text(BOMB)
+
+    def cap_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("stagecraft")), "config", "check"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+        preexec_fn=cap_memory,
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith("stagecraft: error: stagecraft.yml:4:4: e[0]: "), done.stderr
+    assert "alias bomb" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_aliases_within_the_bound_still_work(tmp_path: Path) -> None:
+    tags = "[" + ", ".join(f"t{n}" for n in range(50)) + "]"
+    text = (
+        f"secrets:\n  providers:\n    p0: {{tags: &tags {tags}}}\n"
+        + "".join(f"    p{n}: {{tags: *tags}}\n" for n in range(1, 100))
+    )
+    loaded = load_text(tmp_path, text)
+    assert loaded.secrets.providers["p99"] == {"tags": [f"t{n}" for n in range(50)]}
+
+
+# ----------------------------------------------------------------- YAML 1.1 booleans (item 18)
+
+
+@pytest.mark.parametrize("word", ["yes", "no", "on", "off", "Yes", "OFF"])
+def test_yaml11_boolean_words_are_not_booleans(tmp_path: Path, word: str) -> None:
+    loaded = load_text(
+        tmp_path,
+        f"secrets:\n  provider: envfile\n  providers:\n    envfile:\n      create_target: {word}\n",
+    )
+    registry = Registry()
+    registry.register(Provider("envfile", EnvConfig))
+    with pytest.raises(ConfigFileError) as info:
+        loaded.provider_config(registry.get("envfile"))
+    assert str(info.value) == (
+        "stagecraft.yml:5:22: secrets.providers.envfile.create_target: expected a boolean, "
+        "got a string (write true or false: yes/no/on/off are strings in stagecraft.yml)"
+    )
+
+
+def test_yaml11_boolean_words_stay_strings_where_strings_are_expected(tmp_path: Path) -> None:
+    """The "Norway problem": `no` is a country code, not False."""
+    loaded = load_text(
+        tmp_path,
+        "secrets:\n  provider: envfile\n  providers:\n    envfile:\n"
+        "      source_file: no\n      target_file: on\n      create_target: true\n"
+        "    off: {}\n",
+    )
+    registry = Registry()
+    registry.register(Provider("envfile", EnvConfig))
+    structured = loaded.provider_config(registry.get("envfile"))
+    assert structured == EnvConfig(source_file="no", target_file="on", create_target=True)
+    assert "off" in loaded.secrets.providers
+
+
+# ----------------------------------------------------------------- not a file (item 10)
+
+
+def test_a_config_directory_is_named_not_skipped(tmp_path: Path) -> None:
+    (tmp_path / "stagecraft.yml").write_text("secrets: {}\n")
+    project = tmp_path / "project"
+    (project / "stagecraft.yml").mkdir(parents=True)
+    with pytest.raises(ConfigError) as info:
+        config.find_config(project)
+    assert str(info.value) == (
+        f"{project / 'stagecraft.yml'} is a directory, not a config file; rename it, "
+        "or pass --config FILE"
+    )
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("somedir", "config file somedir is a directory, not a file"),
+        ("/dev/null", "config file /dev/null is a character device, not a file"),
+        ("missing.yml", "config file missing.yml not found"),
+        ("dangling.yml", "config file dangling.yml is a symbolic link to a missing file "
+                         "(gone.yml), not a file"),
+    ],
+)
+def test_an_explicit_config_that_is_not_a_file_says_what_it_is(
+    tmp_path: Path, given: str, expected: str
+) -> None:
+    (tmp_path / "somedir").mkdir()
+    (tmp_path / "dangling.yml").symlink_to("gone.yml")
+    with pytest.raises(ConfigError) as info:
+        config.find_config(tmp_path, given)
+    assert str(info.value) == expected
+    assert info.value.exit_code == 1
+
+
+def test_an_explicit_config_may_be_a_pipe(tmp_path: Path) -> None:
+    """`--config <(generate-config)` hands over a pipe."""
+    fifo = tmp_path / "generated.yml"
+    os.mkfifo(fifo)
+    assert config.find_config(tmp_path, "generated.yml") == fifo

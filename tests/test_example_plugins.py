@@ -76,7 +76,7 @@ def audit_lines(path: Path) -> list[dict[str, Any]]:
 
 class TestJsonFileContract(ProviderContract):
     def make_provider(self) -> SecretsProvider:
-        provider: SecretsProvider = jsonfile.JsonFileProvider()
+        provider: SecretsProvider = jsonfile.JsonFileStore()
         return provider
 
     def seed_source(self, tmp_path: Path, values: Mapping[str, str]) -> str:
@@ -228,7 +228,7 @@ def test_broken_target_is_reported_with_file_and_line(
     assert "Traceback" not in result.stderr
     assert (project / "out.json").read_text() == '{\n  "A": "x",\n  oops\n}\n'
     [line] = audit_lines(project / ".stagecraft-audit.jsonl")
-    assert (line["outcome"], line["error"]) == ("error", "JsonFileError")
+    assert (line["outcome"], line["error"]) == ("error", "UserError")
 
 
 def test_audit_log_path_comes_from_the_environment(
@@ -335,14 +335,14 @@ def test_wrapper_runs_around_the_provider_and_returns_its_result(
     ctx = Context(cwd=tmp_path)
     options = SyncOptions(source=".env", target="out.json", keys=("PEM_KEY",))
     result = stagecraft_pm.hook.secrets_sync(
-        provider=jsonfile.JsonFileProvider(), ctx=ctx, options=options
+        provider=jsonfile.JsonFileStore(), ctx=ctx, options=options
     )
     assert result.added == ("PEM_KEY",)
     [line] = audit_lines(audited)
     assert line["changes"] == [{"key": "PEM_KEY", "action": "added"}]
     with pytest.raises(MissingKeysError):
         stagecraft_pm.hook.secrets_sync(
-            provider=jsonfile.JsonFileProvider(),
+            provider=jsonfile.JsonFileStore(),
             ctx=ctx,
             options=SyncOptions(source=".env", target="out.json", keys=("NOPE",)),
         )

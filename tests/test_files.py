@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import grp  # noqa: F401 - imported before a child becomes `nobody`, who may not reach it
 import multiprocessing
 import os
 import shutil
@@ -14,7 +15,17 @@ from pathlib import Path
 import pytest
 
 from stagecraft import files
-from stagecraft.files import FileReadError, FileWriteError, atomic_write, locked_update, read_bytes
+from stagecraft.files import (
+    FileReadError,
+    FileWriteError,
+    TargetRefusedError,
+    atomic_write,
+    check_file_location,
+    locked_update,
+    read_bytes,
+)
+
+NOBODY = 65534
 
 
 def _mode(path: Path) -> int:
@@ -214,8 +225,9 @@ def _write_as_unprivileged(target: Path, how: str) -> tuple[int, str]:
         try:
             os.close(read_end)
             if os.geteuid() == 0:
-                os.setgid(65534)
-                os.setuid(65534)
+                os.setgroups([])
+                os.setgid(NOBODY)
+                os.setuid(NOBODY)
             try:
                 if how == "locked":
                     with locked_update(target) as file:
@@ -225,6 +237,9 @@ def _write_as_unprivileged(target: Path, how: str) -> tuple[int, str]:
             except FileWriteError as exc:
                 os.write(write_end, str(exc).encode())
                 code = 7
+            except TargetRefusedError as exc:
+                os.write(write_end, str(exc).encode())
+                code = 8
         except BaseException as exc:
             os.write(write_end, repr(exc).encode())
             code = 1
@@ -256,6 +271,8 @@ def test_read_only_directory_is_a_write_error(world_readable_dir: Path, how: str
     target = directory / ".env"
     target.write_bytes(b"OLD=1\n")
     target.chmod(0o644)
+    if os.geteuid() == 0:
+        os.chown(target, NOBODY, NOBODY)  # its own file: only the directory refuses
     directory.chmod(0o555)
     code, message = _write_as_unprivileged(target, how)
     assert (code, message) == (
@@ -263,6 +280,136 @@ def test_read_only_directory_is_a_write_error(world_readable_dir: Path, how: str
     )
     assert target.read_bytes() == b"OLD=1\n"
     assert _leftovers(directory) == []
+
+
+# ---------------------------------------------------------------- ownership (issue 12)
+
+
+def _owner(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_uid, status.st_gid
+
+
+def test_owner_and_group_of_an_existing_target_are_kept_as_root(tmp_path: Path) -> None:
+    """As root, a file chown-ed to the application stays the application's."""
+    target = tmp_path / "app.env"
+    target.write_bytes(b"OLD=1\n")
+    target.chmod(0o600)
+    if os.geteuid() != 0:  # an ordinary user cannot give a file away: the refusal instead
+        with pytest.raises(TargetRefusedError, match="replacing it would change its owner"):
+            files.check_replaceable(target, target.stat(), euid=os.geteuid() + 1)
+        return
+    os.chown(target, NOBODY, NOBODY)
+    with locked_update(target) as file:
+        assert file.write(b"NEW=1\n")
+    assert target.read_bytes() == b"NEW=1\n"
+    assert _owner(target) == (NOBODY, NOBODY)
+    assert _mode(target) == 0o600
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.fixture
+def shared_dir(world_readable_dir: Path) -> Path:
+    """A directory `nobody` may create files in."""
+    directory = world_readable_dir / "shared"
+    directory.mkdir()
+    directory.chmod(0o777)
+    return directory
+
+
+@pytest.mark.parametrize("how", ["locked", "atomic"])
+def test_someone_elses_target_is_refused_when_not_root(shared_dir: Path, how: str) -> None:
+    target = shared_dir / ".env"
+    target.write_bytes(b"OLD=1\n")
+    target.chmod(0o666)  # nobody could even write it in place: ownership is what counts
+    os.chown(target, 0, 0)
+    code, message = _write_as_unprivileged(target, how)
+    assert code == 8, message
+    assert message == (
+        f"{target}: target is owned by root (uid 0), not by nobody (uid 65534) who runs "
+        "stagecraft; replacing it would change its owner; run stagecraft as its owner "
+        "(or as root, which keeps owner and group)"
+    )
+    assert target.read_bytes() == b"OLD=1\n"
+    assert _owner(target) == (0, 0)
+    assert _leftovers(shared_dir) == []
+
+
+def test_a_group_the_user_is_not_in_is_refused_when_not_root(shared_dir: Path) -> None:
+    target = shared_dir / ".env"
+    target.write_bytes(b"OLD=1\n")
+    target.chmod(0o660)
+    os.chown(target, NOBODY, 0)
+    code, message = _write_as_unprivileged(target, "locked")
+    assert code == 8, message
+    assert "target's group is root (gid 0), which nobody (uid 65534) is not a member of" in (
+        message
+    )
+    assert target.read_bytes() == b"OLD=1\n"
+
+
+def test_own_target_is_replaced_when_not_root(shared_dir: Path) -> None:
+    target = shared_dir / ".env"
+    target.write_bytes(b"OLD=1\n")
+    target.chmod(0o640)
+    os.chown(target, NOBODY, NOBODY)
+    code, message = _write_as_unprivileged(target, "locked")
+    assert (code, message) == (0, "")
+    assert target.read_bytes() == b"NEW=1\n"
+    assert _owner(target) == (NOBODY, NOBODY)
+    assert _mode(target) == 0o640
+
+
+@pytest.mark.parametrize("mode", [0o444, 0o400, 0o040])
+def test_a_target_its_owner_cannot_write_is_refused(tmp_path: Path, mode: int) -> None:
+    target = tmp_path / ".env.staging"
+    target.write_bytes(b"OLD=1\n")
+    target.chmod(mode)
+    with pytest.raises(TargetRefusedError) as info, locked_update(target) as file:
+        file.write(b"NEW=1\n")
+    assert str(info.value) == (
+        f"{target}: target is read-only (mode {mode:04o}), so stagecraft will not replace it; "
+        f"make it writable (chmod u+w {target}) and sync again, or choose another target"
+    )
+    assert info.value.exit_code == 1
+    assert target.read_bytes() == b"OLD=1\n"
+    assert _mode(target) == mode
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_read_only_target_is_refused_for_its_owner_too(shared_dir: Path) -> None:
+    """The case of the issue: an ordinary user's own `chmod 444` file."""
+    target = shared_dir / ".env.staging"
+    target.write_bytes(b"OLD=1\n")
+    target.chmod(0o444)
+    os.chown(target, NOBODY, NOBODY)
+    code, message = _write_as_unprivileged(target, "atomic")
+    assert code == 8, message
+    assert "target is read-only (mode 0444)" in message
+    assert target.read_bytes() == b"OLD=1\n"
+
+
+def test_unchanged_content_and_dry_runs_leave_a_read_only_target_alone(tmp_path: Path) -> None:
+    target = tmp_path / ".env"
+    target.write_bytes(b"A=1\n")
+    target.chmod(0o444)
+    with locked_update(target) as file:
+        assert file.write(b"A=1\n") is False
+    with locked_update(target, dry_run=True) as file:
+        assert file.write(b"A=2\n") is False
+
+
+@pytest.mark.parametrize("location", ["newdir/", "a/b/", ".", "..", "out/."])
+def test_a_location_naming_a_directory_is_refused(location: str) -> None:
+    with pytest.raises(TargetRefusedError) as info:
+        check_file_location(location)
+    assert str(info.value).startswith(f"{location}: target names a directory")
+    assert info.value.exit_code == 1
+
+
+@pytest.mark.parametrize("location", ["newdir", ".env", "a/b.env", "./x", "/tmp/x.env"])
+def test_a_location_naming_a_file_is_accepted(location: str) -> None:
+    check_file_location(location)
 
 
 # ---------------------------------------------------------------- concurrency

@@ -222,7 +222,8 @@ def test_failing_local_plugin_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(PluginError) as info:
         load_plugin_manager(NO_ENTRY_POINTS.merge(dirs=[plugins]))
     assert str(info.value) == (
-        f"local plugin {bad} failed to import: ZeroDivisionError: division by zero; "
+        f"local plugin {bad} failed to import: ZeroDivisionError at {bad}:1 "
+        "(run with -v for its message); "
         f"disable it with `-p no:local:{bad}` or STAGECRAFT_DISABLE_PLUGINS=local:{bad}"
     )
 

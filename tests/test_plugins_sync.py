@@ -262,6 +262,6 @@ def test_listing_reports_name_distribution_version_status_and_hooks(tmp_path: Pa
     bad = manager.info(f"local:{plugins / 'bad.py'}")
     assert bad is not None
     assert bad.error is not None
-    assert "RuntimeError: broken" in bad.error
+    assert "RuntimeError at " in bad.error
     assert str(Status.FAILED) == "failed"
     assert str(Kind.ENTRY_POINT) == "entry point"

@@ -102,10 +102,11 @@ def test_select_single_missing_key_is_singular() -> None:
 def test_result_has_no_value_field_anywhere() -> None:
     names = {field.name for field in attrs.fields(SyncResult)}
     names |= {field.name for field in attrs.fields(Change)}
-    assert names == {"changes", "key", "action"}
+    assert names == {"changes", "key", "action", "source", "target"}
     result = SyncResult.from_actions([("API_TOKEN", "added")])
     assert repr(result) == (
-        "SyncResult(changes=(Change(key='API_TOKEN', action=<Action.ADDED: 'added'>),))"
+        "SyncResult(changes=(Change(key='API_TOKEN', action=<Action.ADDED: 'added'>),), "
+        "source='', target='')"
     )
 
 

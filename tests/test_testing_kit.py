@@ -7,7 +7,10 @@ asserting exactly which checks fail, so a check that can never fail is noticed.
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -210,6 +213,78 @@ def test_run_stagecraft_defaults_to_the_test_directory(
     result = run_stagecraft("--plugins-dir", "plugins", "secrets", "providers")
     assert result.exit_code == 0, result.stderr
     assert "probe-default" in result.stdout
+
+
+ARGV_PLUGIN = """
+import os
+import sys
+import stagecraft
+
+class Argv:
+    id = "argv-" + os.path.basename(sys.argv[0])
+
+    def sync(self, ctx, opts):
+        return stagecraft.SyncResult()
+
+@stagecraft.hookimpl
+def secrets_provider_register():
+    return Argv()
+"""
+
+AUDIT_MODULE = """
+import stagecraft
+
+@stagecraft.hookimpl(wrapper=True)
+def secrets_sync(provider, ctx, options):
+    return (yield)
+"""
+
+
+def test_a_subprocess_run_is_the_console_script(
+    run_stagecraft: RunStagecraft, tmp_path: Path
+) -> None:
+    """What users run: the `stagecraft` script, not `python -m stagecraft`."""
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "argv.py").write_text(ARGV_PLUGIN)
+    result = run_stagecraft("--plugins-dir", "plugins", "secrets", "providers", "--json",
+                            subprocess=True, env={"STAGECRAFT_LOAD_PLUGINS": ""})
+    assert result.exit_code == 0, result.stderr
+    assert [entry["id"] for entry in json.loads(result.stdout)] == ["argv-stagecraft"]
+
+
+def test_p_module_in_the_working_directory_fails_alike_under_both_commands(
+    run_stagecraft: RunStagecraft, tmp_path: Path
+) -> None:
+    """`-p my_audit` never imports ./my_audit.py: not under the console script, and not
+    under `python -m stagecraft` either (which would otherwise put the directory on
+    sys.path), so a plugin's tests cannot pass where the real command fails."""
+    (tmp_path / "my_audit.py").write_text(AUDIT_MODULE)
+    args = ("-p", "my_audit", "secrets", "providers")
+    env = {"STAGECRAFT_LOAD_PLUGINS": ""}
+    script = run_stagecraft(*args, subprocess=True, env=env)
+    module = subprocess.run(
+        [sys.executable, "-m", "stagecraft", *args], cwd=tmp_path, capture_output=True,
+        text=True, timeout=60, check=False, env={**os.environ, **env},
+    )
+    assert (module.returncode, module.stdout, module.stderr) == (
+        script.exit_code, script.stdout, script.stderr
+    )
+    assert script.exit_code == 1
+    assert script.stderr == (
+        "stagecraft: error: plugin module 'my_audit' failed to import: ModuleNotFoundError: "
+        "No module named 'my_audit' (my_audit.py is in the working directory, but -p imports "
+        "installed modules only; load a single file with --plugins-dir DIR, or install it); "
+        "disable it with `-p no:my_audit` or STAGECRAFT_DISABLE_PLUGINS=my_audit\n"
+    )
+
+
+def test_python_m_stagecraft_still_works_from_a_directory_that_shadows_nothing(
+    tmp_path: Path,
+) -> None:
+    done = subprocess.run([sys.executable, "-m", "stagecraft", "--version"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"stagecraft {stagecraft.__version__}")
 
 
 # ------------------------------------------------------------- contract suite

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -123,14 +124,35 @@ class InvalidOptionsError(UserError, ValueError):
 
 
 class MissingKeysError(UserError):
-    """Requested keys are not in the source.  Raised before anything is written."""
+    """Requested keys (or glob patterns) match nothing in the source.
 
-    def __init__(self, keys: Iterable[str], source: str) -> None:
+    Raised before anything is written.  ``patterns`` are the glob patterns
+    that matched no key; ``excluded`` says they came from ``--exclude``.
+    """
+
+    def __init__(
+        self,
+        keys: Iterable[str],
+        source: str,
+        *,
+        patterns: Iterable[str] = (),
+        excluded: bool = False,
+    ) -> None:
+        from stagecraft.errors import printable
+
         self.keys = tuple(sorted(keys))
+        self.patterns = tuple(patterns)
         self.source = source
-        listed = ", ".join(self.keys)
-        noun = "key" if len(self.keys) == 1 else "keys"
-        super().__init__(f"{source}: requested {noun} not found: {listed}")
+        parts = []
+        if self.keys:
+            noun = "key" if len(self.keys) == 1 else "keys"
+            parts.append(f"requested {noun} not found: {', '.join(map(printable, self.keys))}")
+        if self.patterns:
+            what = "--exclude pattern" if excluded else "pattern"
+            noun = what if len(self.patterns) == 1 else what + "s"
+            listed = ", ".join(map(printable, self.patterns))
+            parts.append(f"{noun} matched no key: {listed}")
+        super().__init__(f"{source}: " + "; ".join(parts))
 
 
 class PartialSyncError(ProviderError):
@@ -490,7 +512,18 @@ def provider_id(provider: object) -> str:
         )
     if not callable(provider.sync):
         raise InvalidProviderError(f"{type(provider).__name__}.sync is not callable")
+    if value.strip() and not _VALID_ID.fullmatch(value):
+        # An empty id has its own error (EmptyProviderIDError) in the registry.
+        raise InvalidProviderError(
+            f"{type(provider).__name__}.id {value!r} is not a valid provider id: "
+            "use letters, digits, '-', '_' and '.' only"
+        )
     return value
+
+
+#: What a provider id may hold: ids are typed on command lines and in
+#: ``--to ID:LOCATION`` (so no ``:``), and shown in tables (so no spaces).
+_VALID_ID = re.compile(r"[A-Za-z0-9._-]+")
 
 
 class Registry:
@@ -576,6 +609,15 @@ class Registry:
 _default_lock = threading.RLock()
 _default: Registry | None = None
 _building = threading.local()
+#: Builds the default registry; the plugin layer hands it over when it is imported
+#: (this module, the interface, knows nothing of how plugins are found).
+_factory: Callable[[], Registry] | None = None
+
+
+def set_default_registry_factory(factory: Callable[[], Registry]) -> None:
+    """Say how the default registry is built (:mod:`stagecraft.plugins` does, on import)."""
+    global _factory
+    _factory = factory
 
 
 def default_registry() -> Registry:
@@ -589,11 +631,14 @@ def default_registry() -> Registry:
                     "(a plugin called stagecraft.providers.secrets functions at import time); "
                     "return providers from the secrets_provider_register hook instead"
                 )
-            from stagecraft.plugins import load_plugin_manager
+            if _factory is None:
+                import stagecraft
 
+                stagecraft.wire_default_registry()
+            assert _factory is not None
             _building.active = True
             try:
-                _default = load_plugin_manager().build_registry()
+                _default = _factory()
             finally:
                 _building.active = False
         return _default

@@ -16,8 +16,10 @@ Fixtures:
 * ``run_stagecraft(*args, cwd=..., env=..., subprocess=False)``: run the
   ``stagecraft`` command and get a :class:`RunResult` back.
 
-The provider contract suite is :class:`ProviderContract`; subclass it as
-``TestMyProvider`` (see :mod:`stagecraft.testing.contract`).
+The store contract suite is :class:`StoreContract`; subclass it as
+``TestMyStore`` (see :mod:`stagecraft.testing.store_contract`).  Providers
+that implement ``sync`` themselves have :class:`ProviderContract`
+(see :mod:`stagecraft.testing.contract`).
 :func:`write_env_file` seeds an env file source for it
 (see :mod:`stagecraft.testing.envfiles`).
 
@@ -40,6 +42,7 @@ from stagecraft.testing.fixtures import (
     stagecraft_pm,
     stagecraft_registry,
 )
+from stagecraft.testing.store_contract import StoreContract
 
 __all__ = [
     "CANARY_VALUES",
@@ -47,6 +50,7 @@ __all__ = [
     "ProviderContract",
     "RunResult",
     "RunStagecraft",
+    "StoreContract",
     "env_line",
     "register_plugin",
     "run_stagecraft",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import subprocess as _subprocess
 import sys
 import threading
@@ -54,8 +55,11 @@ class RunStagecraft:
       the variable for the run;
     * in-process runs call :func:`stagecraft.cli.main` with stdout and
       stderr captured (fast, and a debugger can step into it); subprocess
-      runs start ``python -m stagecraft`` exactly as a user's shell would,
-      which is what tests of plugin loading and exit codes should use.
+      runs start the installed ``stagecraft`` console script (the one next
+      to the running Python), exactly what a user's shell runs, which is
+      what tests of plugin loading and exit codes should use.  Not
+      ``python -m stagecraft``: a test must not pass on an import path the
+      real command does not have.
     """
 
     # The in-process run changes the process-wide cwd and environment, so
@@ -89,7 +93,7 @@ class RunStagecraft:
             else:
                 environ[name] = value
         completed = _subprocess.run(
-            [sys.executable, "-m", "stagecraft", *args],
+            [console_script(), *args],
             cwd=cwd,
             env=environ,
             capture_output=True,
@@ -122,6 +126,26 @@ class RunStagecraft:
             finally:
                 reset_default_registry()
         return RunResult(code, out.getvalue(), err.getvalue())
+
+
+def console_script() -> str:
+    """The ``stagecraft`` command a user of this Python environment runs.
+
+    The script installed next to the running interpreter (a virtualenv's
+    ``bin/``, or ``Scripts\\`` on Windows), else the first on ``PATH``.
+    """
+    here = Path(sys.executable).parent
+    for name in ("stagecraft", "stagecraft.exe"):
+        candidate = here / name
+        if candidate.is_file():
+            return str(candidate)
+    found = shutil.which("stagecraft")
+    if found is None:
+        raise RuntimeError(
+            f"the stagecraft console script is not installed next to {sys.executable} "
+            "nor on PATH; install stagecraft into this environment (pip install stagecraft)"
+        )
+    return found
 
 
 def _exit_code(main: Callable[[list[str]], int], args: list[str], err: io.StringIO) -> int:

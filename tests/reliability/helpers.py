@@ -57,8 +57,7 @@ class Run:
 
 
 def base_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment of a subprocess: no inherited STAGECRAFT_/FAKE_ENCORE_ settings
-    (but the test run's entry-point cache directory)."""
+    """The environment of a subprocess: no inherited STAGECRAFT_/FAKE_ENCORE_ settings."""
     env = {key: value for key, value in child_env().items() if not key.startswith("FAKE_ENCORE_")}
     env["STAGECRAFT_LOAD_PLUGINS"] = LOAD_PLUGINS
     env.update(extra or {})

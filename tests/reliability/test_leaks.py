@@ -231,7 +231,7 @@ def _scenarios() -> list[Scenario]:
         add(f"hostile partial {v}", (*verbosity, *HOST, "--json"), 2,
             env={"HOSTILE_MODE": "partial"})
         add(f"hostile logs {v}", (*verbosity, *HOST), 0, env={"HOSTILE_MODE": "log"})
-        add(f"hostile interrupted {v}", (*verbosity, *HOST), 2,
+        add(f"hostile interrupted {v}", (*verbosity, *HOST), 130,
             env={"HOSTILE_MODE": "interrupt"})
         add(f"hostile exception log {v}", (*verbosity, *HOST), 0,
             env={"HOSTILE_MODE": "exception-log"}, traceback_ok=True)

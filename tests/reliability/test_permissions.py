@@ -84,7 +84,7 @@ def test_new_targets_are_0600_whatever_the_umask(project: Path, umask: int) -> N
     assert _mode(project / ".secrets.local.cue") == 0o600
 
 
-@pytest.mark.parametrize("mode", [0o600, 0o640, 0o644, 0o660, 0o400])
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o644, 0o660, 0o200])
 def test_existing_modes_are_kept(project: Path, mode: int) -> None:
     target = project / "target.env"
     target.write_text("OLD=1\n", encoding="utf-8")
@@ -156,6 +156,8 @@ def test_a_target_in_a_read_only_directory_fails_cleanly(project: Path,
     readonly.mkdir()
     (readonly / "target.env").write_text("OLD=1\n", encoding="utf-8")
     (readonly / "target.env").chmod(0o644)
+    if os.geteuid() == 0:
+        os.chown(readonly / "target.env", NOBODY, NOBODY)  # only the directory refuses
     readonly.chmod(0o555)
     before = h.snapshot(project)
 
@@ -217,4 +219,73 @@ def test_unwritable_target_paths_fail_cleanly(project: Path, target: str, needle
     before = h.snapshot(project)
     result = h.run(*ENVFILE, "--to", target, cwd=project)
     _assert_clean_failure(result, 2, needle)
+    assert h.snapshot(project) == before
+
+
+# ------------------------------------------------------------------ ownership (issue 12)
+
+
+@pytest.mark.parametrize(("args", "name"), [((*ENVFILE, "--to", "app.env"), "app.env"),
+                                           (CUE, ".secrets.local.cue")], ids=["envfile", "encore"])
+def test_root_keeps_the_owner_and_group_of_an_existing_target(project: Path,
+                                                              args: tuple[str, ...],
+                                                              name: str) -> None:
+    """`chown nobody app.env; chmod 600 app.env; stagecraft secrets sync ...` as root."""
+    target = project / name
+    if args[3] == "encore":
+        target.write_text('Old: "1"\n', encoding="utf-8")
+    else:
+        target.write_text("OLD=1\n", encoding="utf-8")
+    target.chmod(0o600)
+    if os.geteuid() == 0:
+        os.chown(target, NOBODY, NOBODY)
+    owner = (target.stat().st_uid, target.stat().st_gid)
+
+    result = h.run(*args, cwd=project)
+    assert result.code == 0, result.describe()
+    assert (target.stat().st_uid, target.stat().st_gid) == owner
+    assert _mode(target) == 0o600
+    assert "perm-canary-token-8e8e" in target.read_text(encoding="utf-8")
+    assert h.temporaries(project) == []
+
+
+def _shared(project: Path) -> Path:
+    shared = project / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    return shared
+
+
+def test_someone_elses_target_is_refused_before_anything_is_written(project: Path) -> None:
+    shared = _shared(project)
+    target = shared / "target.env"
+    target.write_text("OLD=1\n", encoding="utf-8")
+    target.chmod(0o666)
+    os.chown(target, 0, 0)
+    before = h.snapshot(project)
+
+    result = _as_nobody(project, *ENVFILE, "--to", "shared/target.env")
+    _assert_clean_failure(result, 1, str(target), "is owned by", "uid 0",
+                          "run stagecraft as its owner")
+    assert h.snapshot(project) == before
+    assert h.temporaries(shared) == []
+
+
+@pytest.mark.parametrize(("args", "name"), [
+    ((*ENVFILE, "--to", "shared/.env.staging"), "shared/.env.staging"),
+    (CUE, ".secrets.local.cue"),
+], ids=["envfile", "encore"])
+def test_a_read_only_target_is_refused_for_its_own_user(project: Path, args: tuple[str, ...],
+                                                        name: str) -> None:
+    """`chmod 444 .env.staging; stagecraft secrets sync` as an ordinary user."""
+    _shared(project)
+    target = project / name
+    target.write_text("OLD=1\n" if args[3] == "envfile" else 'Old: "1"\n', encoding="utf-8")
+    target.chmod(0o444)
+    if os.geteuid() == 0:
+        os.chown(target, NOBODY, NOBODY)
+    before = h.snapshot(project)
+
+    result = _as_nobody(project, *args)
+    _assert_clean_failure(result, 1, "target is read-only (mode 0444)", "chmod u+w")
     assert h.snapshot(project) == before

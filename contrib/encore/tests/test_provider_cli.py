@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from stagecraft.engine import RefusedValuesError
 from stagecraft.errors import EXIT_PROVIDER_ERROR, CancelledError, UserError
 from stagecraft.providers.secrets import (
     Action,
@@ -22,7 +23,6 @@ from stagecraft.providers.secrets import (
 )
 from stagecraft_encore.cli_runner import AppNotFoundError, EncoreNotFoundError
 from stagecraft_encore.config import Config
-from stagecraft.engine import RefusedValuesError
 from stagecraft_encore.provider import EncoreProvider
 from stagecraft_encore.targets import TargetError
 

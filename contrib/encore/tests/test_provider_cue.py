@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from stagecraft.engine import RefusedValuesError
 from stagecraft.providers.secrets import Action, Context, SyncOptions, SyncResult
 from stagecraft_encore import cue
-from stagecraft.engine import RefusedValuesError
 from stagecraft_encore.provider import EncoreProvider
 
 if TYPE_CHECKING:

@@ -1,0 +1,40 @@
+"""dirstore: an in-house store keeping one file per key in a directory.
+
+The whole of a remote-style store: read, write one key, delete.  The
+engine gives it dry runs, ``--check``, JSON, globs, ``--exclude``,
+``--prune``, bounded concurrency, per-key failures, masking and Ctrl-C::
+
+    stagecraft --plugins-dir plugins secrets sync --from .env --to dirstore:secrets.d
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import stagecraft
+from stagecraft.files import atomic_write
+
+
+class DirStore(stagecraft.SecretStore):
+    id = "dirstore"
+    concurrency = 4  # write_one calls in flight at once
+
+    def read(
+        self, ctx: stagecraft.Context, location: str, keys: Collection[str] | None
+    ) -> dict[str, str]:
+        folder = ctx.resolve(location)
+        files = sorted(folder.iterdir()) if folder.is_dir() else []
+        return {f.name: f.read_text("utf-8") for f in files if keys is None or f.name in keys}
+
+    def write_one(self, ctx: stagecraft.Context, location: str, key: str, value: str) -> None:
+        ctx.resolve(location).mkdir(mode=0o700, parents=True, exist_ok=True)
+        atomic_write(ctx.resolve(location) / key, value.encode("utf-8"))
+
+    def delete(self, ctx: stagecraft.Context, location: str, keys: Collection[str]) -> None:
+        for key in keys:
+            (ctx.resolve(location) / key).unlink(missing_ok=True)
+
+
+@stagecraft.hookimpl
+def secrets_provider_register() -> DirStore:
+    return DirStore()

@@ -1,0 +1,344 @@
+"""The store contract: what every :class:`~stagecraft.SecretStore` must do with the engine.
+
+Subclass :class:`StoreContract` in a test module and say how to make the
+store and a fresh, empty location in it::
+
+    from stagecraft.testing import StoreContract
+
+    class TestDirStore(StoreContract):
+        def make_store(self):
+            return DirStore()
+
+        def make_location(self, tmp_path):
+            return str(tmp_path / "secrets")
+
+pytest then runs every ``test_*`` method below against it, through the real
+engine: round trips of awkward values, plans that match the sync, dry runs,
+writes of changed keys only, ``--prune``, and the failure paths -- a key
+failing mid-sync, a failing batch, cancellation, a store error that echoes a
+value (whole or cut short), a store that prints a value.
+
+Override :meth:`StoreContract.read_back` for a write-only store (it cannot
+be read, so say how the test sees what it holds), ``config`` for a typed
+config other than the defaults, and ``tricky_values`` to leave out values
+the store honestly refuses.  Checks name keys, never values:
+PYTEST_DONT_REWRITE.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from stagecraft.engine import InterruptedSyncError, config_for
+from stagecraft.errors import ProviderError
+from stagecraft.filestore import FileStore
+from stagecraft.providers.secrets import (
+    Context,
+    PartialSyncError,
+    Registry,
+    SecretsProvider,
+    SyncOptions,
+    SyncResult,
+)
+from stagecraft.store import SecretStore
+from stagecraft.testing.contract import CANARY_VALUES, TRICKY_VALUES
+from stagecraft.testing.envfiles import write_env_file
+
+__all__ = ["StoreContract"]
+
+_SOURCE = "contract-source.env"
+
+#: The plugin module the command-line checks load (``--plugins-dir``).
+_PLUGIN = '''
+import stagecraft
+from stagecraft.testing.store_contract import _LIVE
+
+@stagecraft.hookimpl
+def secrets_provider_register():
+    return _LIVE[0]
+'''
+
+_LIVE: list[SecretStore] = []
+
+
+class StoreContract:
+    """Checks every store must pass; subclass it as ``Test...`` (see the module docstring)."""
+
+    #: Awkward values that must arrive byte for byte.
+    tricky_values: ClassVar[Mapping[str, str]] = TRICKY_VALUES
+    #: The store's config (None: its ``Config`` defaults).
+    config: ClassVar[Any] = None
+
+    # -- what a subclass provides ------------------------------------------------
+
+    def make_store(self) -> SecretStore:
+        raise NotImplementedError("StoreContract subclasses implement make_store()")
+
+    def make_location(self, tmp_path: Path) -> str:
+        """A location in the store that exists for this test only and is empty."""
+        raise NotImplementedError("StoreContract subclasses implement make_location(tmp_path)")
+
+    def read_back(self, store: SecretStore, ctx: Context, location: str) -> Mapping[str, str]:
+        """What ``location`` holds now (write-only stores override this)."""
+        config = config_for(ctx, store, self.config)
+        routed_ctx = ctx.for_store(config)
+        return dict(store.route(routed_ctx, location).read(routed_ctx, location, None))
+
+    # -- helpers ------------------------------------------------------------------
+
+    @pytest.fixture
+    def store(self) -> SecretStore:
+        return self.make_store()
+
+    @pytest.fixture
+    def location(self, tmp_path: Path) -> str:
+        return self.make_location(tmp_path)
+
+    def context(self, tmp_path: Path, store: SecretStore) -> Context:
+        ctx = Context(cwd=tmp_path, logger=logging.getLogger("stagecraft.contract"))
+        ctx.registry = Registry([store])
+        return ctx
+
+    def sync(
+        self, tmp_path: Path, store: SecretStore, location: str, values: Mapping[str, str],
+        ctx: Context | None = None, **options: Any,
+    ) -> SyncResult:
+        write_env_file(tmp_path / _SOURCE, values)
+        ctx = ctx or self.context(tmp_path, store)
+        opts = SyncOptions(config=self.config, source=_SOURCE, target=location, **options)
+        return store.sync(ctx, opts)
+
+    def readable(self, store: SecretStore, tmp_path: Path, location: str) -> bool:
+        ctx = self.context(tmp_path, store)
+        return store.route(ctx.for_store(config_for(ctx, store, self.config)), location).readable
+
+    @contextlib.contextmanager
+    def failing(
+        self, store: SecretStore, location: str, tmp_path: Path, key: str, message: str,
+        *, cancel: Context | None = None,
+    ) -> Iterator[None]:
+        """Make writing ``key`` fail with ``message`` (or cancel ``cancel`` after a first write).
+
+        Patches the store's own write primitive: ``set`` of a file store,
+        ``write_one``, or ``write``.
+        """
+        ctx = self.context(tmp_path, store)
+        routed = store.route(ctx.for_store(config_for(ctx, store, self.config)), location)
+        name = ("set" if isinstance(routed, FileStore)
+                else "write_one" if routed.writes_one_by_one else "write")
+        original = getattr(routed, name)
+        written: list[list[str]] = []
+
+        def patched(*args: Any) -> Any:
+            keys = list(args[-1]) if name == "write" else [args[-2]]
+            if cancel is not None:
+                if written:
+                    cancel.cancel()
+                written.append(keys)
+                return original(*args)
+            if key in keys:
+                raise ProviderError(message)
+            return original(*args)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(routed, name, patched)
+            patch.setattr(store, "route", lambda ctx, location: routed)
+            yield
+
+    # -- the checks ----------------------------------------------------------------
+
+    def test_is_a_provider_in_the_registry(self, store: SecretStore) -> None:
+        assert isinstance(store, SecretsProvider), "a SecretStore must be a SecretsProvider"
+        assert Registry([store]).get(store.id) is store, "the registry does not hold the store"
+        assert store.id, "the id must not be empty"
+        assert store.id == store.id.strip(), "the id must not have surrounding spaces"
+        assert store.concurrency >= 1, "concurrency must be at least 1"
+
+    def test_round_trip_of_awkward_values(
+        self, store: SecretStore, location: str, tmp_path: Path
+    ) -> None:
+        values = {**CANARY_VALUES, **self.tricky_values}
+        result = self.sync(tmp_path, store, location, values)
+        assert set(result.added) | set(result.updated) == set(values), "not every key synced"
+        back = self.read_back(store, self.context(tmp_path, store), location)
+        wrong = sorted(key for key in values if back.get(key) != values[key])
+        assert not wrong, f"these keys did not arrive exactly: {wrong}"
+
+    def test_second_sync_writes_nothing_new(
+        self, store: SecretStore, location: str, tmp_path: Path
+    ) -> None:
+        self.sync(tmp_path, store, location, CANARY_VALUES)
+        again = self.sync(tmp_path, store, location, CANARY_VALUES)
+        if self.readable(store, tmp_path, location):
+            assert set(again.unchanged) == set(CANARY_VALUES), "a repeated sync changed keys"
+        assert self.read_back(store, self.context(tmp_path, store), location) == CANARY_VALUES
+
+    def test_dry_run_writes_nothing_and_plans_the_sync(
+        self, store: SecretStore, location: str, tmp_path: Path
+    ) -> None:
+        first = dict(list(CANARY_VALUES.items())[:2])
+        self.sync(tmp_path, store, location, first)
+        before = self.read_back(store, self.context(tmp_path, store), location)
+        changed = {**first, "CONTRACT_ALPHA": "changed-canary-5Tn2", **CANARY_VALUES}
+        changed["CONTRACT_ALPHA"] = "changed-canary-5Tn2"
+        plan = self.sync(tmp_path, store, location, changed, dry_run=True)
+        assert self.read_back(store, self.context(tmp_path, store), location) == before, (
+            "a dry run changed the store"
+        )
+        done = self.sync(tmp_path, store, location, changed)
+        assert plan.changes == done.changes, "the dry run's plan differs from what the sync did"
+        if self.readable(store, tmp_path, location):
+            assert plan.added == ("CONTRACT_CHARLIE",), "plan: wrong added keys"
+            assert plan.updated == ("CONTRACT_ALPHA",), "plan: wrong updated keys"
+            assert plan.unchanged == ("CONTRACT_BRAVO",), "plan: wrong unchanged keys"
+
+    def test_only_selected_keys_are_written(
+        self, store: SecretStore, location: str, tmp_path: Path
+    ) -> None:
+        result = self.sync(tmp_path, store, location, CANARY_VALUES, keys=("CONTRACT_B*",))
+        assert [change.key for change in result.changes] == ["CONTRACT_BRAVO"]
+        back = self.read_back(store, self.context(tmp_path, store), location)
+        assert set(back) == {"CONTRACT_BRAVO"}, "keys outside the selection were written"
+
+    def test_prune_removes_only_what_the_source_lacks(
+        self, store: SecretStore, location: str, tmp_path: Path
+    ) -> None:
+        routed_can_delete = store.route(
+            self.context(tmp_path, store).for_store(
+                config_for(self.context(tmp_path, store), store, self.config)), location
+        ).can_delete
+        self.sync(tmp_path, store, location, CANARY_VALUES)
+        smaller = dict(list(CANARY_VALUES.items())[1:])
+        if not routed_can_delete:
+            with pytest.raises(Exception, match="--prune"):
+                self.sync(tmp_path, store, location, smaller, prune=True)
+            return
+        result = self.sync(tmp_path, store, location, smaller, prune=True)
+        assert result.removed == ("CONTRACT_ALPHA",), "prune removed the wrong keys"
+        back = self.read_back(store, self.context(tmp_path, store), location)
+        assert back == smaller, "after --prune the store does not hold exactly the source"
+
+    def test_a_failing_key_is_named_and_nothing_is_half_done(
+        self, store: SecretStore, location: str, tmp_path: Path
+    ) -> None:
+        with (
+            self.failing(store, location, tmp_path, "CONTRACT_BRAVO", "the store said no"),
+            pytest.raises(PartialSyncError) as info,
+        ):
+            self.sync(tmp_path, store, location, CANARY_VALUES)
+        error = info.value
+        assert "CONTRACT_BRAVO" in error.failed, "the failing key is not named"
+        back = self.read_back(store, self.context(tmp_path, store), location)
+        written = {change.key for change in error.result.changes}
+        assert set(back) == written, "the store holds other keys than the result says"
+        assert all(back[key] == CANARY_VALUES[key] for key in written), "a written value is wrong"
+        assert set(error.failed) | written == set(CANARY_VALUES), "a key is neither done nor failed"
+
+    def test_a_value_echoed_in_a_store_error_is_masked(
+        self, store: SecretStore, location: str, tmp_path: Path
+    ) -> None:
+        value = CANARY_VALUES["CONTRACT_BRAVO"]
+        message = f"rejected {value!r} (first bytes {value[:16]!r})"
+        with (
+            self.failing(store, location, tmp_path, "CONTRACT_BRAVO", message),
+            pytest.raises(PartialSyncError) as info,
+        ):
+            self.sync(tmp_path, store, location, CANARY_VALUES)
+        text = str(info.value) + " ".join(info.value.failed.values())
+        assert value not in text, "a store error's value reached the sync's error"
+        assert value[:16] not in text, "a value cut short reached the sync's error"
+
+    def test_cancellation_stops_new_writes(
+        self, store: SecretStore, location: str, tmp_path: Path
+    ) -> None:
+        ctx = self.context(tmp_path, store)
+        config = config_for(ctx, store, self.config)
+        width = getattr(config, "concurrency", None) or store.concurrency
+        count = max(6, 3 * width)
+        values = {f"CONTRACT_K{i:02d}": f"cancel-canary-{i:02d}-Wq3" for i in range(count)}
+        error: InterruptedSyncError | None = None
+        with self.failing(store, location, tmp_path, "", "", cancel=ctx):
+            try:
+                self.sync(tmp_path, store, location, values, ctx=ctx)
+            except InterruptedSyncError as exc:
+                error = exc
+        if error is None:  # one batch wrote every key: interrupt the next sync instead
+            ctx.cancel()
+            with pytest.raises(InterruptedSyncError) as info:
+                self.sync(tmp_path, store, location, {**values, "CONTRACT_LATE": "late-Wq3"},
+                          ctx=ctx)
+            error = info.value
+        written = {change.key for change in error.result.changes}
+        back = self.read_back(store, self.context(tmp_path, store), location)
+        assert "CONTRACT_LATE" not in back, "a write started after the cancellation"
+        routed = store.route(ctx.for_store(config), location)
+        if routed.writes_one_by_one:
+            assert len(written) < count, (
+                "every key was written although the sync was cancelled after the first"
+            )
+        else:
+            assert written in (set(), set(values)), "a batch write was applied in part"
+        assert all(back.get(key) == values.get(key) for key in written), (
+            "the result lists keys the store does not hold"
+        )
+        assert not set(error.failed) & set(back), "a key reported as not written is in the store"
+
+    def test_what_a_store_prints_is_masked_on_the_command_line(
+        self, store: SecretStore, location: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        from stagecraft import cli
+
+        value = CANARY_VALUES["CONTRACT_ALPHA"]
+        write_env_file(tmp_path / _SOURCE, CANARY_VALUES)
+        plugins = tmp_path / "contract-plugins"
+        plugins.mkdir()
+        (plugins / "contract_store_plugin.py").write_text(_PLUGIN, encoding="utf-8")
+        ctx = self.context(tmp_path, store)
+        routed = store.route(ctx.for_store(config_for(ctx, store, self.config)), location)
+        name = "set" if isinstance(routed, FileStore) else (
+            "write_one" if routed.writes_one_by_one else "write")
+        original = getattr(routed, name)
+
+        def chatty(*args: Any) -> Any:
+            print(f"storing {value}")
+            logging.getLogger("contract.chatty").warning("value %s", value[:20])
+            return original(*args)
+
+        if self.config is not None:  # the command reads the config from stagecraft.yml
+            import cattrs
+            import yaml
+
+            section = {"secrets": {"providers": {store.id: cattrs.unstructure(self.config)}}}
+            (tmp_path / "stagecraft.yml").write_text(yaml.safe_dump(section), encoding="utf-8")
+        _LIVE[:] = [store]
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(routed, name, chatty)
+            patch.setattr(store, "route", lambda ctx, location: routed)
+            patch.chdir(tmp_path)
+            patch.setenv("STAGECRAFT_LOAD_PLUGINS", "")
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                code = cli.main(["--plugins-dir", str(plugins), "secrets", "sync", "--from",
+                                 _SOURCE, "--to", f"{store.id}:{location}", "--json"])
+        _LIVE.clear()
+        captured = capsys.readouterr()
+        text = out.getvalue() + captured.out + captured.err
+        assert code == 0, f"the sync through the command failed (exit {code})"
+        assert value not in text, "a value the store printed or logged reached the output"
+        assert value[:20] not in text, "a value cut short reached the output"
+        import json
+
+        assert json.loads(out.getvalue())["changes"], "stdout is not the JSON result alone"
+
+    def test_no_value_in_the_store_repr(self, store: SecretStore, location: str,
+                                        tmp_path: Path) -> None:
+        self.sync(tmp_path, store, location, CANARY_VALUES)
+        text = repr(store) + repr(self.make_store())
+        assert not any(value in text for value in CANARY_VALUES.values()), "a value in a repr"
