@@ -132,3 +132,15 @@ def test_no_dollar_value_serves_plain_node_and_dotenv_expand(tmp_path: Path) -> 
     assert "BCRYPT: dotenv-expand, node-dotenv can each read it back" in str(info.value)
     assert "no single spelling" in str(info.value)
     assert "'\\$'" in str(info.value)
+
+
+def test_digit_first_keys_sync_for_the_dotenv_readers_not_for_a_shell(tmp_path: Path) -> None:
+    target = sync(tmp_path, ["python-dotenv", "node-dotenv", "docker-compose"], {"1ST_KEY": "one"})
+    assert target.read_text() == "1ST_KEY=one\n"
+    assert readers.python_dotenv(target, interpolate=True) == {"1ST_KEY": "one"}
+    assert readers.node("dotenv", [target], tmp_path) == [{"1ST_KEY": "one"}]
+    target.unlink()
+    with pytest.raises(RefusedValuesError) as info:
+        sync(tmp_path, ["shell"], {"1ST_KEY": "one"})
+    assert "1ST_KEY: a shell cannot assign it" in str(info.value)
+    assert not target.exists()
