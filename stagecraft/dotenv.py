@@ -265,10 +265,12 @@ def _parse_full(
     *,
     locate: AbstractSet[str] = frozenset(),
     expansions: bool = True,
+    dotenv_expand: bool = False,
 ) -> _Parsed:
     """Parse with every rule; record where each assignment of a key in ``locate`` is.
 
-    ``expansions``: warn about ``${...}`` that python-dotenv and compose expand.
+    ``expansions``: warn about ``${...}`` that python-dotenv and compose expand;
+    ``dotenv_expand``: warn about a ``$`` that dotenv-expand expands or runs.
     """
     out = _Parsed()
     values = out.values
@@ -307,6 +309,8 @@ def _parse_full(
                 written
             ):
                 out.warnings.append(_expansion_warning(path, line, key))
+            if dotenv_expand and "$" in written and _dotenv_expands(values[key]):
+                out.warnings.append(_dotenv_expand_warning(path, line, key))
             line += 1
             continue
         head = head_match(text, pos)
@@ -401,6 +405,8 @@ def _parse_full(
         assert value is not None
         if expansions and "${" in value and quote != "'" and _PD_VARIABLE.search(value):
             out.warnings.append(_expansion_warning(path, key_line, key))
+        if dotenv_expand and "$" in value and _dotenv_expands(value):
+            out.warnings.append(_dotenv_expand_warning(path, key_line, key))
         if key in locate:
             spans.setdefault(key, []).append((start, vstart, vend, pos))
         if key in values:
@@ -419,6 +425,17 @@ def _expansion_warning(path: str, line: int, key: str) -> str:
         f"{path}:{line}: {key!r} holds '${{...}}', which python-dotenv (interpolation on) "
         "and docker compose expand, each from its own environment, and Node dotenv does "
         "not; Stagecraft reads it literally"
+    )
+
+
+def _dotenv_expands(value: str) -> bool:
+    return _DE_EXPANDS.search(value) is not None or _runs_command(value)
+
+
+def _dotenv_expand_warning(path: str, line: int, key: str) -> str:
+    return (
+        f"{path}:{line}: {key!r} holds a '$' that dotenv-expand expands (or, for '$(...)', "
+        "runs); Stagecraft reads it literally (a literal '$' is written '\\$' for it)"
     )
 
 
@@ -762,10 +779,11 @@ def parse(
     # A ${...} that python-dotenv and compose expand gets a warning (when they may
     # read the file), which only the full parser words.
     expansions = not chosen or bool(chosen & {Reader.PYTHON_DOTENV, Reader.DOCKER_COMPOSE})
-    values = _parse_fast(text) if not expansions or "${" not in text else None
+    simple = not (expansions and "${" in text) and not (expand and "$" in text)
+    values = _parse_fast(text) if simple else None
     if values is not None:
         return Document(path, data, values=_unescape_dollars(values) if expand else values)
-    parsed = _parse_full(text, path, expansions=expansions)
+    parsed = _parse_full(text, path, expansions=expansions, dotenv_expand=expand)
     if warn is not None:
         for message in parsed.warnings:
             warn(message)
@@ -1034,6 +1052,8 @@ def _read_shell(form: str) -> str | None:
 
 
 _UNESCAPED_DOLLAR = _lazy_re(r"(?<!\\)\$")
+#: What either dotenv-expand expands: $NAME, ${...}, or (the older one) $ and a word.
+_DE_EXPANDS = _lazy_re(r"(?<!\\)\$[\w{]")
 
 
 def _runs_command(text: str) -> bool:

@@ -555,11 +555,26 @@ def test_expansions_some_readers_make_are_read_literally_with_a_warning() -> Non
     assert "'A'" in seen[0]
 
 
-def test_no_expansion_warning_for_files_only_non_expanding_readers_read() -> None:
+def test_expansion_warnings_follow_the_readers_of_the_file() -> None:
     seen: list[str] = []
     text = "A=\\${HOME}/x\nB=${HOME}\n"
     doc = dotenv.parse(text, warn=seen.append, readers=[Reader.DOTENV_EXPAND])
     assert doc.values() == {"A": "${HOME}/x", "B": "${HOME}"}
+    assert len(seen) == 1  # only dotenv-expand's own warning, for B
+    assert "'B' holds a '$' that dotenv-expand expands" in seen[0]
+    seen.clear()
+    dotenv.parse(text, warn=seen.append, readers=[Reader.SHELL])
     assert seen == []
     dotenv.parse(text, warn=seen.append, readers=[Reader.SHELL, Reader.DOCKER_COMPOSE])
     assert len(seen) == 2
+
+
+def test_files_for_dotenv_expand_warn_where_it_would_expand_or_run() -> None:
+    seen: list[str] = []
+    text = "A=$HOME\nB='${X}'\nC=\\$HOME\nD=$(id)\nE=cost $\nF=\"\\$(id\"\n"
+    doc = dotenv.parse(text, path="v.env", warn=seen.append, readers=[Reader.DOTENV_EXPAND])
+    assert doc.values() == {
+        "A": "$HOME", "B": "${X}", "C": "$HOME", "D": "$(id)", "E": "cost $", "F": "$(id"
+    }
+    assert [w.split(": ")[0] for w in seen] == ["v.env:1", "v.env:2", "v.env:4"]
+    assert "'A' holds a '$' that dotenv-expand expands" in seen[0]
