@@ -78,8 +78,11 @@ class SyncFailedError(PartialSyncError):
     """Some keys were written and some not; raised by the engine, so its message is its own."""
 
 
-class InterruptedSyncError(SyncFailedError):
-    """The sync was interrupted (SIGINT); ``result`` holds what was written.  Exit 130."""
+class InterruptedSyncError(SyncFailedError, CancelledError):
+    """The sync was interrupted (SIGINT); ``result`` holds what was written.  Exit 130.
+
+    Also a :class:`~stagecraft.errors.CancelledError`: it is one.
+    """
 
     exit_code = EXIT_INTERRUPTED
 
@@ -234,7 +237,8 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
              "target": target.location}
     log.info("reading %s", where["source"])
 
-    values = dict(source.store.read(sctx, source.location, None))
+    values = dict(_retrying(sctx, source.store,
+                            lambda: source.store.read(sctx, source.location, None)))
     ctx.add_secrets(values.values())
     if ctx.cancelled:
         raise InterruptedSyncError(
@@ -251,7 +255,7 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
         existing: Collection[str] | None = None
         if target.store.readable:
             log.info("reading %s", where["target"])
-            current = dict(session.read(None))
+            current = dict(_retrying(tctx, target.store, lambda: session.read(None)))
             ctx.add_secrets(current.values())
             names = list(values)
             names += [key for key in current if key not in values] if opts.prune else []
@@ -262,7 +266,8 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
         prunable = [key for key in keys if key not in values]
         log.info("%d key(s) selected", len(selected))
         if current is None:
-            existing = target.store.existing_keys(tctx, target.location, list(selected))
+            existing = _retrying(tctx, target.store, lambda: target.store.existing_keys(
+                tctx, target.location, list(selected)))
         the_plan = plan(selected, current, existing, prunable)
         log.info(
             "plan: %d to write, %d to remove", len(the_plan.writes), len(the_plan.deletes)
