@@ -16,7 +16,8 @@ and every line that reaches stderr first passes through the run's
 through an exception message or a ``-v`` traceback.
 
 Exit codes: 0 success, 1 user or config error, 2 provider or external
-failure, 3 internal error, 4 ``--check`` found pending changes.
+failure, 3 internal error, 4 ``--check`` found pending changes, 130
+interrupted (Ctrl-C), after reporting which keys were written.
 
 Output is plain text without color or terminal control codes, so it reads the
 same in CI logs, pipes and terminals (and ``NO_COLOR`` has nothing to turn off).
@@ -352,7 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Sync secrets between env files, secret stores and in-house providers.",
         epilog="Exit codes: 0 ok, 1 user or config error, 2 provider failure, "
-        "3 internal error, 4 `secrets sync --check` found changes.",
+        "3 internal error, 4 `secrets sync --check` found changes, 130 interrupted.",
     )
     _add_global_options(parser)
     parser.add_argument(
