@@ -50,6 +50,7 @@ from stagecraft.providers.secrets import (
     SyncOptions,
     SyncResult,
     provider_id,
+    set_default_registry_factory,
 )
 
 ENTRY_POINT_GROUP = PROJECT_NAME
@@ -762,3 +763,11 @@ def load_plugin_manager(
     if strict:
         manager.raise_for_failures()
     return manager
+
+
+def _build_default_registry() -> Registry:
+    """The default registry: the installed plugins, as the environment selects them."""
+    return load_plugin_manager().build_registry()
+
+
+set_default_registry_factory(_build_default_registry)

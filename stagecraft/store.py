@@ -181,10 +181,14 @@ class SecretStore:
         return type(self).delete is not SecretStore.delete
 
     def sync(self, ctx: Context, opts: SyncOptions) -> SyncResult:
-        """Run the core's engine with this store as the target."""
-        from stagecraft.engine import sync
+        """Run the core's engine with this store as the target.
 
-        return sync(ctx, self, opts)
+        The engine sits above this interface (it uses stores), so the
+        package, the composition root, hands the call over.
+        """
+        import stagecraft
+
+        return stagecraft.run_engine(ctx, self, opts)
 
 
 class StoreSession:

@@ -609,6 +609,15 @@ class Registry:
 _default_lock = threading.RLock()
 _default: Registry | None = None
 _building = threading.local()
+#: Builds the default registry; the plugin layer hands it over when it is imported
+#: (this module, the interface, knows nothing of how plugins are found).
+_factory: Callable[[], Registry] | None = None
+
+
+def set_default_registry_factory(factory: Callable[[], Registry]) -> None:
+    """Say how the default registry is built (:mod:`stagecraft.plugins` does, on import)."""
+    global _factory
+    _factory = factory
 
 
 def default_registry() -> Registry:
@@ -622,11 +631,14 @@ def default_registry() -> Registry:
                     "(a plugin called stagecraft.providers.secrets functions at import time); "
                     "return providers from the secrets_provider_register hook instead"
                 )
-            from stagecraft.plugins import load_plugin_manager
+            if _factory is None:
+                import stagecraft
 
+                stagecraft.wire_default_registry()
+            assert _factory is not None
             _building.active = True
             try:
-                _default = load_plugin_manager().build_registry()
+                _default = _factory()
             finally:
                 _building.active = False
         return _default
