@@ -16,7 +16,6 @@ request.
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 from collections.abc import Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -35,6 +34,8 @@ def as_text(value: Any) -> str:
     """A field's value as a sync carries it: strings as they are, anything else as JSON."""
     if isinstance(value, str):
         return value
+    import json  # only non-string fields need it: kept off every command's start-up
+
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
