@@ -11,6 +11,10 @@ Two choices matter:
   hidden inside botocore would multiply its count and outlive ``--timeout``.
 * the secret access key and session token are registered with the run's
   redactor as soon as they are resolved, so no message can show them.
+* the loader of botocore's service models is shared by the syncs of a
+  process: the models are the same for all, and parsing them is most of
+  what making a client costs (about 0.2 s).  Sessions, credentials and
+  clients are made afresh for every sync, from the environment of the time.
 * boto3, botocore and urllib3 never log below INFO: at DEBUG botocore logs
   every request's signed headers (the session token) and every response
   body (the secret values), whatever the application's logging set-up.
@@ -19,6 +23,7 @@ Two choices matter:
 from __future__ import annotations
 
 import logging
+import threading
 from typing import TYPE_CHECKING, Any, Literal
 
 from stagecraft.errors import ProviderError
@@ -49,10 +54,15 @@ def connect(ctx: Context, config: Config, service: Service, where: str, pool: in
     import boto3
     import botocore.config
     import botocore.exceptions
+    import botocore.session
 
     quiet_wire_logs()
     try:
-        session = boto3.session.Session(profile_name=config.profile, region_name=config.region)
+        core = botocore.session.Session()
+        core.register_component("data_loader", shared_loader())
+        session = boto3.session.Session(
+            profile_name=config.profile, region_name=config.region, botocore_session=core
+        )
         credentials = session.get_credentials()
     except botocore.exceptions.ProfileNotFound:
         raise ProviderError(
@@ -95,3 +105,18 @@ def quiet_wire_logs() -> None:
         logger = logging.getLogger(name)
         if logger.getEffectiveLevel() < logging.INFO:
             logger.setLevel(logging.INFO)
+
+
+_loader_lock = threading.Lock()
+_loader: Any = None
+
+
+def shared_loader() -> Any:
+    """The process's botocore data loader (made on first use; see the module doc)."""
+    global _loader
+    with _loader_lock:
+        if _loader is None:
+            import botocore.loaders
+
+            _loader = botocore.loaders.create_loader()
+        return _loader
