@@ -51,7 +51,7 @@ class Place:
 
     @property
     def client(self) -> Any:
-        """The boto3 client, made on first use (so a session that is never used costs nothing)."""
+        """The boto3 client, made on first use (a place that makes no call costs nothing)."""
         with self._lock:
             if self._client is None:
                 from stagecraft_aws.connection import connect
@@ -81,7 +81,6 @@ class Place:
         """
         with self._lock:
             return self._tokens.setdefault(key, str(uuid.uuid4()))
-
 
     # -- what each kind of place implements (the store's methods call these) --
 
