@@ -69,8 +69,7 @@ def connect(ctx: Context, config: Config, service: Service, where: str, pool: in
             f"{where}: AWS profile {config.profile!r} is not in the AWS config files"
         ) from None
     except botocore.exceptions.BotoCoreError as exc:
-        raise ProviderError(f"{where}: cannot load AWS credentials ({type(exc).__name__})") \
-            from None
+        raise _credentials_error(where, exc) from None
     if credentials is None:
         raise ProviderError(
             f"{where}: no AWS credentials found (set AWS_ACCESS_KEY_ID and "
@@ -79,8 +78,7 @@ def connect(ctx: Context, config: Config, service: Service, where: str, pool: in
     try:
         frozen = credentials.get_frozen_credentials()
     except botocore.exceptions.BotoCoreError as exc:
-        raise ProviderError(f"{where}: cannot load AWS credentials ({type(exc).__name__})") \
-            from None
+        raise _credentials_error(where, exc) from None
     ctx.add_secrets(secret for secret in (frozen.secret_key, frozen.token) if secret)
     if session.region_name is None:
         raise ProviderError(
@@ -105,6 +103,16 @@ def quiet_wire_logs() -> None:
         logger = logging.getLogger(name)
         if logger.getEffectiveLevel() < logging.INFO:
             logger.setLevel(logging.INFO)
+
+
+def _credentials_error(where: str, exc: Exception) -> ProviderError:
+    """One line for a credential provider's failure (an expired SSO session, a bad role).
+
+    botocore's message is left out: it may quote a credential file's content.
+    """
+    name = type(exc).__name__
+    hint = "; run `aws sso login`" if "SSO" in name or "Token" in name else ""
+    return ProviderError(f"{where}: cannot load AWS credentials ({name}){hint}")
 
 
 _loader_lock = threading.Lock()

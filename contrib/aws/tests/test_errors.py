@@ -158,3 +158,17 @@ def test_reading_registers_values_and_credentials_for_masking(
     assert ParameterStore().read(ctx, f"/{prefix}/", None) == {"KEY": VALUE}
     shown = ctx.redactor.redact(f"{VALUE} {SECRET_ACCESS_KEY} {SESSION_TOKEN}")
     assert shown == "*** *** ***"
+
+
+def test_a_failing_credential_provider(
+    aws_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name)
+    Path(aws_env["AWS_CONFIG_FILE"]).write_text(
+        "[profile broken]\nregion = eu-west-1\ncredential_process = false\n")
+    ctx = Context(cwd=tmp_path)
+    ctx.config = Config(profile="broken")
+    error = fail(ParameterStore(), ctx, "/app/prod/")
+    assert_one_clean_line(error, "aws-ssm:/app/prod/")
+    assert "cannot load AWS credentials (CredentialRetrievalError)" in str(error)
