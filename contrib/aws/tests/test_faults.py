@@ -150,3 +150,28 @@ def test_keys_that_cannot_be_written_are_named_and_the_rest_kept(
         stored.update({p["Name"].rsplit("/", 1)[1]: p["Value"] for p in page["Parameters"]})
     # Every key not named holds its value; no named key was written.
     assert stored == {k: v for k, v in VALUES.items() if k not in failed}
+
+
+def test_the_plans_reads_are_retried_too(
+    proxy: Any, run: RunStagecraft, prefix: str
+) -> None:
+    """A throttled or failed page restarts the read; the plan is still exact."""
+    target = f"aws-sm:{prefix}/app/"
+    assert run("secrets", "sync", "--from", ".env", "--to", target).exit_code == 0
+
+    def decide(call: Call) -> str:
+        if call.operation == "ListSecrets" and call.nth == 1:
+            return "throttle"
+        if call.operation == "BatchGetSecretValue" and call.nth == 2:
+            return "server"
+        return "pass"
+
+    proxy.faults.reset(decide)
+    result = run("secrets", "sync", "--from", ".env", "--to", target, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert {c["action"] for c in json.loads(result.stdout)["changes"]} == {"unchanged"}
+    # 40 keys: a page of names and two batches of values.  The throttled
+    # listing is read again; then the failed second batch restarts the read.
+    assert proxy.faults.calls["ListSecrets"] == 3
+    assert proxy.faults.calls["BatchGetSecretValue"] == 4
+    assert proxy.faults.calls["PutSecretValue"] == 0
