@@ -140,8 +140,9 @@ class SecretPerKeyPlace(_SecretsManagerPlace):
             page = self.call("list_secrets", **arguments)
             for entry in page.get("SecretList", ()):
                 name = entry.get("Name", "")
-                # The name filter matches prefixes regardless of case, and
-                # deeper names (PREFIX/a/b) belong to another location.
+                # AWS's name filter is looser than a prefix (it ignores case
+                # and matches words), and deeper names (PREFIX/a/b) belong
+                # to another location: keep exactly PREFIX + KEY.
                 if name.startswith(self.location):
                     key = name[len(self.location):]
                     if key and "/" not in key:
