@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import uuid
 import weakref
 from collections.abc import Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -79,6 +78,8 @@ class Place:
         The same on every retry, so a write that landed before its answer was
         lost is not applied twice (AWS treats a repeated token as the same call).
         """
+        import uuid  # not on the registry's start-up path
+
         with self._lock:
             return self._tokens.setdefault(key, str(uuid.uuid4()))
 

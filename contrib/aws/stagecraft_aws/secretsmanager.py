@@ -19,10 +19,8 @@ batch ``write`` store for the second.
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 from collections.abc import Collection, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from stagecraft.errors import ProviderError
@@ -203,6 +201,8 @@ class SecretPerKeyPlace(_SecretsManagerPlace):
         Every key is tried; the first failure is raised after all have run
         (a transient one first, so the engine retries, and deleting again is harmless).
         """
+        from concurrent.futures import ThreadPoolExecutor
+
         pool = self.config.concurrency or self.store.concurrency
         names = [self.name(key) for key in keys]
         failures: list[ProviderError] = []
@@ -264,6 +264,8 @@ class JsonSecretPlace(_SecretsManagerPlace):
             if _code(exc) == "ResourceNotFoundException" or _scheduled_for_deletion(exc):
                 return None
             raise
+        import json  # only this layout needs it: not on the registry's start-up path
+
         text = answer.get("SecretString")
         if text is None:
             raise ProviderError(f"{self.where}: the secret holds binary data, not a JSON object")
@@ -280,6 +282,8 @@ class JsonSecretPlace(_SecretsManagerPlace):
         return document
 
     def read(self, keys: Collection[str] | None) -> dict[str, str]:
+        import json
+
         document = self.current() or {}
         # Numbers, booleans and nested values read as their JSON text.
         values = {key: value if isinstance(value, str) else json.dumps(value)
@@ -304,6 +308,8 @@ class JsonSecretPlace(_SecretsManagerPlace):
             document.pop(key, None)
         if before is not None and document == before:
             return
+        import json
+
         text = json.dumps(document, ensure_ascii=False)
         if len(text.encode()) > MAX_SECRET_BYTES:
             raise ProviderError(

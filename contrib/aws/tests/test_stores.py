@@ -74,6 +74,23 @@ def test_listing_the_stores_does_not_import_boto3() -> None:
     assert done.stdout.strip() == "[]"
 
 
+def test_contributing_the_stores_imports_nothing_beyond_the_plugin() -> None:
+    """Every command builds the registry: the plugin must not add imports to its start-up."""
+    code = (
+        "import sys\n"
+        "import attrs, stagecraft.hookspecs, stagecraft.store, stagecraft.providers.secrets\n"
+        "before = set(sys.modules)\n"
+        "import stagecraft_aws\n"
+        "stagecraft_aws.secrets_provider_register()\n"
+        "new = set(sys.modules) - before\n"
+        "print(sorted(m for m in new if not m.startswith('stagecraft_aws')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
 def test_the_plugin_contributes_two_stores_and_routes_by_layout(ctx: Context) -> None:
     import stagecraft_aws
 
