@@ -331,6 +331,9 @@ def _sync_arguments(sync: argparse.ArgumentParser) -> None:
                       help="also remove target keys the source lacks (within the selection)")
     sync.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
                       help="leave out keys matching PATTERN (a name or glob; repeatable)")
+    sync.add_argument("--no-record", dest="record", action="store_false",
+                      help="for write-only stores: neither read nor update the record of "
+                      "what this machine wrote (plans then never say unchanged)")
     sync.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
                       help="stop starting writes after SECONDS and report what was not written")
     sync.add_argument("keys", nargs="*", metavar="KEY|PATTERN",
@@ -488,6 +491,7 @@ def cmd_sync(session: Session) -> int:
         dry_run=args.dry_run or args.check,
         exclude=tuple(args.exclude),
         prune=args.prune,
+        record=args.record,
     )
     _refuse_store_options(provider, options)
     session.sync_provider = provider.id
