@@ -147,8 +147,8 @@ def _conflict_message(target: CliTarget, conflicts: list[tuple[str, Group]]) -> 
             f"(to update it, sync with --to {location_of(group.selectors)})"
         )
     lines.append(
-        "To resolve: sync each key with --to exactly its existing group's selection, or remove "
-        "the overlapping group (`encore secret delete GROUP_ID`, or in the Encore dashboard) "
-        "and sync again."
+        "  to resolve: sync each key with --to exactly its existing group's selection, or "
+        "remove the overlapping group (`encore secret delete GROUP_ID`, or in the Encore "
+        "dashboard) and sync again"
     )
     return "\n".join(lines)

@@ -21,7 +21,8 @@ parts of it the provider uses, as described in
 
 Controlled by environment variables:
 
-* ``FAKE_ENCORE_STATE``: file holding the secret groups (required for ``set``);
+* ``FAKE_ENCORE_STATE``: file holding the secret groups (default:
+  ``.fake-encore-state`` next to the installed executable);
 * ``FAKE_ENCORE_LOG``: file to which every call appends one record with
   ``argv``, ``cwd``, ``value`` (None when stdin was not read), ``start``,
   ``end`` (``time.monotonic()``), ``exit`` and ``pid``;
@@ -222,11 +223,16 @@ def read_value() -> str:
 # ---------------------------------------------------------------------- state
 
 
+def state_path() -> str:
+    """``FAKE_ENCORE_STATE``, else ``.fake-encore-state`` next to the installed executable."""
+    return os.environ.get("FAKE_ENCORE_STATE") or os.path.join(
+        os.path.dirname(os.path.abspath(sys.argv[0])), ".fake-encore-state"
+    )
+
+
 def update_state(change: Callable[[dict[str, Any]], T]) -> T:
     """Apply ``change`` to the JSON state, read and written under an exclusive lock."""
-    path = os.environ.get("FAKE_ENCORE_STATE")
-    if not path:
-        fail("fake encore: FAKE_ENCORE_STATE is not set")
+    path = state_path()
     fd = os.open(path + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
@@ -362,8 +368,7 @@ def secret_list(args: list[str]) -> NoReturn:
     override = os.environ.get("FAKE_ENCORE_LIST_OUTPUT")
     if override is not None:
         finish(0, stdout=override)
-    path = os.environ.get("FAKE_ENCORE_STATE")
-    secrets: dict[str, list[dict[str, Any]]] = read_state(path)["secrets"] if path else {}
+    secrets: dict[str, list[dict[str, Any]]] = read_state(state_path())["secrets"]
     if not args:
         rows = [["Secret Key", "Production", "Development", "Local", "Preview", "Specific Envs"]]
         for key in sorted(secrets):
