@@ -190,17 +190,24 @@ def list_groups(
 
 def cli_version(ctx: Context, binary: str) -> str:
     """``encore version``'s answer (for error messages), or a note that it is unknown."""
+    # `encore version` prints its version, then checks for updates over the
+    # network (up to 10 s) and may exit 1 when that fails: the first line is
+    # what counts, whatever the exit status.
     try:
         completed = subprocess.run(
-            [binary, "version"], capture_output=True, timeout=5, check=False,
+            [binary, "version"], capture_output=True, timeout=12, check=False,
             stdin=subprocess.DEVNULL,
         )
+        stdout = completed.stdout
+    except subprocess.TimeoutExpired as exc:
+        stdout = exc.stdout or b""
     except (OSError, subprocess.SubprocessError):
+        stdout = b""
+    lines = stdout.decode("utf-8", errors="replace").strip().splitlines()
+    words = lines[0].split() if lines else []
+    if words[:2] != ["encore", "version"] or len(words) < 3:  # a build without a version
         return "encore version unknown"
-    text = completed.stdout.decode("utf-8", errors="replace").strip().splitlines()
-    if completed.returncode != 0 or not text:
-        return "encore version unknown"
-    return ctx.redactor.redact(text[0])[:200]
+    return ctx.redactor.redact(lines[0])[:200]
 
 
 def _failure_reason(ctx: Context, returncode: int, stderr: bytes) -> str:

@@ -133,6 +133,7 @@ def fake_encore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeEncore:
         "FAKE_ENCORE_LIST_ERROR",
         "FAKE_ENCORE_LIST_OUTPUT",
         "FAKE_ENCORE_VERSION",
+        "FAKE_ENCORE_OFFLINE",
     ):
         monkeypatch.delenv(name, raising=False)
     return FakeEncore(bin_dir, log, state, monkeypatch)

@@ -11,9 +11,10 @@ parts of it the provider uses, as described in
 * the value is all of stdin with every trailing ``\\r`` and ``\\n`` stripped;
 * ``encore secret list [KEY...]``: the summary table (no keys) or one line
   per secret group of those keys (``ID  Secret Key  Environment(s)``,
-  selectors joined by ``", "``, sorted by id, archived groups last and
-  marked ``(archived)``), laid out as Go's ``tabwriter`` with 3 spaces of
-  padding; ``encore version``;
+  selectors joined by ``", "``, sorted by key then id, archived groups last
+  and marked ``(archived)``), laid out as Go's ``tabwriter`` with 3 spaces
+  of padding and every cell tab-terminated, as the CLI's ``list.go`` does;
+  ``encore version``;
 * ``encore.app`` is looked up from the working directory upwards;
 * ``Successfully created/updated secret value for KEY.`` on stdout;
   ``error: <message>`` on stderr with exit status 1 for failures, including a
@@ -36,7 +37,9 @@ Controlled by environment variables:
 * ``FAKE_ENCORE_NO_LIST``: when ``1``, an older CLI without ``secret list``;
 * ``FAKE_ENCORE_LIST_ERROR``: a message ``secret list`` fails with (exit 1);
 * ``FAKE_ENCORE_LIST_OUTPUT``: text ``secret list`` prints instead of its table;
-* ``FAKE_ENCORE_VERSION``: what ``encore version`` reports (default ``v1.46.0``).
+* ``FAKE_ENCORE_VERSION``: what ``encore version`` reports (default ``v1.46.0``);
+* ``FAKE_ENCORE_OFFLINE``: when ``1``, ``encore version`` prints its version,
+  then fails its update check (exit 1), as the real one does offline.
 
 Each group in the state is ``{"id", "selection", "value", "archived"}``;
 ids are ``secgrp_`` and a counter, so they sort in creation order.
@@ -369,8 +372,12 @@ def secret_list(args: list[str]) -> NoReturn:
     if override is not None:
         finish(0, stdout=override)
     secrets: dict[str, list[dict[str, Any]]] = read_state(state_path())["secrets"]
+    # As list.go prints them: every cell ends in a tab (so lines carry the
+    # padding of their last cell), the overview's header has no column for
+    # specific environments, and the keyed table is sorted by key, then by
+    # group id with archived groups last.
     if not args:
-        rows = [["Secret Key", "Production", "Development", "Local", "Preview", "Specific Envs"]]
+        rows = [["Secret Key", "Production", "Development", "Local", "Preview", ""]]
         for key in sorted(secrets):
             live = [g for g in secrets[key] if not g.get("archived")]
             if not live:
@@ -379,23 +386,26 @@ def secret_list(args: list[str]) -> NoReturn:
             marks = ["\u2713" if f"type:{t}" in chosen else "\u2717"
                      for t in ("production", "development", "local", "preview")]
             envs = ",".join(sorted(s[4:] for s in chosen if s.startswith("env:")))
-            rows.append([key, *marks, envs])
+            rows.append([key, *marks, envs, ""])
         finish(0, stdout=tabwrite(rows))
-    found = []
-    for key in dict.fromkeys(args):
-        for index, group in enumerate(secrets.get(key, [])):
-            found.append((bool(group.get("archived")), group_id(key, index, group), key, group))
-    found.sort(key=lambda item: (item[0], item[1]))
-    rows = [["ID", "Secret Key", "Environment(s)"]]
-    for archived, ident, key, group in found:
-        row = [ident, key, describe(group["selection"])]
-        rows.append([*row, "(archived)"] if archived else row)
+    rows = [["ID", "Secret Key", "Environment(s)", ""]]
+    for key in sorted(set(args)):
+        found = [
+            (bool(group.get("archived")), group_id(key, index, group), group)
+            for index, group in enumerate(secrets.get(key, []))
+        ]
+        for archived, ident, group in sorted(found, key=lambda item: (item[0], item[1])):
+            row = [ident, key, describe(group["selection"])]
+            rows.append([*row, "(archived)", ""] if archived else [*row, ""])
     finish(0, stdout=tabwrite(rows))
 
 
 def main(argv: list[str]) -> NoReturn:
     if argv and argv[0] == "version":
         version = os.environ.get("FAKE_ENCORE_VERSION", "v1.46.0")
+        if os.environ.get("FAKE_ENCORE_OFFLINE") == "1":  # the update check fails
+            finish(1, stdout=f"encore version {version}\n",
+                   stderr="could not check for update: network unreachable\n")
         finish(0, stdout=f"encore version {version}\n")
     if not argv or argv[0] not in ("secret", "secrets"):
         name = argv[0] if argv else ""

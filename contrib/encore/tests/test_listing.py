@@ -105,19 +105,32 @@ def test_fake_prints_the_real_layout(fake_encore: FakeEncore, app: Path) -> None
         [str(fake_encore.bin_dir / "encore"), "secret", "list", "MySecret"],
         cwd=app, capture_output=True, text=True, check=True,
     )
+    # list.go ends every cell with a tab, so each line carries its last cell's padding.
     assert completed.stdout == (
-        "ID                    Secret Key   Environment(s)\n"
-        "secgrp_000000000001   MySecret     type:development, type:local\n"
-        "secgrp_000000000003   MySecret     env:staging\n"
-        "secgrp_000000000002   MySecret     type:production   (archived)\n"
+        "ID                    Secret Key   Environment(s)                 \n"
+        "secgrp_000000000001   MySecret     type:development, type:local   \n"
+        "secgrp_000000000003   MySecret     env:staging                    \n"
+        "secgrp_000000000002   MySecret     type:production                (archived)   \n"
     )
     assert parse_list(completed.stdout, ["MySecret"])["MySecret"][2].archived
+    both = subprocess.run(
+        [str(fake_encore.bin_dir / "encore"), "secret", "list", "Other", "MySecret", "Nope"],
+        cwd=app, capture_output=True, text=True, check=True,
+    )
+    parsed = parse_list(both.stdout, ["Other", "MySecret", "Nope"])
+    assert [g.id for g in parsed["MySecret"]] == [
+        "secgrp_000000000001", "secgrp_000000000003", "secgrp_000000000002"
+    ]
+    assert parsed["Other"] == [Group("secgrp_000000000004", "Other", frozenset({"env:qa"}))]
+    assert parsed["Nope"] == []
+    assert both.stdout.splitlines()[-1].startswith("secgrp_000000000004   Other ")
     summary = subprocess.run(
         [str(fake_encore.bin_dir / "encore"), "secret", "list"],
         cwd=app, capture_output=True, text=True, check=True,
     )
+    # The overview's header has no "Specific Envs" cell (list.go skips the label).
     assert summary.stdout == (
-        "Secret Key   Production   Development   Local   Preview   Specific Envs\n"
-        "MySecret     \u2717            \u2713             \u2713       \u2717         staging\n"
-        "Other        \u2717            \u2717             \u2717       \u2717         qa\n"
+        "Secret Key   Production   Development   Local   Preview   \n"
+        "MySecret     \u2717            \u2713             \u2713       \u2717         staging   \n"
+        "Other        \u2717            \u2717             \u2717       \u2717         qa        \n"
     )

@@ -159,6 +159,15 @@ def test_output_not_understood_is_refused_naming_the_version(
         "line 1: not the header"
     )
     assert fake_encore.calls_of("set") == []
+    # Offline, `encore version` prints its version and then fails its update check.
+    monkeypatch.setenv("FAKE_ENCORE_OFFLINE", "1")
+    with pytest.raises(ListOutputError, match=r"\(encore version v2\.0\.0\): line 1"):
+        sync(ctx, source=".env", target="dev", dry_run=True)
+    monkeypatch.setenv("FAKE_ENCORE_VERSION", "")
+    fake_encore.list_output("ID   Secret Key   Environment(s)\nsecgrp_1   A   type:dev\n")
+    with pytest.raises(ListOutputError, match=r"\(encore version unknown\): line 2: "
+                       "environments are not"):
+        sync(ctx, source=".env", target="dev", dry_run=True)
 
 
 def test_many_keys_are_listed_in_chunks(
