@@ -28,7 +28,7 @@ def in_project(project: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
         ([], ["--config FILE", "--plugins-dir DIR", "-p MODULE|no:NAME", "Exit codes"]),
         (["secrets"], ["sync", "providers"]),
         (["secrets", "sync"], ["--provider ID", "--from [ID:]SOURCE", "--to [ID:]TARGET", "--check",
-                               "[KEY ...]", "'+ KEY' added"]),
+                               "[KEY|PATTERN ...]", "'+ KEY' added"]),
         (["secrets", "providers"], ["--json"]),
         (["plugins"], ["--json", "failed"]),
         (["config"], ["check"]),
