@@ -30,8 +30,9 @@ from stagecraft_encore.listing import Group, ListFormatError, parse_list
 from stagecraft_encore.targets import CliTarget
 
 __all__ = [
-    "APP_FILE", "AppNotFoundError", "EncoreNotFoundError", "cli_version", "command", "find_app",
-    "find_binary", "list_chunks", "list_groups", "set_secret",
+    "APP_FILE", "AppNotFoundError", "EncoreNotFoundError", "cli_version", "command",
+    "failure_reason", "find_app", "find_binary", "list_chunks", "list_groups", "run",
+    "set_secret",
 ]
 
 APP_FILE = "encore.app"
@@ -102,19 +103,19 @@ def set_secret(
     :class:`SecretSetError` with the CLI's message (masked) when it fails.
     """
     argv = command(binary, target, key)
-    completed = _run(
+    completed = run(
         ctx, argv, app_root, value.encode("utf-8"), SecretSetError,
         "timed out (the sync ran past its deadline); it may or may not be set",
     )
     if completed.returncode != 0:
-        raise SecretSetError(_failure_reason(ctx, completed.returncode, completed.stderr))
+        raise SecretSetError(failure_reason(ctx, completed.returncode, completed.stderr))
     # "Successfully updated", or an output this store does not know: the
     # call succeeded, so the value is set either way.
     stdout = completed.stdout.decode("utf-8", errors="replace")
     return Action.ADDED if CREATED in stdout else Action.UPDATED
 
 
-def _run(
+def run(
     ctx: Context,
     argv: list[str],
     app_root: Path,
@@ -165,7 +166,7 @@ def list_groups(
     groups: dict[str, list[Group]] = {}
     for chunk in list_chunks(keys):
         argv = [binary, "secret", "list", *chunk]
-        completed = _run(
+        completed = run(
             ctx, argv, app_root, b"", SecretListError,
             "`encore secret list` timed out (the sync ran past its deadline); nothing was set",
         )
@@ -173,7 +174,7 @@ def list_groups(
         if completed.returncode != 0:
             if _UNKNOWN_LIST.search(stderr):
                 return None
-            reason = _failure_reason(ctx, completed.returncode, completed.stderr)
+            reason = failure_reason(ctx, completed.returncode, completed.stderr)
             raise SecretListError(f"`encore secret list` failed, nothing was set: {reason}")
         try:
             text = completed.stdout.decode("utf-8")
@@ -210,7 +211,7 @@ def cli_version(ctx: Context, binary: str) -> str:
     return ctx.redactor.redact(lines[0])[:200]
 
 
-def _failure_reason(ctx: Context, returncode: int, stderr: bytes) -> str:
+def failure_reason(ctx: Context, returncode: int, stderr: bytes) -> str:
     # Mask first: shortening could cut a value in two, and the redactor
     # only recognises whole values.
     text = ctx.redactor.redact(stderr.decode("utf-8", errors="replace")).strip()

@@ -25,7 +25,8 @@ from stagecraft.providers.secrets import Action, Context
 from stagecraft.store import SecretStore, StoreSession
 from stagecraft_encore import cue
 from stagecraft_encore.cli_runner import find_app, find_binary, list_groups, set_secret
-from stagecraft_encore.errors import SelectionConflictError
+from stagecraft_encore.declared import declared_secrets
+from stagecraft_encore.errors import DeclaredSecretMissingError, SelectionConflictError
 from stagecraft_encore.listing import Group, Prediction, classify, location_of, selectors_of
 from stagecraft_encore.targets import CliTarget
 
@@ -74,18 +75,30 @@ class EncoreCli(SecretStore):
         existing group overlaps the selection without equalling it, so the
         sync stops before its first ``set`` (a dry run too).
         """
-        if not keys:
-            return set()
         binary = find_binary(ctx.config.encore_bin, ctx)
-        groups = list_groups(ctx, binary, _app_root(ctx), list(keys))
+        unsynced: list[str] = []
+        if ctx.config.require_declared:
+            declared = declared_secrets(ctx, binary, _app_root(ctx))
+            unsynced = [name for name in declared if name not in keys]
+        if not keys and not unsynced:
+            return set()
+        groups = list_groups(ctx, binary, _app_root(ctx), [*keys, *unsynced])
         if groups is None:
             ctx.logger.warning(
                 "encore: this encore CLI has no `encore secret list KEY...` (an older version); "
                 "every key is planned as updated and a conflicting selection shows only when "
                 "its `set` fails; upgrade the Encore CLI for exact plans"
             )
+            if unsynced:
+                raise DeclaredSecretMissingError(_missing_message(self.target, unsynced, False))
             return None
         wanted = selectors_of(self.target)
+        missing = [
+            name for name in unsynced
+            if classify(groups.get(name, ()), wanted)[0] is not Prediction.UPDATED
+        ]
+        if missing:
+            raise DeclaredSecretMissingError(_missing_message(self.target, missing, True))
         existing: set[str] = set()
         conflicts: list[tuple[str, Group]] = []
         for key in keys:
@@ -152,3 +165,15 @@ def _conflict_message(target: CliTarget, conflicts: list[tuple[str, Group]]) -> 
         "dashboard) and sync again"
     )
     return "\n".join(lines)
+
+
+def _missing_message(target: CliTarget, missing: list[str], listed: bool) -> str:
+    where = "nor set in Encore for this selection" if listed else (
+        "(and this encore CLI cannot list what Encore holds)"
+    )
+    return (
+        f"encore: {target.describe()}: the app declares {len(missing)} secret(s) that are "
+        f"neither in this sync {where}: {', '.join(printable(m) for m in missing)}; nothing "
+        "was set.  Add them to the source (or stop excluding them), or turn off "
+        "require_declared"
+    )

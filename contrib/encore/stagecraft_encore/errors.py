@@ -47,3 +47,7 @@ class ListOutputError(ProviderError):
 
 class SelectionConflictError(UserError):
     """Some keys already have a secret group that overlaps the target without equalling it."""
+
+
+class DeclaredSecretMissingError(UserError):
+    """``require_declared``: a secret the app declares would still be missing after the sync."""

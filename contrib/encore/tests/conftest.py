@@ -134,6 +134,8 @@ def fake_encore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeEncore:
         "FAKE_ENCORE_LIST_OUTPUT",
         "FAKE_ENCORE_VERSION",
         "FAKE_ENCORE_OFFLINE",
+        "FAKE_ENCORE_META_SECRETS",
+        "FAKE_ENCORE_META_ERROR",
     ):
         monkeypatch.delenv(name, raising=False)
     return FakeEncore(bin_dir, log, state, monkeypatch)

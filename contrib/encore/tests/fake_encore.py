@@ -38,6 +38,9 @@ Controlled by environment variables:
 * ``FAKE_ENCORE_LIST_ERROR``: a message ``secret list`` fails with (exit 1);
 * ``FAKE_ENCORE_LIST_OUTPUT``: text ``secret list`` prints instead of its table;
 * ``FAKE_ENCORE_VERSION``: what ``encore version`` reports (default ``v1.46.0``);
+* ``FAKE_ENCORE_META_SECRETS``: the secrets ``encore debug meta --format=json``
+  declares, ``rel/path=NAME,NAME;other=NAME``; ``FAKE_ENCORE_META_ERROR``: a
+  message that command fails with;
 * ``FAKE_ENCORE_OFFLINE``: when ``1``, ``encore version`` prints its version,
   then fails its update check (exit 1), as the real one does offline.
 
@@ -400,7 +403,40 @@ def secret_list(args: list[str]) -> NoReturn:
     finish(0, stdout=tabwrite(rows))
 
 
+def debug_meta(args: list[str]) -> NoReturn:
+    """``encore debug meta --format=json``: the parsed app's metadata, as the daemon prints it.
+
+    The daemon marshals ``meta.v1.Data`` with jsonpb (original field names,
+    defaults emitted, two-space indent); only the fields a reader of
+    declared secrets needs are filled.  ``FAKE_ENCORE_META_SECRETS`` is
+    ``rel/path=NAME,NAME;other=NAME`` (one package each).
+    """
+    import json  # only this command pays for it
+
+    if args not in (["--format=json"], ["--format", "json"], ["-f", "json"], ["-fjson"]):
+        usage_error(f"unexpected arguments {args}", "Usage:\n  encore debug meta [flags]\n")
+    if find_app_root(os.getcwd()) is None:
+        fail("no encore.app found in directory (or any of the parent directories)")
+    error = os.environ.get("FAKE_ENCORE_META_ERROR")
+    if error:
+        fail(error)
+    packages = []
+    for part in filter(None, os.environ.get("FAKE_ENCORE_META_SECRETS", "").split(";")):
+        rel_path, _, names = part.partition("=")
+        packages.append({
+            "rel_path": rel_path, "name": rel_path.rsplit("/", 1)[-1], "doc": "",
+            "service_name": rel_path.split("/", 1)[0],
+            "secrets": [name for name in names.split(",") if name],
+            "rpc_calls": [], "trace_nodes": [],
+        })
+    data = {"module_path": "encore.app", "app_version": "", "decls": [], "pkgs": packages,
+            "svcs": [], "auth_handler": None, "cron_jobs": []}
+    finish(0, stdout=json.dumps(data, indent=2))
+
+
 def main(argv: list[str]) -> NoReturn:
+    if argv[:2] == ["debug", "meta"]:
+        debug_meta(argv[2:])
     if argv and argv[0] == "version":
         version = os.environ.get("FAKE_ENCORE_VERSION", "v1.46.0")
         if os.environ.get("FAKE_ENCORE_OFFLINE") == "1":  # the update check fails
