@@ -16,7 +16,8 @@ and every line that reaches stderr first passes through the run's
 through an exception message or a ``-v`` traceback.
 
 Exit codes: 0 success, 1 user or config error, 2 provider or external
-failure, 3 internal error, 4 ``--check`` found pending changes.
+failure, 3 internal error, 4 ``--check`` found pending changes, 130
+interrupted (Ctrl-C), after reporting which keys were written.
 
 Output is plain text without color or terminal control codes, so it reads the
 same in CI logs, pipes and terminals (and ``NO_COLOR`` has nothing to turn off).
@@ -355,7 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Sync secrets between env files, secret stores and in-house providers.",
         epilog="Exit codes: 0 ok, 1 user or config error, 2 provider failure, "
-        "3 internal error, 4 `secrets sync --check` found changes.",
+        "3 internal error, 4 `secrets sync --check` found changes, 130 interrupted.",
     )
     _add_global_options(parser)
     parser.add_argument(
@@ -470,7 +471,7 @@ def cmd_sync(session: Session) -> int:
     manager = _manager(session, config)
     registry = manager.build_registry()
     provider, target = _target_provider(session, config, registry)
-    source = args.source or (config.secrets.source if config is not None else None) or ""
+    source = args.source or _configured(config, registry, "source")
     ctx = Context(
         cwd=session.cwd,
         config_dir=config.directory if config is not None else session.cwd,
@@ -531,7 +532,7 @@ def _target_provider(
     from stagecraft.locations import split
 
     args = session.args
-    text = args.target or (config.secrets.target if config is not None else None) or ""
+    text = args.target or _configured(config, registry, "target")
     store_id, location = split(text, registry, cwd=session.cwd, reserved=_reserved(registry))
     if store_id is not None:
         if args.provider and args.provider != store_id:
@@ -545,6 +546,33 @@ def _target_provider(
     from stagecraft.config import choose_provider
 
     return choose_provider(config, registry), location
+
+
+def _configured(config: Config | None, registry: Any, role: str) -> str:
+    """``secrets.from`` / ``secrets.to``, with a relative file path made relative to the
+    config's directory, as every path in stagecraft.yml is (``source_file`` and the like).
+
+    A location is a path when it goes to a file store, or is an unprefixed source
+    (an env file); other stores' locations are names and stay as written.
+    """
+    text: str | None = getattr(config.secrets, role) if config is not None else None
+    if not text or config is None:
+        return ""
+    from stagecraft.filestore import FileStore
+    from stagecraft.locations import split
+
+    store_id, location = split(text, registry, cwd=config.directory, reserved=_reserved(registry))
+    owner = store_id if store_id is not None else config.secrets.provider
+    if store_id is None and role == "source":
+        is_path = True  # an env file
+    else:
+        is_path = owner is not None and isinstance(
+            registry.get(owner) if registry.has(owner) else None, FileStore
+        )
+    if not is_path or Path(location).expanduser().is_absolute():
+        return text
+    resolved = str(config.directory / Path(location).expanduser())
+    return f"{store_id}:{resolved}" if store_id is not None else resolved
 
 
 def _reserved(registry: Any) -> set[str]:

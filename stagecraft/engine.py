@@ -151,14 +151,19 @@ def resolve_source(ctx: Context, target: SecretStore, text: str) -> tuple[Endpoi
             f"{store_id}: this provider implements sync itself and cannot be read from; "
             "only stores can be a --from ID:"
         )
-    if not store.readable:
-        raise UserError(f"{store_id}: this store is write-only and cannot be a source")
     if not location:
+        if not store.readable:
+            raise UserError(f"{store_id}: this store is write-only and cannot be a source")
         location = store.default_location(ctx.for_store(config_for(ctx, store)), "source") or ""
         if not location:
             raise UserError(f"{store_id}: no source location: write --from {store_id}:LOCATION")
     config = config_for(ctx, store)
-    return Endpoint(store.route(ctx.for_store(config), location), location), config
+    # Routed first: a store may serve readable and write-only locations (Encore's
+    # .secrets.local.cue can be read, its CLI environments cannot).
+    routed = store.route(ctx.for_store(config), location)
+    if not routed.readable:
+        raise UserError(f"{store_id}: this store is write-only and cannot be a source")
+    return Endpoint(routed, location), config
 
 
 # ------------------------------------------------------------------- planning

@@ -202,6 +202,15 @@ def test_tutorial_builds_the_jsonfile_example_plugin() -> None:
     assert any("[project.entry-points.stagecraft]" in text for text in pyprojects)
 
 
+def test_tutorial_shows_the_dirstore_example_plugin() -> None:
+    """The in-house store the tutorial runs is plugins/dirstore.py, unchanged."""
+    files = _written_files(DOCS / "writing-a-provider.md")
+    modules = [text for path, text in files.items() if path.endswith("/dirstore.py")]
+    assert len(modules) == 1, "the tutorial must write dirstore.py once"
+    expected = (ROOT / "plugins" / "dirstore.py").read_text(encoding="utf-8")
+    assert modules[0] == expected, "the tutorial's dirstore.py differs from plugins/dirstore.py"
+
+
 def _numbered_items(text: str) -> list[str]:
     items: list[str] = []
     for line in text.splitlines():
