@@ -39,7 +39,7 @@ import logging
 import os
 import re
 import stat
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from stagecraft.files import FileWriteError, locked_update
@@ -161,7 +161,11 @@ class WriteRecord:
             self.key_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             with locked_update(self.key_path) as handle:
                 if handle.original is not None:  # another sync made it meanwhile
-                    return handle.original if len(handle.original) >= KEY_BYTES else None
+                    if len(handle.original) >= KEY_BYTES:
+                        return handle.original
+                    self.logger.warning("write record: %s is damaged (too short); not used",
+                                        self.key_path)
+                    return None
                 secret = os.urandom(KEY_BYTES)
                 handle.write(secret)  # a new file: mode 0600
                 return secret
@@ -210,7 +214,7 @@ class WriteRecord:
         store: str,
         location: str,
         written: Mapping[str, str],
-        forget: Collection[str] | Iterable[str] = (),
+        forget: Iterable[str] = (),
     ) -> None:
         """Record ``written`` and drop ``forget`` (keys whose remote value is now unknown).
 
