@@ -15,8 +15,8 @@ CLI strips) is refused before any call, in a dry run too.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
+import re
 from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 
@@ -131,19 +131,24 @@ def _app_root(ctx: Context) -> Path:
     return ctx.resolve(ctx.config.app_root or ".", from_config=True)
 
 
+_APP_ID = re.compile(r'(?:^|[{,])\s*"id"\s*:\s*"(?P<id>[A-Za-z0-9_-]*)"', re.MULTILINE)
+
+
 def app_identity(app_file: Path) -> str:
     """``id=<app id>`` from ``encore.app``, or ``path=<its real path>`` for an app without one.
 
     The id names the cloud app whatever checkout syncs it, so two clones
     share their record entries.
     """
+    # encore.app is JSON with comments and trailing commas (hujson), as
+    # `encore app create` writes it: look for the id field itself.
     try:
-        document = json.loads(app_file.read_text(encoding="utf-8"))
+        text = app_file.read_text(encoding="utf-8")
     except (OSError, ValueError):
-        document = None
-    app_id = document.get("id") if isinstance(document, dict) else None
-    if isinstance(app_id, str) and app_id:
-        return f"id={app_id}"
+        text = ""
+    found = _APP_ID.search(text)
+    if found and found["id"]:
+        return f"id={found['id']}"
     return f"path={os.path.realpath(app_file)}"
 
 

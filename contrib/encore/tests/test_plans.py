@@ -369,3 +369,18 @@ def test_canary_scan_finds_no_value_nor_plain_hash(
                 assert form not in text, f"{path} holds a value or a plain hash of one"
     assert scanned >= 3  # the key, the record, encore.app
     assert (home / RECORD).is_file()
+
+
+def test_app_without_id_is_recorded_by_its_path(tmp_path: Path) -> None:
+    from stagecraft_encore.cli_store import app_identity
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    for directory, text in ((first, "{}\n"), (second, "// a comment: not JSON\n{}")):
+        directory.mkdir()
+        (directory / "encore.app").write_text(text, encoding="utf-8")
+    assert app_identity(first / "encore.app") == f"path={first.resolve() / 'encore.app'}"
+    assert app_identity(second / "encore.app") == f"path={second.resolve() / 'encore.app'}"
+    (first / "encore.app").write_text(
+        '{\n\t// linked with `encore app link`\n\t"id":   "shop-9f2",\n}\n', encoding="utf-8"
+    )
+    assert app_identity(first / "encore.app") == "id=shop-9f2"
