@@ -186,6 +186,16 @@ class SecretStore:
         """
         yield StoreSession(self, ctx, location)
 
+    def config_of(self, ctx: Context) -> Any:
+        """``ctx.config``; the ``Config`` defaults when a store is called outside the engine.
+
+        The engine always sets ``ctx.config``; a test or script calling
+        ``read``/``write`` with a bare :class:`Context` gets the defaults.
+        """
+        if ctx.config is None and self.Config is not None:
+            return self.Config()
+        return ctx.config
+
     # -- derived ------------------------------------------------------------
 
     @property

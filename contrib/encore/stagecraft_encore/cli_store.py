@@ -25,6 +25,7 @@ from stagecraft.providers.secrets import Action, Context
 from stagecraft.store import SecretStore, StoreSession
 from stagecraft_encore import cue
 from stagecraft_encore.cli_runner import find_app, find_binary, list_groups, set_secret
+from stagecraft_encore.config import Config as EncoreConfig
 from stagecraft_encore.declared import declared_secrets
 from stagecraft_encore.errors import DeclaredSecretMissingError, SelectionConflictError
 from stagecraft_encore.listing import Group, Prediction, classify, location_of, selectors_of
@@ -35,6 +36,7 @@ class EncoreCli(SecretStore):
     """One CLI target (types and environments), made per sync by ``EncoreStore.route``."""
 
     id = "encore"
+    Config = EncoreConfig
     readable = False
     concurrency = 8
 
@@ -62,7 +64,7 @@ class EncoreCli(SecretStore):
     @contextlib.contextmanager
     def session(self, ctx: Context, location: str, *, dry_run: bool) -> Iterator[StoreSession]:
         # Checked before planning, so a missing CLI or app fails a dry run too.
-        find_binary(ctx.config.encore_bin, ctx)
+        find_binary(self.config_of(ctx).encore_bin, ctx)
         find_app(_app_root(ctx))
         yield StoreSession(self, ctx, location)
 
@@ -75,9 +77,9 @@ class EncoreCli(SecretStore):
         existing group overlaps the selection without equalling it, so the
         sync stops before its first ``set`` (a dry run too).
         """
-        binary = find_binary(ctx.config.encore_bin, ctx)
+        binary = find_binary(self.config_of(ctx).encore_bin, ctx)
         unsynced: list[str] = []
-        if ctx.config.require_declared:
+        if self.config_of(ctx).require_declared:
             declared = declared_secrets(ctx, binary, _app_root(ctx))
             unsynced = [name for name in declared if name not in keys]
         if not keys and not unsynced:
@@ -123,12 +125,13 @@ class EncoreCli(SecretStore):
         )
 
     def write_one(self, ctx: Context, location: str, key: str, value: str) -> Action | None:
-        binary = find_binary(ctx.config.encore_bin, ctx)
+        binary = find_binary(self.config_of(ctx).encore_bin, ctx)
         return set_secret(ctx, binary, _app_root(ctx), self.target, key, value)
 
 
 def _app_root(ctx: Context) -> Path:
-    return ctx.resolve(ctx.config.app_root or ".", from_config=True)
+    config = ctx.config if ctx.config is not None else EncoreConfig()
+    return ctx.resolve(config.app_root or ".", from_config=True)
 
 
 _APP_ID = re.compile(r'(?:^|[{,])\s*"id"\s*:\s*"(?P<id>[A-Za-z0-9_-]*)"', re.MULTILINE)
