@@ -73,6 +73,7 @@ def run_on_terminal(
     *,
     env: dict[str, str] | None = None,
     stdout_on_terminal: bool = True,
+    typed: bytes | None = None,
 ) -> TerminalRun:
     """Run ``stagecraft ARGS`` with stderr (and stdout, unless told otherwise) on a pty."""
     environ = cli_helpers.child_env()
@@ -83,11 +84,13 @@ def run_on_terminal(
     try:
         proc = subprocess.Popen(
             [str(cli_helpers.STAGECRAFT), *args],
-            cwd=cwd, env=environ, stdin=subprocess.DEVNULL,
+            cwd=cwd, env=environ, stdin=slave if typed is not None else subprocess.DEVNULL,
             stdout=slave if stdout_on_terminal else subprocess.PIPE, stderr=slave,
         )
     finally:
         os.close(slave)
+    if typed is not None:
+        os.write(master, typed)  # what a person types; Ctrl-D (\x04) ends the input
     chunks: list[bytes] = []
     while True:
         try:
@@ -251,6 +254,24 @@ def test_control_characters_from_a_provider_are_escaped_before_colouring(
     assert run.code == 0
     assert f"{GREEN}+ EVIL\\x1b[2J{RESET}" in run.terminal
     assert "\x1b[2J" not in run.terminal
+
+
+# ------------------------------------------------------------------ stdin
+
+
+def test_from_stdin_on_a_terminal_says_how_to_end_the_input(
+    project: Any, cli_helpers: ModuleType
+) -> None:
+    run = run_on_terminal(
+        cli_helpers, ["-p", "no:encore", "secrets", "sync", "--from", "-", "--to",
+                      "envfile:typed.env"],
+        project.root, env={"STAGECRAFT_LOAD_PLUGINS": "envfile"}, typed=b"TYPED=1\n\x04",
+    )
+    assert run.code == 0, run.terminal
+    assert "stagecraft: reading the env file from standard input (end it with Ctrl-D)\n" \
+        in run.terminal
+    assert f"{GREEN}+ TYPED{RESET}" in run.terminal
+    assert (project.root / "typed.env").read_text() == "TYPED=1\n"
 
 
 # ------------------------------------------------------------------ progress
