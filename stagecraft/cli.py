@@ -459,6 +459,32 @@ def _top_help() -> tuple[str, str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command's parser (each leaf command's options are added when it is used).
+
+    Every ArgumentParser asks gettext for the same few strings ("options",
+    "show this help message and exit"), and each ask searches the file
+    system for message catalogues again: with a dozen commands that is a
+    measurable part of start-up.  The answers cannot change while the
+    parser is built, so they are looked up once each meanwhile.
+    """
+    lookup = getattr(argparse, "_", None)
+    if lookup is None:  # not the argparse this was written against: build as it is
+        return _build_parser()
+    answers: dict[str, str] = {}
+
+    def once(message: str) -> str:
+        if message not in answers:
+            answers[message] = lookup(message)
+        return answers[message]
+
+    setattr(argparse, "_", once)  # noqa: B010
+    try:
+        return _build_parser()
+    finally:
+        setattr(argparse, "_", lookup)  # noqa: B010
+
+
+def _build_parser() -> argparse.ArgumentParser:
     description, epilog = _top_help()
     parser = _Parser(
         prog=PROG, description=description, epilog=epilog,
