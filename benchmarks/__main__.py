@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import discovery, encore, parsing, startup, store, sync
+from benchmarks import discovery, encore, parsing, startup, store, sync, vault
 from benchmarks.harness import Row, markdown, table
 from benchmarks.machine import describe
 
@@ -43,6 +43,8 @@ class Plan:
     store_repeats: int
     budget: float  # seconds per size, at most (at least one run always happens)
     max_run: float  # a sync size predicted to take longer than this per run is not run
+    vault_keys: int = 0  # keys synced into one vault path (0: no vault rows)
+    vault_repeats: int = 0
 
 
 FULL = Plan(
@@ -62,6 +64,8 @@ FULL = Plan(
     store_repeats=3,
     budget=60.0,
     max_run=60.0,
+    vault_keys=400,
+    vault_repeats=11,
 )
 
 QUICK = Plan(
@@ -81,9 +85,11 @@ QUICK = Plan(
     store_repeats=1,
     budget=5.0,
     max_run=5.0,
+    vault_keys=20,
+    vault_repeats=1,
 )
 
-NAMES = ("parse", "sync", "encore", "startup", "plugins", "store")
+NAMES = ("parse", "sync", "encore", "startup", "plugins", "store", "vault")
 
 
 def run(plan: Plan, only: Sequence[str] = NAMES,
@@ -116,6 +122,8 @@ def run(plan: Plan, only: Sequence[str] = NAMES,
                              plan.store_repeats, Path(raw))
 
     steps.append(("store", store_step))
+    if plan.vault_keys:
+        steps.append(("vault", lambda: vault.run(plan.vault_keys, plan.vault_repeats)))
     for name, step in steps:
         if name not in only:
             continue

@@ -5,9 +5,11 @@ shows a handful of messages.  Measured, each as a median of interleaved runs:
 
 * registering the values (``Redactor.update``) against the floor of copying
   them into a list: registration must stay about that cheap;
-* the first redaction, which builds the prefix/suffix index, against the
-  redactor it replaced: a loop of ``str.replace`` over every value (whole
-  values only, no fragments);
+* the first redaction, which builds the index, against the redactor it
+  replaced: a loop of ``str.replace`` over every value (whole values only,
+  no fragments); once for a message holding no value (only the sets of
+  heads and tails are built) and once for one holding a cut value (the
+  sorted lists too);
 * each later redaction of a typical ~200-character error message, against
   the same loop.
 
@@ -62,11 +64,16 @@ def rows(count: int = 100_000, repeats: int = 7) -> list[Row]:
 
     registration = median_times([register, lambda: list(secrets)], repeats)
 
+    clean = message("no value in this one, just a host name")
+
+    def first_clean() -> str:
+        return register().redact(clean)
+
     def first_redaction() -> str:
-        redactor = register()
-        return redactor.redact(text)
+        return register().redact(text)
 
     old = ReplaceLoop(secrets)
+    first_plain = median_times([first_clean, lambda: old.redact(clean)], repeats)
     first = median_times([first_redaction, lambda: old.redact(text)], repeats)
 
     ready = register()
@@ -79,8 +86,10 @@ def rows(count: int = 100_000, repeats: int = 7) -> list[Row]:
     return [
         cost_row(f"redact: register {count} values", registration.medians[0],
                  "list(values)", registration.medians[1], None, runs=registration.runs),
-        cost_row(f"redact: first message, {count} values (builds index)", first.medians[0],
-                 "str.replace loop", first.medians[1], None, runs=first.runs),
+        cost_row(f"redact: first message, no value in it, {count} values", first_plain.medians[0],
+                 "str.replace loop", first_plain.medians[1], None, runs=first_plain.runs),
+        cost_row(f"redact: first message, a value cut in it, {count} values",
+                 first.medians[0], "str.replace loop", first.medians[1], None, runs=first.runs),
         speedup_row(f"redact: later message, {count} values", later.medians[0],
                     "str.replace loop", later.medians[1], None, runs=later.runs),
     ]

@@ -669,7 +669,7 @@ def check_sections(config: Config, registry: Registry) -> None:
     for provider_id in config.secrets.providers:
         if not registry.has(provider_id):
             path: NodePath = ("secrets", "providers", provider_id)
-            listed = ", ".join(registry.ids()) or "none installed"
+            listed = ", ".join(registry.ids()) or "none loaded"
             problems.append(
                 Problem(
                     config.marks.of_key(path),

@@ -9,29 +9,39 @@ because most documents are only read and a written one is written once.
 
 Reading rules
 -------------
-They follow the majority of python-dotenv, Node's ``dotenv`` and docker compose
-(``/work/shared/reference/dotenv-compat.md``):
+Where python-dotenv, Node's ``dotenv`` and docker compose v2 (compose-go) agree,
+this parser reads as they do; where they disagree it follows the majority and
+warns when the value read depends on the reader, or refuses (a
+:class:`DotenvError` naming the line and the disagreement) what only one of
+them accepts (facts: ``dotenv-compat.md``, measured with the real programs):
 
-* ``\\r\\n``, a lone ``\\r`` and ``\\n`` end a line; a UTF-8 BOM at the start is ignored.
+* ``\r\n`` and ``\n`` end a line, and so does a lone ``\r`` (python-dotenv and
+  Node; compose and shells keep it in the line, so :meth:`Document.set` never
+  writes into such a file for them).  A UTF-8 BOM at the start is ignored.
 * Blank lines and lines whose first non-blank character is ``#`` are comments.
 * ``export`` followed by a space or tab before a key is dropped (``exportFOO=1`` and
   ``export=1`` are ordinary keys).
-* A key is ``[A-Za-z_.][A-Za-z0-9_.-]*``: letters, digits, ``_``, ``.`` and ``-``,
-  never starting with a digit or ``-`` (what a shell can name, plus the dotted and
-  dashed keys every reader accepts).  Anything else (``a@b=1``) is an error.
+* A key is ``[A-Za-z0-9_.-]+`` (``1ST_KEY`` and ``-x`` included: all three read
+  them).  Anything else (``a@b=1``, non-ASCII, ``A[0]``) is an error: Node skips
+  such a line silently.  ``KEY: value`` is an error too (python-dotenv's).
 * Whitespace around the key and ``=`` is ignored; ``KEY=`` is the empty string.
 * A line holding only a key (``JUSTAKEY``, ``export A``) assigns nothing; the
   document records a warning naming the key and line.
 * Unquoted values end at the end of the line; whitespace followed by ``#`` starts a
-  comment (``KEY= # note`` is empty, ``KEY=#x`` is ``#x``, ``p#ss`` is ``p#ss``); the
-  value is stripped of surrounding whitespace.  Nothing inside is decoded.
+  comment, and the value is stripped of surrounding whitespace.  ``KEY= # note``
+  is empty (python-dotenv 1.2 and Node; compose reads ``# note``: warning);
+  ``KEY=#x`` is ``#x`` (python-dotenv and compose; Node reads it as empty:
+  warning); ``p#ss`` is ``p#ss``.  Nothing inside is decoded.
 * ``'...'`` is literal except ``\\'`` -> ``'``.  ``"..."`` decodes ``\\a \\b \\f \\n \\r
   \\t \\v \\\\ \\"`` and keeps every other backslash sequence as written.  Inside
   both, a backslash always pairs with the next character when looking for the
   closing quote.  Quoted values may span lines (PEM keys); a raw line break inside
   one reads as ``\\n`` whatever its bytes were.  After the closing quote only
   whitespace and a comment may follow.
-* No ``$`` expansion: values are literal.
+* No ``$`` expansion: values are literal, the one deliberate exception to the
+  majority rule (an expansion depends on the reader's environment; a sync copies
+  text).  A ``${...}`` that python-dotenv and compose would expand gets a warning.
+  With ``readers`` naming dotenv-expand, ``\\$`` reads as ``$`` (see :func:`parse`).
 * A key assigned twice: the last one wins, and a warning names the key and line.
 * Errors (:class:`DotenvError`, ``PATH:LINE: ...``, never quoting a value): an
   invalid key, an unterminated quote (reported at the line where it opened), text
@@ -39,30 +49,34 @@ They follow the majority of python-dotenv, Node's ``dotenv`` and docker compose
 
 Writing rules
 -------------
-:func:`format_value` picks, for a value and the readers that will read the file,
-the first of these forms that every chosen reader *and this parser* read back
-exactly: plain; for a value with line breaks, ``"..."`` with only the breaks
-escaped as ``\\n``/``\\r`` (the only escapes Node decodes); ``'raw'`` (may span
-lines); the same double-quoted form for other values; then forms only some
-readers accept (``"..."`` with ``\\\\`` and ``\\"`` escapes; ``'...'`` with
-``\\'``).  Each candidate is checked against a small model of each reader (written
-from the reference table and, for python-dotenv and Node, from their source), so
-the rules below follow from the models rather than being listed by hand:
+:func:`format_value` picks, for a value and the readers that will read the file
+(:class:`Reader`: the three above, by default, plus ``shell`` and
+``dotenv-expand``), the first form that every chosen reader *and this parser*
+read back exactly: plain; for a value with line breaks, ``"..."`` with only the
+breaks escaped as ``\\n``/``\\r`` (the only escapes Node decodes); ``'raw'`` (may
+span lines); the double-quoted forms (escaped breaks, or raw ones for shells);
+then forms only some readers accept (``"..."`` with ``\\\\`` and ``\\"`` escapes;
+``'...'`` with ``\\'``).  For dotenv-expand every ``$`` is written ``\\$``.  Each
+candidate is checked against a model of each reader, written from its source
+(python-dotenv, Node dotenv, dotenv-expand, POSIX sh) or, for compose-go, from
+what it was observed to do, and checked against the real programs by the tests.
+So the rules follow from the models rather than being listed by hand; for
+example, with the default readers:
 
-* plain is used unless the value has a line break, leading
-  or trailing whitespace, a leading quote or backtick, ``#`` (Node cuts at any
-  ``#``), ``$`` (compose expands it outside single quotes), or control characters;
-* single quotes carry anything without ``'``, without ``\\\\`` (python-dotenv
-  decodes it) and not ending in a backslash (that makes python-dotenv and compose
-  look further for the closing quote, swallowing the next line);
-* double quotes are needed for a ``'`` together with something that forbids plain;
-  Node keeps ``\\"`` and ``\\\\`` with their backslash, so a value holding ``"``
-  cannot be double-quoted for Node.
-* python-dotenv expands ``${...}`` in every quoting style with no escape, so a
-  value containing ``${`` cannot be written for it at all.
+* plain is used unless the value has a line break, leading or trailing
+  whitespace, a leading quote or backtick, ``#`` (Node cuts at any ``#``), a
+  ``$`` before a name character or ``{`` (compose expands it outside single
+  quotes), or control characters;
+* single quotes carry anything without ``'`` and not ending in a backslash
+  (that makes python-dotenv and compose look further for the closing quote);
+* Node keeps ``\\"`` and ``\\\\`` with their backslash, so a value holding ``"``
+  cannot be double-quoted for Node;
+* python-dotenv expands ``${NAME}`` (with the closing brace) in every quoting
+  style with no escape, so such a value cannot be written for it at all.
 
 When no form works, :class:`UnwritableValueError` names the key and the reason
-(never the value).  Targeting fewer readers widens what can be written.
+(never the value): the reader that cannot carry it alone, or that no single
+spelling serves all of them.  Targeting fewer readers widens what can be written.
 """
 
 from __future__ import annotations
@@ -79,6 +93,7 @@ from stagecraft.files import read_bytes
 
 __all__ = [
     "ALL_READERS",
+    "DEFAULT_READERS",
     "Document",
     "DotenvError",
     "Reader",
@@ -94,12 +109,20 @@ __all__ = [
 class Reader(str, enum.Enum):
     """A program that will read a file Stagecraft writes."""
 
-    PYTHON_DOTENV = "python-dotenv"  # default settings, ${VAR} interpolation on
+    PYTHON_DOTENV = "python-dotenv"  # dotenv_values()/load_dotenv(), interpolation on or off
     NODE_DOTENV = "node-dotenv"
-    DOCKER_COMPOSE = "docker-compose"
+    DOCKER_COMPOSE = "docker-compose"  # compose v2: compose-go's dotenv parser
+    SHELL = "shell"  # POSIX sh (bash, dash) running `set -a; . FILE`
+    DOTENV_EXPAND = "dotenv-expand"  # Node dotenv, then dotenv-expand (Vite, @next/env)
 
 
-ALL_READERS: frozenset[Reader] = frozenset(Reader)
+#: The readers a file is written for unless told otherwise.
+DEFAULT_READERS: frozenset[Reader] = frozenset(
+    {Reader.PYTHON_DOTENV, Reader.NODE_DOTENV, Reader.DOCKER_COMPOSE}
+)
+#: The default readers, under the name they had before shells and dotenv-expand were
+#: modelled; kept so existing callers mean what they meant.
+ALL_READERS: frozenset[Reader] = DEFAULT_READERS
 
 
 class DotenvError(UserError):
@@ -152,7 +175,7 @@ def _lazy_re(pattern: str, flags: int = 0) -> re.Pattern[str]:
 
 # --------------------------------------------------------------------------- grammar
 
-_KEY = r"[A-Za-z_.][A-Za-z0-9_.-]*"
+_KEY = r"[A-Za-z0-9_.-]+"
 _KEY_RE = re.compile(_KEY)
 _WS = r"[^\S\r\n]"  # whitespace that does not end a line
 
@@ -161,24 +184,25 @@ _WS = r"[^\S\r\n]"  # whitespace that does not end a line
 # file holds nothing else (otherwise the full parser runs).  A simple item is a
 # blank line, a comment, or KEY=VALUE where VALUE is empty, plain without any
 # '#', or quoted without backslashes (a quoted value may span lines), optionally
-# followed by whitespace and a comment.  Every simple item reads the same under
-# the full rules.  Blank lines and comments have no key group.
+# followed by whitespace and a comment (an empty value never is: ``KEY= #x`` reads
+# as ``#x``).  Every simple item reads the same under the full rules.  Blank lines
+# and comments have no key group.
 _ITEM = re.compile(
     rf"^[ \t]*(?:(?:export[ \t]+)?({_KEY})[ \t]*=[ \t]*"
-    r"""([^\s'"#](?:[^\r\n#]*[^\s#])?|"[^"\\]*"|'[^'\\]*'|)"""
+    r"""([^\s'"#](?:[^\r\n#]*[^\s#])?|"[^"\\]*"|'[^'\\]*'|(?![ \t]*#))"""
     r"(?:[ \t]+#[^\r\n]*)?|#[^\r\n]*)?[ \t]*\r?$",
     re.MULTILINE,
 )
 # A simple single-line assignment, one line at a time, for the full parser's loop.
 _SIMPLE_LINE = _lazy_re(
     rf"[ \t]*(?:export[ \t]+)?({_KEY})[ \t]*=[ \t]*"
-    r"""([^\s'"#](?:[^\r\n#]*[^\s#])?|"[^"\\\r\n]*"|'[^'\\\r\n]*'|)"""
+    r"""([^\s'"#](?:[^\r\n#]*[^\s#])?|"[^"\\\r\n]*"|'[^'\\\r\n]*'|(?![ \t]*#))"""
     r"(?:[ \t]+#[^\r\n]*)?[ \t]*(?:\r\n|\n|\r|\Z)"
 )
 
 # Full grammar, used when the fast path does not apply.
 _HEAD = _lazy_re(
-    rf"{_WS}*(?:(?P<comment>#)|(?:export{_WS}+(?=[A-Za-z_.]))?(?P<key>{_KEY}){_WS}*(?P<eq>=)?)?"
+    rf"{_WS}*(?:(?P<comment>#)|(?:export{_WS}+(?=[A-Za-z0-9_.-]))?(?P<key>{_KEY}){_WS}*(?P<eq>=)?)?"
 )
 _EOL = _lazy_re(r"\r\n|\r|\n")
 _REST = _lazy_re(r"[^\r\n]*")
@@ -200,6 +224,12 @@ _DOUBLE_DECODED = {
     "\\": "\\",
     '"': '"',
 }
+
+
+_INVALID_KEY = (
+    "invalid key: a key is ASCII letters, digits, '_', '.' or '-' "
+    "(Node dotenv skips a line with any other key)"
+)
 
 
 def is_valid_key(key: str) -> bool:
@@ -229,8 +259,19 @@ class _Parsed:
         self.warnings: list[str] = []
 
 
-def _parse_full(text: str, path: str, *, locate: AbstractSet[str] = frozenset()) -> _Parsed:
-    """Parse with every rule; record where each assignment of a key in ``locate`` is."""
+def _parse_full(
+    text: str,
+    path: str,
+    *,
+    locate: AbstractSet[str] = frozenset(),
+    expansions: bool = True,
+    dotenv_expand: bool = False,
+) -> _Parsed:
+    """Parse with every rule; record where each assignment of a key in ``locate`` is.
+
+    ``expansions``: warn about ``${...}`` that python-dotenv and compose expand;
+    ``dotenv_expand``: warn about a ``$`` that dotenv-expand expands or runs.
+    """
     out = _Parsed()
     values = out.values
     spans = out.spans
@@ -264,6 +305,12 @@ def _parse_full(text: str, path: str, *, locate: AbstractSet[str] = frozenset())
             else:
                 first_line[key] = line
             values[key] = written[1:-1] if written[:1] in ("'", '"') else written
+            if expansions and "${" in written and written[0] != "'" and _PD_VARIABLE.search(
+                written
+            ):
+                out.warnings.append(_expansion_warning(path, line, key))
+            if dotenv_expand and "$" in written and _dotenv_expands(values[key]):
+                out.warnings.append(_dotenv_expand_warning(path, line, key))
             line += 1
             continue
         head = head_match(text, pos)
@@ -273,16 +320,12 @@ def _parse_full(text: str, path: str, *, locate: AbstractSet[str] = frozenset())
         key_line = line
         vstart = vend = 0
         value: str | None = None
+        quote = ""
         if key is None:
             if head.group("comment") is None and pos < n and text[pos] not in "\r\n":
                 if text[pos] == "=":
                     raise DotenvError(path, line, "missing key before '='")
-                raise DotenvError(
-                    path,
-                    line,
-                    "invalid key: a key is letters, digits, '_', '.' or '-', "
-                    "starting with a letter, '_' or '.'",
-                )
+                raise DotenvError(path, line, _INVALID_KEY)
             pos = rest_match(text, pos).end()  # type: ignore[union-attr]
         elif head.group("eq") is None:
             rest = rest_match(text, pos).group()  # type: ignore[union-attr]
@@ -290,7 +333,8 @@ def _parse_full(text: str, path: str, *, locate: AbstractSet[str] = frozenset())
                 column = pos - start + 1
                 if rest[0] == ":":
                     problem = (
-                        f"expected '=' after key {_named(key)} ('KEY: value' is not supported)"
+                        f"expected '=' after key {_named(key)} ('KEY: value' is read by Node "
+                        "dotenv and docker compose but is an error to python-dotenv)"
                     )
                 elif text[pos - 1] in " \t" or not rest[0].isprintable():
                     problem = f"expected '=' after key {_named(key)}"
@@ -332,10 +376,26 @@ def _parse_full(text: str, path: str, *, locate: AbstractSet[str] = frozenset())
                         path, line, f"unexpected text after the closing quote of {key!r}"
                     )
             else:
-                cut = inline_comment_search(raw)
-                value = (raw if cut is None else raw[: cut.start()]).strip()
-                vend = vstart + len(value)
                 pos = after_eq + len(raw)
+                if stripped[:1] == "#" and stripped != raw:
+                    value = ""  # KEY= #note: python-dotenv and Node read it as empty
+                    vstart = vend = after_eq
+                    out.warnings.append(
+                        f"{path}:{line}: {key!r} is empty to python-dotenv and Node dotenv "
+                        "(whitespace, then '#', starts a comment) but docker compose reads the "
+                        "text from '#' on as its value; Stagecraft follows the majority (write "
+                        "KEY= alone, or quote the value)"
+                    )
+                else:
+                    cut = inline_comment_search(stripped)
+                    value = (stripped if cut is None else stripped[: cut.start()]).rstrip()
+                    vend = vstart + len(value)
+                    if value[:1] == "#":
+                        out.warnings.append(
+                            f"{path}:{line}: the value of {key!r} starts with '#': python-dotenv "
+                            "and docker compose read it as written, Node dotenv as empty; "
+                            "Stagecraft follows the majority (quote the value)"
+                        )
         eol = eol_match(text, pos)
         if eol is not None:
             pos = eol.end()
@@ -343,6 +403,10 @@ def _parse_full(text: str, path: str, *, locate: AbstractSet[str] = frozenset())
         if key is None:
             continue
         assert value is not None
+        if expansions and "${" in value and quote != "'" and _PD_VARIABLE.search(value):
+            out.warnings.append(_expansion_warning(path, key_line, key))
+        if dotenv_expand and "$" in value and _dotenv_expands(value):
+            out.warnings.append(_dotenv_expand_warning(path, key_line, key))
         if key in locate:
             spans.setdefault(key, []).append((start, vstart, vend, pos))
         if key in values:
@@ -354,6 +418,25 @@ def _parse_full(text: str, path: str, *, locate: AbstractSet[str] = frozenset())
             first_line[key] = key_line
         values[key] = value
     return out
+
+
+def _expansion_warning(path: str, line: int, key: str) -> str:
+    return (
+        f"{path}:{line}: {key!r} holds '${{...}}', which python-dotenv (interpolation on) "
+        "and docker compose expand, each from its own environment, and Node dotenv does "
+        "not; Stagecraft reads it literally"
+    )
+
+
+def _dotenv_expands(value: str) -> bool:
+    return _DE_EXPANDS.search(value) is not None or _runs_command(value)
+
+
+def _dotenv_expand_warning(path: str, line: int, key: str) -> str:
+    return (
+        f"{path}:{line}: {key!r} holds a '$' that dotenv-expand expands (or, for '$(...)', "
+        "runs); Stagecraft reads it literally (a literal '$' is written '\\$' for it)"
+    )
 
 
 class _NotSimple(Exception):
@@ -455,6 +538,12 @@ def _byte_offsets(
 
 # --------------------------------------------------------------------------- document
 
+#: Readers for which a lone CR does not end a line (python-dotenv and Node take
+#: it as one; compose-go and the shells keep it in the line).  A shell keeps the
+#: CR of a CRLF too, in the value before it.
+_LINE_READERS = frozenset({Reader.DOCKER_COMPOSE, Reader.SHELL})
+_NO_CR, _CRLF, _LONE_CR = 0, 1, 2
+
 
 class Document:
     """A parsed .env file that renders back to its exact bytes until edited.
@@ -469,6 +558,7 @@ class Document:
     __slots__ = (
         "_appended",
         "_changed",
+        "_crs",
         "_data",
         "_edited",
         "_removed",
@@ -493,6 +583,7 @@ class Document:
         self._removed: set[str] = set()  # keys whose every line in data goes
         self._appended: dict[str, str] = {}  # key not (or no longer) in data -> text
         self._edited = False
+        self._crs: int | None = None
 
     def __repr__(self) -> str:
         return f"<Document {self.path!r} keys={len(self._values)}>"
@@ -519,6 +610,30 @@ class Document:
     def __len__(self) -> int:
         return len(self._values)
 
+    def _carriage_returns(self) -> int:
+        """Whether the original bytes hold no CR, only CRLFs, or a lone CR (computed once)."""
+        if self._crs is None:
+            data = self._data
+            if b"\r" not in data:
+                self._crs = _NO_CR
+            else:
+                self._crs = _LONE_CR if re.search(b"\r(?!\n)", data) else _CRLF
+        return self._crs
+
+    def _check_line_ends(self, key: str, chosen: frozenset[Reader]) -> None:
+        """Refuse to write into a file whose line ends a chosen reader misreads."""
+        if self._carriage_returns() == _LONE_CR:
+            names = " and ".join(sorted(reader.value for reader in chosen & _LINE_READERS))
+            raise UserError(
+                f"{self.path}: cannot write {key!r}: the file ends lines with a lone carriage "
+                f"return, which is no line end to {names}; convert it to LF line ends"
+            )
+        if Reader.SHELL in chosen:
+            raise UserError(
+                f"{self.path}: cannot write {key!r}: the file has CRLF line ends, and a shell "
+                "keeps the carriage return in the value before it; convert it to LF line ends"
+            )
+
     @property
     def modified(self) -> bool:
         """True once an edit changed the document."""
@@ -541,11 +656,11 @@ class Document:
             self._values[key] = value
             return False
         if not isinstance(key, str) or not is_valid_key(key):
-            raise UserError(
-                f"invalid key {key!r}: a key is letters, digits, '_', '.' or '-', "
-                "starting with a letter, '_' or '.'"
-            )
-        written = format_value(key, value, readers)
+            raise UserError(f"invalid key {key!r}: a key is ASCII letters, digits, '_', '.' or '-'")
+        chosen = frozenset(Reader(reader) for reader in readers)
+        if chosen & _LINE_READERS and self._carriage_returns() != _NO_CR:
+            self._check_line_ends(key, chosen)
+        written = format_value(key, value, chosen)
         if current is None or key in self._appended:
             self._appended[key] = written
         else:
@@ -635,8 +750,15 @@ def parse(
     *,
     path: str = "<string>",
     warn: Callable[[str], None] | None = None,
+    readers: Iterable[Reader] = (),
 ) -> Document:
-    """Parse .env content.  Raises :class:`DotenvError` on malformed input."""
+    """Parse .env content.  Raises :class:`DotenvError` on malformed input.
+
+    ``readers`` are the programs the file is written for.  With
+    ``dotenv-expand`` among them, ``\\$`` reads as ``$``, as it does for
+    dotenv-expand: that is how Stagecraft writes a ``$`` for it, so a file it
+    wrote reads back as the values it was given.
+    """
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8")
@@ -652,28 +774,48 @@ def parse(
             ) from None
     if text.startswith("\ufeff"):
         text = text[1:]
-    values = _parse_fast(text)
+    chosen = frozenset(readers)
+    expand = Reader.DOTENV_EXPAND in chosen
+    # A ${...} that python-dotenv and compose expand gets a warning (when they may
+    # read the file), which only the full parser words.
+    expansions = not chosen or bool(chosen & {Reader.PYTHON_DOTENV, Reader.DOCKER_COMPOSE})
+    simple = not (expansions and "${" in text) and not (expand and "$" in text)
+    values = _parse_fast(text) if simple else None
     if values is not None:
-        return Document(path, data, values=values)
-    parsed = _parse_full(text, path)
+        return Document(path, data, values=_unescape_dollars(values) if expand else values)
+    parsed = _parse_full(text, path, expansions=expansions, dotenv_expand=expand)
     if warn is not None:
         for message in parsed.warnings:
             warn(message)
-    return Document(path, data, values=parsed.values, warnings=parsed.warnings)
+    values = _unescape_dollars(parsed.values) if expand else parsed.values
+    return Document(path, data, values=values, warnings=parsed.warnings)
 
 
-def load(path: pathlib.Path, *, warn: Callable[[str], None] | None = None) -> Document:
-    """Read and parse a .env file; errors name the path."""
-    return parse(read_bytes(path, what="env file"), path=str(path), warn=warn)
+def _unescape_dollars(values: dict[str, str]) -> dict[str, str]:
+    return {key: value.replace("\\$", "$") for key, value in values.items()}
+
+
+def load(
+    path: pathlib.Path,
+    *,
+    warn: Callable[[str], None] | None = None,
+    readers: Iterable[Reader] = (),
+) -> Document:
+    """Read and parse a .env file; errors name the path.  See :func:`parse`."""
+    return parse(read_bytes(path, what="env file"), path=str(path), warn=warn, readers=readers)
 
 
 # --------------------------------------------------------------------------- writing
 #
 # Models of how each reader decodes the text after "KEY=".  Each returns the value
-# the reader would produce, or None when it would fail, decode something else, or
-# read past the end of the line (swallowing the next one).  _PROBE follows the
-# value with lines that end in each quote character, so a reader that does not
-# stop at the end of our value finds a closing quote there and shows it.
+# the reader would produce, or None when it would fail, decode something else,
+# expand or run something, or read past the end of the line (swallowing the next
+# one).  _PROBE follows the value with lines that end in each quote character, so a
+# reader that does not stop at the end of our value finds a closing quote there
+# and shows it.  The models are written from the readers' source and checked
+# against the real programs by tests/test_dotenv_roundtrip.py; compose-go cannot
+# run here, so its model follows the facts observed with it and, where those
+# leave a case open, calls it unreadable.
 
 _PROBE = "\n#'\n#\"\n#`\nNEXT='\"`'\"`\n"
 
@@ -681,8 +823,11 @@ _PD_SINGLE = _lazy_re(r"'((?:\\.|[^'\\])*)'", re.DOTALL)
 _PD_DOUBLE = _lazy_re(r'"((?:\\.|[^"\\])*)"', re.DOTALL)
 _PD_SINGLE_ESCAPES = _lazy_re(r"\\[\\']")
 _PD_DOUBLE_ESCAPES = _lazy_re(r"\\[\\'\"abfnrtv]")
-_PD_AFTER = _lazy_re(r"[^\S\r\n]*(?:#[^\r\n]*)?[^\S\r\n]*(?:\r\n|\n|\r|$)")
 _PD_SPACE = _lazy_re(r"[^\S\r\n]*")
+_PD_COMMENT = _lazy_re(r"\s+#.*")
+#: What python-dotenv's interpolation replaces: ``${NAME}`` or ``${NAME:-default}``
+#: with the closing brace; a ``${`` without one stays as written.
+_PD_VARIABLE = _lazy_re(r"\$\{[^}:]*(?::-[^}]*)?\}")
 _PD_CODES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 
 
@@ -692,13 +837,18 @@ def _pd_unescape(match: re.Match[str]) -> str:
 
 
 def _read_python_dotenv(form: str) -> str | None:
-    """python-dotenv 1.2 (parser.py), default ``${VAR}`` interpolation on."""
+    """python-dotenv 1.2 (parser.py), with ``${VAR}`` interpolation on or off.
+
+    A value the interpolation would change is unreadable: it reads differently
+    under the two settings (and, with it on, depends on the environment).
+    """
+    if "\r" in form:
+        return None  # a raw CR: kept from a stream, a line break from a file (text mode)
     lead = len(_PD_SPACE.match(form).group())  # type: ignore[union-attr]
     stripped = form[lead:]
-    text = stripped + _PROBE
     quote = stripped[:1]
     if quote in ("'", '"'):
-        match = (_PD_SINGLE if quote == "'" else _PD_DOUBLE).match(text)
+        match = (_PD_SINGLE if quote == "'" else _PD_DOUBLE).match(stripped + _PROBE)
         if match is None or match.end() != len(stripped):
             return None
         escapes = _PD_SINGLE_ESCAPES if quote == "'" else _PD_DOUBLE_ESCAPES
@@ -706,11 +856,11 @@ def _read_python_dotenv(form: str) -> str | None:
     else:
         if "\n" in form or "\r" in form:
             return None
-        # "KEY= # note" is empty; otherwise whitespace then '#' starts a comment
-        empty = stripped[:1] == "#" and lead > 0
-        value = "" if empty else re.sub(r"\s+#.*", "", stripped).rstrip()
-    if "${" in value:
-        return None  # expanded (or at best left alone by luck): refuse
+        # "KEY= #note" is empty (1.2); "KEY=#x" is "#x"
+        empty = lead > 0 and quote == "#"
+        value = "" if empty else _PD_COMMENT.sub("", stripped).rstrip()
+    if "${" in value and _PD_VARIABLE.search(value) is not None:
+        return None
     return value
 
 
@@ -744,61 +894,247 @@ def _read_node_dotenv(form: str) -> str | None:
     return value
 
 
-_DC_SINGLE = _lazy_re(r"'([\s\S]*?)(?<!\\)'")
-_DC_DOUBLE = _lazy_re(r'"([\s\S]*?)(?<!\\)"')
-_DC_DOUBLE_TOKENS = _lazy_re(r"\\([\s\S])|\$")
-_DC_CODES = {**_PD_CODES, "\\": "\\", '"': '"', "$": "$"}
+#: Characters compose-go trims before a value (its isSpace) and after an
+#: unquoted one (Go's unicode.IsSpace).
+_GO_LEFT_SPACE = "\t\v\f\r \x85\xa0"
+_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + (
+    "\u2028\u2029\u202f\u205f\u3000"
+)
+_DC_CODES = {**_PD_CODES, "\\": "\\"}
+#: Backslash sequences whose meaning in compose-go's double quotes was not
+#: observed (octal, Go's \x \u \U and \c, a quote of the other kind, a line
+#: break): a form holding one counts as unreadable.
+_DC_UNSURE = frozenset("01234567xuUc'\n\r")
+_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_{")
+
+
+def _go_quoted(text: str, quote: str) -> tuple[str, int] | None:
+    """compose-go's scan of a quoted value in ``text``: (body, index after the quote).
+
+    A backslash before the quote character drops out (the quote is kept); a
+    backslash before anything else stays in the body for the escapes pass.
+    """
+    close = text.find(quote, 1)
+    if close == -1:
+        return None
+    if "\\" not in text[1:close]:
+        return text[1:close], close + 1
+    chars: list[str] = []
+    escaped = False
+    for index in range(1, len(text)):
+        char = text[index]
+        if char == quote:
+            if not escaped:
+                return "".join(chars), index + 1
+            escaped = False
+            chars.append(char)
+        elif escaped:
+            escaped = False
+            chars.append("\\")
+            chars.append(char)
+        elif char == "\\":
+            escaped = True
+        else:
+            chars.append(char)
+    return None
+
+
+def _go_expand(text: str) -> str | None:
+    """compose-go's variable expansion: ``$$`` is ``$``, ``$NAME``/``${`` expand
+    (unreadable), any other ``$`` stays."""
+    if "$" not in text:
+        return text
+    out: list[str] = []
+    index, end = 0, len(text)
+    while index < end:
+        char = text[index]
+        if char != "$":
+            out.append(char)
+            index += 1
+            continue
+        following = text[index + 1 : index + 2]
+        if following == "$":
+            index += 2
+        elif following in _NAME_START or following.isalnum():
+            return None
+        else:
+            index += 1
+        out.append("$")
+    return "".join(out)
 
 
 def _read_docker_compose(form: str) -> str | None:
-    """compose-go's dotenv as the reference table describes it.
-
-    Modelled, not run: anything the table leaves open (a backslash sequence
-    outside the documented escapes, octal escapes, a '$' outside single quotes)
-    counts as unreadable, so only forms whose meaning is documented are used.
-    """
-    quote = form[:1]
+    """compose-go's dotenv parser (docker compose v2), as observed (v2.13.0)."""
+    text = form.lstrip(_GO_LEFT_SPACE)
+    quote = text[:1]
     if quote in ("'", '"'):
-        text = form + _PROBE
-        match = (_DC_SINGLE if quote == "'" else _DC_DOUBLE).match(text)
-        if match is None or match.end() != len(form):
+        scanned = _go_quoted(text + _PROBE, quote)
+        if scanned is None or scanned[1] != len(text):
             return None
-        body = match.group(1)
+        body = scanned[0]
         if quote == "'":
-            return body.replace("\\'", "'")
-        failed = False
-
-        def decode(token: re.Match[str]) -> str:
-            nonlocal failed
-            char = token.group(1)
-            if char is None or char not in _DC_CODES:
-                failed = True
-                return ""
-            return _DC_CODES[char]
-
-        value = _DC_DOUBLE_TOKENS.sub(decode, body)
-        return None if failed else value
-    if "\n" in form or "\r" in form or "$" in form:
+            return body
+        if "\\" in body:
+            parts: list[str] = []
+            index, end = 0, len(body)
+            while index < end:
+                char = body[index]
+                if char != "\\":
+                    parts.append(char)
+                    index += 1
+                    continue
+                code = body[index + 1 : index + 2]
+                if code in _DC_UNSURE or not code:
+                    return None
+                # "\$" is a literal dollar: written as "$$" for the expansion pass
+                parts.append(_DC_CODES.get(code, "$$" if code == "$" else "\\" + code))
+                index += 2
+            body = "".join(parts)
+        return _go_expand(body)
+    if "\n" in text or "\r" in text:
         return None
-    value, _, _ = form.partition(" #")
-    return value.strip()
+    value = text.partition(" #")[0].rstrip(_GO_SPACE)
+    return _go_expand(value)
+
+
+#: Plain words a shell assigns as written: no quoting, expansion, globbing,
+#: tilde, comment or command character.
+_SHELL_PLAIN = _lazy_re(r"[A-Za-z0-9_./:+=@%,^-]*")
+_SHELL_NAME = _lazy_re(r"[A-Za-z_][A-Za-z0-9_]*")
+#: Names bash keeps for itself (read-only, or a value it recomputes on every
+#: read or command), so an assignment in the file does not read back.
+_SHELL_RESERVED = frozenset(
+    {
+        "_", "BASHOPTS", "BASHPID", "BASH_ALIASES", "BASH_ARGC", "BASH_ARGV", "BASH_ARGV0",
+        "BASH_CMDS", "BASH_COMMAND", "BASH_LINENO", "BASH_SOURCE", "BASH_SUBSHELL",
+        "BASH_VERSINFO", "BASH_VERSION", "COMP_WORDBREAKS", "DIRSTACK", "EPOCHREALTIME",
+        "EPOCHSECONDS", "EUID", "FUNCNAME", "GROUPS", "HISTCMD", "LINENO", "OLDPWD", "OPTIND",
+        "PPID", "PWD", "RANDOM", "SECONDS", "SHELLOPTS", "SHLVL", "SRANDOM", "UID",
+    }
+)
+
+
+def _read_shell(form: str) -> str | None:
+    """POSIX sh (bash, dash) running the line ``K=form`` under ``set -a``.
+
+    Only forms that are read without running or expanding anything: a plain
+    word of safe characters, ``'...'`` (literal, no ``'`` inside), or ``"..."``
+    without ``$`` or backticks (``\\$ \\` \\" \\\\`` and backslash-newline are
+    the only escapes; any other backslash stays).
+    """
+    if "\x00" in form:
+        return None  # a shell drops NUL bytes
+    quote = form[:1]
+    if quote == "'":
+        return form[1:-1] if form.find("'", 1) == len(form) - 1 else None
+    if quote != '"':
+        return form if _SHELL_PLAIN.fullmatch(form) else None
+    out: list[str] = []
+    index, end = 1, len(form)
+    while index < end:
+        char = form[index]
+        if char == "\\" and index + 1 < end:
+            following = form[index + 1]
+            if following in '$`"\\':
+                out.append(following)
+                index += 2
+                continue
+            if following == "\n":
+                index += 2
+                continue
+        elif char in "$`":
+            return None
+        elif char == '"':
+            return "".join(out) if index == end - 1 else None
+        out.append(char)
+        index += 1
+    return None
+
+
+_UNESCAPED_DOLLAR = _lazy_re(r"(?<!\\)\$")
+#: What either dotenv-expand expands: $NAME, ${...}, or (the older one) $ and a word.
+_DE_EXPANDS = _lazy_re(r"(?<!\\)\$[\w{]")
+
+
+def _runs_command(text: str) -> bool:
+    """Whether dotenv-expand 1000.x finds a ``$(...)`` to run in ``text``.
+
+    It looks for ``$(`` whatever precedes it (a backslash does not stop it) and
+    runs the text up to the matching ``)``, tracking quotes and nested parentheses.
+    """
+    start = text.find("$(")
+    while start != -1:
+        levels: list[str | None] = [None]  # the open quote at each nesting level
+        index, end = start + 2, len(text)
+        while index < end:
+            quote, char = levels[-1], text[index]
+            if quote == "'":
+                if char == "'":
+                    levels[-1] = None
+                index += 1
+            elif quote is not None:
+                if char == "\\":
+                    index += 2
+                    continue
+                if char == quote:
+                    levels[-1] = None
+                elif char == "$" and text[index + 1 : index + 2] == "(":
+                    levels.append(None)
+                    index += 1
+                index += 1
+            elif char == "\\":
+                index += 2
+            else:
+                if char in "'\"`":
+                    levels[-1] = char
+                elif char == "(":
+                    levels.append(None)
+                elif char == ")":
+                    levels.pop()
+                    if not levels:
+                        return True
+                index += 1
+        start = text.find("$(", start + 2)
+    return False
+
+
+def _read_dotenv_expand(form: str) -> str | None:
+    """Node dotenv, then dotenv-expand (1000.x, and the older copy in @next/env).
+
+    Every ``$`` must reach dotenv-expand escaped as ``\\$``: both versions
+    expand ``$NAME`` and ``${...}`` (the older one any ``$`` followed by a word
+    character), and both then turn every ``\\$`` into ``$``.  1000.x also runs
+    ``$(...)`` as a command, escaped or not: such a value is unreadable.
+    """
+    value = _read_node_dotenv(form)
+    if value is None or "$" not in value:
+        return value
+    if _UNESCAPED_DOLLAR.search(value) is not None or _runs_command(value):
+        return None
+    return value.replace("\\$", "$")
 
 
 _MODELS: dict[Reader, Callable[[str], str | None]] = {
     Reader.PYTHON_DOTENV: _read_python_dotenv,
     Reader.NODE_DOTENV: _read_node_dotenv,
     Reader.DOCKER_COMPOSE: _read_docker_compose,
+    Reader.SHELL: _read_shell,
+    Reader.DOTENV_EXPAND: _read_dotenv_expand,
 }
 
 
-def _read_ours(form: str) -> str | None:
+def _read_ours(form: str, readers: AbstractSet[Reader] = frozenset()) -> str | None:
+    """This parser's reading of ``K=form`` (as :func:`parse` with ``readers``)."""
     try:
-        parsed = _parse_full(f"K={form}\nN=1\n", "<value>")
+        parsed = _parse_full(f"K={form}\nN=1\n", "<value>", expansions=False)
     except DotenvError:
         return None
-    if parsed.values.get("N") != "1" or len(parsed.values) != 2:
+    if parsed.values.get("N") != "1" or len(parsed.values) != 2 or parsed.warnings:
         return None
-    return parsed.values.get("K")
+    value = parsed.values.get("K")
+    if value is not None and Reader.DOTENV_EXPAND in readers:
+        value = value.replace("\\$", "$")
+    return value
 
 
 def _plain_is_tidy(value: str) -> bool:
@@ -811,59 +1147,139 @@ def _plain_is_tidy(value: str) -> bool:
     return True
 
 
-def _candidates(value: str) -> Iterable[str]:
-    """Forms to try, most readable first.  Line breaks go escaped on one line
-    when possible, so line-based tools and CRLF files see one line per key."""
-    if _plain_is_tidy(value):
-        yield value
-    breaks = value.replace("\r", "\\r").replace("\n", "\\n")
-    if breaks != value:
+def _spellings(text: str) -> Iterator[str]:
+    """Forms of ``text`` to try, most readable first.  Line breaks go escaped on
+    one line when possible, so line-based tools and CRLF files see one line per
+    key; raw ones are for shells, which do not decode ``\\n``."""
+    if _plain_is_tidy(text):
+        yield text
+    breaks = text.replace("\r", "\\r").replace("\n", "\\n")
+    if breaks != text:
         yield f'"{breaks}"'
-    yield f"'{value}'"
+    yield f"'{text}'"
     yield f'"{breaks}"'
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    yield f'"{text}"'
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
     yield '"' + escaped.replace("\r", "\\r").replace("\n", "\\n") + '"'
-    yield "'" + value.replace("'", "\\'") + "'"
-    yield "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    yield f'"{escaped}"'
+    yield "'" + text.replace("'", "\\'") + "'"
+    yield "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _candidates(value: str, readers: AbstractSet[Reader] = DEFAULT_READERS) -> list[str]:
+    """Distinct forms to try for ``value``.  For dotenv-expand every ``$`` is
+    written ``\\$`` (the only way it passes unexpanded)."""
+    text = value
+    if Reader.DOTENV_EXPAND in readers and "$" in value:
+        text = value.replace("$", "\\$")
+    return list(dict.fromkeys(_spellings(text)))
+
+
+def _first_form(value: str, readers: AbstractSet[Reader]) -> str | None:
+    """The first candidate every reader in ``readers`` and this parser read as ``value``."""
+    models = [_MODELS[reader] for reader in sorted(readers)]
+    for form in _candidates(value, readers):
+        if _read_ours(form, readers) == value and all(model(form) == value for model in models):
+            return form
+    return None
+
+
+def _why(value: str, reader: Reader) -> str:
+    """Why ``reader`` alone (with this parser) cannot carry ``value``."""
+    multiline = "\n" in value or "\r" in value
+    if reader is Reader.PYTHON_DOTENV and _PD_VARIABLE.search(value) is not None:
+        return "python-dotenv expands '${...}' in every quoting style and has no escape for it"
+    if reader is Reader.DOTENV_EXPAND and _runs_command(value.replace("$", "\\$")):
+        return "dotenv-expand runs '$(...)' as a command, escaped or not"
+    if reader is Reader.SHELL:
+        if "\r" in value:
+            return (
+                "a shell keeps a carriage return only written raw, and this parser reads "
+                "a raw one as a line break"
+            )
+        if "'" in value and ("$" in value or "`" in value):
+            return (
+                "a shell expands '$' and '`' outside single quotes, and single quotes "
+                "cannot hold the value's single quote"
+            )
+    if reader is Reader.DOCKER_COMPOSE and "'" in value and "$" in value:
+        return (
+            "docker compose expands '$' outside single quotes, and single quotes cannot "
+            "hold the value's single quote"
+        )
+    node_like = reader in (Reader.NODE_DOTENV, Reader.DOTENV_EXPAND)
+    if node_like and multiline and "'" in value and '"' in value:
+        return (
+            f"{reader.value} has no escape for quotes, and a value that spans lines and "
+            "holds both quote kinds needs one"
+        )
+    if value.endswith("\\"):
+        return (
+            f"it ends with a backslash and needs quotes, which {reader.value} would not "
+            "close there"
+        )
+    return f"{reader.value} reads no plain or quoted spelling of it back unchanged"
 
 
 def _reason(value: str, readers: frozenset[Reader]) -> str:
-    names = ", ".join(sorted(reader.value for reader in readers)) or "this parser"
     if "\x00" in value:
         return "it contains a NUL character, which no environment variable can hold"
     if _SURROGATE.search(value) is not None:
         return "it is not valid Unicode text (lone surrogate)"
-    if Reader.PYTHON_DOTENV in readers and "${" in value:
-        return (
-            "it contains '${', which python-dotenv expands in every quoting style and cannot escape"
+    alone = [reader for reader in sorted(readers) if _first_form(value, {reader}) is None]
+    if alone:
+        return "; ".join(_why(value, reader) for reader in alone)
+    names = ", ".join(reader.value for reader in sorted(readers))
+    reason = f"{names} can each read it back, but no single spelling reads the same in all"
+    if "$" in value and Reader.DOTENV_EXPAND in readers and len(readers) > 1:
+        reason += (
+            " (dotenv-expand needs each '$' written as '\\$', which the others keep "
+            "with its backslash, except docker compose and a shell in double quotes)"
         )
-    multiline = "\n" in value or "\r" in value
-    if multiline and "'" in value and '"' in value:
-        return f"it spans lines and contains both quote kinds; no quoting suits {names}"
-    if value.endswith("\\"):
-        return f"it ends with a backslash and needs quotes, which {names} would not close there"
-    return f"no plain or quoted form is read back unchanged by {names}"
+    return reason
+
+
+def shell_key_problem(key: str) -> str | None:
+    """Why a shell cannot assign ``key`` from an env file, or None when it can."""
+    if _SHELL_NAME.fullmatch(key) is None:
+        return (
+            "a shell cannot assign it: a shell variable name is letters, digits and '_', "
+            "not starting with a digit"
+        )
+    if key in _SHELL_RESERVED:
+        return (
+            "bash keeps this variable for itself (read-only or recomputed), so it would "
+            "not read back"
+        )
+    return None
 
 
 #: Values made only of these characters (most secrets: tokens, URLs, base64)
-#: are written plain: every reader model and this parser read them back
-#: unchanged (tests/test_dotenv_readers.py checks each character and mixes
-#: of them against the models), so the models need not run for them.
+#: are written plain: every default reader model and this parser read them
+#: back unchanged (tests/test_dotenv_readers.py checks each character and mixes
+#: of them against the models), so the models need not run for them.  The
+#: shell and dotenv-expand have a narrower set (no glob, tilde or '$').
 _PLAIN_SAFE = re.compile(r"[A-Za-z0-9_./:+=@%,~^*!?&()\[\]{}<>|;-]+")
+_SHELL_PLAIN_SAFE = re.compile(r"[A-Za-z0-9_./:+=@%,^-]+")
 _SURROGATE = _lazy_re("[\ud800-\udfff]")
 
 
-def format_value(key: str, value: str, readers: Iterable[Reader] = ALL_READERS) -> str:
+def format_value(key: str, value: str, readers: Iterable[Reader] = DEFAULT_READERS) -> str:
     """The text to write after ``KEY=`` so every reader in ``readers`` reads ``value``.
 
     Raises :class:`UnwritableValueError` (naming the key and why, not the value).
     """
     chosen = frozenset(Reader(reader) for reader in readers)
-    if _PLAIN_SAFE.fullmatch(value):
+    if Reader.SHELL in chosen:
+        problem = shell_key_problem(key)
+        if problem is not None:
+            raise UnwritableValueError(key, problem)
+        if _SHELL_PLAIN_SAFE.fullmatch(value):
+            return value
+    elif _PLAIN_SAFE.fullmatch(value):
         return value
     if "\x00" not in value and _SURROGATE.search(value) is None:
-        models = [_MODELS[reader] for reader in sorted(chosen)]
-        for form in _candidates(value):
-            if _read_ours(form) == value and all(model(form) == value for model in models):
-                return form
+        form = _first_form(value, chosen)
+        if form is not None:
+            return form
     raise UnwritableValueError(key, _reason(value, chosen))

@@ -25,6 +25,7 @@ everything it needs arrives as its location, its keys and ``ctx.config``.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -59,6 +60,10 @@ __all__ = [
 
 T = TypeVar("T")
 
+#: The engine's narration (``-v``): names, paths and counts, never values, so the
+#: command shows it unmasked (see :mod:`stagecraft.redacted_logging`).
+log = logging.getLogger("stagecraft.engine")
+
 #: First retry delay in seconds; each later one doubles, with jitter.
 BACKOFF = 0.2
 #: No single wait is longer than this.
@@ -73,8 +78,11 @@ class SyncFailedError(PartialSyncError):
     """Some keys were written and some not; raised by the engine, so its message is its own."""
 
 
-class InterruptedSyncError(SyncFailedError):
-    """The sync was interrupted (SIGINT); ``result`` holds what was written.  Exit 130."""
+class InterruptedSyncError(SyncFailedError, CancelledError):
+    """The sync was interrupted (SIGINT); ``result`` holds what was written.  Exit 130.
+
+    Also a :class:`~stagecraft.errors.CancelledError`: it is one.
+    """
 
     exit_code = EXIT_INTERRUPTED
 
@@ -222,9 +230,10 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
         raise UserError(f"{target}: source and target are the same {what}")
     where = {"source": str(source) if source.store is not ENV_FILE else source.location,
              "target": target.location}
-    ctx.logger.info("reading %s", where["source"])
+    log.info("reading %s", where["source"])
 
-    values = dict(source.store.read(sctx, source.location, None))
+    values = dict(_retrying(sctx, source.store,
+                            lambda: source.store.read(sctx, source.location, None)))
     ctx.add_secrets(values.values())
     if ctx.cancelled:
         raise InterruptedSyncError(
@@ -232,14 +241,16 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
             SyncResult(source=where["source"], target=where["target"]), {},
         )
     ctx.check()
-    if opts.prune and not target.store.can_delete:
-        raise UserError(f"{target.store.id}: this store cannot delete keys, so --prune is refused")
+    if opts.prune and not (target.store.can_delete and target.store.readable):
+        why = "cannot delete keys" if not target.store.can_delete else "cannot be read back"
+        raise UserError(f"{target.store.id}: this store {why}, so --prune is refused")
 
     with target.store.session(tctx, target.location, dry_run=opts.dry_run) as session:
         current: Mapping[str, str] | None = None
         existing: Collection[str] | None = None
         if target.store.readable:
-            current = dict(session.read(None))
+            log.info("reading %s", where["target"])
+            current = dict(_retrying(tctx, target.store, lambda: session.read(None)))
             ctx.add_secrets(current.values())
             names = list(values)
             names += [key for key in current if key not in values] if opts.prune else []
@@ -248,11 +259,12 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
         keys = select(names, opts.keys, opts.exclude, where=where["source"])
         selected = {key: values[key] for key in keys if key in values}
         prunable = [key for key in keys if key not in values]
-        ctx.logger.info("%d key(s) selected", len(selected))
+        log.info("%d key(s) selected", len(selected))
         if current is None:
-            existing = target.store.existing_keys(tctx, target.location, list(selected))
+            existing = _retrying(tctx, target.store, lambda: target.store.existing_keys(
+                tctx, target.location, list(selected)))
         the_plan = plan(selected, current, existing, prunable)
-        ctx.logger.info(
+        log.info(
             "plan: %d to write, %d to remove", len(the_plan.writes), len(the_plan.deletes)
         )
         refused = target.store.check_values(tctx, target.location, the_plan.writes)
@@ -272,7 +284,7 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
             )
         ctx.check()
         result = _apply(tctx, target, session, the_plan, where)
-    ctx.logger.info("written: %d key(s) changed", sum(c.action is not Action.UNCHANGED
+    log.info("written: %d key(s) changed", sum(c.action is not Action.UNCHANGED
                                                        for c in result.changes))
     if ctx.cancelled:
         raise InterruptedSyncError(
@@ -360,7 +372,7 @@ def _write_each(
         with lock:
             done[key] = action if isinstance(action, Action) else planned[key]
             count = len(done)
-        ctx.logger.debug("%s: %s", printable(key), done[key])
+        log.debug("%s: %s", printable(key), done[key])
         _progress(ctx, store, count, total)
 
     workers = max(1, min(_concurrency(ctx, store), len(the_plan.writes)))

@@ -43,28 +43,12 @@ class FileWriteError(ProviderError):
 
 
 class TargetRefusedError(UserError):
-    """The target must not be replaced as asked (read-only, someone else's, a directory name).
+    """The target must not be replaced as asked (read-only, or someone else's).
 
     A user error: the file system would allow the write, but it would lose
     something the user set up (the owner, a read-only mark), or write
     something other than what was named.
     """
-
-
-def check_file_location(location: str, *, what: str = "target") -> None:
-    """Refuse a location that names a directory (ends with ``/``) where a file is meant.
-
-    Call it on the text the user gave, before it becomes a :class:`~pathlib.Path`:
-    ``Path("newdir/")`` drops the slash, and the secrets would land in a
-    file called ``newdir``.
-    """
-    if location.endswith(("/", os.sep)) or location in (".", "..") or location.endswith(
-        ("/.", "/..")
-    ):
-        raise TargetRefusedError(
-            f"{location}: {what} names a directory (ends with '/'); name a file, "
-            f"as in {location.rstrip('/.') or '.'}/.env"
-        )
 
 
 def _user_name(uid: int) -> str:

@@ -64,7 +64,7 @@ def split(
     available = registry.ids()
     raise UnknownStoreError(
         f"{printable(text)}: {word!r} is not a store id{did_you_mean(word, available)} "
-        f"(stores: {', '.join(available) or 'none installed'}); "
+        f"(stores: {', '.join(available) or 'none loaded'}); "
         f"for a file whose name holds a colon, write ./{printable(text)}"
     )
 

@@ -31,6 +31,7 @@ join the parts with :meth:`Redactor.render`.
 from __future__ import annotations
 
 import bisect
+import operator
 import re
 import threading
 from collections.abc import Iterable
@@ -64,9 +65,10 @@ class Redactor:
 
     Registering is cheap (a tuple of references appended to a list): a sync
     registers every value it reads, possibly 100k of them, while only a few
-    messages are ever shown.  The index used for masking (sorted forms and
-    their reversals, for prefix and suffix search) is built, or extended, only
-    when something is about to be shown.
+    messages are ever shown.  The index used for masking (sets of each
+    value's first and last characters; sorted forms and their reversals for
+    prefix and suffix search) is built, or extended, only when something is
+    about to be shown, and the sorted parts only when a text holds a match.
     """
 
     def __init__(self) -> None:
@@ -102,9 +104,12 @@ class Redactor:
                 plain -= special
                 for value in special:
                     plain |= _forms(value)
-                new = plain - self._values
-                if new:
+                if self._values:
+                    new = plain - self._values
                     self._values |= new
+                else:  # the first build: no copies of a set of 100k values
+                    new = self._values = plain
+                if new:
                     self._index = self._index.extended(new)
             return self._index
 
@@ -118,7 +123,7 @@ class Redactor:
         """Return free ``text`` with every known value, and every long enough
         prefix or suffix of one, replaced by ``***``."""
         index = self._current()
-        if not (index.forward or index.short) or len(text) < MIN_LENGTH:
+        if not len(index) or len(text) < MIN_LENGTH:
             return text
         spans = index.spans(text)
         if not spans:
@@ -144,68 +149,115 @@ class Redactor:
 
 
 class _Index:
-    """An immutable search structure over the masked forms.
+    """An immutable (once built) search structure over the masked forms.
 
-    * ``forward``: every form of at least :data:`FRAGMENT_MIN_LENGTH`
-      characters, sorted.  The longest prefix of ``text[i:]`` that starts
-      some form is shared with one of the two forms next to where
-      ``text[i:]`` would be inserted, so one bisection per position of the
-      text finds it.
-    * ``backward``: the long forms reversed, sorted; the same search on the
-      reversed text finds suffixes.
+    * ``heads`` / ``tails``: the first and last :data:`FRAGMENT_MIN_LENGTH`
+      characters of every long form.  A match of a long form, or of a
+      fragment of one, starts (ends) with one of them, so a set lookup per
+      position of the text rules out almost every position at once.
+    * the long forms sorted, and reversed and sorted, built the first time a
+      head (tail) is seen in a text: the longest prefix of ``text[i:]`` that
+      starts some form is shared with one of the two forms next to where
+      ``text[i:]`` would be inserted, so one bisection finds it; the same
+      search on the reversed text finds suffixes.  Most messages hold no
+      value at all and never pay for the sorts.
     * ``short``: forms shorter than :data:`FRAGMENT_MIN_LENGTH`, masked only
       whole, found by set lookups of their few lengths.
 
-    Building it is two sorts; a redaction is two bisections per character of
-    the text, whatever the number of values.
+    A redaction costs a few set lookups per character of the text, whatever
+    the number of values.
     """
 
     EMPTY: _Index
 
-    def __init__(self, forward: list[str], backward: list[str], short: frozenset[str]) -> None:
-        self.forward = forward
-        self.backward = backward
+    def __init__(
+        self, long_forms: list[str], heads: frozenset[str], tails: frozenset[str],
+        short: frozenset[str], *, forward: list[str] | None = None,
+        backward: list[str] | None = None,
+    ) -> None:
+        self.long_forms = long_forms
+        self.heads = heads
+        self.tails = tails
         self.short = short
         self.short_lengths = tuple(sorted({len(form) for form in short}))
-        self.longest = max(map(len, forward), default=0)
+        self.longest = max(map(len, long_forms), default=0)
+        # Sorted lists, built on first need.  Assigning a finished list is
+        # atomic, so two threads at worst both build it.
+        self._forward = forward
+        self._backward = backward
+
+    def __len__(self) -> int:
+        return len(self.long_forms) + len(self.short)
+
+    def forward(self) -> list[str]:
+        if self._forward is None:
+            self._forward = sorted(self.long_forms)
+        return self._forward
+
+    def backward(self) -> list[str]:
+        if self._backward is None:
+            self._backward = sorted(form[::-1] for form in self.long_forms)
+        return self._backward
 
     def extended(self, new: set[str]) -> _Index:
         """This index plus ``new`` forms (none of them in it yet).
 
-        Sorting the concatenation of two sorted runs is a linear merge for
-        Python's sort, so extending costs about the size of the index.
+        Sorted lists already built are extended rather than rebuilt: sorting
+        the concatenation of two sorted runs is a linear merge for Python's
+        sort.
         """
-        long_forms = [form for form in new if len(form) >= FRAGMENT_MIN_LENGTH]
-        forward = self.forward + long_forms
-        forward.sort()
-        backward = self.backward + [form[::-1] for form in long_forms]
-        backward.sort()
-        short = self.short | {form for form in new if len(form) < FRAGMENT_MIN_LENGTH}
-        return _Index(forward, backward, short)
+        width = FRAGMENT_MIN_LENGTH
+        # C-level iteration throughout (map, itemgetter): with 100k values
+        # every per-item Python step shows in the first message's cost.
+        all_long = min(map(len, new)) >= width
+        added = list(new) if all_long else [form for form in new if len(form) >= width]
+        short = self.short if all_long else self.short | {
+            form for form in new if len(form) < width
+        }
+        forward = backward = None
+        if self._forward is not None:
+            forward = self._forward + added
+            forward.sort()
+        if self._backward is not None:
+            backward = self._backward + [form[::-1] for form in added]
+            backward.sort()
+        return _Index(
+            self.long_forms + added,
+            self.heads.union(map(_HEAD, added)),
+            self.tails.union(map(_TAIL, added)),
+            short,
+            forward=forward,
+            backward=backward,
+        )
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """The merged ``(start, stop)`` ranges of ``text`` to mask, in order."""
         found: list[tuple[int, int]] = []
         size = len(text)
+        width = FRAGMENT_MIN_LENGTH
         longest = self.longest
+        heads, tails, short = self.heads, self.tails, self.short
         for i in range(size - MIN_LENGTH + 1):
             for length in self.short_lengths:
-                if text[i : i + length] in self.short:
+                if text[i : i + length] in short:
                     found.append((i, i + length))
-            matched = _longest_shared_prefix(self.forward, text[i : i + longest])
-            if matched:
+            if text[i : i + width] in heads:
+                matched = _longest_shared_prefix(self.forward(), text[i : i + longest])
                 found.append((i, i + matched))
-        if self.backward:
-            backwards = text[::-1]
-            for k in range(size - FRAGMENT_MIN_LENGTH + 1):
-                # backwards[k:] is text[:size - k] reversed: suffix matches end there.
-                matched = _longest_shared_prefix(self.backward, backwards[k : k + longest])
-                if matched:
-                    found.append((size - k - matched, size - k))
+        backwards = ""
+        for end in range(width, size + 1):
+            if text[end - width : end] in tails:
+                backwards = backwards or text[::-1]
+                k = size - end  # backwards[k:] is text[:end] reversed
+                matched = _longest_shared_prefix(self.backward(), backwards[k : k + longest])
+                found.append((end - matched, end))
         return _merged(found)
 
 
-_Index.EMPTY = _Index([], [], frozenset())
+_Index.EMPTY = _Index([], frozenset(), frozenset(), frozenset())
+
+_HEAD = operator.itemgetter(slice(None, FRAGMENT_MIN_LENGTH))
+_TAIL = operator.itemgetter(slice(-FRAGMENT_MIN_LENGTH, None))
 
 #: A value that is its only form: printable ASCII without quotes or
 #: backslashes (which its repr and JSON forms would escape) and without
@@ -233,16 +285,17 @@ def _special(values: set[str]) -> set[str]:
 
 
 def _longest_shared_prefix(ordered: list[str], query: str) -> int:
-    """How long a prefix ``query`` shares with some string of ``ordered``, 0 below
-    :data:`FRAGMENT_MIN_LENGTH`."""
-    head = query[:FRAGMENT_MIN_LENGTH]
-    if len(head) < FRAGMENT_MIN_LENGTH:
-        return 0
+    """How long a prefix ``query`` shares with some string of ``ordered``.
+
+    Called only when the first :data:`FRAGMENT_MIN_LENGTH` characters of
+    ``query`` start some string of ``ordered``, so the answer is at least that.
+    """
     where = bisect.bisect_left(ordered, query)
-    best = 0
+    head = query[:FRAGMENT_MIN_LENGTH]
+    best = FRAGMENT_MIN_LENGTH
     for neighbour in ordered[max(where - 1, 0) : where + 1]:
         if not neighbour.startswith(head):
-            continue  # the common case: cheap, in C
+            continue
         limit = min(len(neighbour), len(query))
         n = FRAGMENT_MIN_LENGTH
         while n < limit and neighbour[n] == query[n]:

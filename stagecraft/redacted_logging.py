@@ -11,7 +11,10 @@ import logging
 import sys
 from collections.abc import Callable
 
-from stagecraft.redact import Redactor
+from stagecraft.redact import Redactor, Structural
+
+#: Loggers whose records Stagecraft composes from structure alone (never masked).
+STRUCTURAL_LOGGERS = frozenset({"stagecraft.engine"})
 
 #: ``-q``, default, ``-v``.
 LEVELS = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}
@@ -36,7 +39,12 @@ class RedactingFormatter(logging.Formatter):
             record = logging.makeLogRecord({**record.__dict__, "exc_info": None,
                                             "exc_text": None})
         text = super().format(record)
-        return self._redactor.redact(f"{self._prog}: {record.levelname.lower()}: {text}")
+        prefix = Structural(f"{self._prog}: {record.levelname.lower()}: ")
+        if record.name in STRUCTURAL_LOGGERS and not (record.exc_info or record.exc_text):
+            # The engine narrates with names, paths and counts only: masked, a value
+            # equal to a path or a number would change the line and reveal itself.
+            return prefix + text
+        return self._redactor.render(prefix, text)
 
 
 def install(prog: str, redactor: Redactor, verbosity: int) -> Callable[[], None]:

@@ -29,6 +29,11 @@ The conventions (also summarised at the top of ``tests/test_docs.py``):
   - ``output`` / ``text``: shown only (or checked, after a ``python`` block).
   - anything else needs one of the comments above.
 
+* ``<!-- server: NAME -->`` on a line of its own (anywhere in the page) starts the
+  server ``NAME`` of :data:`SERVERS` before the page's first block and stops it after
+  the last; every block and command of the page runs with the environment variables
+  it gives (``moto``: AWS's, pointed at a local moto server).
+
 * Expected output: a line holding only ``...`` matches any number of lines,
   and ``...`` inside a line matches any text.  The project directory's
   absolute path is shown as ``/home/me/project`` (and a command may use that
@@ -60,6 +65,14 @@ else:  # Python 3.10: the copy of tomli that setuptools vendors
 
 #: How the page's project directory appears in the docs.
 SHOWN_PROJECT = "/home/me/project"
+
+_SERVER = re.compile(r"^<!--\s*server:\s*([\w.-]+)\s*-->$", re.MULTILINE)
+
+#: Servers a page can ask for: NAME -> "module:function", a context manager that
+#: takes a work directory, starts the server and yields the environment variables
+#: that point clients at it.  The modules are test helpers on pytest's pythonpath.
+SERVERS = {"moto": "moto_server:page_environment"}
+SERVERS["bao"] = "vault_helpers:page_environment"  # an OpenBao dev server (contrib/vault)
 
 _DIRECTIVE = re.compile(r"^<!--\s*(file|append|not-run):\s*(.*?)\s*-->$")
 _FENCE = re.compile(r"^(`{3,})\s*([\w+-]*)\s*(.*)$")
@@ -188,17 +201,36 @@ class PageRun:
 
     def run(self, markdown: str) -> None:
         blocks = parse_blocks(markdown)
-        skip_next_output = False
         try:
-            for position, block in enumerate(blocks):
-                if skip_next_output:
-                    skip_next_output = False
-                    continue
-                following = blocks[position + 1] if position + 1 < len(blocks) else None
-                skip_next_output = self.run_block(block, following)
-            self._check_failure_shown(None)
+            with contextlib.ExitStack() as servers:
+                self.start_servers(markdown, servers)
+                self._run_blocks(blocks)
         finally:
             self.cleanup()
+
+    def start_servers(self, markdown: str, stack: contextlib.ExitStack) -> None:
+        """Start the servers the page names; their variables apply until ``stack`` closes."""
+        import importlib
+
+        env: dict[str, str] = {}
+        for name in _SERVER.findall(markdown):
+            if name not in SERVERS:
+                raise DocsError(f"{self.name}: unknown server {name!r} (known: {sorted(SERVERS)})")
+            module, _, function = SERVERS[name].partition(":")
+            start = getattr(importlib.import_module(module), function)
+            env.update(stack.enter_context(start(self.root / f"server-{name}")))
+        if env:
+            stack.enter_context(mock.patch.dict(os.environ, env))
+
+    def _run_blocks(self, blocks: list[Block]) -> None:
+        skip_next_output = False
+        for position, block in enumerate(blocks):
+            if skip_next_output:
+                skip_next_output = False
+                continue
+            following = blocks[position + 1] if position + 1 < len(blocks) else None
+            skip_next_output = self.run_block(block, following)
+        self._check_failure_shown(None)
 
     def where(self, line: int) -> str:
         return f"{self.name}:{line}"

@@ -38,6 +38,13 @@ CORPUS: dict[str, bytes] = {
 }
 
 
+def readers_for(data: bytes) -> frozenset[Reader]:
+    """Files with lone-CR line ends are only written for readers that take them."""
+    if re.search(b"\r(?!\n)", data):
+        return frozenset({Reader.PYTHON_DOTENV, Reader.NODE_DOTENV})
+    return dotenv.DEFAULT_READERS
+
+
 @pytest.mark.parametrize("name", sorted(CORPUS))
 def test_unedited_document_renders_exact_bytes(name: str) -> None:
     data = CORPUS[name]
@@ -53,7 +60,7 @@ def test_edits_that_cancel_out_render_exact_bytes(name: str) -> None:
     """Adding then removing a key leaves the file as it was (not even a newline added)."""
     data = CORPUS[name]
     doc = dotenv.parse(data)
-    doc.set("ZZ_PROBE", "1")
+    doc.set("ZZ_PROBE", "1", readers=readers_for(data))
     doc.remove("ZZ_PROBE")
     assert doc.modified is True
     assert doc.to_bytes() == data
@@ -91,7 +98,11 @@ def values(text: str) -> dict[str, str]:
         ("A=x\t# comment", {"A": "x"}),
         ("A=p#ss", {"A": "p#ss"}),
         ("A=#x", {"A": "#x"}),
-        ("A= #x", {"A": ""}),
+        ("A= #x", {"A": ""}),  # python-dotenv 1.2 and Node; compose reads "#x"
+        ("A=\t# nothing here", {"A": ""}),
+        ("A=#x # c", {"A": "#x"}),  # python-dotenv and compose; Node reads ""
+        ("1ST_KEY=one", {"1ST_KEY": "one"}),
+        ("export 1A=1\n-dash=2\n9=3", {"1A": "1", "-dash": "2", "9": "3"}),
         ("A=a=b=c", {"A": "a=b=c"}),
         ("A=it's", {"A": "it's"}),
         ('A=say "x"', {"A": 'say "x"'}),
@@ -219,9 +230,11 @@ def test_warning_line_numbers_count_multiline_values() -> None:
         ("a@b=1", 1, "invalid character in key at column 2"),
         ("A=1\n@b=1", 2, "invalid key"),
         ("A=1\n=value", 2, "missing key before '='"),
-        ("1A=1", 1, "invalid key"),
-        ("-A=1", 1, "invalid key"),
-        ("A=1\nB: value", 2, "expected '=' after key 'B' ('KEY: value' is not supported)"),
+        ("A=1\n\u00e9=1", 2, "invalid key: a key is ASCII letters, digits, '_', '.' or '-' "
+         "(Node dotenv skips a line with any other key)"),
+        ("A[0]=1", 1, "invalid character in key at column 2"),
+        ("A=1\nB: value", 2, "expected '=' after key 'B' ('KEY: value' is read by Node dotenv "
+         "and docker compose but is an error to python-dotenv)"),
         ("A=1\n\nline2 more", 3, "expected '=' after key 'line2'"),
         ("A=1\nB='open\n\n", 2, "unterminated single-quoted value for 'B'"),
         ('A=1\r\nB="open\r\nmore\r\n', 2, "unterminated double-quoted value for 'B'"),
@@ -351,7 +364,7 @@ def test_set_updates_last_duplicate() -> None:
 )
 def test_new_key_is_appended_with_the_document_newline(data: bytes, expected: bytes) -> None:
     doc = dotenv.parse(data)
-    assert doc.set("N", "v") is True
+    assert doc.set("N", "v", readers=readers_for(data)) is True
     assert doc.to_bytes() == expected
     assert doc.keys()[-1] == "N"
 
@@ -384,12 +397,65 @@ def test_remove_last_line_without_newline() -> None:
     assert doc.render() == "A=1\nC=3\n"
 
 
-@pytest.mark.parametrize("key", ["", "a@b", "1A", "A B", "A=B", "-A", "é"])
+@pytest.mark.parametrize("key", ["", "a@b", "A B", "A=B", "é", "A[0]"])
 def test_set_rejects_invalid_keys(key: str) -> None:
     doc = dotenv.new_document()
     with pytest.raises(UserError, match="invalid key"):
         doc.set(key, "x")
     assert doc.to_bytes() == b""
+
+
+def test_digit_first_and_dashed_keys_are_written_and_read() -> None:
+    doc = dotenv.new_document()
+    assert doc.set("1ST_KEY", "one")
+    assert doc.set("-x.y", "two")
+    assert dotenv.parse(doc.to_bytes()).values() == {"1ST_KEY": "one", "-x.y": "two"}
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [("1ST", "not starting with a digit"), ("a.b", "shell variable name"),
+     ("a-b", "shell variable name"), ("UID", "bash keeps this variable"), ("_", "bash keeps")],
+)
+def test_shell_reader_refuses_keys_a_shell_cannot_assign(key: str, reason: str) -> None:
+    doc = dotenv.new_document()
+    with pytest.raises(UnwritableValueError) as info:
+        doc.set(key, "x", readers=[Reader.SHELL])
+    assert info.value.key == key
+    assert reason in info.value.reason
+    assert doc.to_bytes() == b""
+    assert doc.set(key, "x") is True  # the dotenv readers take it
+
+
+def test_values_around_hash_follow_the_majority_and_warn() -> None:
+    seen: list[str] = []
+    doc = dotenv.parse("A=1\nB= # nothing here\nC=#x\n", path="f.env", warn=seen.append)
+    assert doc.values() == {"A": "1", "B": "", "C": "#x"}
+    assert [w.split(": ")[0] for w in seen] == ["f.env:2", "f.env:3"]
+    assert "'B' is empty to python-dotenv and Node dotenv" in seen[0]
+    assert "docker compose reads the text from '#' on" in seen[0]
+    assert "'C' starts with '#'" in seen[1]
+    assert "Node dotenv as empty" in seen[1]
+    # editing the empty one keeps its comment
+    doc.set("B", "now")
+    assert doc.render() == "A=1\nB=now # nothing here\nC=#x\n"
+
+
+def test_no_write_into_a_file_with_lone_cr_line_ends_for_compose_or_shell() -> None:
+    data = b"A=1\rB=2\r"
+    for readers in ([Reader.DOCKER_COMPOSE], [Reader.SHELL], dotenv.DEFAULT_READERS):
+        doc = dotenv.parse(data, path="old.env")
+        with pytest.raises(UserError, match=r"old\.env: cannot write 'N': .*lone carriage return"):
+            doc.set("N", "v", readers=readers)
+        assert doc.to_bytes() == data
+    doc = dotenv.parse(data)
+    assert doc.set("N", "v", readers=[Reader.PYTHON_DOTENV, Reader.NODE_DOTENV])
+    assert doc.to_bytes() == b"A=1\rB=2\rN=v\r"
+    crlf = dotenv.parse(b"A=1\r\nB='x\r\ny'\r\n", path="dos.env")
+    assert crlf.set("N", "v") is True
+    with pytest.raises(UserError, match=r"dos\.env: cannot write 'M': .*CRLF.* a shell keeps"):
+        crlf.set("M", "v", readers=[Reader.SHELL])
+    assert crlf.to_bytes() == b"A=1\r\nB='x\r\ny'\r\nN=v\r\n"
 
 
 def test_set_refuses_unwritable_values_without_changing_the_document() -> None:
@@ -444,3 +510,71 @@ def test_long_words_without_equals_are_not_echoed() -> None:
         dotenv.parse(f"A=1\n{body} trailing\n")
     assert body not in str(info.value)
     assert str(info.value) == "<string>:2: expected '=' after key <64 characters>"
+
+
+def test_files_for_dotenv_expand_read_back_dollars_when_told_the_readers() -> None:
+    """``\\$`` is how a '$' is written for dotenv-expand; parse(readers=...) reads it back."""
+    readers = [Reader.DOTENV_EXPAND]
+    doc = dotenv.new_document()
+    assert doc.set("HASH", "$2b$12$abc", readers=readers)
+    assert doc.set("PLAIN", "x\\$y", readers=readers)  # a backslash before '$' survives too
+    data = doc.to_bytes()
+    assert data == b"HASH=\\$2b\\$12\\$abc\nPLAIN=x\\\\$y\n"
+    reread = dotenv.parse(data, readers=readers)
+    assert reread.values() == {"HASH": "$2b$12$abc", "PLAIN": "x\\$y"}
+    assert reread.set("HASH", "$2b$12$abc", readers=readers) is False  # unchanged
+    # without the readers, the file's text is taken as written
+    assert dotenv.parse(data).get("HASH") == "\\$2b\\$12\\$abc"
+
+
+def test_refusal_reasons_name_the_reader_that_cannot_carry_the_value() -> None:
+    cases = [
+        ("$(whoami)", [Reader.DOTENV_EXPAND], "dotenv-expand runs '$(...)' as a command"),
+        ("it's $HOME", [Reader.SHELL], "a shell expands '$'"),
+        ("a\rb", [Reader.SHELL], "carriage return"),
+        ("${HOME}", [Reader.PYTHON_DOTENV], "python-dotenv expands '${...}'"),
+        ("p$w0rd", [Reader.NODE_DOTENV, Reader.DOTENV_EXPAND], "no single spelling"),
+        ("multi\n'\"", [Reader.NODE_DOTENV], "no escape for quotes"),
+    ]
+    for value, readers, reason in cases:
+        with pytest.raises(UnwritableValueError) as info:
+            dotenv.format_value("SECRET", value, readers)
+        assert reason in info.value.reason, (value, info.value.reason)
+        assert str(info.value).startswith("cannot write 'SECRET' to an env file: ")
+
+
+def test_expansions_some_readers_make_are_read_literally_with_a_warning() -> None:
+    seen: list[str] = []
+    text = "A=${HOME}/x\nB=\"${X:-d}\"\nC='${HOME}'\nD=$HOME\nE=${\nF=a ${Y} # c\n"
+    doc = dotenv.parse(text, path="f.env", warn=seen.append)
+    assert doc.values() == {
+        "A": "${HOME}/x", "B": "${X:-d}", "C": "${HOME}", "D": "$HOME", "E": "${", "F": "a ${Y}"
+    }
+    assert [w.split(": ")[0] for w in seen] == ["f.env:1", "f.env:2", "f.env:6"]
+    assert "python-dotenv (interpolation on) and docker compose expand" in seen[0]
+    assert "'A'" in seen[0]
+
+
+def test_expansion_warnings_follow_the_readers_of_the_file() -> None:
+    seen: list[str] = []
+    text = "A=\\${HOME}/x\nB=${HOME}\n"
+    doc = dotenv.parse(text, warn=seen.append, readers=[Reader.DOTENV_EXPAND])
+    assert doc.values() == {"A": "${HOME}/x", "B": "${HOME}"}
+    assert len(seen) == 1  # only dotenv-expand's own warning, for B
+    assert "'B' holds a '$' that dotenv-expand expands" in seen[0]
+    seen.clear()
+    dotenv.parse(text, warn=seen.append, readers=[Reader.SHELL])
+    assert seen == []
+    dotenv.parse(text, warn=seen.append, readers=[Reader.SHELL, Reader.DOCKER_COMPOSE])
+    assert len(seen) == 2
+
+
+def test_files_for_dotenv_expand_warn_where_it_would_expand_or_run() -> None:
+    seen: list[str] = []
+    text = "A=$HOME\nB='${X}'\nC=\\$HOME\nD=$(id)\nE=cost $\nF=\"\\$(id\"\n"
+    doc = dotenv.parse(text, path="v.env", warn=seen.append, readers=[Reader.DOTENV_EXPAND])
+    assert doc.values() == {
+        "A": "$HOME", "B": "${X}", "C": "$HOME", "D": "$(id)", "E": "cost $", "F": "$(id"
+    }
+    assert [w.split(": ")[0] for w in seen] == ["v.env:1", "v.env:2", "v.env:4"]
+    assert "'A' holds a '$' that dotenv-expand expands" in seen[0]

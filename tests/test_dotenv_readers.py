@@ -14,7 +14,10 @@ import random
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
+import envfile_corpus
+import envfile_readers
 import pytest
 from dotenv import dotenv_values
 from hypothesis import HealthCheck, given, settings
@@ -184,8 +187,8 @@ def test_each_value_alone_in_its_own_file() -> None:
 @pytest.mark.parametrize(
     ("value", "reason"),
     [
-        ("${HOME}", "'${'"),
-        ("a${b", "'${'"),
+        ("${HOME}", "expands '${...}'"),
+        ("a${b:-x}c", "expands '${...}'"),
         ("multi\n'\"", "both quote kinds"),
         ("x\r'\"", "both quote kinds"),
         ("x #\\", "ends with a backslash"),
@@ -228,17 +231,38 @@ def test_narrowing_readers_widens_what_can_be_written() -> None:
             assert node_values == dotenv.parse(text).values()
 
 
-def test_compose_only_values_use_documented_compose_escapes() -> None:
+def test_compose_model_follows_the_observed_facts() -> None:
+    """compose-go v2.13.0 as observed: see dotenv-compat.md, "More facts"."""
+    model = dotenv._read_docker_compose
+    # '$' before anything but a name character or '{' stays; $$ is one '$'
+    assert [model(f) for f in ("a$", "$'x", "$ $", "$$", "$$HOME")] == [
+        "a$", "$'x", "$ $", "$", "$HOME"]
+    assert model("$HOME") is None
+    assert model("${X") is None
+    assert model("$1") is None
+    assert model('"$HOME"') is None
+    assert model("'$HOME'") == "$HOME"
+    # unknown escapes in double quotes are kept; known ones decoded; unsure ones refused
+    assert model('"a\\_b\\{\\}\\q"') == "a\\_b\\{\\}\\q"
+    assert model('"\\a\\b\\f\\n\\r\\t\\v\\\\\\"\\$"') == '\a\b\f\n\r\t\v\\"$'
+    assert model('"\\0101"') is None
+    assert model('"\\x41"') is None
+    # single quotes: literal except \' ; an ending backslash escapes the quote
+    assert model("'a\\\\b\\'c'") == "a\\\\b'c"
+    assert model("'ab\\'") is None
+    # unquoted: " #" starts a comment, a tab before '#' does not; unicode spaces trimmed
+    assert model("x #c") == "x"
+    assert model("x\t#c") == "x\t#c"
+    assert model("x\u3000") == "x"
     compose = [Reader.DOCKER_COMPOSE]
     assert dotenv.format_value("K", "$HOME", compose) == "'$HOME'"
     assert dotenv.format_value("K", "a'b$c", compose) == "'a\\'b$c'"
-    # compose alone would read "\\$", but this parser keeps it as written
+    # compose alone would read "\\$" in double quotes, but this parser keeps it
     with pytest.raises(UnwritableValueError):
-        dotenv.format_value("K", "a'$\r", compose)
+        dotenv.format_value("K", "a'$x\r", compose)
     assert dotenv.format_value("K", "l1\nl2 $x", compose) == "'l1\nl2 $x'"
-    # ending in a backslash: compose would skip the closing quote
     with pytest.raises(UnwritableValueError, match="ends with a backslash"):
-        dotenv.format_value("K", "$\\", compose)
+        dotenv.format_value("K", "$x\\", compose)
 
 
 def test_plain_form_is_used_when_safe() -> None:
@@ -263,9 +287,11 @@ def test_plain_safe_values_are_read_back_by_every_model_and_reader() -> None:
     ]
     for value in values:
         assert dotenv._read_ours(value) == value, value
-        for reader, model in dotenv._MODELS.items():
-            assert model(value) == value, (reader, value)
+        for reader in dotenv.DEFAULT_READERS | {Reader.DOTENV_EXPAND}:
+            assert dotenv._MODELS[reader](value) == value, (reader, value)
         assert dotenv.format_value("K", value) == value
+        shell_safe = dotenv._SHELL_PLAIN_SAFE.fullmatch(value) is not None
+        assert (dotenv._read_shell(value) == value) == shell_safe, value
     text = assignment_file([(value, value) for value in values])
     expected = {f"K{i}": value for i, value in enumerate(values)}
     (node,) = node_parse([text])
@@ -273,18 +299,87 @@ def test_plain_safe_values_are_read_back_by_every_model_and_reader() -> None:
         assert {k: v for k, v in reader_values.items() if k.startswith("K")} == expected
 
 
-def test_models_agree_with_the_real_readers() -> None:
-    """Whenever a reader model accepts a form, the real reader reads the same value."""
-    forms = sorted({form for value in CORPUS for form in dotenv._candidates(value)})
-    files = [f"K={form}\nNEXT=1\n" for form in forms]
-    node = node_parse(files)
-    for form, text, node_values in zip(forms, files, node, strict=True):
-        modelled = dotenv._read_python_dotenv(form)
-        if modelled is not None:
-            assert python_dotenv_parse(text) == {"K": modelled, "NEXT": "1"}, form
-        modelled = dotenv._read_node_dotenv(form)
-        if modelled is not None:
-            assert node_values == {"K": modelled, "NEXT": "1"}, form
+def _real_readings(reader: Reader, paths: list[Path]) -> dict[str, list[dict[str, Any]]]:
+    """What the real programs standing for ``reader`` read from each of ``paths``."""
+    folder = paths[0].parent
+    if reader is Reader.PYTHON_DOTENV:
+        return {
+            f"python-dotenv(interpolate={flag})": [
+                envfile_readers.python_dotenv(path, interpolate=flag) for path in paths
+            ]
+            for flag in (True, False)
+        }
+    if reader is Reader.NODE_DOTENV:
+        return {"node dotenv": envfile_readers.node("dotenv", paths, folder)}
+    if reader is Reader.DOTENV_EXPAND:
+        dirs = []
+        for path in paths:
+            (folder / path.stem).mkdir()
+            (folder / path.stem / ".env").write_bytes(path.read_bytes())
+            dirs.append(folder / path.stem)
+        return {
+            "dotenv-expand": envfile_readers.node("expand", paths, folder),
+            "@next/env": envfile_readers.node("next", dirs, folder),
+        }
+    assert reader is Reader.SHELL
+    (folder / "empty.env").write_text("")
+    out = {}
+    for program in ("bash", "dash"):
+        baseline, *envs = envfile_readers.shell(
+            program, ["empty.env", *(path.name for path in paths)], folder
+        )
+        assert baseline is not None, program
+        assert all(env is not None for env in envs), program
+        out[program] = [
+            {k: v for k, v in env.items() if k not in baseline} for env in envs if env
+        ]
+    return out
+
+
+@pytest.mark.parametrize(
+    "reader", sorted(set(Reader) - {Reader.DOCKER_COMPOSE}), ids=lambda reader: reader.value
+)
+def test_models_agree_with_the_real_readers(reader: Reader, tmp_path: Path) -> None:
+    """Whenever a reader model accepts a form, the real reader reads the same value.
+
+    Every candidate form of both corpora that the model accepts goes into one
+    file (with a neighbour line after each), read once by each real program.
+    """
+    values = list(dict.fromkeys(CORPUS + envfile_corpus.CORPUS))
+    forms = sorted(
+        {
+            form
+            for value in values
+            for readers in (dotenv.DEFAULT_READERS, {Reader.DOTENV_EXPAND})
+            for form in dotenv._candidates(value, readers)
+        }
+    )
+    model = dotenv._MODELS[reader]
+    accepted = [(form, read) for form in forms if (read := model(form)) is not None]
+    assert len(accepted) > len(values)  # the model accepts a form of most values
+    # Files of 200 forms: dotenv-expand's work grows with the square of a file's keys.
+    paths, expected = [], []
+    for start in range(0, len(accepted), 200):
+        chunk = list(enumerate(accepted))[start : start + 200]
+        path = tmp_path / f"forms{start:05}.env"
+        path.write_text(
+            "".join(f"K{i}={form}\nN{i}=1\n" for i, (form, _) in chunk),
+            encoding="utf-8",
+            newline="",
+        )
+        paths.append(path)
+        want = {}
+        for i, (_, read) in chunk:
+            want[f"K{i}"] = read
+            want[f"N{i}"] = "1"
+        expected.append(want)
+    for name, results in _real_readings(reader, paths).items():
+        assert len(results) == len(expected), name
+        for want, got in zip(expected, results, strict=True):
+            wrong = sorted(k for k in want if got.get(k) != want[k])
+            assert not wrong, (name, [accepted[int(k[1:])][0] for k in wrong[:5]])
+            assert got == want, name
+    assert not list(tmp_path.glob("ran-*"))
 
 
 # --------------------------------------------------------------------- properties
@@ -365,8 +460,10 @@ def test_editing_one_key_leaves_every_other_line_identical(
     # the last assignment of the key: only its value and comment may change
     _start, vstart, vend, end = dotenv._parse_full(body, "x", locate={key}).spans[key][-1]
     line_end = vend + len(body[vend:end].rstrip("\r\n"))
+    # lone-CR files are written only for the readers that take a CR as a line end
+    readers = {Reader.PYTHON_DOTENV, Reader.NODE_DOTENV} if "\r" in text else ALL_READERS
     try:
-        changed = doc.set(key, new_value)
+        changed = doc.set(key, new_value, readers=readers)
     except UnwritableValueError:
         assert doc.to_bytes() == raw
         return

@@ -283,13 +283,14 @@ def test_both_plugins_are_listed(run_stagecraft: RunStagecraft, tmp_path: Path) 
         "--plugins-dir", str(PLUGINS), "secrets", "providers", "--json", subprocess=True
     )
     assert providers.exit_code == 0, providers.stderr
-    assert "jsonfile" in [entry["id"] for entry in json.loads(providers.stdout)]
+    assert {"jsonfile", "dirstore"} <= {entry["id"] for entry in json.loads(providers.stdout)}
 
     plugins = run_stagecraft("--plugins-dir", str(PLUGINS), "plugins", "--json", subprocess=True)
     assert plugins.exit_code == 0, plugins.stderr
     local = {entry["name"]: entry for entry in json.loads(plugins.stdout)
              if entry["name"].startswith("local:")}
-    expected = [f"local:{PLUGINS / name}" for name in ("audit_log.py", "jsonfile.py")]
+    names = ("audit_log.py", "dirstore.py", "jsonfile.py")
+    expected = [f"local:{PLUGINS / name}" for name in names]
     assert sorted(local) == expected
     assert all(entry["status"] == "active" for entry in local.values())
 

@@ -20,7 +20,6 @@ from stagecraft.files import (
     FileWriteError,
     TargetRefusedError,
     atomic_write,
-    check_file_location,
     locked_update,
     read_bytes,
 )
@@ -397,19 +396,6 @@ def test_unchanged_content_and_dry_runs_leave_a_read_only_target_alone(tmp_path:
         assert file.write(b"A=1\n") is False
     with locked_update(target, dry_run=True) as file:
         assert file.write(b"A=2\n") is False
-
-
-@pytest.mark.parametrize("location", ["newdir/", "a/b/", ".", "..", "out/."])
-def test_a_location_naming_a_directory_is_refused(location: str) -> None:
-    with pytest.raises(TargetRefusedError) as info:
-        check_file_location(location)
-    assert str(info.value).startswith(f"{location}: target names a directory")
-    assert info.value.exit_code == 1
-
-
-@pytest.mark.parametrize("location", ["newdir", ".env", "a/b.env", "./x", "/tmp/x.env"])
-def test_a_location_naming_a_file_is_accepted(location: str) -> None:
-    check_file_location(location)
 
 
 # ---------------------------------------------------------------- concurrency

@@ -130,7 +130,7 @@ def test_unknown_id_suggests_a_close_one() -> None:
 def test_unknown_id_in_empty_registry() -> None:
     with pytest.raises(UnknownProviderError) as info:
         Registry().get("envfile")
-    assert str(info.value) == "unknown secrets provider 'envfile' (available: none installed)"
+    assert str(info.value) == "unknown secrets provider 'envfile' (available: none loaded)"
     with pytest.raises(UnknownProviderError):
         Registry().origin("envfile")
 

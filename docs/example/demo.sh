@@ -19,3 +19,8 @@ run config check
 run secrets sync --dry-run
 run secrets sync
 run secrets sync --check
+# Any store can feed any other: copy the staging file into the example
+# in-house store of plugins/ (one file per key), then check it is in step.
+plugins=$(cd "$here/../../plugins" && pwd)
+run --plugins-dir "$plugins" secrets sync --from envfile:.env.staging --to dirstore:secrets.d 'S*' --exclude SESSION_SECRET
+run --plugins-dir "$plugins" secrets sync --from envfile:.env.staging --to dirstore:secrets.d 'S*' --exclude SESSION_SECRET --check

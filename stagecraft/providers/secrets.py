@@ -112,7 +112,9 @@ class UnknownProviderError(UserError):
     def __init__(self, provider_id: str, available: Sequence[str]) -> None:
         self.provider_id = provider_id
         self.available = tuple(available)
-        listed = ", ".join(self.available) if self.available else "none installed"
+        # "loaded", not "installed": plugins may be installed yet filtered out
+        # (STAGECRAFT_LOAD_PLUGINS, -p no:NAME); `stagecraft plugins` lists them.
+        listed = ", ".join(self.available) if self.available else "none loaded"
         super().__init__(
             f"unknown secrets provider {provider_id!r}"
             f"{did_you_mean(provider_id, self.available)} (available: {listed})"

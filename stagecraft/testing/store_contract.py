@@ -30,7 +30,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -38,8 +38,8 @@ import pytest
 
 from stagecraft.engine import InterruptedSyncError, config_for
 from stagecraft.errors import ProviderError
-from stagecraft.filestore import FileStore
 from stagecraft.providers.secrets import (
+    Action,
     Context,
     PartialSyncError,
     Registry,
@@ -47,7 +47,7 @@ from stagecraft.providers.secrets import (
     SyncOptions,
     SyncResult,
 )
-from stagecraft.store import SecretStore
+from stagecraft.store import SecretStore, StoreSession
 from stagecraft.testing.contract import CANARY_VALUES, TRICKY_VALUES
 from stagecraft.testing.envfiles import write_env_file
 
@@ -120,37 +120,45 @@ class StoreContract:
         return store.route(ctx.for_store(config_for(ctx, store, self.config)), location).readable
 
     @contextlib.contextmanager
-    def failing(
-        self, store: SecretStore, location: str, tmp_path: Path, key: str, message: str,
-        *, cancel: Context | None = None,
+    def intercepted(
+        self, store: SecretStore, location: str, tmp_path: Path,
+        before_write: Callable[[list[str]], None],
     ) -> Iterator[None]:
-        """Make writing ``key`` fail with ``message`` (or cancel ``cancel`` after a first write).
+        """Call ``before_write(keys)`` before each write the engine makes through a session.
 
-        Patches the store's own write primitive: ``set`` of a file store,
-        ``write_one``, or ``write``.
+        The engine writes only through :meth:`SecretStore.session`, so this
+        reaches every store, whatever its session does underneath.
         """
         ctx = self.context(tmp_path, store)
         routed = store.route(ctx.for_store(config_for(ctx, store, self.config)), location)
-        name = ("set" if isinstance(routed, FileStore)
-                else "write_one" if routed.writes_one_by_one else "write")
-        original = getattr(routed, name)
+        opened = routed.session
+
+        @contextlib.contextmanager
+        def session(ctx: Context, location: str, *, dry_run: bool) -> Iterator[StoreSession]:
+            with opened(ctx, location, dry_run=dry_run) as inner:
+                yield _Intercepted(inner, before_write)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(routed, "session", session)
+            patch.setattr(store, "route", lambda ctx, location: routed)
+            yield
+
+    def failing(
+        self, store: SecretStore, location: str, tmp_path: Path, key: str, message: str,
+        *, cancel: Context | None = None,
+    ) -> contextlib.AbstractContextManager[None]:
+        """Make writing ``key`` fail with ``message`` (or cancel ``cancel`` after a first write)."""
         written: list[list[str]] = []
 
-        def patched(*args: Any) -> Any:
-            keys = list(args[-1]) if name == "write" else [args[-2]]
+        def before_write(keys: list[str]) -> None:
             if cancel is not None:
                 if written:
                     cancel.cancel()
                 written.append(keys)
-                return original(*args)
-            if key in keys:
+            elif key in keys:
                 raise ProviderError(message)
-            return original(*args)
 
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(routed, name, patched)
-            patch.setattr(store, "route", lambda ctx, location: routed)
-            yield
+        return self.intercepted(store, location, tmp_path, before_write)
 
     # -- the checks ----------------------------------------------------------------
 
@@ -300,16 +308,9 @@ class StoreContract:
         plugins = tmp_path / "contract-plugins"
         plugins.mkdir()
         (plugins / "contract_store_plugin.py").write_text(_PLUGIN, encoding="utf-8")
-        ctx = self.context(tmp_path, store)
-        routed = store.route(ctx.for_store(config_for(ctx, store, self.config)), location)
-        name = "set" if isinstance(routed, FileStore) else (
-            "write_one" if routed.writes_one_by_one else "write")
-        original = getattr(routed, name)
-
-        def chatty(*args: Any) -> Any:
+        def chatty(keys: list[str]) -> None:
             print(f"storing {value}")
             logging.getLogger("contract.chatty").warning("value %s", value[:20])
-            return original(*args)
 
         if self.config is not None:  # the command reads the config from stagecraft.yml
             import cattrs
@@ -318,9 +319,10 @@ class StoreContract:
             section = {"secrets": {"providers": {store.id: cattrs.unstructure(self.config)}}}
             (tmp_path / "stagecraft.yml").write_text(yaml.safe_dump(section), encoding="utf-8")
         _LIVE[:] = [store]
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(routed, name, chatty)
-            patch.setattr(store, "route", lambda ctx, location: routed)
+        with (
+            self.intercepted(store, location, tmp_path, chatty),
+            pytest.MonkeyPatch.context() as patch,
+        ):
             patch.chdir(tmp_path)
             patch.setenv("STAGECRAFT_LOAD_PLUGINS", "")
             out = io.StringIO()
@@ -342,3 +344,26 @@ class StoreContract:
         self.sync(tmp_path, store, location, CANARY_VALUES)
         text = repr(store) + repr(self.make_store())
         assert not any(value in text for value in CANARY_VALUES.values()), "a value in a repr"
+
+
+class _Intercepted(StoreSession):
+    """A session that calls a hook before passing each write on to the real one."""
+
+    def __init__(self, inner: StoreSession, before_write: Callable[[list[str]], None]) -> None:
+        super().__init__(inner.store, inner.ctx, inner.location)
+        self.inner = inner
+        self.before_write = before_write
+
+    def read(self, keys: Collection[str] | None) -> Mapping[str, str]:
+        return self.inner.read(keys)
+
+    def write(self, values: Mapping[str, str]) -> None:
+        self.before_write(list(values))
+        self.inner.write(values)
+
+    def write_one(self, key: str, value: str) -> Action | None:
+        self.before_write([key])
+        return self.inner.write_one(key, value)
+
+    def delete(self, keys: Collection[str]) -> None:
+        self.inner.delete(keys)

