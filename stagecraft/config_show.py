@@ -24,18 +24,21 @@ __all__ = ["MASK", "looks_like_credential", "mask", "render"]
 MASK = "********"
 
 #: Setting names that hold credentials: ``token``, ``vault_token``, ``secret_id``,
-#: ``password``, ``api_key``, ``private_key``, ``credentials``, ``auth`` ...
+#: ``password``, ``api_key``, ``private_key``, ``credentials`` ...
 _CREDENTIAL_NAME = re.compile(
     r"(^|[_.-])(token|secret|secret_id|password|passwd|pwd|api_?key|private_?key|access_?key"
-    r"|credentials?|auth|passphrase|client_secret|session_token)([_.-]|$)",
+    r"|credentials?|passphrase|client_secret|session_token)([_.-]|$)",
     re.IGNORECASE,
 )
+#: ...unless the setting only says where the credential is (``token_env``,
+#: ``secret_id_file``, ``approle_mount``): those are shown, they help debugging.
+_REFERENCE = re.compile(r"[_.-](env|file|path|mount|var|name)$", re.IGNORECASE)
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^/@:\s]*:)[^/@\s]+(?P<at>@)",
                            re.IGNORECASE)
 
 
 def looks_like_credential(name: str) -> bool:
-    return _CREDENTIAL_NAME.search(name) is not None
+    return _CREDENTIAL_NAME.search(name) is not None and _REFERENCE.search(name) is None
 
 
 def mask(value: Any, name: str = "") -> Any:

@@ -77,10 +77,10 @@ def _choose(directory: Path, registry: Any, provider_id: str | None, found: list
         return "encore"
     if found and registry.has("envfile"):
         return "envfile"
-    listed = ", ".join(registry.ids()) or "none installed"
+    listed = ", ".join(registry.ids()) or "none loaded"
     raise UserError(
         f"{directory}: found no env file (.env, .env.local, ...) and no encore.app to "
-        f"guess the provider from; pass --provider ID (installed: {listed})"
+        f"guess the provider from; pass --provider ID (available: {listed})"
     )
 
 

@@ -38,6 +38,7 @@ def complete(cli_helpers: ModuleType, line: str, cwd: Path, **env: str) -> list[
     assert bash is not None, "bash is needed to test bash completion"
     environ = cli_helpers.child_env()
     environ["PATH"] = f"{cli_helpers.STAGECRAFT.parent}:{environ.get('PATH', '')}"
+    environ["STAGECRAFT_LOAD_PLUGINS"] = "encore,envfile"  # whatever else is installed
     environ.update(env)
     completed = subprocess.run(
         [bash, "-c", DRIVER, "driver", line], cwd=cwd, env=environ,

@@ -226,6 +226,9 @@ def test_config_show_reports_an_invalid_section(
         ("token", None, None),
         ("keys", ["A", "B"], ["A", "B"]),
         ("tokenizer", "abc", "abc"),
+        ("token_env", "VAULT_TOKEN", "VAULT_TOKEN"),  # where the credential is: shown
+        ("secret_id_file", "/run/secret", "/run/secret"),
+        ("auth", "approle", "approle"),
         ("url", "postgres://u:pw@h/db", f"postgres://u:{MASK}@h/db"),
         ("url", "https://h/path?a=b", "https://h/path?a=b"),
     ],

@@ -47,7 +47,8 @@ def secrets_provider_register():
 @pytest.fixture
 def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("STAGECRAFT_LOAD_PLUGINS", raising=False)
+    # The installed envfile and encore plugins, whatever else is installed.
+    monkeypatch.setenv("STAGECRAFT_LOAD_PLUGINS", "encore,envfile")
     monkeypatch.delenv("STAGECRAFT_DISABLE_PLUGINS", raising=False)
     reset_default_registry()
     return tmp_path
@@ -136,7 +137,7 @@ def test_nothing_to_guess_from_asks_for_a_provider(
     code, out, err = run(capsys, "init")
     assert (code, out) == (1, "")
     assert "found no env file (.env, .env.local, ...) and no encore.app" in err
-    assert "pass --provider ID (installed: encore, envfile)" in err
+    assert "pass --provider ID (available: encore, envfile)" in err
     assert not (here / "stagecraft.yml").exists()
 
 
