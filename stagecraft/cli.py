@@ -231,6 +231,18 @@ def _help_width() -> int:
     return (columns or 80) - 2
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Prose paragraphs are wrapped to the width; laid-out ones (lists of commands,
+    examples, exit codes: any paragraph of several lines) are kept as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n\n".join(
+            paragraph if "\n" in paragraph else super(_HelpFormatter, self)._fill_text(
+                paragraph, width, indent)
+            for paragraph in text.split("\n\n")
+        )
+
+
 class _VersionAction(argparse.Action):
     """``--version``: the core version and each installed plugin distribution, like pytest."""
 
@@ -331,7 +343,7 @@ def _command(
     """
     parser: _Parser = group.add_parser(
         name, help=help, description=description, epilog=_examples(example),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     parser.set_defaults(handler=handler)
 
@@ -488,7 +500,7 @@ def _build_parser() -> argparse.ArgumentParser:
     description, epilog = _top_help()
     parser = _Parser(
         prog=PROG, description=description, epilog=epilog,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     _add_global_options(parser)
     parser.add_argument(
@@ -503,7 +515,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     secrets = commands.add_parser(
         "secrets", help="sync secrets; list and describe providers",
-        description="Secrets commands.", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Secrets commands.", formatter_class=_HelpFormatter,
         epilog=_examples("""
             stagecraft secrets sync --dry-run
             stagecraft secrets providers envfile
@@ -550,7 +562,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     config = commands.add_parser(
         "config", help="config file commands", description="Config file commands.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_HelpFormatter,
         epilog=_examples("""
             stagecraft config check
             stagecraft config show --json

@@ -266,3 +266,16 @@ def test_foreign_loggers_are_redacted_and_tracebacks_need_v(
     assert logging.getLogger().handlers == [] or all(
         not isinstance(h.formatter, RedactingFormatter) for h in logging.getLogger().handlers
     )
+
+
+def test_help_prose_wraps_and_layouts_stay(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Descriptions wrap to the terminal; the command list and examples keep their layout."""
+    monkeypatch.setenv("COLUMNS", "60")
+    assert cli.main(["secrets", "sync", "--help"]) == 0
+    out = capsys.readouterr().out
+    body, examples = out.split("examples:\n")
+    assert max(len(line) for line in body.splitlines()) <= 60
+    assert "  sops -d prod.env | stagecraft secrets sync --from - --to encore:dev,local\n" \
+        in examples  # longer than 60, kept on one line
