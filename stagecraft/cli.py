@@ -837,13 +837,29 @@ def _progress_line(session: Session, ctx: Any) -> Iterator[None]:
             or os.environ.get("TERM") == "dumb"):
         yield
         return
+    import logging
+
     from stagecraft.progress import ProgressLine
 
-    session.progress = ctx.on_progress = ProgressLine(session.stderr)
+    line = session.progress = ctx.on_progress = ProgressLine(session.stderr)
+
+    class ClearFirst(logging.Filter):
+        """A log record (a warning mid-sync) starts on a clean line, not after the counts."""
+
+        def filter(self, record: logging.LogRecord) -> bool:
+            line.clear()
+            return True
+
+    clear_first = ClearFirst()
+    handlers = list(logging.getLogger().handlers)
+    for handler in handlers:
+        handler.addFilter(clear_first)
     try:
         yield
     finally:
-        session.progress.clear()
+        for handler in handlers:
+            handler.removeFilter(clear_first)
+        line.clear()
         session.progress = ctx.on_progress = None
 
 

@@ -29,6 +29,7 @@ GREEN, YELLOW, RED, DIM, RESET = "\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[2m", 
 SLOW_STORE = '''
 """A store whose writes take 0.3 s each: long enough for the progress line."""
 import json
+import os
 import time
 
 import stagecraft
@@ -49,6 +50,8 @@ class SlowStore(stagecraft.SecretStore):
         data = json.loads(path.read_text()) if path.exists() else {}
         data[key] = value
         path.write_text(json.dumps(data))
+        if key == "KEY_4" and os.environ.get("SLOW_WARN"):
+            ctx.logger.warning("halfway there")
 
 
 @stagecraft.hookimpl
@@ -303,6 +306,17 @@ def test_progress_line_on_a_terminal_during_slow_writes(
     assert run.terminal.index("\r\x1b[K", last) < run.terminal.index("stagecraft: slow: 6 added")
     assert run.stdout == "".join(f"+ {key}\n" for key in SLOW_VALUES)
     assert_no_value(run.terminal, SLOW_VALUES.values())
+
+
+def test_a_warning_during_the_writes_starts_on_a_clean_line(
+    slow_project: Any, cli_helpers: ModuleType
+) -> None:
+    run = run_on_terminal(cli_helpers, SLOW_SYNC, slow_project.root, stdout_on_terminal=False,
+                          env={"SLOW_WARN": "1"})
+    assert run.code == 0, run.terminal
+    assert "\rslow: 4/6 keys written\x1b[K\r\x1b[Kstagecraft: warning: halfway there\n" \
+        in run.terminal
+    assert "\rslow: 6/6 keys written\x1b[K" in run.terminal  # drawn again afterwards
 
 
 def test_no_progress_line_with_quiet(slow_project: Any, cli_helpers: ModuleType) -> None:
