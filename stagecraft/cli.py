@@ -171,9 +171,17 @@ class _Parser(argparse.ArgumentParser):
 
     _populate: Callable[[argparse.ArgumentParser], None] | None = None
 
+    #: ``--color`` as found on the command line before parsing (a usage error stops
+    #: parsing before the option is read, yet its message is coloured by it too).
+    colour_mode = "auto"
+
     def error(self, message: str) -> NoReturn:
+        from stagecraft.colour import Palette, wants_colour
+
         self.print_usage(sys.stderr)
-        sys.stderr.write(f"{PROG}: error: {message} (see '{self.prog} --help')\n")
+        line = f"{PROG}: error: {message} (see '{self.prog} --help')"
+        paint = Palette(wants_colour(_Parser.colour_mode, sys.stderr)).paint
+        sys.stderr.write(paint(line, "red") + "\n")
         raise SystemExit(EXIT_USER_ERROR)
 
     def populate_when_used(self, populate: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -1133,6 +1141,7 @@ def run() -> NoReturn:
 def _main(argv: Sequence[str] | None, pause: _CollectorPause) -> int:
     with pause:
         parser = build_parser()
+        _Parser.colour_mode = _colour_mode(sys.argv[1:] if argv is None else argv)
         if _completing():
             from stagecraft.completion import answer
 
@@ -1156,6 +1165,19 @@ def _main(argv: Sequence[str] | None, pause: _CollectorPause) -> int:
                 sys.stdout.flush()
             except BrokenPipeError:
                 pass
+
+
+def _colour_mode(argv: Sequence[str]) -> str:
+    """The last valid ``--color WHEN`` / ``--color=WHEN`` in ``argv`` (default ``auto``)."""
+    mode = "auto"
+    for index, word in enumerate(argv):
+        if word == "--":
+            break
+        value = word.partition("=")[2] if word.startswith("--color=") else (
+            argv[index + 1] if word == "--color" and index + 1 < len(argv) else None)
+        if value in ("auto", "always", "never"):
+            mode = value
+    return mode
 
 
 def _completing() -> bool:

@@ -155,6 +155,17 @@ def test_errors_are_red_on_a_terminal(project: Any, cli_helpers: ModuleType) -> 
     assert line.endswith(RESET)
 
 
+def test_usage_errors_are_red_on_a_terminal(project: Any, cli_helpers: ModuleType) -> None:
+    run = run_on_terminal(cli_helpers, ["secrets", "sync", "--dry-run", "--check"], project.root)
+    assert run.code == 1
+    assert f"{RED}stagecraft: error: argument --check: not allowed with argument --dry-run" \
+        in run.terminal
+    plain = run_on_terminal(cli_helpers, ["--color=never", "secrets", "sync", "--dry-run",
+                                          "--check"], project.root)
+    assert "stagecraft: error: argument --check" in plain.terminal
+    assert ESC not in plain.terminal
+
+
 @pytest.mark.parametrize(
     ("options", "env"),
     [
