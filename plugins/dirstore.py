@@ -1,6 +1,7 @@
 """dirstore: an in-house store keeping one file per key in a directory.
 
-The whole of a remote-style store: read, write one key, delete.  The
+The whole of a remote-style store: read, write one key, delete (and refuse
+keys that are not file names, before anything is written).  The
 engine gives it dry runs, ``--check``, JSON, globs, ``--exclude``,
 ``--prune``, bounded concurrency, per-key failures, masking and Ctrl-C::
 
@@ -9,7 +10,7 @@ engine gives it dry runs, ``--check``, JSON, globs, ``--exclude``,
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 import stagecraft
 from stagecraft.files import atomic_write
@@ -24,7 +25,12 @@ class DirStore(stagecraft.SecretStore):
     ) -> dict[str, str]:
         folder = ctx.resolve(location)
         files = sorted(folder.iterdir()) if folder.is_dir() else []
-        return {f.name: f.read_text("utf-8") for f in files if keys is None or f.name in keys}
+        return {f.name: f.read_bytes().decode() for f in files if keys is None or f.name in keys}
+
+    def check_values(
+        self, ctx: stagecraft.Context, location: str, values: Mapping[str, str]
+    ) -> dict[str, str]:  # a key is a file name: refuse one that names another place
+        return {k: "not a file name" for k in values if k in ("", ".", "..") or "/" in k}
 
     def write_one(self, ctx: stagecraft.Context, location: str, key: str, value: str) -> None:
         ctx.resolve(location).mkdir(mode=0o700, parents=True, exist_ok=True)

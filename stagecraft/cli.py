@@ -19,7 +19,8 @@ and every line that reaches stderr first passes through the run's
 through an exception message or a ``-v`` traceback.
 
 Exit codes: 0 success, 1 user or config error, 2 provider or external
-failure, 3 internal error, 4 ``--check`` found pending changes, 130 interrupted.
+failure, 3 internal error, 4 ``--check`` found pending changes, 130
+interrupted (Ctrl-C), after reporting which keys were written.
 
 On a terminal, plan lines and errors are coloured and long remote writes
 show a progress line on stderr (:mod:`stagecraft.colour`,
@@ -407,6 +408,9 @@ def _sync_arguments(sync: argparse.ArgumentParser) -> None:
                       help="also remove target keys the source lacks (within the selection)")
     sync.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
                       help="leave out keys matching PATTERN (a name or glob; repeatable)")
+    sync.add_argument("--no-record", dest="record", action="store_false",
+                      help="for write-only stores: neither read nor update the record of "
+                      "what this machine wrote (plans then never say unchanged)")
     sync.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
                       help="stop starting writes after SECONDS and report what was not written")
     sync.add_argument("keys", nargs="*", metavar="KEY|PATTERN",
@@ -701,7 +705,7 @@ def cmd_sync(session: Session) -> int:
     manager = _manager(session, config)
     registry = manager.build_registry()
     provider, target = _target_provider(session, config, registry)
-    source = args.source or (config.secrets.source if config is not None else None) or ""
+    source = args.source or _configured(config, registry, "source")
     ctx = Context(
         cwd=session.cwd,
         config_dir=config.directory if config is not None else session.cwd,
@@ -722,6 +726,7 @@ def cmd_sync(session: Session) -> int:
         dry_run=args.dry_run or args.check,
         exclude=tuple(args.exclude),
         prune=args.prune,
+        record=args.record,
     )
     _refuse_store_options(provider, options)
     session.sync_provider = provider.id
@@ -763,7 +768,7 @@ def _target_provider(
     from stagecraft.locations import split
 
     args = session.args
-    text = args.target or (config.secrets.target if config is not None else None) or ""
+    text = args.target or _configured(config, registry, "target")
     store_id, location = split(text, registry, cwd=session.cwd, reserved=_reserved(registry))
     if store_id is not None:
         if args.provider and args.provider != store_id:
@@ -777,6 +782,33 @@ def _target_provider(
     from stagecraft.config import choose_provider
 
     return choose_provider(config, registry), location
+
+
+def _configured(config: Config | None, registry: Any, role: str) -> str:
+    """``secrets.from`` / ``secrets.to``, with a relative file path made relative to the
+    config's directory, as every path in stagecraft.yml is (``source_file`` and the like).
+
+    A location is a path when it goes to a file store, or is an unprefixed source
+    (an env file); other stores' locations are names and stay as written.
+    """
+    text: str | None = getattr(config.secrets, role) if config is not None else None
+    if not text or config is None:
+        return ""
+    from stagecraft.filestore import FileStore
+    from stagecraft.locations import split
+
+    store_id, location = split(text, registry, cwd=config.directory, reserved=_reserved(registry))
+    owner = store_id if store_id is not None else config.secrets.provider
+    if store_id is None and role == "source":
+        is_path = True  # an env file
+    else:
+        is_path = owner is not None and isinstance(
+            registry.get(owner) if registry.has(owner) else None, FileStore
+        )
+    if not is_path or Path(location).expanduser().is_absolute():
+        return text
+    resolved = str(config.directory / Path(location).expanduser())
+    return f"{store_id}:{resolved}" if store_id is not None else resolved
 
 
 def _reserved(registry: Any) -> set[str]:

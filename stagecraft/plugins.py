@@ -31,7 +31,7 @@ import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import attrs
 import pluggy
@@ -287,6 +287,7 @@ class PluginManager(pluggy.PluginManager):
         self._names_seen: set[str] = {CORE_PLUGIN}
         self._entry_point_names: list[str] = []
         self._tracing = False
+        self._trace_stream: TextIO = sys.stderr
         self.register(CorePlugin(), name=CORE_PLUGIN)
         self._infos[CORE_PLUGIN] = PluginInfo(
             CORE_PLUGIN,
@@ -668,21 +669,25 @@ class PluginManager(pluggy.PluginManager):
 
     def _trace(self, message: str) -> None:
         if self._tracing:
-            print(f"stagecraft: trace: {message}", file=sys.stderr)
+            print(f"stagecraft: trace: {message}", file=self._trace_stream)
 
     def enable_safe_tracing(self) -> None:
         """Trace hook calls to stderr by hook and plugin name, never arguments.
 
         pluggy's own ``enable_tracing`` prints hook arguments and results,
-        which carry secret values, so it must not be used.
+        which carry secret values, so it must not be used.  The trace goes to
+        the stderr of the moment tracing is enabled: while a sync runs, the
+        command routes ``sys.stderr`` to its "provider output" stream, and the
+        core's own trace is not a provider's output.
         """
+        stream = self._trace_stream = sys.stderr
 
         def before(
             hook_name: str, impls: Sequence[pluggy.HookImpl], kwargs: Mapping[str, Any]
         ) -> None:
             del kwargs  # holds secret values
             names = ", ".join(impl.plugin_name for impl in impls)
-            print(f"stagecraft: trace: {hook_name} -> [{names}]", file=sys.stderr)
+            print(f"stagecraft: trace: {hook_name} -> [{names}]", file=stream)
 
         def after(
             outcome: pluggy.Result[Any],
@@ -693,7 +698,7 @@ class PluginManager(pluggy.PluginManager):
             del impls, kwargs
             exc = outcome.exception
             status = "ok" if exc is None else f"raised {type(exc).__name__}"
-            print(f"stagecraft: trace: {hook_name} <- {status}", file=sys.stderr)
+            print(f"stagecraft: trace: {hook_name} <- {status}", file=stream)
 
         self.add_hookcall_monitoring(before, after)
         self._tracing = True

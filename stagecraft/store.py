@@ -149,8 +149,26 @@ class SecretStore:
     def existing_keys(
         self, ctx: Context, location: str, keys: Collection[str]
     ) -> Collection[str] | None:
-        """For write-only stores: which of ``keys`` exist (None: cannot tell)."""
+        """For write-only stores: which of ``keys`` exist at ``location`` (None: cannot tell).
+
+        Called once per sync, before anything is written (in a dry run too).
+        A key listed here is planned as updated, or as unchanged when the
+        core's write record (:mod:`stagecraft.record`) says this machine
+        last wrote the same value there; a key left out is planned as added,
+        whatever the record says.  A store that can tell a write would fail
+        (Encore: a conflicting selection) raises a :class:`~stagecraft.errors.UserError` here,
+        naming the keys, so the sync stops before its first write.
+        """
         return None
+
+    def record_location(self, ctx: Context, location: str) -> str:
+        """The name under which the write record keeps ``location``'s fingerprints.
+
+        Two spellings of one place must give one name (default:
+        :meth:`normalise_location`); a store whose place also depends on
+        its config (Encore: the app) includes that.
+        """
+        return self.normalise_location(ctx, location)
 
     def is_transient(self, exc: BaseException) -> bool:
         """Whether ``exc`` is worth retrying (default: :class:`TransientError`)."""

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from stagecraft import cli
@@ -106,8 +107,12 @@ def test_describe_the_installed_envfile_and_encore_as_json(
     info = json.loads(out)
     assert (info["readable"], info["can_prune"], info["concurrency"]) == (False, False, 8)
     assert info["reserved_prefixes"] == ["env"]
+    from stagecraft_encore.config import Config as EncoreConfig
+
     assert [field["key"] for field in info["config"]] == [
-        "source_file", "app_root", "types", "envs", "encore_bin", "concurrency"]
+        field.name for field in attrs.fields(EncoreConfig)]
+    assert {"key": "encore_bin", "type": "str", "default": "encore",
+            "required": False} in info["config"]
 
 
 def test_describe_a_provider_that_syncs_itself(

@@ -125,3 +125,16 @@ def test_verbose_narration_keeps_its_shape_whatever_the_values(tmp_path: Path) -
     assert result.returncode == 0
     assert "stagecraft: info: reading source.env\n" in result.stderr
     assert "***" not in result.stderr
+
+
+def test_config_from_and_to_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
+    write_env_file(tmp_path / ".env.local", {"A": "value-a"})
+    (tmp_path / "stagecraft.yml").write_text(
+        "secrets:\n  provider: envfile\n  from: .env.local\n  to: .env.staging\n"
+    )
+    (tmp_path / "sub").mkdir()
+    result = run(tmp_path / "sub", "secrets", "sync", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["target"] == str(tmp_path / ".env.staging")
+    assert (tmp_path / ".env.staging").read_text() == "A=value-a\n"
+    assert not (tmp_path / "sub" / ".env.staging").exists()

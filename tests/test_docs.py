@@ -73,7 +73,14 @@ PAGES = _pages()
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[_page_id(p) for p in PAGES])
-def test_page_runs(page: Path, tmp_path: Path) -> None:
+def test_page_runs(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A page's commands may keep state in the user's directories (the write
+    # record of write-only stores): give each page its own, never the real home.
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
     runner.PageRun(_page_id(page), tmp_path).run(page.read_text(encoding="utf-8"))
 
 
@@ -193,6 +200,15 @@ def test_tutorial_builds_the_jsonfile_example_plugin() -> None:
     assert modules[0] == expected, "the tutorial's final module differs from plugins/jsonfile.py"
     pyprojects = [text for path, text in files.items() if path.endswith("pyproject.toml")]
     assert any("[project.entry-points.stagecraft]" in text for text in pyprojects)
+
+
+def test_tutorial_shows_the_dirstore_example_plugin() -> None:
+    """The in-house store the tutorial runs is plugins/dirstore.py, unchanged."""
+    files = _written_files(DOCS / "writing-a-provider.md")
+    modules = [text for path, text in files.items() if path.endswith("/dirstore.py")]
+    assert len(modules) == 1, "the tutorial must write dirstore.py once"
+    expected = (ROOT / "plugins" / "dirstore.py").read_text(encoding="utf-8")
+    assert modules[0] == expected, "the tutorial's dirstore.py differs from plugins/dirstore.py"
 
 
 def _numbered_items(text: str) -> list[str]:

@@ -190,6 +190,31 @@ def test_deadline_stops_new_writes(tmp_path: Path) -> None:
     assert all("deadline" in reason for reason in info.value.failed.values())
 
 
+def test_dirstore_refuses_keys_that_name_another_place(tmp_path: Path) -> None:
+    from stagecraft.engine import RefusedValuesError
+
+    (tmp_path / "a.json").write_text('{"OK": "1", "../escaped": "2", "..": "3"}\n')
+    store = dirstore.DirStore()
+    ctx = Context(cwd=tmp_path)
+    ctx.registry = Registry([store, jsonfile.JsonFileStore()])
+    with pytest.raises(RefusedValuesError) as info:
+        store.sync(ctx, SyncOptions(source="jsonfile:a.json", target="secrets.d"))
+    assert "../escaped: not a file name" in str(info.value)
+    assert "..: not a file name" in str(info.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json"]  # nothing written
+
+
+def test_dirstore_reads_back_carriage_returns_exactly(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text('{"CRLF": "a\\r\\nb", "CR": "c\\rd"}\n')
+    store = dirstore.DirStore()
+    ctx = Context(cwd=tmp_path)
+    ctx.registry = Registry([store, jsonfile.JsonFileStore()])
+    options = SyncOptions(source="jsonfile:a.json", target="secrets.d")
+    assert store.sync(ctx, options).added == ("CRLF", "CR")
+    assert store.sync(ctx, options).unchanged == ("CRLF", "CR")
+    assert (tmp_path / "secrets.d" / "CRLF").read_bytes() == b"a\r\nb"
+
+
 def test_a_source_that_is_the_target_is_refused(tmp_path: Path) -> None:
     from stagecraft_envfile import EnvfileStore
 

@@ -289,6 +289,9 @@ class SyncOptions:
     exclude: tuple[str, ...] = attrs.field(default=(), converter=_to_keys)
     #: Remove target keys the source lacks, within the selection (``--prune``); stores only.
     prune: bool = False
+    #: Read and update the record of what was written to write-only stores
+    #: (``--no-record`` turns it off); stores only.  See :mod:`stagecraft.record`.
+    record: bool = True
 
     @keys.validator
     def _check_keys(self, _attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from stagecraft.engine import RefusedValuesError
+from stagecraft.errors import UserError
 from stagecraft.providers.secrets import Action, Context, SyncOptions, SyncResult
 from stagecraft_encore import cue
 from stagecraft_encore.provider import EncoreProvider
@@ -200,3 +201,22 @@ def test_fake_encore_not_called(
     write_env(app / ".env", {"A": "1"})
     sync(ctx, source=".env", target=CUE)
     assert fake_encore.calls() == []
+
+
+def test_the_override_file_can_be_a_source_but_cli_environments_cannot(
+    app: Path, ctx: Context, write_env: WriteEnv
+) -> None:
+    from stagecraft.providers.secrets import Registry
+    from stagecraft_envfile.provider import EnvfileStore
+
+    write_env(app / ".env", {"A": "1", "B": "two words"})
+    sync(ctx, source=".env", target=CUE)
+    registry = Registry()
+    registry.register(EncoreProvider())
+    ctx.registry = registry
+    result = EnvfileStore().sync(ctx, SyncOptions(source=f"encore:{CUE}", target="out.env"))
+    assert result.added == ("A", "B")
+    assert (app / "out.env").read_text("utf-8") == 'A=1\nB=two words\n'
+    with pytest.raises(UserError) as refused:
+        EnvfileStore().sync(ctx, SyncOptions(source="encore:dev,local", target="out.env"))
+    assert str(refused.value) == "encore: this store is write-only and cannot be a source"
