@@ -374,6 +374,7 @@ def _apply(
             else:
                 planned = dict(the_plan.changes)
                 done.update({key: planned[key] for key in the_plan.writes})
+                _progress(ctx, store, len(the_plan.writes), len(the_plan.writes))
     if the_plan.deletes:
         if failed or ctx.cancelled:
             failed.update(dict.fromkeys(the_plan.deletes, "not removed: an earlier step failed"))
@@ -408,6 +409,7 @@ def _write_each(
     done: dict[str, Action] = {}
     failed: dict[str, str] = {}
     lock = threading.Lock()
+    total = len(the_plan.writes)
 
     def one(key: str, value: str) -> None:
         try:
@@ -425,13 +427,21 @@ def _write_each(
             return
         with lock:
             done[key] = action if isinstance(action, Action) else planned[key]
+            count = len(done)
         log.debug("%s: %s", printable(key), done[key])
+        _progress(ctx, store, count, total)
 
     workers = max(1, min(_concurrency(ctx, store), len(the_plan.writes)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=store.id) as pool:
         for future in [pool.submit(one, k, v) for k, v in the_plan.writes.items()]:
             future.result()
     return done, failed
+
+
+def _progress(ctx: Context, store: SecretStore, done: int, total: int) -> None:
+    """Tell ``ctx.on_progress`` (a progress display, if any) how many writes are done."""
+    if ctx.on_progress is not None:
+        ctx.on_progress(store.id, done, total)
 
 
 def _concurrency(ctx: Context, store: SecretStore) -> int:
