@@ -13,7 +13,9 @@ import os
 
 import pytest
 
-_AMBIENT = ("CI", "CONTINUOUS_INTEGRATION", "GITHUB_ACTIONS", "BUILD_NUMBER")
+_AMBIENT = (
+    "CI", "CONTINUOUS_INTEGRATION", "GITHUB_ACTIONS", "BUILD_NUMBER", "FORCE_COLOR", "NO_COLOR",
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:

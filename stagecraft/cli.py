@@ -3,12 +3,16 @@
 ::
 
     stagecraft [--config FILE] [-p MODULE | -p no:NAME]... [--plugins-dir DIR]... [-v|-q]
-               [--version] COMMAND
-    stagecraft secrets sync [--provider ID] [--from SOURCE] [--to TARGET]
-                            [--dry-run | --check] [--json] [KEY ...]
-    stagecraft secrets providers [--json]
+               [--color {auto,always,never}] [--version] COMMAND
+    stagecraft secrets sync [--provider ID] [--from [ID:]SOURCE|-] [--to [ID:]TARGET]
+                            [--dry-run | --check] [--prune] [--exclude PATTERN]...
+                            [--no-record] [--timeout SECONDS] [--json] [KEY|PATTERN ...]
+    stagecraft secrets providers [ID] [--json]
     stagecraft plugins [--json]
     stagecraft config check
+    stagecraft config show [--json]
+    stagecraft init [--provider ID]
+    stagecraft completion {bash,zsh,fish}
 
 Results go to stdout, diagnostics (errors, summaries, log records) to stderr,
 and every line that reaches stderr first passes through the run's
@@ -19,8 +23,10 @@ Exit codes: 0 success, 1 user or config error, 2 provider or external
 failure, 3 internal error, 4 ``--check`` found pending changes, 130
 interrupted (Ctrl-C), after reporting which keys were written.
 
-Output is plain text without color or terminal control codes, so it reads the
-same in CI logs, pipes and terminals (and ``NO_COLOR`` has nothing to turn off).
+On a terminal, plan lines and errors are coloured and long remote writes
+show a progress line on stderr (:mod:`stagecraft.colour`,
+:mod:`stagecraft.progress`); anywhere else (pipes, files, CI logs) the
+output is plain text without terminal control codes, as it always was.
 
 Start-up time is measured, so each command imports only what it needs.
 """
@@ -54,6 +60,8 @@ if TYPE_CHECKING:
 
 PROG = "stagecraft"
 SYMBOLS = {"added": "+", "updated": "~", "unchanged": "=", "removed": "-"}
+#: Plan lines are coloured like a diff (terminals only).
+COLOURS = {"added": "green", "updated": "yellow", "unchanged": "dim", "removed": "red"}
 
 
 # ------------------------------------------------------------------ session
@@ -85,16 +93,35 @@ class Session:
         #: The provider and options of the sync being run, for the JSON error report.
         self.sync_provider: str | None = None
         self.sync_options: Any = None
+        from stagecraft.colour import Palette, wants_colour
+
+        mode = getattr(args, "color", "auto")
+        #: Colours of results (never for ``--json``) and of diagnostics.
+        self.paint_out = Palette(
+            not getattr(args, "json", False) and wants_colour(mode, self.stdout)
+        ).paint
+        self.paint_err = Palette(wants_colour(mode, self.stderr)).paint
+        #: The progress line on stderr while a sync writes (terminals only), if any.
+        self.progress: Any = None
 
     def out(self, text: str = "") -> None:
         """A line of results on stdout."""
         self.stdout.write(text + "\n")
 
-    def err(self, text: str, *, free: bool = False) -> None:
-        """A diagnostic on stderr; ``free`` text (from providers and plugins) is masked."""
+    def err(self, text: str, *, free: bool = False, colour: str | None = None) -> None:
+        """A diagnostic on stderr; ``free`` text (from providers and plugins) is masked.
+
+        Control characters are escaped before the colour is added, so only
+        the command's own escape codes reach the terminal.
+        """
         if free:
             text = self.redactor.redact(text)
-        self.stderr.write(_escape_controls(text) + "\n")
+        if self.progress is not None:
+            self.progress.clear()
+        text = _escape_controls(text)
+        if colour is not None:
+            text = self.paint_err(text, colour)
+        self.stderr.write(text + "\n")
 
     def note(self, text: str) -> None:
         """An informational diagnostic, silenced by ``-q``."""
@@ -109,8 +136,9 @@ class Session:
         """
         if free:
             message = self.redactor.redact(message)
+        colour = "red" if label == "error" else "yellow"
         for line in message.splitlines() or [""]:
-            self.err(line if line[:1].isspace() else f"{PROG}: {label}: {line}")
+            self.err(line if line[:1].isspace() else f"{PROG}: {label}: {line}", colour=colour)
 
 
 def _escape_controls(text: str) -> str:
@@ -145,9 +173,17 @@ class _Parser(argparse.ArgumentParser):
 
     _populate: Callable[[argparse.ArgumentParser], None] | None = None
 
+    #: ``--color`` as found on the command line before parsing (a usage error stops
+    #: parsing before the option is read, yet its message is coloured by it too).
+    colour_mode = "auto"
+
     def error(self, message: str) -> NoReturn:
+        from stagecraft.colour import Palette, wants_colour
+
         self.print_usage(sys.stderr)
-        sys.stderr.write(f"{PROG}: error: {message} (see '{self.prog} --help')\n")
+        line = f"{PROG}: error: {message} (see '{self.prog} --help')"
+        paint = Palette(wants_colour(_Parser.colour_mode, sys.stderr)).paint
+        sys.stderr.write(paint(line, "red") + "\n")
         raise SystemExit(EXIT_USER_ERROR)
 
     def populate_when_used(self, populate: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -203,6 +239,18 @@ def _help_width() -> int:
         except (AttributeError, ValueError, OSError):
             columns = 0
     return (columns or 80) - 2
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Prose paragraphs are wrapped to the width; laid-out ones (lists of commands,
+    examples, exit codes: any paragraph of several lines) are kept as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n\n".join(
+            paragraph if "\n" in paragraph else super(_HelpFormatter, self)._fill_text(
+                paragraph, width, indent)
+            for paragraph in text.split("\n\n")
+        )
 
 
 class _VersionAction(argparse.Action):
@@ -268,11 +316,16 @@ def _add_global_options(parser: Any, *, late: bool = False) -> None:
         "-q", "--quiet", dest="verbosity" + suffix, action="store_const", const=-1,
         default=default(0), help="show errors only",
     )
+    parser.add_argument(
+        "--color", dest="color" + suffix, choices=("auto", "always", "never"),
+        default=default("auto"),
+        help="colour output: auto (on terminals, unless NO_COLOR is set), always or never",
+    )
 
 
 def _merge_late(args: argparse.Namespace) -> argparse.Namespace:
     """Fold global options given after the command into the ordinary names."""
-    for name in ("config", "verbosity"):
+    for name in ("config", "verbosity", "color"):
         if hasattr(args, name + _LATE):
             setattr(args, name, getattr(args, name + _LATE))
     for name in ("plugin_args", "plugins_dirs"):
@@ -288,6 +341,7 @@ def _command(
     *,
     help: str,
     description: str,
+    example: str,
     json_help: str | None = None,
     arguments: Callable[[argparse.ArgumentParser], None] | None = None,
 ) -> None:
@@ -297,7 +351,10 @@ def _command(
     The options are added when the command is used (parsed, or its help or
     usage shown): a run builds the options of one command, not of all.
     """
-    parser: _Parser = group.add_parser(name, help=help, description=description)
+    parser: _Parser = group.add_parser(
+        name, help=help, description=description, epilog=_examples(example),
+        formatter_class=_HelpFormatter,
+    )
     parser.set_defaults(handler=handler)
 
     def populate(leaf: argparse.ArgumentParser) -> None:
@@ -313,15 +370,35 @@ def _command(
     parser.populate_when_used(populate)
 
 
+def _examples(text: str) -> str:
+    """An epilog of examples: one command per line, ``#`` comments kept as they are."""
+    lines = [line.strip() for line in text.strip("\n").splitlines()]
+    return "examples:\n" + "\n".join(f"  {line}" if line else "" for line in lines)
+
+
+def _completer(kind: str) -> Callable[..., Any]:
+    """A shell-completion callback for values of ``kind`` (imported only when completing)."""
+
+    def complete(**kwargs: Any) -> Any:
+        from stagecraft import completion
+
+        return completion.complete(kind, **kwargs)
+
+    return complete
+
+
 def _sync_arguments(sync: argparse.ArgumentParser) -> None:
     sync.add_argument("--provider", metavar="ID",
-                      help="provider to use (default: secrets.provider in stagecraft.yml)")
+                      help="provider to use (default: secrets.provider in stagecraft.yml)"
+                      ).completer = _completer("provider")  # type: ignore[attr-defined]
     sync.add_argument("--from", dest="source", default="", metavar="[ID:]SOURCE",
-                      help="where to read: an env file, or ID:LOCATION of a store "
-                      "(default: secrets.from, else the provider's configured source)")
+                      help="where to read: an env file ('-': standard input), or ID:LOCATION "
+                      "of a store (default: secrets.from, else the provider's configured source)"
+                      ).completer = _completer("source")  # type: ignore[attr-defined]
     sync.add_argument("--to", dest="target", default="", metavar="[ID:]TARGET",
                       help="where to write: a location in the provider, or ID:LOCATION "
-                      "(default: secrets.to, else the provider's configured target)")
+                      "(default: secrets.to, else the provider's configured target)"
+                      ).completer = _completer("target")  # type: ignore[attr-defined]
     mode = sync.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="change nothing; show what would")
     mode.add_argument(
@@ -332,10 +409,30 @@ def _sync_arguments(sync: argparse.ArgumentParser) -> None:
                       help="also remove target keys the source lacks (within the selection)")
     sync.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
                       help="leave out keys matching PATTERN (a name or glob; repeatable)")
+    sync.add_argument("--no-record", dest="record", action="store_false",
+                      help="for write-only stores: neither read nor update the record of "
+                      "what this machine wrote (plans then never say unchanged)")
     sync.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
                       help="stop starting writes after SECONDS and report what was not written")
     sync.add_argument("keys", nargs="*", metavar="KEY|PATTERN",
                       help="keys to sync, by name or glob such as 'STRIPE_*' (default: all)")
+
+
+def _providers_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("provider_id", nargs="?", metavar="ID",
+                        help="describe this provider instead of listing them all"
+                        ).completer = _completer("provider")  # type: ignore[attr-defined]
+
+
+def _init_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--provider", metavar="ID",
+                        help="configure this provider (default: guessed from the files here)"
+                        ).completer = _completer("provider")  # type: ignore[attr-defined]
+
+
+def _completion_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("shell", choices=("bash", "zsh", "fish"),
+                        help="the shell to print the script for")
 
 
 def _seconds(text: str) -> float:
@@ -348,22 +445,94 @@ def _seconds(text: str) -> float:
     return value
 
 
+#: Every command, one line each, for ``stagecraft --help``.
+COMMANDS = (
+    ("secrets sync", "copy secrets from a source to a target"),
+    ("secrets providers", "list secrets providers, or describe one"),
+    ("plugins", "list plugins and their status"),
+    ("config check", "validate stagecraft.yml"),
+    ("config show", "show the effective configuration, credentials masked"),
+    ("init", "create stagecraft.yml for the project here"),
+    ("completion", "print a shell completion script (bash, zsh, fish)"),
+)
+
+EXIT_CODES = (
+    (EXIT_OK, "success"),
+    (EXIT_USER_ERROR, "user or config error (bad input, unknown provider, missing key)"),
+    (EXIT_PROVIDER_ERROR, "provider or external failure"),
+    (EXIT_INTERNAL_ERROR, "internal error: a bug in stagecraft or a plugin"),
+    (EXIT_DRIFT, "`secrets sync --check` found pending changes"),
+    (EXIT_INTERRUPTED, "interrupted (Ctrl-C), after reporting which keys were written"),
+)
+
+
+def _top_help() -> tuple[str, str]:
+    width = max(len(name) for name, _ in COMMANDS)
+    commands = "\n".join(f"  {name.ljust(width)}  {text}" for name, text in COMMANDS)
+    description = (
+        "Sync secrets between env files, secret stores and in-house providers.\n\n"
+        f"commands:\n{commands}"
+    )
+    codes = "\n".join(f"  {code:<3}  {text}" for code, text in EXIT_CODES)
+    epilog = _examples("""
+        stagecraft init
+        stagecraft secrets sync --dry-run
+        stagecraft secrets sync --from .env.local --to encore:dev,local
+        stagecraft secrets sync --help
+    """) + f"\n\nexit codes:\n{codes}"
+    return description, epilog
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The command's parser (each leaf command's options are added when it is used).
+
+    Every ArgumentParser asks gettext for the same few strings ("options",
+    "show this help message and exit"), and each ask searches the file
+    system for message catalogues again: with a dozen commands that is a
+    measurable part of start-up.  The answers cannot change while the
+    parser is built, so they are looked up once each meanwhile.
+    """
+    lookup = getattr(argparse, "_", None)
+    if lookup is None:  # not the argparse this was written against: build as it is
+        return _build_parser()
+    answers: dict[str, str] = {}
+
+    def once(message: str) -> str:
+        if message not in answers:
+            answers[message] = lookup(message)
+        return answers[message]
+
+    setattr(argparse, "_", once)  # noqa: B010
+    try:
+        return _build_parser()
+    finally:
+        setattr(argparse, "_", lookup)  # noqa: B010
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    description, epilog = _top_help()
     parser = _Parser(
-        prog=PROG,
-        description="Sync secrets between env files, secret stores and in-house providers.",
-        epilog="Exit codes: 0 ok, 1 user or config error, 2 provider failure, "
-        "3 internal error, 4 `secrets sync --check` found changes, 130 interrupted.",
+        prog=PROG, description=description, epilog=epilog,
+        formatter_class=_HelpFormatter,
     )
     _add_global_options(parser)
     parser.add_argument(
         "--version", action=_VersionAction, nargs=0,
         help="show the version and plugin distributions, then exit",
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    # The commands are listed in the description, one line each (argparse
+    # would list only the first word of each, and nest the rest).
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, help=argparse.SUPPRESS
+    )
 
     secrets = commands.add_parser(
-        "secrets", help="sync secrets; list providers", description="Secrets commands."
+        "secrets", help="sync secrets; list and describe providers",
+        description="Secrets commands.", formatter_class=_HelpFormatter,
+        epilog=_examples("""
+            stagecraft secrets sync --dry-run
+            stagecraft secrets providers envfile
+        """),
     )
     secrets_commands = secrets.add_subparsers(dest="secrets_command", metavar="COMMAND",
                                               required=True)
@@ -372,29 +541,93 @@ def build_parser() -> argparse.ArgumentParser:
         help="copy secrets from a source to a target",
         description="Copy secrets from SOURCE to TARGET with a provider. Prints one line per "
         "key: '+ KEY' added, '~ KEY' updated, '= KEY' unchanged, '- KEY' removed.",
+        example="""
+            stagecraft secrets sync --dry-run
+            stagecraft secrets sync --from .env.local --to envfile:.env.staging 'STRIPE_*'
+            stagecraft secrets sync --check --json   # in CI: exit 4 when out of sync
+            sops -d prod.env | stagecraft secrets sync --from - --to encore:dev,local
+        """,
         json_help="print the result as JSON",
         arguments=_sync_arguments,
     )
     _command(
         secrets_commands, "providers", cmd_providers,
-        help="list secrets providers",
-        description="List the installed secrets providers, with the plugin providing each.",
-        json_help="print the list as JSON",
+        help="list secrets providers, or describe one",
+        description="List the installed secrets providers, with the plugin providing each; "
+        "with ID, describe that provider: its distribution, location syntax, config keys "
+        "with types and defaults, and whether it can be read back and prune.",
+        example="""
+            stagecraft secrets providers
+            stagecraft secrets providers encore --json
+        """,
+        json_help="print the list (or the description) as JSON",
+        arguments=_providers_arguments,
     )
     _command(
         commands, "plugins", cmd_plugins,
         help="list plugins and their status",
         description="List every plugin found, including disabled and failed ones.",
+        example="""
+            stagecraft plugins
+            stagecraft -p no:encore plugins --json
+        """,
         json_help="print the list as JSON",
     )
-    config = commands.add_parser("config", help="config file commands",
-                                 description="Config file commands.")
+    config = commands.add_parser(
+        "config", help="config file commands", description="Config file commands.",
+        formatter_class=_HelpFormatter,
+        epilog=_examples("""
+            stagecraft config check
+            stagecraft config show --json
+        """),
+    )
     config_commands = config.add_subparsers(dest="config_command", metavar="COMMAND",
                                             required=True)
     _command(
         config_commands, "check", cmd_config_check,
         help="validate stagecraft.yml",
         description="Validate stagecraft.yml, its plugins and the chosen provider's section.",
+        example="""
+            stagecraft config check
+            stagecraft --config deploy/stagecraft.yml config check
+        """,
+    )
+    _command(
+        config_commands, "show", cmd_config_show,
+        help="show the effective configuration",
+        description="Show the configuration in effect: which file, which provider, the "
+        "plugin settings (environment included) and each provider section with its "
+        "defaults filled in. Anything that looks like a credential is masked.",
+        example="""
+            stagecraft config show
+            stagecraft config show --json
+        """,
+        json_help="print the configuration as JSON",
+    )
+    _command(
+        commands, "init", cmd_init,
+        help="create stagecraft.yml for the project here",
+        description="Create stagecraft.yml in the working directory from what is there (env "
+        "files, an encore.app) or for --provider ID. Never overwrites an existing file. In a "
+        "git work tree, the target files it configures are added to .gitignore.",
+        example="""
+            stagecraft init
+            stagecraft init --provider encore
+        """,
+        arguments=_init_arguments,
+    )
+    _command(
+        commands, "completion", cmd_completion,
+        help="print a shell completion script",
+        description="Print the completion script for SHELL. It completes commands, options "
+        "and their values, provider ids and store prefixes (--from ID:, --to ID:) of the "
+        "installed plugins.",
+        example="""
+            eval "$(stagecraft completion bash)"      # in ~/.bashrc
+            eval "$(stagecraft completion zsh)"       # in ~/.zshrc
+            stagecraft completion fish > ~/.config/fish/completions/stagecraft.fish
+        """,
+        arguments=_completion_arguments,
     )
     return parser
 
@@ -464,6 +697,11 @@ def cmd_sync(session: Session) -> int:
     from stagecraft.providers.secrets import Context, PartialSyncError, SyncOptions, SyncResult
 
     args = session.args
+    if args.target == "-":
+        raise UserError(
+            "--to -: standard output cannot be a target (secret values are never printed); "
+            "for a file named '-', write --to ./-"
+        )
     config = _load_config(session)
     manager = _manager(session, config)
     registry = manager.build_registry()
@@ -489,13 +727,16 @@ def cmd_sync(session: Session) -> int:
         dry_run=args.dry_run or args.check,
         exclude=tuple(args.exclude),
         prune=args.prune,
+        record=args.record,
     )
     _refuse_store_options(provider, options)
     session.sync_provider = provider.id
     session.sync_options = options
+    if source == "-" and _is_terminal(sys.stdin):
+        session.note("reading the env file from standard input (end it with Ctrl-D)")
     session.started()
     try:
-        with _interrupts_cancel(ctx), _provider_output(session):
+        with _interrupts_cancel(ctx), _progress_line(session, ctx), _provider_output(session):
             result = manager.hook.secrets_sync(provider=provider, ctx=ctx, options=options)
     except PartialSyncError as exc:
         if not args.json:  # with --json the error report carries the changes
@@ -589,6 +830,7 @@ def _refuse_store_options(provider: Any, options: Any) -> None:
     used = [flag for flag, on in (("--exclude", options.exclude), ("--prune", options.prune))
             if on]
     used += ["KEY patterns"] if any(is_pattern(key) for key in options.keys) else []
+    used += ["--from -"] if options.source == "-" else []
     if used:
         raise UserError(
             f"provider {provider.id!r} implements sync itself, so {', '.join(used)} "
@@ -618,6 +860,48 @@ def _interrupts_cancel(ctx: Any) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, before)
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+@contextlib.contextmanager
+def _progress_line(session: Session, ctx: Any) -> Iterator[None]:
+    """On a terminal (and without ``-q``), a progress line on stderr while the sync writes."""
+    import os
+
+    if (session.verbosity < 0 or not _is_terminal(session.stderr)
+            or os.environ.get("TERM") == "dumb"):
+        yield
+        return
+    import logging
+
+    from stagecraft.progress import ProgressLine
+
+    line = session.progress = ctx.on_progress = ProgressLine(session.stderr)
+
+    class ClearFirst(logging.Filter):
+        """A log record (a warning mid-sync) starts on a clean line, not after the counts."""
+
+        def filter(self, record: logging.LogRecord) -> bool:
+            line.clear()
+            return True
+
+    clear_first = ClearFirst()
+    handlers = list(logging.getLogger().handlers)
+    for handler in handlers:
+        handler.addFilter(clear_first)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(clear_first)
+        line.clear()
+        session.progress = ctx.on_progress = None
 
 
 @contextlib.contextmanager
@@ -676,7 +960,9 @@ def _report_sync(session: Session, provider_id: str, options: Any, result: SyncR
         )
     else:
         for change in result.changes:
-            session.out(f"{SYMBOLS[change.action.value]} {printable(change.key)}")
+            action = change.action.value
+            session.out(session.paint_out(f"{SYMBOLS[action]} {printable(change.key)}",
+                                          COLOURS[action]))
     counts = dict.fromkeys(SYMBOLS, 0)
     for change in result.changes:
         counts[change.action.value] += 1
@@ -689,6 +975,17 @@ def cmd_providers(session: Session) -> int:
     """``secrets providers``: ids in order, with the plugin and distribution of each."""
     config = _load_config(session)
     registry = _manager(session, config).build_registry()
+    if session.args.provider_id:
+        from stagecraft.describe import describe, render
+
+        provider = registry.get(session.args.provider_id)
+        info = describe(provider, registry.origin(provider.id))
+        if session.args.json:
+            _print_json(session, info)
+        else:
+            for line in render(info):
+                session.out(line)
+        return EXIT_OK
     entries = []
     for provider_id in registry.ids():
         origin = registry.origin(provider_id)
@@ -791,6 +1088,72 @@ def cmd_config_check(session: Session) -> int:
     return EXIT_OK
 
 
+def cmd_config_show(session: Session) -> int:
+    """``config show``: the effective configuration, credentials masked."""
+    from stagecraft import config_show
+
+    config = _load_config(session)
+    settings = _plugin_settings(session, config)
+    registry = _manager(session, config).build_registry()
+    chosen = config.secrets.provider if config is not None else None
+    ids = list(config.secrets.providers) if config is not None else []
+    if chosen is not None and chosen not in ids:
+        ids.append(chosen)
+    sections: dict[str, Any] = {}
+    for provider_id in ids:
+        if not registry.has(provider_id):
+            raw = config.secrets.providers.get(provider_id) if config is not None else None
+            sections[provider_id] = {"installed": False, "settings": config_show.mask(raw or {})}
+            continue
+        provider = registry.get(provider_id)
+        structured = config.provider_config(provider) if config is not None else None
+        config_class = getattr(provider, "Config", None)
+        if structured is None and config_class is not None:
+            structured = config_class()  # no section: the defaults, as a sync uses them
+        sections[provider_id] = config_show.mask(config_show.section(structured or {}))
+    data: dict[str, Any] = {
+        "file": str(config.path) if config is not None else None,
+        "provider": chosen,
+        "from": config.secrets.source if config is not None else None,
+        "to": config.secrets.target if config is not None else None,
+        "plugins": {
+            "disable": list(settings.disable),
+            "only": None if settings.allow is None else list(settings.allow),
+            "modules": list(settings.modules),
+            "dirs": [str(d) for d in settings.dirs],
+        },
+        "providers": sections,
+    }
+    if session.args.json:
+        _print_json(session, data)
+    else:
+        session.out(config_show.render(data))
+    if config is None:
+        session.note("no stagecraft.yml found: these are the defaults (create one with "
+                     "`stagecraft init`)")
+    return EXIT_OK
+
+
+def cmd_init(session: Session) -> int:
+    """``init``: write stagecraft.yml for the project in the working directory."""
+    from stagecraft.init_command import initialise
+
+    config = None  # a config elsewhere (a parent's) must not stop a new project's own
+    registry = _manager(session, config).build_registry()
+    report = initialise(session.cwd, registry, provider_id=session.args.provider)
+    for line in report.lines:
+        session.out(line)
+    return EXIT_OK
+
+
+def cmd_completion(session: Session) -> int:
+    """``completion SHELL``: the shell's completion script, on stdout."""
+    from stagecraft.completion import script
+
+    session.out(script(session.args.shell))
+    return EXIT_OK
+
+
 # ------------------------------------------------------------------ main
 
 
@@ -811,6 +1174,11 @@ def run() -> NoReturn:
 def _main(argv: Sequence[str] | None, pause: _CollectorPause) -> int:
     with pause:
         parser = build_parser()
+        _Parser.colour_mode = _colour_mode(sys.argv[1:] if argv is None else argv)
+        if _completing():
+            from stagecraft.completion import answer
+
+            answer(parser)  # prints the candidates and exits, as the shell expects
         try:
             args = _merge_late(parser.parse_args(argv))
         except SystemExit as exc:  # --help, --version and usage errors
@@ -830,6 +1198,26 @@ def _main(argv: Sequence[str] | None, pause: _CollectorPause) -> int:
                 sys.stdout.flush()
             except BrokenPipeError:
                 pass
+
+
+def _colour_mode(argv: Sequence[str]) -> str:
+    """The last valid ``--color WHEN`` / ``--color=WHEN`` in ``argv`` (default ``auto``)."""
+    mode = "auto"
+    for index, word in enumerate(argv):
+        if word == "--":
+            break
+        value = word.partition("=")[2] if word.startswith("--color=") else (
+            argv[index + 1] if word == "--color" and index + 1 < len(argv) else None)
+        if value in ("auto", "always", "never"):
+            mode = value
+    return mode
+
+
+def _completing() -> bool:
+    """Whether a shell's completion script is asking for candidates (argcomplete's protocol)."""
+    import os
+
+    return "_ARGCOMPLETE" in os.environ
 
 
 def _ensure_streams() -> None:

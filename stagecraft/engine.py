@@ -9,14 +9,18 @@
 3. select keys (names, glob patterns, ``--exclude``), naming what matched
    nothing before anything is written;
 4. read the target's current values when the store is readable (and
-   register those too), or ask a write-only store which keys exist;
-5. plan each key: added, updated, unchanged, or removed (``--prune``);
+   register those too), or ask a write-only store which keys exist (it may
+   refuse here, before any write, when it knows a write would fail);
+5. plan each key: added, updated, unchanged, or removed (``--prune``); for
+   a write-only store, ``unchanged`` comes from the write record
+   (:mod:`stagecraft.record`; ``--no-record`` turns it off);
 6. ask the store which values it cannot hold, and refuse them all at once;
 7. stop here on a dry run (``--dry-run``, ``--check``);
 8. write only what changes: one batch ``write``, or ``write_one`` calls
    with bounded concurrency, retries of transient failures with backoff,
    and no new calls once the context is cancelled or past its deadline;
-9. delete pruned keys; return the result, or raise :class:`PartialSyncError`
+9. delete pruned keys; for a write-only store, record keyed fingerprints of
+   what was written; return the result, or raise :class:`PartialSyncError`
    listing the keys that were written and every key that was not.
 
 A store never sees another store, the command line or the config file:
@@ -190,13 +194,16 @@ def plan(
     current: Mapping[str, str] | None,
     existing: Collection[str] | None,
     prunable: Sequence[str] = (),
+    recorded: Collection[str] = (),
 ) -> Plan:
     """Compare the selected source values with the target.
 
     ``current`` is the target's values (None: the store cannot be read), in
     which case ``existing`` says which keys exist (None: not even that, and
-    every key counts as updated, as nothing can be said).  ``prunable`` are
-    target keys in the selection that the source lacks.
+    every key counts as updated, as nothing can be said) and ``recorded``
+    which keys' source values are the ones last written there (the write
+    record): a key both existing and recorded is unchanged.  ``prunable``
+    are target keys in the selection that the source lacks.
     """
     changes: list[tuple[str, Action]] = []
     writes: dict[str, str] = {}
@@ -209,7 +216,11 @@ def plan(
                 else Action.UPDATED
             )
         elif existing is not None:
-            action = Action.UPDATED if key in existing else Action.ADDED
+            action = (
+                Action.ADDED if key not in existing
+                else Action.UNCHANGED if key in recorded
+                else Action.UPDATED
+            )
         else:
             action = Action.UPDATED
         changes.append((key, action))
@@ -265,10 +276,18 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
         selected = {key: values[key] for key in keys if key in values}
         prunable = [key for key in keys if key not in values]
         log.info("%d key(s) selected", len(selected))
+        record: _Recording | None = None
+        recorded: Collection[str] = ()
         if current is None:
             existing = _retrying(tctx, target.store, lambda: target.store.existing_keys(
                 tctx, target.location, list(selected)))
-        the_plan = plan(selected, current, existing, prunable)
+            if opts.record:
+                record = _Recording(tctx, target)
+                if existing is not None:
+                    recorded = record.matching(
+                        {k: v for k, v in selected.items() if k in existing}
+                    )
+        the_plan = plan(selected, current, existing, prunable, recorded)
         log.info(
             "plan: %d to write, %d to remove", len(the_plan.writes), len(the_plan.deletes)
         )
@@ -288,7 +307,14 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
                 {printable(key): "not written: interrupted" for key in the_plan.writes},
             )
         ctx.check()
-        result = _apply(tctx, target, session, the_plan, where)
+        try:
+            result = _apply(tctx, target, session, the_plan, where)
+        except SyncFailedError as exc:
+            if record is not None:
+                record.written(the_plan, exc.result)
+            raise
+        if record is not None:
+            record.written(the_plan, result)
     log.info("written: %d key(s) changed", sum(c.action is not Action.UNCHANGED
                                                        for c in result.changes))
     if ctx.cancelled:
@@ -296,6 +322,31 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
             f"{target}: interrupted after every change was written", result, {}
         )
     return result
+
+
+class _Recording:
+    """The write record (:mod:`stagecraft.record`) for one write-only target of one sync."""
+
+    def __init__(self, ctx: Context, target: Endpoint) -> None:
+        from stagecraft.record import WriteRecord
+
+        self.record = WriteRecord(log)
+        self.store = target.store.id
+        self.location = target.store.record_location(ctx, target.location)
+
+    def matching(self, values: Mapping[str, str]) -> set[str]:
+        return self.record.matching(self.store, self.location, values)
+
+    def written(self, the_plan: Plan, result: SyncResult) -> None:
+        """Record the keys ``result`` says were written; forget the others that were tried.
+
+        A write that failed (or timed out) may or may not have changed the
+        value, so its old fingerprint is no longer evidence of anything.
+        """
+        done = {change.key for change in result.changes}
+        written = {k: v for k, v in the_plan.writes.items() if k in done}
+        forget = [k for k in the_plan.writes if k not in done] + list(the_plan.deletes)
+        self.record.update(self.store, self.location, written, forget)
 
 
 def _apply(
@@ -323,6 +374,7 @@ def _apply(
             else:
                 planned = dict(the_plan.changes)
                 done.update({key: planned[key] for key in the_plan.writes})
+                _progress(ctx, store, len(the_plan.writes), len(the_plan.writes))
     if the_plan.deletes:
         if failed or ctx.cancelled:
             failed.update(dict.fromkeys(the_plan.deletes, "not removed: an earlier step failed"))
@@ -357,6 +409,7 @@ def _write_each(
     done: dict[str, Action] = {}
     failed: dict[str, str] = {}
     lock = threading.Lock()
+    total = len(the_plan.writes)
 
     def one(key: str, value: str) -> None:
         try:
@@ -374,13 +427,21 @@ def _write_each(
             return
         with lock:
             done[key] = action if isinstance(action, Action) else planned[key]
+            count = len(done)
         log.debug("%s: %s", printable(key), done[key])
+        _progress(ctx, store, count, total)
 
     workers = max(1, min(_concurrency(ctx, store), len(the_plan.writes)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=store.id) as pool:
         for future in [pool.submit(one, k, v) for k, v in the_plan.writes.items()]:
             future.result()
     return done, failed
+
+
+def _progress(ctx: Context, store: SecretStore, done: int, total: int) -> None:
+    """Tell ``ctx.on_progress`` (a progress display, if any) how many writes are done."""
+    if ctx.on_progress is not None:
+        ctx.on_progress(store.id, done, total)
 
 
 def _concurrency(ctx: Context, store: SecretStore) -> int:

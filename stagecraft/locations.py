@@ -24,7 +24,7 @@ from stagecraft.errors import UserError, did_you_mean, printable
 from stagecraft.providers.secrets import Context, Registry
 from stagecraft.store import SecretStore
 
-__all__ = ["ENV_FILE", "EnvFileSource", "Endpoint", "UnknownStoreError", "split"]
+__all__ = ["ENV_FILE", "STDIN", "EnvFileSource", "Endpoint", "UnknownStoreError", "split"]
 
 #: ``ID:`` as a store id can be spelled (the registry's id rules).
 _PREFIX = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*):(.*)", re.DOTALL)
@@ -73,7 +73,10 @@ class EnvFileSource(SecretStore):
     """``--from FILE`` without a prefix: an env file read by the core's own reader.
 
     Not registered: it only reads, so any store can be fed from a plain env
-    file whether or not the envfile distribution is installed.
+    file whether or not the envfile distribution is installed.  ``-`` is
+    standard input (``sops -d prod.env | stagecraft secrets sync --from -``),
+    so decrypted values need not touch the disk; the engine registers them
+    for masking like those of any source.
     """
 
     id = "env file"
@@ -81,6 +84,9 @@ class EnvFileSource(SecretStore):
     def read(
         self, ctx: Context, location: str, keys: Collection[str] | None
     ) -> Mapping[str, str]:
+        if location == STDIN:
+            values = _stdin_values(ctx)
+            return values if keys is None else {k: values[k] for k in keys if k in values}
         path = ctx.resolve(location)
         if location.endswith("/"):
             raise UserError(f"{path}: names a directory; the source is an env file")
@@ -90,9 +96,28 @@ class EnvFileSource(SecretStore):
         return {key: values[key] for key in keys if key in values}
 
     def normalise_location(self, ctx: Context, location: str) -> str:
+        if location == STDIN:
+            return "stdin:"
         from stagecraft.files import real_path
 
         return f"file:{real_path(ctx.resolve(location))}"
+
+
+#: ``--from -``: the env file arrives on standard input.
+STDIN = "-"
+
+
+def _stdin_values(ctx: Context) -> Mapping[str, str]:
+    import sys
+
+    stream = sys.stdin
+    if stream is None:
+        raise UserError("--from -: there is no standard input to read the env file from")
+    try:
+        data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
+    except (OSError, ValueError) as exc:
+        raise UserError(f"--from -: cannot read standard input: {exc}") from None
+    return dotenv.parse(data, path="<stdin>", warn=ctx.logger.warning).values()
 
 
 ENV_FILE = EnvFileSource()

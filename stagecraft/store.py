@@ -149,8 +149,26 @@ class SecretStore:
     def existing_keys(
         self, ctx: Context, location: str, keys: Collection[str]
     ) -> Collection[str] | None:
-        """For write-only stores: which of ``keys`` exist (None: cannot tell)."""
+        """For write-only stores: which of ``keys`` exist at ``location`` (None: cannot tell).
+
+        Called once per sync, before anything is written (in a dry run too).
+        A key listed here is planned as updated, or as unchanged when the
+        core's write record (:mod:`stagecraft.record`) says this machine
+        last wrote the same value there; a key left out is planned as added,
+        whatever the record says.  A store that can tell a write would fail
+        (Encore: a conflicting selection) raises a :class:`~stagecraft.errors.UserError` here,
+        naming the keys, so the sync stops before its first write.
+        """
         return None
+
+    def record_location(self, ctx: Context, location: str) -> str:
+        """The name under which the write record keeps ``location``'s fingerprints.
+
+        Two spellings of one place must give one name (default:
+        :meth:`normalise_location`); a store whose place also depends on
+        its config (Encore: the app) includes that.
+        """
+        return self.normalise_location(ctx, location)
 
     def is_transient(self, exc: BaseException) -> bool:
         """Whether ``exc`` is worth retrying (default: :class:`TransientError`)."""
@@ -167,6 +185,16 @@ class SecretStore:
         read to the write (see :class:`stagecraft.filestore.FileStore`).
         """
         yield StoreSession(self, ctx, location)
+
+    def config_of(self, ctx: Context) -> Any:
+        """``ctx.config``; the ``Config`` defaults when a store is called outside the engine.
+
+        The engine always sets ``ctx.config``; a test or script calling
+        ``read``/``write`` with a bare :class:`Context` gets the defaults.
+        """
+        if ctx.config is None and self.Config is not None:
+            return self.Config()
+        return ctx.config
 
     # -- derived ------------------------------------------------------------
 

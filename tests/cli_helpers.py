@@ -185,6 +185,7 @@ class Project:
         """Run the real console script.  Entry-point plugins are off unless asked for."""
         environ = child_env()
         environ.pop("NO_COLOR", None)
+        environ.pop("FORCE_COLOR", None)  # plain output unless a test asks for colour
         if not entry_points:
             environ["STAGECRAFT_LOAD_PLUGINS"] = ""
         environ.update(env or {})

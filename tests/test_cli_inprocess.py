@@ -25,25 +25,49 @@ def in_project(project: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
-        ([], ["--config FILE", "--plugins-dir DIR", "-p MODULE|no:NAME", "Exit codes"]),
+        ([], ["--config FILE", "--plugins-dir DIR", "-p MODULE|no:NAME", "exit codes:",
+              "--color {auto,always,never}"]),
         (["secrets"], ["sync", "providers"]),
         (["secrets", "sync"], ["--provider ID", "--from [ID:]SOURCE", "--to [ID:]TARGET", "--check",
-                               "[KEY|PATTERN ...]", "'+ KEY' added"]),
-        (["secrets", "providers"], ["--json"]),
+                               "[KEY|PATTERN ...]", "'+ KEY' added", "standard input"]),
+        (["secrets", "providers"], ["--json", "[ID]"]),
         (["plugins"], ["--json", "failed"]),
-        (["config"], ["check"]),
+        (["config"], ["check", "show"]),
         (["config", "check"], ["Validate stagecraft.yml"]),
+        (["config", "show"], ["--json", "masked"]),
+        (["init"], ["--provider ID", ".gitignore"]),
+        (["completion"], ["{bash,zsh,fish}"]),
     ],
 )
 def test_every_command_has_help(
     argv: list[str], words: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Each command's help names its options and shows at least one example of it."""
     assert cli.main([*argv, "--help"]) == 0
     out, err = capsys.readouterr()
     assert err == ""
     assert out.startswith("usage: stagecraft")
     for word in words:
         assert word in out
+    examples = out.split("examples:\n", 1)[1].split("\n\n")[0].splitlines()
+    assert examples
+    assert all(line.strip().startswith(("stagecraft ", "eval ", "sops ")) for line in examples)
+    assert any(" ".join(["stagecraft", *argv]) in line for line in examples)
+
+
+def test_top_level_help_lists_every_command_and_exit_code(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``stagecraft --help``: one line per (leaf) command, every exit status in the epilog."""
+    assert cli.main(["--help"]) == 0
+    out = capsys.readouterr().out
+    listing = out.split("commands:\n", 1)[1].split("\n\n")[0].splitlines()
+    names = [line.strip().split("  ")[0] for line in listing]
+    assert names == [name for name, _ in cli.COMMANDS]
+    assert "secrets sync" in names
+    assert "config show" in names
+    codes = out.split("exit codes:\n", 1)[1].splitlines()
+    assert [int(line.split()[0]) for line in codes] == [0, 1, 2, 3, 4, 130]
 
 
 @pytest.mark.parametrize(
@@ -242,3 +266,16 @@ def test_foreign_loggers_are_redacted_and_tracebacks_need_v(
     assert logging.getLogger().handlers == [] or all(
         not isinstance(h.formatter, RedactingFormatter) for h in logging.getLogger().handlers
     )
+
+
+def test_help_prose_wraps_and_layouts_stay(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Descriptions wrap to the terminal; the command list and examples keep their layout."""
+    monkeypatch.setenv("COLUMNS", "60")
+    assert cli.main(["secrets", "sync", "--help"]) == 0
+    out = capsys.readouterr().out
+    body, examples = out.split("examples:\n")
+    assert max(len(line) for line in body.splitlines()) <= 60
+    assert "  sops -d prod.env | stagecraft secrets sync --from - --to encore:dev,local\n" \
+        in examples  # longer than 60, kept on one line

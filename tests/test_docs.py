@@ -73,7 +73,14 @@ PAGES = _pages()
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[_page_id(p) for p in PAGES])
-def test_page_runs(page: Path, tmp_path: Path) -> None:
+def test_page_runs(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A page's commands may keep state in the user's directories (the write
+    # record of write-only stores): give each page its own, never the real home.
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
     runner.PageRun(_page_id(page), tmp_path).run(page.read_text(encoding="utf-8"))
 
 

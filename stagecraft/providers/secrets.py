@@ -289,6 +289,9 @@ class SyncOptions:
     exclude: tuple[str, ...] = attrs.field(default=(), converter=_to_keys)
     #: Remove target keys the source lacks, within the selection (``--prune``); stores only.
     prune: bool = False
+    #: Read and update the record of what was written to write-only stores
+    #: (``--no-record`` turns it off); stores only.  See :mod:`stagecraft.record`.
+    record: bool = True
 
     @keys.validator
     def _check_keys(self, _attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
@@ -353,7 +356,7 @@ class Context:
 
     __slots__ = (
         "__weakref__", "_cancelled", "_config_dir", "_cwd", "config", "configs", "deadline",
-        "logger", "redactor", "registry",
+        "logger", "on_progress", "redactor", "registry",
     )
 
     def __init__(
@@ -376,6 +379,9 @@ class Context:
         self.registry: Registry | None = None
         #: Structures a provider's ``stagecraft.yml`` section (defaults when absent).
         self.configs: Callable[[SecretsProvider], Any] | None = None
+        #: Told ``(store id, keys written, keys to write)`` as writes finish (a progress
+        #: display); never a value.  Called from the engine's worker threads.
+        self.on_progress: Callable[[str, int, int], None] | None = None
 
     def for_store(self, config: Any) -> Context:
         """A context for one store of a sync: its own ``config``, everything else shared.
@@ -386,6 +392,7 @@ class Context:
         child._cancelled = self._cancelled
         child.registry = self.registry
         child.configs = self.configs
+        child.on_progress = self.on_progress
         child.config = config
         return child
 

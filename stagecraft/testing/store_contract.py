@@ -93,6 +93,12 @@ class StoreContract:
 
     # -- helpers ------------------------------------------------------------------
 
+    @pytest.fixture(autouse=True)
+    def _private_state(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The write record of write-only stores (and its key) go to the test's directory."""
+        monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+        monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+
     @pytest.fixture
     def store(self) -> SecretStore:
         return self.make_store()

@@ -11,16 +11,27 @@ concurrently, retrying and reporting is the core engine's work.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from stagecraft.errors import ProviderError
 from stagecraft.providers.secrets import Action, Context
-from stagecraft_encore.errors import AppNotFoundError, EncoreNotFoundError, SecretSetError
+from stagecraft_encore.errors import (
+    AppNotFoundError,
+    EncoreNotFoundError,
+    ListOutputError,
+    SecretListError,
+    SecretSetError,
+)
+from stagecraft_encore.listing import Group, ListFormatError, parse_list
 from stagecraft_encore.targets import CliTarget
 
 __all__ = [
-    "APP_FILE", "AppNotFoundError", "EncoreNotFoundError", "command", "find_app", "find_binary",
+    "APP_FILE", "AppNotFoundError", "EncoreNotFoundError", "cli_version", "command",
+    "failure_reason", "find_app", "find_binary", "list_chunks", "list_groups", "run",
     "set_secret",
 ]
 
@@ -30,6 +41,16 @@ UPDATED = "Successfully updated"
 
 #: How much of the CLI's stderr a failure carries.
 MAX_STDERR = 2000
+
+#: Keys per ``encore secret list`` call, and the bytes of key names per call:
+#: far below any system's command-line limit, and one call for usual apps.
+LIST_CHUNK_KEYS = 500
+LIST_CHUNK_BYTES = 64 * 1024
+
+#: How cobra answers an older CLI that has no ``secret list`` (or one taking no keys).
+_UNKNOWN_LIST = re.compile(
+    r'unknown command "list"|accepts 0 arg\(s\)', re.IGNORECASE
+)
 
 
 def find_binary(name: str, ctx: Context) -> str:
@@ -82,30 +103,115 @@ def set_secret(
     :class:`SecretSetError` with the CLI's message (masked) when it fails.
     """
     argv = command(binary, target, key)
-    try:
-        completed = subprocess.run(
-            argv,
-            input=value.encode("utf-8"),
-            capture_output=True,
-            cwd=app_root,
-            timeout=ctx.remaining(),
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise SecretSetError(
-            "timed out (the sync ran past its deadline); it may or may not be set"
-        ) from None
-    except OSError as exc:
-        raise SecretSetError(f"could not run {binary}: {exc.strerror}") from None
+    completed = run(
+        ctx, argv, app_root, value.encode("utf-8"), SecretSetError,
+        "timed out (the sync ran past its deadline); it may or may not be set",
+    )
     if completed.returncode != 0:
-        raise SecretSetError(_failure_reason(ctx, completed.returncode, completed.stderr))
+        raise SecretSetError(failure_reason(ctx, completed.returncode, completed.stderr))
     # "Successfully updated", or an output this store does not know: the
     # call succeeded, so the value is set either way.
     stdout = completed.stdout.decode("utf-8", errors="replace")
     return Action.ADDED if CREATED in stdout else Action.UPDATED
 
 
-def _failure_reason(ctx: Context, returncode: int, stderr: bytes) -> str:
+def run(
+    ctx: Context,
+    argv: list[str],
+    app_root: Path,
+    stdin: bytes,
+    error: type[ProviderError],
+    timed_out: str,
+) -> subprocess.CompletedProcess[bytes]:
+    """One call of the CLI in the app root, within the sync's deadline."""
+    try:
+        return subprocess.run(
+            argv,
+            input=stdin,
+            capture_output=True,
+            cwd=app_root,
+            timeout=ctx.remaining(),
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise error(timed_out) from None
+    except OSError as exc:
+        raise error(f"could not run {argv[0]}: {exc.strerror}") from None
+
+
+def list_chunks(keys: Sequence[str]) -> Iterator[list[str]]:
+    """``keys`` in runs short enough for one command line each."""
+    chunk: list[str] = []
+    size = 0
+    for key in keys:
+        if chunk and (len(chunk) >= LIST_CHUNK_KEYS or size + len(key) + 1 > LIST_CHUNK_BYTES):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(key)
+        size += len(key) + 1
+    if chunk:
+        yield chunk
+
+
+def list_groups(
+    ctx: Context, binary: str, app_root: Path, keys: Sequence[str]
+) -> dict[str, list[Group]] | None:
+    """Every secret group of ``keys``, from ``encore secret list KEY...`` (one call per chunk).
+
+    None when this CLI has no ``secret list`` taking keys (an older
+    version); :class:`SecretListError` when a call fails, and
+    :class:`ListOutputError` (naming the CLI's version) when its output is
+    not the table :mod:`stagecraft_encore.listing` knows.
+    """
+    groups: dict[str, list[Group]] = {}
+    for chunk in list_chunks(keys):
+        argv = [binary, "secret", "list", *chunk]
+        completed = run(
+            ctx, argv, app_root, b"", SecretListError,
+            "`encore secret list` timed out (the sync ran past its deadline); nothing was set",
+        )
+        stderr = completed.stderr.decode("utf-8", errors="replace")
+        if completed.returncode != 0:
+            if _UNKNOWN_LIST.search(stderr):
+                return None
+            reason = failure_reason(ctx, completed.returncode, completed.stderr)
+            raise SecretListError(f"`encore secret list` failed, nothing was set: {reason}")
+        try:
+            text = completed.stdout.decode("utf-8")
+            groups.update(parse_list(text, chunk))
+        except (UnicodeDecodeError, ListFormatError) as exc:
+            detail = str(exc) if isinstance(exc, ListFormatError) else "not UTF-8 text"
+            raise ListOutputError(
+                f"cannot read the output of `encore secret list` ({cli_version(ctx, binary)}): "
+                f"{detail}; nothing was set (a newer Encore CLI may print another layout: "
+                "upgrade stagecraft-encore, or report this with the version)"
+            ) from None
+    return groups
+
+
+def cli_version(ctx: Context, binary: str) -> str:
+    """``encore version``'s answer (for error messages), or a note that it is unknown."""
+    # `encore version` prints its version, then checks for updates over the
+    # network (up to 10 s) and may exit 1 when that fails: the first line is
+    # what counts, whatever the exit status.
+    try:
+        completed = subprocess.run(
+            [binary, "version"], capture_output=True, timeout=12, check=False,
+            stdin=subprocess.DEVNULL,
+        )
+        stdout = completed.stdout
+    except subprocess.TimeoutExpired as exc:
+        stdout = exc.stdout or b""
+    except (OSError, subprocess.SubprocessError):
+        stdout = b""
+    lines = stdout.decode("utf-8", errors="replace").strip().splitlines()
+    words = lines[0].split() if lines else []
+    if words[:2] != ["encore", "version"] or len(words) < 3:  # a build without a version
+        return "encore version unknown"
+    return ctx.redactor.redact(lines[0])[:200]
+
+
+def failure_reason(ctx: Context, returncode: int, stderr: bytes) -> str:
     # Mask first: shortening could cut a value in two, and the redactor
     # only recognises whole values.
     text = ctx.redactor.redact(stderr.decode("utf-8", errors="replace")).strip()

@@ -11,6 +11,7 @@
           envs: []                    # specific environments (slugs)
           encore_bin: encore
           concurrency: 8              # `encore secret set` calls in flight
+          require_declared: false     # every secret the app declares must be set
 
 The core structures that section into :class:`Config` with its strict
 converter (defaults when the section is absent) and hands it to the store
@@ -76,3 +77,6 @@ class Config:
     envs: list[str] = attrs.field(factory=list, validator=_check_envs)
     encore_bin: str = attrs.field(default="encore", validator=_check_bin)
     concurrency: int = attrs.field(default=8, validator=_check_concurrency)
+    #: Refuse a sync through the CLI when a secret the app declares is neither
+    #: in the sync nor set in Encore for the selection (``encore debug meta``).
+    require_declared: bool = False

@@ -16,6 +16,7 @@ from stagecraft.filestore import FileStore
 from stagecraft.providers.secrets import Context
 from stagecraft_encore import cue
 from stagecraft_encore.cli_runner import APP_FILE
+from stagecraft_encore.config import Config as EncoreConfig
 from stagecraft_encore.errors import CueFormatError
 
 #: The only override file Encore reads, next to ``encore.app``.
@@ -26,9 +27,10 @@ class EncoreCueFile(FileStore[cue.CueDocument]):
     """The override file; readable, so plans say unchanged."""
 
     id = "encore"
+    Config = EncoreConfig
 
     def path(self, ctx: Context, location: str) -> Path:
-        app_root = ctx.resolve(ctx.config.app_root or ".", from_config=True)
+        app_root = ctx.resolve(self.config_of(ctx).app_root or ".", from_config=True)
         return app_root / Path(location).expanduser()
 
     def check_values(

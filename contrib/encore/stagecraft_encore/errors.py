@@ -35,3 +35,19 @@ class AppNotFoundError(ProviderError):
 
 class SecretSetError(ProviderError):
     """One ``encore secret set`` call failed; the message is the CLI's, masked."""
+
+
+class SecretListError(ProviderError):
+    """The ``encore secret list`` call that plans a sync failed; nothing was set."""
+
+
+class ListOutputError(ProviderError):
+    """``encore secret list`` printed something this provider cannot read; nothing was set."""
+
+
+class SelectionConflictError(UserError):
+    """Some keys already have a secret group that overlaps the target without equalling it."""
+
+
+class DeclaredSecretMissingError(UserError):
+    """``require_declared``: a secret the app declares would still be missing after the sync."""

@@ -47,7 +47,7 @@ class EncoreStore(SecretStore):
     readable = False
 
     def default_location(self, ctx: Context, role: str) -> str | None:
-        config: EncoreConfig = ctx.config
+        config: EncoreConfig = self.config_of(ctx)
         if role == "source":
             if config.source_file:
                 return str(ctx.resolve(config.source_file, from_config=True))

@@ -8,6 +8,7 @@ what it recorded.
 from __future__ import annotations
 
 import logging
+import marshal
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -71,6 +72,47 @@ class FakeEncore:
     def envs(self, *names: str) -> None:
         self._mp.setenv("FAKE_ENCORE_ENVS", ",".join(names))
 
+    def no_list(self) -> None:
+        """Behave as an older CLI without ``secret list``."""
+        self._mp.setenv("FAKE_ENCORE_NO_LIST", "1")
+
+    def list_error(self, message: str) -> None:
+        self._mp.setenv("FAKE_ENCORE_LIST_ERROR", message)
+
+    def list_output(self, text: str) -> None:
+        self._mp.setenv("FAKE_ENCORE_LIST_OUTPUT", text)
+
+    def calls_of(self, command: str) -> list[dict[str, Any]]:
+        """The recorded calls of ``secret <command>``."""
+        return [c for c in self.calls() if c["argv"][:2] == ["secret", command]]
+
+    def edit_state(self, change: Callable[[dict[str, Any]], None]) -> None:
+        """Change the stored groups as someone else (the dashboard, a colleague) would."""
+        state = self.state()
+        change(state)
+        with open(self.state_file, "wb") as handle:
+            marshal.dump(state, handle)
+
+    def add_group(
+        self, key: str, selectors: list[str], *, value: str = "x", archived: bool = False,
+        group_id: str | None = None,
+    ) -> str:
+        """Add a secret group of ``key`` (selectors as ``type:T`` / ``env:E``); its id."""
+        made: list[str] = []
+
+        def add(state: dict[str, Any]) -> None:
+            number = state.get("next_id", 1)
+            state["next_id"] = number + 1
+            ident = group_id or f"secgrp_{number:012d}"
+            made.append(ident)
+            state["secrets"].setdefault(key, []).append(
+                {"id": ident, "selection": sorted(selectors), "value": value,
+                 "archived": archived}
+            )
+
+        self.edit_state(add)
+        return made[0]
+
 
 @pytest.fixture
 def fake_encore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeEncore:
@@ -87,9 +129,27 @@ def fake_encore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeEncore:
         "FAKE_ENCORE_ECHO_VALUE",
         "FAKE_ENCORE_ENVS",
         "FAKE_ENCORE_UNLINKED",
+        "FAKE_ENCORE_NO_LIST",
+        "FAKE_ENCORE_LIST_ERROR",
+        "FAKE_ENCORE_LIST_OUTPUT",
+        "FAKE_ENCORE_VERSION",
+        "FAKE_ENCORE_OFFLINE",
+        "FAKE_ENCORE_META_SECRETS",
+        "FAKE_ENCORE_META_ERROR",
     ):
         monkeypatch.delenv(name, raising=False)
     return FakeEncore(bin_dir, log, state, monkeypatch)
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test's HOME and XDG directories are its own: the write record never reaches ~."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
+    return home
 
 
 @pytest.fixture

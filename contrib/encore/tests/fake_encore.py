@@ -9,6 +9,12 @@ parts of it the provider uses, as described in
   cobra-style usage errors (``Error: accepts 1 arg(s), received 0`` plus usage, exit 1);
 * type names and aliases, case-sensitive, duplicates dropped;
 * the value is all of stdin with every trailing ``\\r`` and ``\\n`` stripped;
+* ``encore secret list [KEY...]``: the summary table (no keys) or one line
+  per secret group of those keys (``ID  Secret Key  Environment(s)``,
+  selectors joined by ``", "``, sorted by key then id, archived groups last
+  and marked ``(archived)``), laid out as Go's ``tabwriter`` with 3 spaces
+  of padding and every cell tab-terminated, as the CLI's ``list.go`` does;
+  ``encore version``;
 * ``encore.app`` is looked up from the working directory upwards;
 * ``Successfully created/updated secret value for KEY.`` on stdout;
   ``error: <message>`` on stderr with exit status 1 for failures, including a
@@ -16,7 +22,8 @@ parts of it the provider uses, as described in
 
 Controlled by environment variables:
 
-* ``FAKE_ENCORE_STATE``: file holding the secret groups (required for ``set``);
+* ``FAKE_ENCORE_STATE``: file holding the secret groups (default:
+  ``.fake-encore-state`` next to the installed executable);
 * ``FAKE_ENCORE_LOG``: file to which every call appends one record with
   ``argv``, ``cwd``, ``value`` (None when stdin was not read), ``start``,
   ``end`` (``time.monotonic()``), ``exit`` and ``pid``;
@@ -26,7 +33,19 @@ Controlled by environment variables:
   (a hostile CLI, to test that the provider redacts what it relays);
 * ``FAKE_ENCORE_ENVS``: comma-separated environment slugs that exist
   (unset: every slug exists);
-* ``FAKE_ENCORE_UNLINKED``: when ``1``, the app is not linked to the platform.
+* ``FAKE_ENCORE_UNLINKED``: when ``1``, the app is not linked to the platform;
+* ``FAKE_ENCORE_NO_LIST``: when ``1``, an older CLI without ``secret list``;
+* ``FAKE_ENCORE_LIST_ERROR``: a message ``secret list`` fails with (exit 1);
+* ``FAKE_ENCORE_LIST_OUTPUT``: text ``secret list`` prints instead of its table;
+* ``FAKE_ENCORE_VERSION``: what ``encore version`` reports (default ``v1.46.0``);
+* ``FAKE_ENCORE_META_SECRETS``: the secrets ``encore debug meta --format=json``
+  declares, ``rel/path=NAME,NAME;other=NAME``; ``FAKE_ENCORE_META_ERROR``: a
+  message that command fails with;
+* ``FAKE_ENCORE_OFFLINE``: when ``1``, ``encore version`` prints its version,
+  then fails its update check (exit 1), as the real one does offline.
+
+Each group in the state is ``{"id", "selection", "value", "archived"}``;
+ids are ``secgrp_`` and a counter, so they sort in creation order.
 
 Simplification: a group's selection is a set of type names and env slugs;
 two selections overlap when they share a type or a slug (the real CLI also
@@ -210,11 +229,16 @@ def read_value() -> str:
 # ---------------------------------------------------------------------- state
 
 
+def state_path() -> str:
+    """``FAKE_ENCORE_STATE``, else ``.fake-encore-state`` next to the installed executable."""
+    return os.environ.get("FAKE_ENCORE_STATE") or os.path.join(
+        os.path.dirname(os.path.abspath(sys.argv[0])), ".fake-encore-state"
+    )
+
+
 def update_state(change: Callable[[dict[str, Any]], T]) -> T:
     """Apply ``change`` to the JSON state, read and written under an exclusive lock."""
-    path = os.environ.get("FAKE_ENCORE_STATE")
-    if not path:
-        fail("fake encore: FAKE_ENCORE_STATE is not set")
+    path = state_path()
     fd = os.open(path + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
@@ -278,7 +302,8 @@ def secret_set(args: list[str]) -> NoReturn:
                 return "updated", []
         clashes = [g for g in groups if set(g["selection"]) & set(wanted)]
         if not clashes:
-            groups.append({"selection": wanted, "value": value})
+            groups.append({"id": new_group_id(state), "selection": wanted, "value": value,
+                           "archived": False})
         return "created", clashes
 
     verb, clashes = update_state(store)
@@ -291,12 +316,140 @@ def secret_set(args: list[str]) -> NoReturn:
     finish(0, stdout=f"Successfully {verb} secret value for {key}.\n")
 
 
+def new_group_id(state: dict[str, Any]) -> str:
+    number = state.get("next_id", 1)
+    state["next_id"] = number + 1
+    return f"secgrp_{number:012d}"
+
+
+def group_id(key: str, index: int, group: dict[str, Any]) -> str:
+    """A group's id (state written by hand may lack one)."""
+    return group.get("id") or f"secgrp_{key.lower()}_{index:04d}"
+
+
+def tabwrite(rows: list[list[str]], padding: int = 3) -> str:
+    """Go's ``tabwriter`` with ``padding`` spaces: every cell but a line's last ends in a tab.
+
+    A column's width is that of its widest cell within each run of
+    consecutive lines that have a tab-terminated cell in that column.
+    """
+    widths: list[list[int]] = [[0] * max(len(row) - 1, 0) for row in rows]
+    columns = max((len(row) for row in rows), default=0)
+    for column in range(columns - 1):
+        start = 0
+        while start < len(rows):
+            if len(rows[start]) - 1 <= column:
+                start += 1
+                continue
+            end = start
+            while end < len(rows) and len(rows[end]) - 1 > column:
+                end += 1
+            width = max(len(rows[i][column]) for i in range(start, end)) + padding
+            for i in range(start, end):
+                widths[i][column] = width
+            start = end
+    lines = []
+    for row, row_widths in zip(rows, widths, strict=True):
+        cells = [cell.ljust(width) for cell, width in zip(row, row_widths, strict=False)]
+        lines.append("".join(cells) + (row[-1] if row else "") + "\n")
+    return "".join(lines)
+
+
+def secret_list(args: list[str]) -> NoReturn:
+    for arg in args:
+        if arg in ("-h", "--help"):
+            finish(0, stdout="Usage:\n  encore secret list [keys...] [flags]\n")
+        if arg.startswith("-"):
+            usage_error(f"unknown flag: {arg}", "Usage:\n  encore secret list [keys...]\n")
+    if find_app_root(os.getcwd()) is None:
+        fail("no encore.app found in directory (or any of the parent directories)")
+    if os.environ.get("FAKE_ENCORE_UNLINKED") == "1":
+        fail("app is not linked with the Encore Platform (see 'encore app link')")
+    latency = float(os.environ.get("FAKE_ENCORE_LATENCY", "0") or 0)
+    if latency:
+        time.sleep(latency)
+    error = os.environ.get("FAKE_ENCORE_LIST_ERROR")
+    if error:
+        fail(error)
+    override = os.environ.get("FAKE_ENCORE_LIST_OUTPUT")
+    if override is not None:
+        finish(0, stdout=override)
+    secrets: dict[str, list[dict[str, Any]]] = read_state(state_path())["secrets"]
+    # As list.go prints them: every cell ends in a tab (so lines carry the
+    # padding of their last cell), the overview's header has no column for
+    # specific environments, and the keyed table is sorted by key, then by
+    # group id with archived groups last.
+    if not args:
+        rows = [["Secret Key", "Production", "Development", "Local", "Preview", ""]]
+        for key in sorted(secrets):
+            live = [g for g in secrets[key] if not g.get("archived")]
+            if not live:
+                continue
+            chosen = {s for g in live for s in g["selection"]}
+            marks = ["\u2713" if f"type:{t}" in chosen else "\u2717"
+                     for t in ("production", "development", "local", "preview")]
+            envs = ",".join(sorted(s[4:] for s in chosen if s.startswith("env:")))
+            rows.append([key, *marks, envs, ""])
+        finish(0, stdout=tabwrite(rows))
+    rows = [["ID", "Secret Key", "Environment(s)", ""]]
+    for key in sorted(set(args)):
+        found = [
+            (bool(group.get("archived")), group_id(key, index, group), group)
+            for index, group in enumerate(secrets.get(key, []))
+        ]
+        for archived, ident, group in sorted(found, key=lambda item: (item[0], item[1])):
+            row = [ident, key, describe(group["selection"])]
+            rows.append([*row, "(archived)", ""] if archived else [*row, ""])
+    finish(0, stdout=tabwrite(rows))
+
+
+def debug_meta(args: list[str]) -> NoReturn:
+    """``encore debug meta --format=json``: the parsed app's metadata, as the daemon prints it.
+
+    The daemon marshals ``meta.v1.Data`` with jsonpb (original field names,
+    defaults emitted, two-space indent); only the fields a reader of
+    declared secrets needs are filled.  ``FAKE_ENCORE_META_SECRETS`` is
+    ``rel/path=NAME,NAME;other=NAME`` (one package each).
+    """
+    import json  # only this command pays for it
+
+    if args not in (["--format=json"], ["--format", "json"], ["-f", "json"], ["-fjson"]):
+        usage_error(f"unexpected arguments {args}", "Usage:\n  encore debug meta [flags]\n")
+    if find_app_root(os.getcwd()) is None:
+        fail("no encore.app found in directory (or any of the parent directories)")
+    error = os.environ.get("FAKE_ENCORE_META_ERROR")
+    if error:
+        fail(error)
+    packages = []
+    for part in filter(None, os.environ.get("FAKE_ENCORE_META_SECRETS", "").split(";")):
+        rel_path, _, names = part.partition("=")
+        packages.append({
+            "rel_path": rel_path, "name": rel_path.rsplit("/", 1)[-1], "doc": "",
+            "service_name": rel_path.split("/", 1)[0],
+            "secrets": [name for name in names.split(",") if name],
+            "rpc_calls": [], "trace_nodes": [],
+        })
+    data = {"module_path": "encore.app", "app_version": "", "decls": [], "pkgs": packages,
+            "svcs": [], "auth_handler": None, "cron_jobs": []}
+    finish(0, stdout=json.dumps(data, indent=2))
+
+
 def main(argv: list[str]) -> NoReturn:
+    if argv[:2] == ["debug", "meta"]:
+        debug_meta(argv[2:])
+    if argv and argv[0] == "version":
+        version = os.environ.get("FAKE_ENCORE_VERSION", "v1.46.0")
+        if os.environ.get("FAKE_ENCORE_OFFLINE") == "1":  # the update check fails
+            finish(1, stdout=f"encore version {version}\n",
+                   stderr="could not check for update: network unreachable\n")
+        finish(0, stdout=f"encore version {version}\n")
     if not argv or argv[0] not in ("secret", "secrets"):
         name = argv[0] if argv else ""
         usage_error(f'unknown command "{name}" for "encore"', "Usage:\n  encore [command]\n")
     if len(argv) < 2 or argv[1] in ("-h", "--help"):
         finish(0, stdout=USAGE_SECRET)
+    if argv[1] == "list" and os.environ.get("FAKE_ENCORE_NO_LIST") != "1":
+        secret_list(argv[2:])
     if argv[1] != "set":
         usage_error(f'unknown command "{argv[1]}" for "encore secret"', USAGE_SECRET)
     secret_set(argv[2:])

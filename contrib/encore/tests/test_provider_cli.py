@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from stagecraft.engine import RefusedValuesError
-from stagecraft.errors import EXIT_PROVIDER_ERROR, CancelledError, UserError
+from stagecraft.engine import InterruptedSyncError, RefusedValuesError
+from stagecraft.errors import EXIT_PROVIDER_ERROR, UserError
 from stagecraft.providers.secrets import (
     Action,
     Context,
@@ -70,7 +70,9 @@ def test_values_of_every_shape_arrive_exactly(
         result.changes
         == SyncResult.from_actions((key, Action.ADDED) for key in awkward_values).changes
     )
-    calls = fake_encore.calls()
+    [listing] = fake_encore.calls_of("list")
+    assert listing["argv"] == ["secret", "list", *awkward_values]
+    calls = fake_encore.calls_of("set")
     assert len(calls) == len(awkward_values)
     by_key = {call["argv"][-1]: call for call in calls}
     for key, value in awkward_values.items():
@@ -82,8 +84,10 @@ def test_values_of_every_shape_arrive_exactly(
     assert fake_encore.stored() == awkward_values
 
     again = sync(ctx, source=".env", target="development,local,dev")
-    assert again.updated == tuple(awkward_values)
-    assert len(fake_encore.calls()) == 2 * len(awkward_values)
+    # Listed with this selection and recorded as written: nothing to send.
+    assert again.unchanged == tuple(awkward_values)
+    assert len(fake_encore.calls_of("set")) == len(awkward_values)
+    assert len(fake_encore.calls_of("list")) == 2
 
 
 def test_one_call_per_key_with_all_types_and_envs(
@@ -93,13 +97,13 @@ def test_one_call_per_key_with_all_types_and_envs(
     write_env(app / ".env", {"A": "1", "B": "2", "C": "3"})
     result = sync(ctx, source=".env", target="dev,pr,local,env:staging,qa", keys=("C", "A"))
     assert result.added == ("C", "A")
-    argvs = sorted(call["argv"] for call in fake_encore.calls())
+    argvs = sorted(call["argv"] for call in fake_encore.calls_of("set"))
     assert argvs == [
         ["secret", "set", "--type", "development,preview,local", "--env", "staging,qa", key]
         for key in ("A", "C")
     ]
     # One group per key covering everything, so a second run updates it.
-    again = sync(ctx, source=".env", target="local,dev,pr,env:qa,staging")
+    again = sync(ctx, source=".env", target="local,dev,pr,env:qa,staging", record=False)
     assert (
         again.changes
         == SyncResult.from_actions(
@@ -119,7 +123,7 @@ def test_config_defaults_for_source_target_and_app_root(
     ctx = Context(cwd=elsewhere, config_dir=config_dir)
     config = Config(source_file="secrets.env", app_root="../app", types=["prod"], concurrency=2)
     assert sync(ctx, config=config).added == ("K",)
-    [call] = fake_encore.calls()
+    [call] = fake_encore.calls_of("set")
     assert call["argv"] == ["secret", "set", "--type", "production", "K"]
     assert Path(call["cwd"]).resolve() == app.resolve()
 
@@ -129,7 +133,7 @@ def test_mapping_config_is_accepted(
 ) -> None:
     write_env(app / ".env", {"K": "v"})
     assert sync(ctx, config={"source_file": ".env", "envs": ["qa"]}).added == ("K",)
-    assert fake_encore.calls()[0]["argv"] == ["secret", "set", "--env", "qa", "K"]
+    assert fake_encore.calls_of("set")[0]["argv"] == ["secret", "set", "--env", "qa", "K"]
 
 
 def test_missing_keys_fail_before_any_call(
@@ -167,7 +171,7 @@ def test_trailing_newlines_are_refused_up_front(
     assert "MID" not in message
     assert "OK:" not in message
     assert_no_canary(message, repr(info.value))
-    assert fake_encore.calls() == []
+    assert fake_encore.calls_of("set") == []
 
 
 def test_invalid_key_names_are_refused(
@@ -176,17 +180,19 @@ def test_invalid_key_names_are_refused(
     write_env(app / ".env", {"GOOD": "1", "my-key": "2", "_hidden": "3"})
     with pytest.raises(RefusedValuesError, match=r"_hidden: not a valid Encore secret name"):
         sync(ctx, source=".env", target="dev")
-    assert fake_encore.calls() == []
+    assert fake_encore.calls_of("set") == []
 
 
-def test_dry_run_makes_no_calls(
+def test_dry_run_asks_encore_once_and_sets_nothing(
     fake_encore: FakeEncore, app: Path, ctx: Context, write_env: WriteEnv
 ) -> None:
     write_env(app / ".env", {"A": "1", "B": "2"})
+    fake_encore.add_group("B", ["type:development", "type:local"])
     result = sync(ctx, source=".env", target="dev,local", dry_run=True)
-    assert result.updated == ("A", "B")
-    assert fake_encore.calls() == []
-    assert fake_encore.state() == {"secrets": {}}
+    assert result.added == ("A",)
+    assert result.updated == ("B",)
+    assert [c["argv"] for c in fake_encore.calls()] == [["secret", "list", "A", "B"]]
+    assert list(fake_encore.state()["secrets"]) == ["B"]
 
 
 def test_missing_binary(
@@ -281,11 +287,13 @@ def test_long_echoed_value_is_masked_before_the_message_is_shortened(
     assert "canary-" not in str(info.value) + repr(info.value)
 
 
-def test_selection_conflict_is_reported(
+def test_selection_conflict_reported_by_set_without_list(
     fake_encore: FakeEncore, app: Path, ctx: Context, write_env: WriteEnv
 ) -> None:
+    """An older CLI (no `list`): the conflict shows only when `set` fails."""
     write_env(app / ".env", {"A": "1"})
     sync(ctx, source=".env", target="dev")
+    fake_encore.no_list()
     with pytest.raises(PartialSyncError) as info:
         sync(ctx, source=".env", target="dev,local")
     assert (
@@ -302,7 +310,7 @@ def test_concurrency_is_bounded(
     fake_encore.latency(0.12)
     result = sync(ctx, source=".env", target="dev", config=Config(concurrency=concurrency))
     assert len(result.added) == 7
-    peak = max_overlap(fake_encore.calls())
+    peak = max_overlap(fake_encore.calls_of("set"))
     assert peak <= concurrency
     if concurrency > 1:
         assert peak > 1
@@ -313,7 +321,7 @@ def test_cancelled_sync_sends_nothing(
 ) -> None:
     write_env(app / ".env", {"A": "1"})
     ctx.cancel()
-    with pytest.raises(CancelledError):
+    with pytest.raises(InterruptedSyncError, match="interrupted before anything was written"):
         sync(ctx, source=".env", target="dev")
     assert fake_encore.calls() == []
 
@@ -370,7 +378,8 @@ def test_deadline_stops_further_calls(
     keys = [f"K{i}" for i in range(5)]
     write_env(app / ".env", dict.fromkeys(keys, "v"))
     fake_encore.latency(0.3)
-    ctx = Context(cwd=app, config_dir=app, deadline=time.monotonic() + 0.45)
+    # The plan's `list` call takes one latency, the first `set` another.
+    ctx = Context(cwd=app, config_dir=app, deadline=time.monotonic() + 0.75)
     with pytest.raises(PartialSyncError) as info:
         sync(ctx, source=".env", target="dev", config=Config(concurrency=1))
     error = info.value
@@ -381,4 +390,4 @@ def test_deadline_stops_further_calls(
         for reason in error.failed.values()
     )
     assert set(fake_encore.stored()) == set(error.result.added)
-    assert len(fake_encore.calls()) <= 2
+    assert len(fake_encore.calls_of("set")) <= 2

@@ -35,7 +35,7 @@ class EnvfileStore(FileStore[dotenv.Document]):
         return str(ctx.resolve(configured, from_config=True))
 
     def may_create(self, ctx: Context, path: Path) -> bool:
-        if not ctx.config.create_target:
+        if not self.config_of(ctx).create_target:
             raise UserError(f"{path}: target does not exist and create_target is false")
         return True
 
@@ -43,7 +43,7 @@ class EnvfileStore(FileStore[dotenv.Document]):
         if data is None:
             return dotenv.new_document(str(path))
         return dotenv.parse(
-            data, path=str(path), warn=ctx.logger.warning, readers=ctx.config.reader_set
+            data, path=str(path), warn=ctx.logger.warning, readers=self.config_of(ctx).reader_set
         )
 
     def values(self, document: dotenv.Document) -> Mapping[str, str]:
@@ -58,13 +58,13 @@ class EnvfileStore(FileStore[dotenv.Document]):
                 refused[key] = "not a valid env file key (letters, digits, '_', '.', '-')"
                 continue
             try:
-                dotenv.format_value(key, value, ctx.config.reader_set)
+                dotenv.format_value(key, value, self.config_of(ctx).reader_set)
             except dotenv.UnwritableValueError as exc:
                 refused[key] = exc.reason
         return refused
 
     def set(self, ctx: Context, document: dotenv.Document, key: str, value: str) -> None:
-        document.set(key, value, readers=ctx.config.reader_set)
+        document.set(key, value, readers=self.config_of(ctx).reader_set)
 
     def remove(self, document: dotenv.Document, key: str) -> None:
         document.remove(key)

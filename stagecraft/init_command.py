@@ -1,0 +1,187 @@
+"""``stagecraft init``: a first ``stagecraft.yml`` from what the project already has.
+
+What it looks at, in the working directory only:
+
+* ``encore.app``: an Encore app, so the ``encore`` provider, with the env
+  file found as its source;
+* env files (``.env``, ``.env.*``, but not ``.example`` / ``.sample`` /
+  ``.template`` / ``.dist`` files, which are meant to be committed): the
+  ``envfile`` provider, from the local one (``.env.local`` first) to another
+  one (an existing ``.env.staging``-like file, else ``.env``);
+* ``--provider ID`` overrides the guess; any installed provider works, its
+  section listing the settings of its ``Config`` class as comments.
+
+It never overwrites: an existing ``stagecraft.yml`` is an error (exit 1)
+and the file is created exclusively, so two runs cannot race.  In a git
+work tree, every target file it configures (files that will hold secrets)
+is added to ``.gitignore`` unless git already ignores it, and it says so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from stagecraft.config_location import CONFIG_NAME
+from stagecraft.errors import UserError, printable
+
+__all__ = ["InitReport", "env_files", "initialise"]
+
+_TEMPLATES = (".example", ".sample", ".template", ".dist", ".defaults", ".tmpl")
+#: Source env files, most likely first.
+_SOURCES = (".env.local", ".env.development.local", ".env.development", ".env.dev", ".env")
+
+
+@attrs.frozen
+class InitReport:
+    """What ``init`` did, as lines for the user."""
+
+    path: Path
+    lines: tuple[str, ...]
+
+
+def env_files(directory: Path) -> list[str]:
+    """Names of the env files in ``directory`` (templates meant for git left out), sorted."""
+    found = []
+    for entry in directory.iterdir():
+        name = entry.name
+        if (name == ".env" or name.startswith(".env.")) and not name.endswith(_TEMPLATES) \
+                and entry.is_file():
+            found.append(name)
+    return sorted(found)
+
+
+def _source(found: list[str]) -> str | None:
+    for name in _SOURCES:
+        if name in found:
+            return name
+    return found[0] if found else None
+
+
+def _target(found: list[str], source: str) -> str:
+    others = [name for name in found if name not in (source, ".env")]
+    if others:
+        return others[0]
+    return ".env" if source != ".env" else ".env.staging"
+
+
+def _choose(directory: Path, registry: Any, provider_id: str | None, found: list[str]) -> str:
+    if provider_id:
+        registry.get(provider_id)  # unknown ids fail here, with the available ones
+        return provider_id
+    if (directory / "encore.app").is_file() and registry.has("encore"):
+        return "encore"
+    if found and registry.has("envfile"):
+        return "envfile"
+    listed = ", ".join(registry.ids()) or "none loaded"
+    raise UserError(
+        f"{directory}: found no env file (.env, .env.local, ...) and no encore.app to "
+        f"guess the provider from; pass --provider ID (available: {listed})"
+    )
+
+
+def initialise(directory: Path, registry: Any, *, provider_id: str | None = None) -> InitReport:
+    """Write ``directory/stagecraft.yml``; raise :class:`UserError` if it exists."""
+    path = directory / CONFIG_NAME
+    if path.exists() or path.is_symlink():
+        raise UserError(f"{path}: already exists; left unchanged (edit it, or remove it first)")
+    found = env_files(directory)
+    chosen = _choose(directory, registry, provider_id, found)
+    source = _source(found)
+    settings: dict[str, Any] = {}
+    targets: list[str] = []
+    summary = f"provider {chosen}"
+    if chosen == "envfile":
+        source = source or ".env.local"
+        target = _target(found, source)
+        settings = {"source_file": source, "target_file": target}
+        targets.append(target)
+        summary += f", from {source} to {target}"
+    elif chosen == "encore":
+        source = source or ".env.local"
+        settings = {"source_file": source, "types": ["dev", "local"]}
+        summary += f", from {source} to Encore's dev and local environments"
+    text = _render(chosen, settings, getattr(registry.get(chosen), "Config", None))
+    try:
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(text)
+    except FileExistsError:
+        raise UserError(f"{path}: already exists; left unchanged") from None
+    lines = [f"wrote {CONFIG_NAME}: {summary}"]
+    if targets and _in_git_work_tree(directory):
+        lines += _ignore(directory, targets)
+    lines.append("next: stagecraft config check, then stagecraft secrets sync --dry-run")
+    return InitReport(path, tuple(lines))
+
+
+def _render(provider_id: str, settings: dict[str, Any], config_class: Any) -> str:
+    """The file: chosen settings as YAML, the provider's other settings as comments."""
+    from stagecraft.describe import config_fields
+
+    lines = [
+        "# Written by `stagecraft init`; see `stagecraft secrets providers "
+        f"{provider_id}` for every setting.",
+        "secrets:",
+        f"  provider: {provider_id}",
+        "  providers:",
+        f"    {provider_id}:",
+    ]
+    lines += [f"      {key}: {json.dumps(value)}" for key, value in settings.items()]
+    others = [field for field in config_fields(config_class) if field["key"] not in settings]
+    if others:
+        lines.append("      # other settings, with their defaults:")
+        lines += [f"      # {field['key']}: {json.dumps(field['default'])}" for field in others]
+    return "\n".join(lines) + "\n"
+
+
+def _in_git_work_tree(directory: Path) -> bool:
+    """Whether ``directory`` is inside a git work tree (a ``.git`` directory or file above)."""
+    return any((candidate / ".git").exists() for candidate in (directory, *directory.parents))
+
+
+def _ignore(directory: Path, names: list[str]) -> list[str]:
+    """Add ``names`` to ``.gitignore`` unless git already ignores them; lines saying what."""
+    gitignore = directory / ".gitignore"
+    try:
+        existing = gitignore.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        existing = ""
+    present = {line.strip().lstrip("/") for line in existing.splitlines()}
+    lines: list[str] = []
+    new: list[str] = []
+    for name in names:
+        if name in present or _git_ignores(directory, name):
+            lines.append(f"{printable(name)} is already ignored by git")
+        else:
+            new.append(name)
+    if new:
+        prefix = "" if not existing or existing.endswith("\n") else "\n"
+        block = "# secrets written by stagecraft\n" + "".join(f"/{name}\n" for name in new)
+        with gitignore.open("a", encoding="utf-8") as handle:
+            handle.write(prefix + block)
+        lines.append(f"added {', '.join(map(printable, new))} to .gitignore "
+                     "(it will hold secrets)")
+    return lines
+
+
+def _git_ignores(directory: Path, name: str) -> bool:
+    """Whether git already ignores ``name`` (by any rule); False when git is not installed."""
+    import shutil
+    import subprocess
+
+    git = shutil.which("git")
+    if git is None:
+        return False
+    try:
+        completed = subprocess.run(
+            [git, "check-ignore", "-q", "--no-index", "--", name],
+            cwd=directory, capture_output=True, timeout=30, check=False,
+            env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return completed.returncode == 0
