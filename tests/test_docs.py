@@ -94,6 +94,8 @@ EXPECTED_PAGES = [
     "commands.md",
     "providers/envfile.md",
     "providers/encore.md",
+    "providers/vault.md",
+    "providers/aws.md",
     "writing-a-provider.md",
     "composing-plugins.md",
     "hooks.md",
