@@ -39,7 +39,7 @@ from stagecraft.errors import ProviderError
 if TYPE_CHECKING:
     from stagecraft.providers.secrets import Action, Context, SyncOptions, SyncResult
 
-__all__ = ["SecretStore", "StoreSession", "TransientError"]
+__all__ = ["LazyConfig", "SecretStore", "StoreSession", "TransientError"]
 
 
 class TransientError(ProviderError):
@@ -49,6 +49,26 @@ class TransientError(ProviderError):
     in :meth:`SecretStore.is_transient`): the engine retries the call with
     backoff, up to :attr:`SecretStore.retries` times, within the deadline.
     """
+
+
+class LazyConfig:
+    """A store's ``Config`` class, imported from ``module`` when first asked for.
+
+    Every command builds the registry, so every installed store's class is
+    defined on every run; its attrs config class (and what that module
+    imports) is needed only when a config is structured or described.
+    Use it as ``Config = LazyConfig("my_store.config", "Config")``; it
+    answers on the class and on instances alike.
+    """
+
+    def __init__(self, module: str, name: str = "Config") -> None:
+        self.module = module
+        self.name = name
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(self.module), self.name)
 
 
 class SecretStore:

@@ -19,11 +19,11 @@ from collections.abc import Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from stagecraft.errors import UserError
-from stagecraft.store import SecretStore, StoreSession
-from stagecraft_aws.config import Config
+from stagecraft.store import LazyConfig, SecretStore, StoreSession
 
 if TYPE_CHECKING:
     from stagecraft.providers.secrets import Action, Context
+    from stagecraft_aws.config import Config
     from stagecraft_aws.connection import Service
 
 
@@ -45,6 +45,8 @@ class Place:
 
     @property
     def config(self) -> Config:
+        from stagecraft_aws.config import Config
+
         config = self.ctx.config
         return config if isinstance(config, Config) else Config()
 
@@ -105,7 +107,8 @@ def _aws_name(operation: str) -> str:
 class AwsStore(SecretStore):
     """Base of the AWS stores: config class, locations, places."""
 
-    Config: ClassVar[Any] = Config
+    #: Imported when a config is structured or described, not when the registry is built.
+    Config = LazyConfig("stagecraft_aws.config")
     #: The boto3 service name (each concrete store sets it).
     service: ClassVar[Service]
     #: The :class:`Place` subclass that does this store's reads and writes.

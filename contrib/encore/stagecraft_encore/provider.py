@@ -13,24 +13,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from stagecraft.providers.secrets import Context
-from stagecraft.store import SecretStore
+from stagecraft.store import LazyConfig, SecretStore
 
 if TYPE_CHECKING:
     from stagecraft_encore.config import Config as EncoreConfig
-
-
-class _ConfigClass:
-    """The store's ``Config`` attribute, imported when first read.
-
-    A descriptor rather than a class attribute so that building the registry
-    (every command does) does not define the attrs class; unlike a property,
-    it also answers on the class itself (``EncoreStore.Config``).
-    """
-
-    def __get__(self, instance: object, owner: type | None = None) -> type[EncoreConfig]:
-        from stagecraft_encore.config import Config
-
-        return Config
 
 
 class EncoreStore(SecretStore):
@@ -38,7 +24,7 @@ class EncoreStore(SecretStore):
 
     id = "encore"
     #: The core structures ``secrets.providers.encore`` into this class.
-    Config = _ConfigClass()
+    Config = LazyConfig("stagecraft_encore.config")
     location_help = (
         "environment types (dev,local), env:NAME[,NAME], or .secrets.local.cue"
     )

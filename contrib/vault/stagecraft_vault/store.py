@@ -20,14 +20,14 @@ import threading
 from collections.abc import Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from stagecraft.store import SecretStore, StoreSession
-from stagecraft_vault.config import Config as VaultConfig
-from stagecraft_vault.location import Location, parse
+from stagecraft.store import LazyConfig, SecretStore, StoreSession
 
 if TYPE_CHECKING:
     from stagecraft.providers.secrets import Context
     from stagecraft_vault.client import Connection
+    from stagecraft_vault.config import Config as VaultConfig
     from stagecraft_vault.kv import KVSecret, Secret
+    from stagecraft_vault.location import Location
 
 
 def as_text(value: Any) -> str:
@@ -41,6 +41,8 @@ def as_text(value: Any) -> str:
 
 def config_of(ctx: Context) -> VaultConfig:
     """The store's typed config (its defaults when the engine has none to give)."""
+    from stagecraft_vault.config import Config as VaultConfig
+
     config = ctx.config
     return config if isinstance(config, VaultConfig) else VaultConfig()
 
@@ -76,6 +78,8 @@ class VaultSession(StoreSession):
     def __init__(self, store: SecretStore, ctx: Context, location: str) -> None:
         super().__init__(store, ctx, location)
         self.config = config_of(ctx)
+        from stagecraft_vault.location import parse
+
         self.where: Location = parse(location, self.config.mount)
         self._lock = threading.Lock()
         self._connection: Connection | None = None
@@ -151,7 +155,8 @@ class VaultStore(SecretStore):
     """HashiCorp Vault / OpenBao KV secrets (v2, and v1 when the mount says so)."""
 
     id: ClassVar[str] = "vault"
-    Config: ClassVar[type[VaultConfig]] = VaultConfig
+    #: Imported when a config is structured or described, not when the registry is built.
+    Config = LazyConfig("stagecraft_vault.config")
     location_help: ClassVar[str] = (
         "MOUNT/PATH: the fields of one KV secret, as `vault kv put MOUNT/PATH K=V` makes them "
         "(vault:secret/myapp); with `mount` set in the config, PATH inside that mount"
@@ -166,6 +171,8 @@ class VaultStore(SecretStore):
             session.close()
 
     def normalise_location(self, ctx: Context, location: str) -> str:
+        from stagecraft_vault.location import parse
+
         return f"{self.id}:{parse(location, config_of(ctx).mount)}"
 
     def read(
