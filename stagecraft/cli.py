@@ -51,7 +51,7 @@ from stagecraft.errors import (
     StagecraftError,
     UserError,
 )
-from stagecraft.redact import Redactor
+from stagecraft.redact import Redactor, Structural
 
 if TYPE_CHECKING:
     from stagecraft.config import Config
@@ -931,7 +931,8 @@ class _MaskedStream(io.TextIOBase):
         self._pending += text
         *lines, self._pending = self._pending.split("\n")
         for line in lines:
-            self._session.err(f"{PROG}: provider output: {line}", free=True)
+            prefix = Structural(f"{PROG}: provider output: ")
+            self._session.err(self._session.redactor.render(prefix, line))
         return len(text)
 
     def flush(self) -> None:
@@ -1373,10 +1374,43 @@ def _report_error(
 
 
 def _traceback(session: Session, exc: BaseException) -> None:
-    """With ``-v``, the traceback (redacted); otherwise nothing."""
+    """With ``-v``, the traceback; otherwise nothing.
+
+    The frames (files, lines, code) are structural and shown as they are;
+    each exception's message is free text and masked.  Masking the whole
+    text would let a value equal to a word of the code change its shape.
+    """
     if session.verbosity < 1:
         return
     import traceback
 
-    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    session.err(text.rstrip("\n"), free=True)
+    from stagecraft.redact import Structural
+
+    def parts(error: BaseException, seen: set[int]) -> list[str]:
+        seen.add(id(error))
+        found: list[str] = []
+        cause, context = error.__cause__, error.__context__
+        if cause is not None and id(cause) not in seen:
+            found += parts(cause, seen)
+            found.append(Structural("\nThe above exception was the direct cause of the "
+                                    "following exception:\n\n"))
+        elif (context is not None and not error.__suppress_context__
+              and id(context) not in seen):
+            found += parts(context, seen)
+            found.append(Structural("\nDuring handling of the above exception, another "
+                                    "exception occurred:\n\n"))
+        if error.__traceback__ is not None:
+            found.append(Structural("Traceback (most recent call last):\n"
+                                    + "".join(traceback.format_tb(error.__traceback__))))
+        kind = type(error)
+        name = kind.__qualname__ if kind.__module__ == "builtins" else (
+            f"{kind.__module__}.{kind.__qualname__}")
+        message = str(error)
+        found.append(Structural(f"{name}: " if message else name))
+        core = _raised_by_core(error) and not getattr(error, "free_text", False)
+        found.append(Structural(message) if core else message)
+        found.append(Structural("\n"))
+        return found
+
+    text = session.redactor.render(*parts(exc, set()))
+    session.err(text.rstrip("\n"))
