@@ -84,7 +84,8 @@ from __future__ import annotations
 import enum
 import pathlib
 import re
-from collections.abc import Callable, Iterable, Iterator
+import types
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any, cast
 
@@ -593,6 +594,10 @@ class Document:
     def values(self) -> dict[str, str]:
         """Effective values: the last assignment of each key, in first-appearance order."""
         return dict(self._values)
+
+    def view(self) -> Mapping[str, str]:
+        """The effective values as a read-only view: no copy, and it follows later edits."""
+        return types.MappingProxyType(self._values)
 
     def items(self) -> Iterator[tuple[str, str]]:
         """Iterate over (key, value) pairs without copying them all, as values() does."""

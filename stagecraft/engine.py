@@ -42,6 +42,7 @@ from stagecraft.errors import EXIT_INTERRUPTED, CancelledError, UserError, print
 from stagecraft.locations import ENV_FILE, Endpoint, split
 from stagecraft.providers.secrets import (
     Action,
+    Change,
     Context,
     PartialSyncError,
     Registry,
@@ -171,22 +172,32 @@ def resolve_source(ctx: Context, target: SecretStore, text: str) -> tuple[Endpoi
 
 @attrs.frozen
 class Plan:
-    """Per key what the sync does; ``writes`` holds the values to store (never shown)."""
+    """Per key what the sync does; ``writes`` holds the values to store (never shown).
 
-    changes: tuple[tuple[str, Action], ...]
+    Keys and actions are two parallel tuples rather than a record per key:
+    the result's records are made once the target is written, so a large
+    file store does not hold them while it renders the new file.
+    """
+
+    keys: tuple[str, ...]
+    actions: tuple[Action, ...]
     writes: Mapping[str, str] = attrs.field(repr=False)
     deletes: tuple[str, ...] = ()
 
-    def result(self, **where: str) -> SyncResult:
+    def result(
+        self,
+        reported: Mapping[str, Action] | None = None,
+        failed: Collection[str] = (),
+        *,
+        where: Mapping[str, str],
+    ) -> SyncResult:
+        """The changes made: the plan's, less ``failed``, with the actions stores ``reported``."""
+        reported = reported or {}
         return SyncResult(
-            (_change(key, action) for key, action in self.changes), **where
+            (Change(key, reported.get(key, action))
+             for key, action in zip(self.keys, self.actions, strict=True) if key not in failed),
+            source=where["source"], target=where["target"],
         )
-
-
-def _change(key: str, action: Action) -> Any:
-    from stagecraft.providers.secrets import Change
-
-    return Change(key, action)
 
 
 def plan(
@@ -205,7 +216,8 @@ def plan(
     record): a key both existing and recorded is unchanged.  ``prunable``
     are target keys in the selection that the source lacks.
     """
-    changes: list[tuple[str, Action]] = []
+    keys: list[str] = []
+    actions: list[Action] = []
     writes: dict[str, str] = {}
     for key, value in selected.items():
         if current is not None:
@@ -223,11 +235,13 @@ def plan(
             )
         else:
             action = Action.UPDATED
-        changes.append((key, action))
+        keys.append(key)
+        actions.append(action)
         if action is not Action.UNCHANGED:
             writes[key] = value
-    changes += [(key, Action.REMOVED) for key in prunable]
-    return Plan(tuple(changes), writes, tuple(prunable))
+    keys += prunable
+    actions += [Action.REMOVED] * len(prunable)
+    return Plan(tuple(keys), tuple(actions), writes, tuple(prunable))
 
 
 # ------------------------------------------------------------------- the sync
@@ -248,8 +262,8 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
              "target": target.location}
     log.info("reading %s", where["source"])
 
-    values = dict(_retrying(sctx, source.store,
-                            lambda: source.store.read(sctx, source.location, None)))
+    values = _as_dict(_retrying(sctx, source.store,
+                               lambda: source.store.read(sctx, source.location, None)))
     ctx.add_secrets(values.values())
     if ctx.cancelled:
         raise InterruptedSyncError(
@@ -266,21 +280,26 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
         existing: Collection[str] | None = None
         if target.store.readable:
             log.info("reading %s", where["target"])
-            current = dict(_retrying(tctx, target.store, lambda: session.read(None)))
-            ctx.add_secrets(current.values())
+            current = _retrying(tctx, target.store, lambda: session.read(None))
+            # Values equal to the source's are registered already (and registering
+            # them again would keep the target's copies alive).
+            ctx.add_secrets(v for k, v in current.items() if values.get(k) != v)
             names = list(values)
             names += [key for key in current if key not in values] if opts.prune else []
         else:
             names = list(values)
         keys = select(names, opts.keys, opts.exclude, where=where["source"])
-        selected = {key: values[key] for key in keys if key in values}
+        selected = values if len(keys) == len(values) == len(names) else {
+            key: values[key] for key in keys if key in values
+        }
         prunable = [key for key in keys if key not in values]
         log.info("%d key(s) selected", len(selected))
         record: _Recording | None = None
         recorded: Collection[str] = ()
         if current is None:
+            wanted = list(selected)
             existing = _retrying(tctx, target.store, lambda: target.store.existing_keys(
-                tctx, target.location, list(selected)))
+                tctx, target.location, wanted))
             if opts.record:
                 record = _Recording(tctx, target)
                 if existing is not None:
@@ -288,6 +307,10 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
                         {k: v for k, v in selected.items() if k in existing}
                     )
         the_plan = plan(selected, current, existing, prunable, recorded)
+        if current is not None:
+            session.unchanged({key: selected[key] for key, action
+                               in zip(the_plan.keys, the_plan.actions, strict=True)
+                               if action is Action.UNCHANGED})
         log.info(
             "plan: %d to write, %d to remove", len(the_plan.writes), len(the_plan.deletes)
         )
@@ -299,7 +322,7 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
                 + "; ".join(f"{printable(k)}: {refused[k]}" for k in keys_refused)
             )
         if opts.dry_run:
-            return the_plan.result(**where)
+            return the_plan.result(where=where)
         if ctx.cancelled:
             raise InterruptedSyncError(
                 f"{target}: interrupted before anything was written",
@@ -307,14 +330,17 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
                 {printable(key): "not written: interrupted" for key in the_plan.writes},
             )
         ctx.check()
+        del values, selected, current, names, keys  # a large source is not held while writing
         try:
-            result = _apply(tctx, target, session, the_plan, where)
+            reported = _apply(tctx, target, session, the_plan, where)
         except SyncFailedError as exc:
             if record is not None:
                 record.written(the_plan, exc.result)
             raise
-        if record is not None:
-            record.written(the_plan, result)
+    # The target is written (a file store renders it when its session ends).
+    result = the_plan.result(reported, where=where)
+    if record is not None:
+        record.written(the_plan, result)
     log.info("written: %d key(s) changed", sum(c.action is not Action.UNCHANGED
                                                        for c in result.changes))
     if ctx.cancelled:
@@ -351,16 +377,15 @@ class _Recording:
 
 def _apply(
     ctx: Context, target: Endpoint, session: StoreSession, the_plan: Plan, where: dict[str, str]
-) -> SyncResult:
+) -> dict[str, Action]:
+    """Write and delete what the plan says; returns the actions stores reported, where they
+    differ from the plan.  Raises :class:`SyncFailedError` naming every key not synced."""
     store = target.store
-    done: dict[str, Action] = {
-        key: action for key, action in the_plan.changes if action is Action.UNCHANGED
-    }
+    reported: dict[str, Action] = {}
     failed: dict[str, str] = {}
     if the_plan.writes:
         if store.writes_one_by_one:
-            done_now, failed = _write_each(ctx, store, session, the_plan)
-            done.update(done_now)
+            reported, failed = _write_each(ctx, store, session, the_plan)
         else:
             try:
                 _retrying(ctx, store, lambda: session.write(the_plan.writes))
@@ -372,8 +397,6 @@ def _apply(
             except Exception as exc:  # noqa: BLE001 - the batch failed: every key is named
                 failed = dict.fromkeys(the_plan.writes, f"not written: {_reason(ctx, exc)}")
             else:
-                planned = dict(the_plan.changes)
-                done.update({key: planned[key] for key in the_plan.writes})
                 _progress(ctx, store, len(the_plan.writes), len(the_plan.writes))
     if the_plan.deletes:
         if failed or ctx.cancelled:
@@ -384,34 +407,35 @@ def _apply(
             except Exception as exc:  # noqa: BLE001 - reported per key, as the writes are
                 reason = _reason(ctx, exc)
                 failed.update(dict.fromkeys(the_plan.deletes, f"not removed: {reason}"))
-            else:
-                done.update(dict.fromkeys(the_plan.deletes, Action.REMOVED))
-    order = [key for key, _ in the_plan.changes]
-    result = SyncResult(
-        (_change(key, done[key]) for key in order if key in done), **where
-    )
     if failed:
         error = InterruptedSyncError if ctx.cancelled else SyncFailedError
         what = "interrupted" if ctx.cancelled else "failed"
         raise error(
-            f"{target}: sync {what}: {len(failed)} of {len(order)} key(s) not synced",
-            result,
+            f"{target}: sync {what}: {len(failed)} of {len(the_plan.keys)} key(s) not synced",
+            the_plan.result(reported, failed, where=where),
             {printable(key): reason for key, reason in failed.items()},
         )
-    return result
+    return reported
 
 
 def _write_each(
     ctx: Context, store: SecretStore, session: StoreSession, the_plan: Plan
 ) -> tuple[dict[str, Action], dict[str, str]]:
-    """``write_one`` per key, ``concurrency`` at a time; every key ends done or failed."""
-    planned = dict(the_plan.changes)
-    done: dict[str, Action] = {}
+    """``write_one`` per key, ``concurrency`` at a time; every key ends done or failed.
+
+    Returns the actions the store reported where they differ from the plan,
+    and the reason of each key that failed.
+    """
+    planned = {key: action for key, action in zip(the_plan.keys, the_plan.actions, strict=True)
+               if key in the_plan.writes}
+    reported: dict[str, Action] = {}
     failed: dict[str, str] = {}
     lock = threading.Lock()
     total = len(the_plan.writes)
+    count = 0
 
     def one(key: str, value: str) -> None:
+        nonlocal count
         try:
             ctx.check()
             action = _retrying(ctx, store, lambda: session.write_one(key, value))
@@ -426,16 +450,18 @@ def _write_each(
                 failed[key] = reason
             return
         with lock:
-            done[key] = action if isinstance(action, Action) else planned[key]
-            count = len(done)
-        log.debug("%s: %s", printable(key), done[key])
-        _progress(ctx, store, count, total)
+            if isinstance(action, Action) and action is not planned[key]:
+                reported[key] = action
+            count += 1
+            done = count
+        log.debug("%s: %s", printable(key), reported.get(key, planned[key]))
+        _progress(ctx, store, done, total)
 
     workers = max(1, min(_concurrency(ctx, store), len(the_plan.writes)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=store.id) as pool:
         for future in [pool.submit(one, k, v) for k, v in the_plan.writes.items()]:
             future.result()
-    return done, failed
+    return reported, failed
 
 
 def _progress(ctx: Context, store: SecretStore, done: int, total: int) -> None:
@@ -467,6 +493,11 @@ def _retrying(ctx: Context, store: SecretStore, call: Callable[[], T]) -> T:
             raise CancelledError("ran past its deadline while retrying")
         ctx.wait(delay)
         ctx.check()
+
+
+def _as_dict(values: Mapping[str, str]) -> dict[str, str]:
+    """``values`` as a dict, without copying one (a large source is held once)."""
+    return values if isinstance(values, dict) else dict(values)
 
 
 def _reason(ctx: Context, exc: BaseException) -> str:

@@ -61,6 +61,13 @@ class FileStore(SecretStore, Generic[D]):
         """The file's new content."""
         raise NotImplementedError
 
+    def share(self, document: D, key: str, value: str) -> None:
+        """``document`` holds a value equal to ``value`` for ``key``: keep ``value`` instead.
+
+        Optional: a format that can swap in the caller's equal string lets a
+        large sync hold each unchanged value once.  It must not count as an edit.
+        """
+
     def may_create(self, ctx: Context, path: Path) -> bool:
         """Whether a missing target may be created (default: yes)."""
         return True
@@ -147,6 +154,11 @@ class _FileSession(StoreSession, Generic[D]):
     def write_one(self, key: str, value: str) -> Any:
         self.write({key: value})
         return None
+
+    def unchanged(self, values: Mapping[str, str]) -> None:
+        if self._document is not None:
+            for key, value in values.items():
+                self.store.share(self._document, key, value)
 
     def delete(self, keys: Collection[str]) -> None:
         document = self.document

@@ -261,3 +261,11 @@ class StoreSession:
 
     def delete(self, keys: Collection[str]) -> None:
         self.store.delete(self.ctx, self.location, keys)
+
+    def unchanged(self, values: Mapping[str, str]) -> None:
+        """These keys already hold these (equal) values: nothing to write.
+
+        A session holding its own copies may keep the caller's strings
+        instead, so a large sync holds each unchanged value once (see
+        :class:`~stagecraft.filestore.FileStore`); by default nothing happens.
+        """

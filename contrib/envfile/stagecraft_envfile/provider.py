@@ -47,7 +47,7 @@ class EnvfileStore(FileStore[dotenv.Document]):
         )
 
     def values(self, document: dotenv.Document) -> Mapping[str, str]:
-        return document.values()
+        return document.view()
 
     def check_values(
         self, ctx: Context, location: str, values: Mapping[str, str]
@@ -65,6 +65,9 @@ class EnvfileStore(FileStore[dotenv.Document]):
 
     def set(self, ctx: Context, document: dotenv.Document, key: str, value: str) -> None:
         document.set(key, value, readers=self.config_of(ctx).reader_set)
+
+    def share(self, document: dotenv.Document, key: str, value: str) -> None:
+        document.set(key, value)  # an equal value: the document keeps this string, no edit
 
     def remove(self, document: dotenv.Document, key: str) -> None:
         document.remove(key)
