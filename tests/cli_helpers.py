@@ -12,6 +12,7 @@ pytest runs with ``--import-mode=importlib``.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -19,6 +20,7 @@ import sys
 import textwrap
 from collections.abc import Mapping
 from pathlib import Path
+from types import ModuleType
 
 import attrs
 
@@ -199,3 +201,19 @@ class Project:
             check=False,
         )
         return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+#: The example plugins a team copies (``--plugins-dir plugins``).
+EXAMPLE_PLUGINS = Path(__file__).resolve().parents[1] / "plugins"
+
+
+def load_example_plugin(name: str) -> ModuleType:
+    """Import ``plugins/<name>.py`` from its file, as ``--plugins-dir`` does."""
+    spec = importlib.util.spec_from_file_location(
+        f"example_plugin_{name}", EXAMPLE_PLUGINS / f"{name}.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

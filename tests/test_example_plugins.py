@@ -8,17 +8,16 @@ passes the provider contract.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import stat
 import threading
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from cli_helpers import load_example_plugin
 
 import stagecraft
 from stagecraft.plugins import PluginManager
@@ -42,18 +41,8 @@ CANARIES = {
 }
 
 
-def load_plugin(name: str) -> ModuleType:
-    """Import ``plugins/<name>.py`` from its file, as ``--plugins-dir`` does."""
-    spec = importlib.util.spec_from_file_location(f"example_plugin_{name}", PLUGINS / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-jsonfile = load_plugin("jsonfile")
-audit_log = load_plugin("audit_log")
+jsonfile = load_example_plugin("jsonfile")
+audit_log = load_example_plugin("audit_log")
 
 
 def assert_no_canary(text: str, where: str) -> None:

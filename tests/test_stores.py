@@ -4,7 +4,6 @@ of the features it gets."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -14,11 +13,10 @@ import threading
 import time
 from collections.abc import Collection, Mapping
 from pathlib import Path
-from types import ModuleType
 from typing import Any, ClassVar
 
 import pytest
-from cli_helpers import child_env
+from cli_helpers import child_env, load_example_plugin
 
 from stagecraft.providers.secrets import Context, Registry, SyncOptions
 from stagecraft.store import SecretStore, TransientError
@@ -29,17 +27,8 @@ PLUGINS = ROOT / "plugins"
 STAGECRAFT = Path(sys.executable).with_name("stagecraft")
 
 
-def load_plugin(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"store_plugin_{name}", PLUGINS / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-dirstore = load_plugin("dirstore")
-jsonfile = load_plugin("jsonfile")
+dirstore = load_example_plugin("dirstore")
+jsonfile = load_example_plugin("jsonfile")
 
 
 # ------------------------------------------------------------------ the contract
