@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 from vault_helpers import kv_get
 
-from stagecraft.errors import ProviderError
-from stagecraft.providers.secrets import Context
-from stagecraft.store import SecretStore
 from stagecraft.testing import ProviderContract, StoreContract, write_env_file
 from stagecraft_vault.devserver import DevServer
-from stagecraft_vault.store import VaultSession, VaultStore
+from stagecraft_vault.store import VaultStore
 
 
 class TestVaultContract(ProviderContract):
@@ -53,30 +49,3 @@ class TestVaultStoreContract(StoreContract):
 
     def make_location(self, tmp_path: Path) -> str:
         return f"secret/store-contract-{uuid.uuid4().hex[:12]}"
-
-    @contextlib.contextmanager
-    def failing(
-        self, store: SecretStore, location: str, tmp_path: Path, key: str, message: str,
-        *, cancel: Context | None = None,
-    ) -> Iterator[None]:
-        """As the contract's, at the write the vault store makes: its session's.
-
-        The session holds the version the plan read (for check-and-set), so the
-        engine's batch write goes to :meth:`VaultSession.write`, not to the store's.
-        """
-        real_write = VaultSession.write
-        written: list[list[str]] = []
-
-        def patched(session: VaultSession, values: Mapping[str, str]) -> None:
-            keys = list(values)
-            if cancel is not None:
-                if written:
-                    cancel.cancel()
-                written.append(keys)
-            elif key in keys:
-                raise ProviderError(message)
-            real_write(session, values)
-
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(VaultSession, "write", patched)
-            yield
