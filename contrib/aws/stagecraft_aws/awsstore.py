@@ -45,10 +45,8 @@ class Place:
 
     @property
     def config(self) -> Config:
-        from stagecraft_aws.config import Config
-
-        config = self.ctx.config
-        return config if isinstance(config, Config) else Config()
+        config: Config = self.store.config_of(self.ctx)
+        return config
 
     @property
     def client(self) -> Any:

@@ -39,14 +39,6 @@ def as_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def config_of(ctx: Context) -> VaultConfig:
-    """The store's typed config (its defaults when the engine has none to give)."""
-    from stagecraft_vault.config import Config as VaultConfig
-
-    config = ctx.config
-    return config if isinstance(config, VaultConfig) else VaultConfig()
-
-
 @contextlib.contextmanager
 def _naming(keys: Collection[str], what: str) -> Iterator[None]:
     """Add the keys a failed write (all or nothing) leaves behind to its error, same class.
@@ -77,7 +69,7 @@ class VaultSession(StoreSession):
 
     def __init__(self, store: SecretStore, ctx: Context, location: str) -> None:
         super().__init__(store, ctx, location)
-        self.config = config_of(ctx)
+        self.config: VaultConfig = store.config_of(ctx)
         from stagecraft_vault.location import parse
 
         self.where: Location = parse(location, self.config.mount)
@@ -173,7 +165,7 @@ class VaultStore(SecretStore):
     def normalise_location(self, ctx: Context, location: str) -> str:
         from stagecraft_vault.location import parse
 
-        return f"{self.id}:{parse(location, config_of(ctx).mount)}"
+        return f"{self.id}:{parse(location, self.config_of(ctx).mount)}"
 
     def read(
         self, ctx: Context, location: str, keys: Collection[str] | None
