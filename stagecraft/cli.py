@@ -1282,8 +1282,10 @@ def _run(session: Session) -> int:
         # stdout was closed early (`| head`): not an error worth a traceback.
         return EXIT_OK
     except StagecraftError as exc:
+        from stagecraft.error_text import message_text
+
         _traceback(session, exc)
-        _report_error(session, exc, _error_text(session, exc), exc.exit_code)
+        _report_error(session, exc, message_text(session.redactor, exc), exc.exit_code)
         return exc.exit_code
     except KeyboardInterrupt:
         _report_error(session, None, "interrupted", EXIT_INTERRUPTED)
@@ -1303,48 +1305,6 @@ def _run(session: Session) -> int:
             session.err(f"{PROG}: this is a bug in stagecraft or a plugin; "
                         "run with -v for the traceback")
         return EXIT_INTERNAL_ERROR
-
-
-def _error_text(session: Session, exc: StagecraftError) -> str:
-    """The message of ``exc`` as shown: the core's own messages as they are, others masked.
-
-    The core composes its messages from names, paths and counts; the reasons
-    a sync gives per key were masked by the engine when they were recorded.
-    A partial failure's reasons are masked here too, for providers that
-    raise it themselves.
-    """
-    from stagecraft.providers.secrets import PartialSyncError
-
-    if isinstance(exc, PartialSyncError):
-        from stagecraft.engine import SyncFailedError
-
-        head = str(exc).splitlines()[0] if str(exc) else "sync failed"
-        if not isinstance(exc, SyncFailedError):
-            head = session.redactor.redact(head)
-        done = [change.key for change in exc.result.changes]
-        lines = [head, f"  synced ({len(done)}): {', '.join(done) if done else '-'}",
-                 f"  not synced ({len(exc.failed)}):"]
-        lines += [f"    {key}: {session.redactor.redact(reason)}"
-                  for key, reason in exc.failed.items()]
-        return "\n".join(lines)
-    if _raised_by_core(exc) and not getattr(exc, "free_text", False):
-        return str(exc)
-    return session.redactor.redact(str(exc))
-
-
-def _raised_by_core(exc: BaseException) -> bool:
-    """Whether the core itself raised ``exc`` (its messages hold names, never values).
-
-    Told by where it was raised, not by its class: a provider may raise the
-    core's ProviderError with whatever text it likes.
-    """
-    tb = exc.__traceback__
-    if tb is None:
-        return False
-    while tb.tb_next is not None:
-        tb = tb.tb_next
-    module = tb.tb_frame.f_globals.get("__name__", "")
-    return isinstance(module, str) and (module == "stagecraft" or module.startswith("stagecraft."))
 
 
 def _report_error(
@@ -1374,43 +1334,9 @@ def _report_error(
 
 
 def _traceback(session: Session, exc: BaseException) -> None:
-    """With ``-v``, the traceback; otherwise nothing.
-
-    The frames (files, lines, code) are structural and shown as they are;
-    each exception's message is free text and masked.  Masking the whole
-    text would let a value equal to a word of the code change its shape.
-    """
+    """With ``-v``, the traceback (frames as they are, messages masked); otherwise nothing."""
     if session.verbosity < 1:
         return
-    import traceback
+    from stagecraft.error_text import traceback_text
 
-    from stagecraft.redact import Structural
-
-    def parts(error: BaseException, seen: set[int]) -> list[str]:
-        seen.add(id(error))
-        found: list[str] = []
-        cause, context = error.__cause__, error.__context__
-        if cause is not None and id(cause) not in seen:
-            found += parts(cause, seen)
-            found.append(Structural("\nThe above exception was the direct cause of the "
-                                    "following exception:\n\n"))
-        elif (context is not None and not error.__suppress_context__
-              and id(context) not in seen):
-            found += parts(context, seen)
-            found.append(Structural("\nDuring handling of the above exception, another "
-                                    "exception occurred:\n\n"))
-        if error.__traceback__ is not None:
-            found.append(Structural("Traceback (most recent call last):\n"
-                                    + "".join(traceback.format_tb(error.__traceback__))))
-        kind = type(error)
-        name = kind.__qualname__ if kind.__module__ == "builtins" else (
-            f"{kind.__module__}.{kind.__qualname__}")
-        message = str(error)
-        found.append(Structural(f"{name}: " if message else name))
-        core = _raised_by_core(error) and not getattr(error, "free_text", False)
-        found.append(Structural(message) if core else message)
-        found.append(Structural("\n"))
-        return found
-
-    text = session.redactor.render(*parts(exc, set()))
-    session.err(text.rstrip("\n"))
+    session.err(traceback_text(session.redactor, exc).rstrip("\n"))
