@@ -152,16 +152,17 @@ def resolve_source(ctx: Context, target: SecretStore, text: str) -> tuple[Endpoi
             f"{store_id}: this provider implements sync itself and cannot be read from; "
             "only stores can be a --from ID:"
         )
+    config = config_for(ctx, store)
+    sctx = ctx.for_store(config)
     if not location:
         if not store.readable:
             raise UserError(f"{store_id}: this store is write-only and cannot be a source")
-        location = store.default_location(ctx.for_store(config_for(ctx, store)), "source") or ""
+        location = store.default_location(sctx, "source") or ""
         if not location:
             raise UserError(f"{store_id}: no source location: write --from {store_id}:LOCATION")
-    config = config_for(ctx, store)
     # Routed first: a store may serve readable and write-only locations (Encore's
     # .secrets.local.cue can be read, its CLI environments cannot).
-    routed = store.route(ctx.for_store(config), location)
+    routed = store.route(sctx, location)
     if not routed.readable:
         raise UserError(f"{store_id}: this store is write-only and cannot be a source")
     return Endpoint(routed, location), config
