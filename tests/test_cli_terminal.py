@@ -13,7 +13,9 @@ import io
 import json
 import os
 import pty
+import select
 import subprocess
+import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -92,22 +94,31 @@ def run_on_terminal(
         )
     finally:
         os.close(slave)
-    if typed is not None:
-        os.write(master, typed)  # what a person types; Ctrl-D (\x04) ends the input
     chunks: list[bytes] = []
-    while True:
-        try:
-            chunk = os.read(master, 4096)
-        except OSError:  # EIO: the child closed its end of the terminal
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(master)
-    stdout = proc.stdout.read().decode() if proc.stdout is not None else ""
-    if proc.stdout is not None:
-        proc.stdout.close()
-    code = proc.wait(timeout=60)
+    try:
+        if typed is not None:
+            os.write(master, typed)  # what a person types; Ctrl-D (\x04) ends the input
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                break  # timed out: the child is stopped below and the test fails on its code
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the child closed its end of the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        stdout = proc.stdout.read().decode() if proc.stdout is not None else ""
+        code = proc.wait(timeout=60)
+    finally:
+        os.close(master)
+        if proc.stdout is not None:
+            proc.stdout.close()
+        if proc.poll() is None:  # stopped by its process id, whatever happened above
+            proc.kill()
+            proc.wait()
     # The terminal turns "\n" into "\r\n" (onlcr): undo it, keep lone "\r".
     terminal = b"".join(chunks).decode().replace("\r\n", "\n")
     return TerminalRun(code, terminal, stdout)
