@@ -544,3 +544,12 @@ def test_check_sections_words_an_unknown_id_at_its_key(tmp_path: Path) -> None:
         "stagecraft.yml:3:5: secrets.providers.envfil: no installed secrets provider has "
         "this id (did you mean 'envfile'?) (available: envfile)"
     )
+
+
+def test_the_package_exports_the_documented_api() -> None:
+    """docs/api.md names these as ``stagecraft.config``'s; they stay importable from it."""
+    documented = {"load", "find_config", "ConfigFileError", "structure_plain",
+                  "choose_provider", "check_sections", "Config"}
+    assert documented <= set(config.__all__)
+    assert all(callable(getattr(config, name)) for name in config.__all__
+               if name not in ("CONFIG_NAME", "MAX_ALIAS_EXPANSION", "NodePath"))

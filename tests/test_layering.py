@@ -103,7 +103,7 @@ def test_the_graph_sees_real_edges() -> None:
     edges = graph()
     assert "stagecraft.providers.secrets" in edges["stagecraft.plugins"]
     assert "stagecraft.selection" in edges["stagecraft.engine"]
-    assert "stagecraft.config" in edges["stagecraft.engine"]  # a deferred import counts
+    assert "stagecraft.config.converter" in edges["stagecraft.engine"]  # a deferred import counts
     assert "stagecraft_encore.cue" in edges["stagecraft_encore.cue_store"]
 
 
