@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import attrs
@@ -510,6 +512,27 @@ def test_a_scalar_yaml_cannot_construct_is_an_invalid_value(tmp_path: Path) -> N
         "stagecraft.yml:2:13: secrets.provider: invalid value: "
         "could not determine a constructor for the tag '!custom'"
     )
+
+
+@pytest.mark.parametrize("scalar", ["!!int canary-s3cr3t", "!!float canary-s3cr3t"])
+def test_a_scalar_its_tag_cannot_read_is_refused_without_echoing_it(
+    tmp_path: Path, scalar: str
+) -> None:
+    message = error_of(tmp_path, f"secrets:\n  provider: {scalar}\n")
+    tag = scalar.split(maxsplit=1)[0]
+    assert message == f"stagecraft.yml:2:13: secrets.provider: invalid value: not a valid {tag}"
+
+
+def test_a_bad_scalar_ends_config_check_with_exit_1(tmp_path: Path) -> None:
+    (tmp_path / "stagecraft.yml").write_text("secrets:\n  provider: !!int canary-s3cr3t\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "stagecraft", "config", "check"], cwd=tmp_path,
+        capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 1
+    assert "canary-s3cr3t" not in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert "stagecraft.yml:2:13: secrets.provider: invalid value: not a valid !!int" in done.stderr
 
 
 def test_path_and_number_fields_are_strict(tmp_path: Path) -> None:

@@ -125,6 +125,9 @@ class _Builder:
             except yaml.YAMLError as exc:
                 raise self._fail(node, path, f"invalid value: {getattr(exc, 'problem', exc)}") \
                     from None
+            except ValueError:  # ``!!int twelve``: the message would quote the value
+                tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+                raise self._fail(node, path, f"invalid value: not a valid {tag}") from None
         self._active.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
