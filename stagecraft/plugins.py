@@ -23,7 +23,6 @@ distribution and how to disable it.
 
 from __future__ import annotations
 
-import enum
 import importlib
 import importlib.util
 import os
@@ -52,6 +51,7 @@ from stagecraft.providers.secrets import (
     provider_id,
     set_default_registry_factory,
 )
+from stagecraft.text_enum import TextEnum
 
 ENTRY_POINT_GROUP = PROJECT_NAME
 CORE_PLUGIN = "core"
@@ -83,27 +83,21 @@ class CorePlugin:
         return result
 
 
-class Status(str, enum.Enum):
+class Status(TextEnum):
     """The state of one plugin in a listing."""
 
     ACTIVE = "active"
     DISABLED = "disabled"
     FAILED = "failed"
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class Kind(str, enum.Enum):
+class Kind(TextEnum):
     """How a plugin was found."""
 
     BUILTIN = "builtin"
     ENTRY_POINT = "entry point"
     MODULE = "module"
     LOCAL = "local"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @attrs.frozen
