@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import typing
-
 from stagecraft.config.marks import NodePath, format_path
 from stagecraft.config.problems import ConfigFileError, Problem
 from stagecraft.config.schema import Config
 from stagecraft.config_location import CONFIG_NAME
 from stagecraft.errors import ConfigError, did_you_mean
-from stagecraft.providers.secrets import UnknownProviderError
-
-if typing.TYPE_CHECKING:
-    from stagecraft.providers.secrets import Registry, SecretsProvider
+from stagecraft.providers.secrets import Registry, SecretsProvider, UnknownProviderError
 
 
 def choose_provider(

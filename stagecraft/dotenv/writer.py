@@ -35,6 +35,7 @@ spelling serves all of them.  Targeting fewer readers widens what can be written
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Set as AbstractSet
 
@@ -73,8 +74,6 @@ def _read_ours(form: str, readers: AbstractSet[Reader] = frozenset()) -> str | N
 
 def _plain_is_tidy(value: str) -> bool:
     """Plain text that no reader could mistake: printable, no line separators."""
-    import unicodedata  # only this slow path needs it
-
     for char in value:
         if char != "\t" and unicodedata.category(char) in ("Cc", "Zl", "Zp", "Cs"):
             return False
