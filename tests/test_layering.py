@@ -105,6 +105,10 @@ def test_the_graph_sees_real_edges() -> None:
     assert "stagecraft.selection" in edges["stagecraft.engine"]
     assert "stagecraft.config.converter" in edges["stagecraft.engine"]  # a deferred import counts
     assert "stagecraft_encore.cue" in edges["stagecraft_encore.cue_store"]
+    assert "stagecraft.dotenv.writer" in edges["stagecraft.dotenv.document"]
+    readers = "stagecraft.dotenv.readers"
+    assert f"{readers}.node_dotenv" in edges[f"{readers}.dotenv_expand"]
+    assert "stagecraft.config.converter" in edges["stagecraft.config.schema"]
 
 
 def test_no_import_cycles() -> None:
