@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 import attrs
 
@@ -37,6 +37,7 @@ from stagecraft.errors import (
     UserError,
     did_you_mean,
 )
+from stagecraft import discovery
 from stagecraft.redact import Redactor
 
 if TYPE_CHECKING:
@@ -74,11 +75,22 @@ __all__ = [
 
 
 class EmptyProviderIDError(PluginError):
-    """A provider has an empty id."""
+    """A provider has an empty id.
+
+    ``origins`` names where each provider with an empty id came from.
+    """
+
+    origins: tuple[Origin, ...] = ()
 
 
 class InvalidProviderError(PluginError):
-    """Something that is not a provider was offered as one."""
+    """Something that is not a provider was offered as one.
+
+    From :meth:`Registry.register_all`, ``rejected`` holds every such
+    offer: its origin, the object and what is wrong with it.
+    """
+
+    rejected: tuple[tuple[Origin, object, str], ...] = ()
 
 
 class DuplicateProviderError(PluginError):
@@ -568,18 +580,57 @@ class Registry:
 
     def register(self, provider: SecretsProvider, origin: Origin | None = None) -> None:
         """Add ``provider``; ``origin`` says where it came from, for messages."""
-        key = provider_id(provider)
-        origin = origin or Origin()
-        if not key.strip():
-            raise EmptyProviderIDError(f"{origin} contributed a secrets provider with an empty id")
+        self.register_all([(provider, origin or Origin())])
+
+    def register_all(self, entries: Iterable[tuple[object, Origin]]) -> None:
+        """Add every provider of ``entries``, or none of them.
+
+        The one place providers are checked.  Every problem of one kind is
+        reported in one error, in this order: objects that are not valid
+        providers (:class:`InvalidProviderError`, each in ``rejected``),
+        empty ids (:class:`EmptyProviderIDError`, each in ``origins``), and
+        ids claimed by more than one distinct provider, including those
+        already registered (:class:`DuplicateProviderError`).  The same
+        object offered again counts once, under its first origin.
+        """
+        rejected: list[tuple[Origin, object, InvalidProviderError]] = []
+        keyed: list[tuple[str, SecretsProvider, Origin]] = []
+        for provider, origin in entries:
+            try:
+                keyed.append((provider_id(provider), cast(SecretsProvider, provider), origin))
+            except InvalidProviderError as exc:
+                rejected.append((origin, provider, exc))
+        if rejected:
+            first = rejected[0][2]
+            error = first if len(rejected) == 1 else InvalidProviderError(
+                "\n".join(str(exc) for _, _, exc in rejected)
+            )
+            error.rejected = tuple((origin, obj, str(exc)) for origin, obj, exc in rejected)
+            raise error
+        empty = tuple(origin for key, _, origin in keyed if not key.strip())
+        if empty:
+            named = ", ".join(str(origin) for origin in empty)
+            error_empty = EmptyProviderIDError(
+                f"{named} contributed a secrets provider with an empty id"
+            )
+            error_empty.origins = empty
+            raise error_empty
         with self._lock:
-            existing = self._providers.get(key)
-            if existing is provider:
-                return
-            if existing is not None:
-                raise DuplicateProviderError({key: [self._origins[key], origin]})
-            self._providers[key] = provider
-            self._origins[key] = origin
+            chosen: dict[str, list[tuple[SecretsProvider, Origin]]] = {
+                key: [(provider, self._origins[key])] for key, provider in self._providers.items()
+            }
+            for key, provider, origin in keyed:
+                claims = chosen.setdefault(key, [])
+                if not any(existing is provider for existing, _ in claims):
+                    claims.append((provider, origin))
+            conflicts = {
+                key: [origin for _, origin in claims]
+                for key, claims in chosen.items() if len(claims) > 1
+            }
+            if conflicts:
+                raise DuplicateProviderError(conflicts)
+            for key, claims in chosen.items():
+                self._providers[key], self._origins[key] = claims[0]
             self._sorted_ids = tuple(sorted(self._providers))
 
     def get(self, provider_id: str) -> SecretsProvider:
@@ -612,25 +663,52 @@ class Registry:
 
 # ------------------------------------------------------- default registry
 
+#: The entry-point group in which the plugin layer offers the default registry's
+#: builder (``stagecraft``'s own pyproject declares it): this module, the
+#: interface, never imports the plugin layer, and nothing is wired on import.
+DEFAULT_REGISTRY_GROUP = "stagecraft.default_registry"
+
 # Re-entrant so that a plugin touching the default registry while it is being
 # built (say, calling register() at import time) gets a clear error from the
 # check below instead of deadlocking its own thread.
 _default_lock = threading.RLock()
 _default: Registry | None = None
 _building = threading.local()
-#: Builds the default registry; the plugin layer hands it over when it is imported
-#: (this module, the interface, knows nothing of how plugins are found).
 _factory: Callable[[], Registry] | None = None
 
 
-def set_default_registry_factory(factory: Callable[[], Registry]) -> None:
-    """Say how the default registry is built (:mod:`stagecraft.plugins` does, on import)."""
+def set_default_registry_factory(factory: Callable[[], Registry] | None) -> None:
+    """Say how the default registry is built (None: the installed builder).
+
+    For a program that embeds Stagecraft and composes its own registry; the
+    next use of the default registry builds it with ``factory``.
+    """
     global _factory
-    _factory = factory
+    with _default_lock:
+        _factory = factory
+
+
+def _installed_factory() -> Callable[[], Registry]:
+    """The builder the installed plugin layer declares in :data:`DEFAULT_REGISTRY_GROUP`."""
+    found = discovery.entry_points(DEFAULT_REGISTRY_GROUP)
+    if len(found) != 1:
+        listed = ", ".join(f"{ep.name} = {ep.value}" for ep in found) or "none"
+        raise PluginError(
+            f"expected one entry point in group {DEFAULT_REGISTRY_GROUP!r}, found {listed}: "
+            "reinstall stagecraft (pip install --force-reinstall stagecraft)"
+        )
+    factory: Callable[[], Registry] = found[0].load()
+    return factory
 
 
 def default_registry() -> Registry:
-    """The registry of the installed plugins, built on first use."""
+    """The one default registry: the installed plugins as the environment selects them.
+
+    Built on first use, by the factory given to :func:`set_default_registry_factory`,
+    else by the installed plugin layer's builder.  It reads no ``stagecraft.yml``:
+    code that has a registry of its own (the command, which reads the file)
+    passes it in ``Context.registry`` instead of relying on this default.
+    """
     global _default
     with _default_lock:
         if _default is None:
@@ -640,14 +718,9 @@ def default_registry() -> Registry:
                     "(a plugin called stagecraft.providers.secrets functions at import time); "
                     "return providers from the secrets_provider_register hook instead"
                 )
-            if _factory is None:
-                import stagecraft
-
-                stagecraft.wire_default_registry()
-            assert _factory is not None
             _building.active = True
             try:
-                _default = _factory()
+                _default = (_factory or _installed_factory())()
             finally:
                 _building.active = False
         return _default
