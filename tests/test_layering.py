@@ -142,10 +142,11 @@ def _imports_of_the_package_root(path: Path) -> list[int]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     lines = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import) and any(a.name == "stagecraft" for a in node.names):
-            lines.append(node.lineno)
-        elif (isinstance(node, ast.ImportFrom) and node.module == "stagecraft" and not node.level
-              and any(alias.name not in modules_of_the_root() for alias in node.names)):
+        whole = isinstance(node, ast.Import) and any(a.name == "stagecraft" for a in node.names)
+        names = (isinstance(node, ast.ImportFrom) and node.module == "stagecraft"
+                 and not node.level
+                 and any(alias.name not in modules_of_the_root() for alias in node.names))
+        if whole or names:
             lines.append(node.lineno)
     return lines
 

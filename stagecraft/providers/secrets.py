@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 import attrs
 
+from stagecraft import discovery
 from stagecraft.errors import (
     CancelledError,
     PluginError,
@@ -37,7 +38,6 @@ from stagecraft.errors import (
     UserError,
     did_you_mean,
 )
-from stagecraft import discovery
 from stagecraft.redact import Redactor
 
 if TYPE_CHECKING:
