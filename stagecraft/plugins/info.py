@@ -2,34 +2,27 @@
 
 from __future__ import annotations
 
-import enum
-
 import attrs
 
 from stagecraft.providers.secrets import Origin
+from stagecraft.text_enum import TextEnum
 
 
-class Status(str, enum.Enum):
+class Status(TextEnum):
     """The state of one plugin in a listing."""
 
     ACTIVE = "active"
     DISABLED = "disabled"
     FAILED = "failed"
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class Kind(str, enum.Enum):
+class Kind(TextEnum):
     """How a plugin was found."""
 
     BUILTIN = "builtin"
     ENTRY_POINT = "entry point"
     MODULE = "module"
     LOCAL = "local"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @attrs.frozen

@@ -18,7 +18,6 @@ installed plugins the first time one of them is called.
 
 from __future__ import annotations
 
-import enum
 import logging
 import re
 import threading
@@ -39,6 +38,7 @@ from stagecraft.errors import (
     did_you_mean,
 )
 from stagecraft.redact import Redactor
+from stagecraft.text_enum import TextEnum
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -191,16 +191,13 @@ class PartialSyncError(ProviderError):
 # ------------------------------------------------------------------- results
 
 
-class Action(str, enum.Enum):
+class Action(TextEnum):
     """What a sync did (or would do) to one key of the target."""
 
     ADDED = "added"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
     REMOVED = "removed"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 def _to_action(action: Action | str) -> Action:
