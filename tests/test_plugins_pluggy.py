@@ -26,7 +26,7 @@ from stagecraft.plugins import (
     load_plugin_manager,
     plugin_settings,
 )
-from stagecraft.providers import secrets
+from stagecraft.providers import default_registry, secrets
 from stagecraft.providers.secrets import (
     Context,
     DuplicateProviderError,
@@ -306,9 +306,9 @@ def fresh_default(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def test_no_import_wires_the_default_registry() -> None:
     code = (
         "import sys\n"
-        "from stagecraft.providers import secrets\n"
+        "from stagecraft.providers import default_registry, secrets\n"
         "import stagecraft.plugins\n"
-        "assert secrets._factory is None and secrets._default is None\n"
+        "assert default_registry._factory is None and default_registry._default is None\n"
         "print('envfile' in secrets.ids())\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -327,7 +327,7 @@ def test_an_explicit_factory_builds_the_default_registry() -> None:
 
 @pytest.mark.usefixtures("fresh_default")
 def test_a_missing_builder_entry_point_says_to_reinstall(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(secrets.discovery, "entry_points", lambda group: ())
+    monkeypatch.setattr(default_registry.discovery, "entry_points", lambda group: ())
     with pytest.raises(PluginError) as info:
         secrets.ids()
     assert str(info.value) == (

@@ -5,43 +5,58 @@ contract between the core and every provider plugin:
 
 * :class:`SyncOptions`: what to sync (the provider's config section, source,
   target, keys, dry run).
-* :class:`SecretsProvider`: the protocol a provider implements.
 * :class:`Context`: the run's working directory, cancellation, deadline,
   logger and redactor.
 * :class:`SyncResult`: per-key changes, never values.
-* :class:`Registry`: providers by id, sorted and thread-safe.
+* :class:`SecretsProvider` and :class:`Registry` (providers by id, sorted,
+  thread-safe, checked once), from :mod:`stagecraft.providers.protocol` and
+  :mod:`stagecraft.providers.registry`.
 
 The module-level :func:`register`, :func:`get`, :func:`has`, :func:`ids` and
-:func:`list_providers` act on a default registry that is built from the
-installed plugins the first time one of them is called.
+:func:`list_providers` are a thin facade over one default registry, built
+from the installed plugins the first time one of them is called
+(:mod:`stagecraft.providers.default_registry`).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
+from typing import Any
 
 import attrs
 
-from stagecraft import discovery
 from stagecraft.errors import (
     CancelledError,
-    PluginError,
     ProviderError,
     StagecraftError,
     UserError,
-    did_you_mean,
+)
+from stagecraft.providers.default_registry import (
+    default_registry,
+    get,
+    has,
+    ids,
+    list_providers,
+    register,
+    reset_default_registry,
+    set_default_registry_factory,
+)
+from stagecraft.providers.protocol import SecretsProvider
+from stagecraft.providers.registry import (
+    DuplicateProviderError,
+    EmptyProviderIDError,
+    InvalidProviderError,
+    Origin,
+    Registry,
+    UnknownProviderError,
+    provider_id,
 )
 from stagecraft.redact import Redactor
 from stagecraft.text_enum import TextEnum
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
 
 __all__ = [
     "Action",
@@ -62,75 +77,19 @@ __all__ = [
     "SyncOptions",
     "SyncResult",
     "UnknownProviderError",
+    "default_registry",
     "get",
     "has",
     "ids",
     "list_providers",
+    "provider_id",
     "register",
     "reset_default_registry",
+    "set_default_registry_factory",
 ]
 
 
 # --------------------------------------------------------------------- errors
-
-
-class EmptyProviderIDError(PluginError):
-    """A provider has an empty id.
-
-    ``origins`` names where each provider with an empty id came from.
-    """
-
-    origins: tuple[Origin, ...] = ()
-
-
-class InvalidProviderError(PluginError):
-    """Something that is not a provider was offered as one.
-
-    From :meth:`Registry.register_all`, ``rejected`` holds every such
-    offer: its origin, the object and what is wrong with it.
-    """
-
-    rejected: tuple[tuple[Origin, object, str], ...] = ()
-
-
-class DuplicateProviderError(PluginError):
-    """Two different providers claim the same id.
-
-    ``conflicts`` maps each contested id to every origin that provided it.
-    """
-
-    def __init__(self, conflicts: dict[str, list[Origin]]) -> None:
-        self.conflicts = {key: list(origins) for key, origins in sorted(conflicts.items())}
-        lines = ["conflicting secrets provider ids:"]
-        for provider_id, origins in self.conflicts.items():
-            counts: dict[Origin, int] = {}
-            for origin in origins:
-                counts[origin] = counts.get(origin, 0) + 1
-            named = " and ".join(
-                str(origin) if n == 1 else f"{origin} ({n} different objects)"
-                for origin, n in counts.items()
-            )
-            lines.append(f"  {provider_id!r} is provided by {named}")
-        lines.append(
-            "Disable all but one of them: `-p no:NAME`, `plugins.disable` in "
-            "stagecraft.yml, or STAGECRAFT_DISABLE_PLUGINS=NAME."
-        )
-        super().__init__("\n".join(lines))
-
-
-class UnknownProviderError(UserError):
-    """No provider has the requested id."""
-
-    def __init__(self, provider_id: str, available: Sequence[str]) -> None:
-        self.provider_id = provider_id
-        self.available = tuple(available)
-        # "loaded", not "installed": plugins may be installed yet filtered out
-        # (STAGECRAFT_LOAD_PLUGINS, -p no:NAME); `stagecraft plugins` lists them.
-        listed = ", ".join(self.available) if self.available else "none loaded"
-        super().__init__(
-            f"unknown secrets provider {provider_id!r}"
-            f"{did_you_mean(provider_id, self.available)} (available: {listed})"
-        )
 
 
 class InvalidOptionsError(UserError, ValueError):
@@ -468,285 +427,3 @@ class Context:
     def add_secrets(self, values: Iterable[str]) -> None:
         """Register values the sync handles, so they are masked in any output."""
         self.redactor.update(values)
-
-
-# ------------------------------------------------------------------ protocol
-
-
-@runtime_checkable
-class SecretsProvider(Protocol):
-    """What a secrets provider implements.
-
-    A provider may also have a ``Config`` attribute holding an attrs class:
-    the core then structures the provider's section of ``stagecraft.yml``
-    into it and passes the instance as ``SyncOptions.config``.
-    """
-
-    @property
-    def id(self) -> str: ...
-
-    def sync(self, ctx: Context, opts: SyncOptions) -> SyncResult: ...
-
-
-# ------------------------------------------------------------------ registry
-
-
-@attrs.frozen
-class Origin:
-    """Where a provider came from, for messages and listings."""
-
-    plugin: str = ""
-    distribution: str | None = None
-    version: str | None = None
-
-    def __str__(self) -> str:
-        text = f"plugin {self.plugin!r}" if self.plugin else "an unnamed caller"
-        if self.distribution:
-            text += f" ({self.distribution} {self.version or '?'})"
-        return text
-
-
-def provider_id(provider: object) -> str:
-    """The id of ``provider``, checking that it is shaped like a provider.
-
-    A provider *class* with a class-level ``id`` passes the protocol check,
-    but calling its ``sync`` would fail much later with a confusing
-    TypeError, so classes are rejected here with the fix spelled out.
-    """
-    if isinstance(provider, type):
-        name = provider.__name__
-        raise InvalidProviderError(
-            f"the class {name} was given instead of an instance; use {name}() to create one"
-        )
-    if not isinstance(provider, SecretsProvider):
-        raise InvalidProviderError(
-            f"{type(provider).__name__} object is not a secrets provider "
-            "(it needs an `id` string and a `sync(ctx, opts)` method)"
-        )
-    value = provider.id
-    if not isinstance(value, str):
-        raise InvalidProviderError(
-            f"{type(provider).__name__}.id is {type(value).__name__}, not str"
-        )
-    if not callable(provider.sync):
-        raise InvalidProviderError(f"{type(provider).__name__}.sync is not callable")
-    if value.strip() and not _VALID_ID.fullmatch(value):
-        # An empty id has its own error (EmptyProviderIDError) in the registry.
-        raise InvalidProviderError(
-            f"{type(provider).__name__}.id {value!r} is not a valid provider id: "
-            "use letters, digits, '-', '_' and '.' only"
-        )
-    return value
-
-
-#: What a provider id may hold: ids are typed on command lines and in
-#: ``--to ID:LOCATION`` (so no ``:``), and shown in tables (so no spaces).
-_VALID_ID = re.compile(r"[A-Za-z0-9._-]+")
-
-
-class Registry:
-    """Providers by id: sorted, de-duplicated and thread-safe.
-
-    * ``register(p)`` adds a provider; the same object again is a no-op, a
-      different provider with a taken id raises :class:`DuplicateProviderError`
-      and an empty id :class:`EmptyProviderIDError`.
-    * ``get(id)`` returns it or raises :class:`UnknownProviderError` listing
-      the available ids.
-    * ``ids()`` and ``list()`` are in lexicographic order of id.
-    """
-
-    def __init__(self, providers: Iterable[SecretsProvider] = ()) -> None:
-        self._lock = threading.RLock()
-        self._providers: dict[str, SecretsProvider] = {}
-        self._origins: dict[str, Origin] = {}
-        self._sorted_ids: tuple[str, ...] = ()
-        for provider in providers:
-            self.register(provider)
-
-    def __repr__(self) -> str:
-        return f"<Registry ids={list(self.ids())!r}>"
-
-    def __len__(self) -> int:
-        return len(self._providers)
-
-    def __contains__(self, provider_id: object) -> bool:
-        return provider_id in self._providers
-
-    def __iter__(self) -> Iterator[SecretsProvider]:
-        return iter(self.list())
-
-    def register(self, provider: SecretsProvider, origin: Origin | None = None) -> None:
-        """Add ``provider``; ``origin`` says where it came from, for messages."""
-        self.register_all([(provider, origin or Origin())])
-
-    def register_all(self, entries: Iterable[tuple[object, Origin]]) -> None:
-        """Add every provider of ``entries``, or none of them.
-
-        The one place providers are checked.  Every problem of one kind is
-        reported in one error, in this order: objects that are not valid
-        providers (:class:`InvalidProviderError`, each in ``rejected``),
-        empty ids (:class:`EmptyProviderIDError`, each in ``origins``), and
-        ids claimed by more than one distinct provider, including those
-        already registered (:class:`DuplicateProviderError`).  The same
-        object offered again counts once, under its first origin.
-        """
-        rejected: list[tuple[Origin, object, InvalidProviderError]] = []
-        keyed: list[tuple[str, SecretsProvider, Origin]] = []
-        for provider, origin in entries:
-            try:
-                keyed.append((provider_id(provider), cast(SecretsProvider, provider), origin))
-            except InvalidProviderError as exc:
-                rejected.append((origin, provider, exc))
-        if rejected:
-            first = rejected[0][2]
-            error = first if len(rejected) == 1 else InvalidProviderError(
-                "\n".join(str(exc) for _, _, exc in rejected)
-            )
-            error.rejected = tuple((origin, obj, str(exc)) for origin, obj, exc in rejected)
-            raise error
-        empty = tuple(origin for key, _, origin in keyed if not key.strip())
-        if empty:
-            named = ", ".join(str(origin) for origin in empty)
-            error_empty = EmptyProviderIDError(
-                f"{named} contributed a secrets provider with an empty id"
-            )
-            error_empty.origins = empty
-            raise error_empty
-        with self._lock:
-            chosen: dict[str, list[tuple[SecretsProvider, Origin]]] = {
-                key: [(provider, self._origins[key])] for key, provider in self._providers.items()
-            }
-            for key, provider, origin in keyed:
-                claims = chosen.setdefault(key, [])
-                if not any(existing is provider for existing, _ in claims):
-                    claims.append((provider, origin))
-            conflicts = {
-                key: [origin for _, origin in claims]
-                for key, claims in chosen.items() if len(claims) > 1
-            }
-            if conflicts:
-                raise DuplicateProviderError(conflicts)
-            for key, claims in chosen.items():
-                self._providers[key], self._origins[key] = claims[0]
-            self._sorted_ids = tuple(sorted(self._providers))
-
-    def get(self, provider_id: str) -> SecretsProvider:
-        """The provider with this id."""
-        with self._lock:
-            provider = self._providers.get(provider_id)
-            if provider is None:
-                raise UnknownProviderError(provider_id, self._sorted_ids)
-            return provider
-
-    def has(self, provider_id: str) -> bool:
-        return provider_id in self._providers
-
-    def ids(self) -> tuple[str, ...]:
-        """Every id, in lexicographic order."""
-        return self._sorted_ids
-
-    def list(self) -> list[SecretsProvider]:
-        """Every provider, sorted by id."""
-        with self._lock:
-            return [self._providers[key] for key in self._sorted_ids]
-
-    def origin(self, provider_id: str) -> Origin:
-        """Where the provider with this id came from."""
-        with self._lock:
-            if provider_id not in self._origins:
-                raise UnknownProviderError(provider_id, self._sorted_ids)
-            return self._origins[provider_id]
-
-
-# ------------------------------------------------------- default registry
-
-#: The entry-point group in which the plugin layer offers the default registry's
-#: builder (``stagecraft``'s own pyproject declares it): this module, the
-#: interface, never imports the plugin layer, and nothing is wired on import.
-DEFAULT_REGISTRY_GROUP = "stagecraft.default_registry"
-
-# Re-entrant so that a plugin touching the default registry while it is being
-# built (say, calling register() at import time) gets a clear error from the
-# check below instead of deadlocking its own thread.
-_default_lock = threading.RLock()
-_default: Registry | None = None
-_building = threading.local()
-_factory: Callable[[], Registry] | None = None
-
-
-def set_default_registry_factory(factory: Callable[[], Registry] | None) -> None:
-    """Say how the default registry is built (None: the installed builder).
-
-    For a program that embeds Stagecraft and composes its own registry; the
-    next use of the default registry builds it with ``factory``.
-    """
-    global _factory
-    with _default_lock:
-        _factory = factory
-
-
-def _installed_factory() -> Callable[[], Registry]:
-    """The builder the installed plugin layer declares in :data:`DEFAULT_REGISTRY_GROUP`."""
-    found = discovery.entry_points(DEFAULT_REGISTRY_GROUP)
-    if len(found) != 1:
-        listed = ", ".join(f"{ep.name} = {ep.value}" for ep in found) or "none"
-        raise PluginError(
-            f"expected one entry point in group {DEFAULT_REGISTRY_GROUP!r}, found {listed}: "
-            "reinstall stagecraft (pip install --force-reinstall stagecraft)"
-        )
-    factory: Callable[[], Registry] = found[0].load()
-    return factory
-
-
-def default_registry() -> Registry:
-    """The one default registry: the installed plugins as the environment selects them.
-
-    Built on first use, by the factory given to :func:`set_default_registry_factory`,
-    else by the installed plugin layer's builder.  It reads no ``stagecraft.yml``:
-    code that has a registry of its own (the command, which reads the file)
-    passes it in ``Context.registry`` instead of relying on this default.
-    """
-    global _default
-    with _default_lock:
-        if _default is None:
-            if getattr(_building, "active", False):
-                raise PluginError(
-                    "the default secrets provider registry was used while it is being built "
-                    "(a plugin called stagecraft.providers.secrets functions at import time); "
-                    "return providers from the secrets_provider_register hook instead"
-                )
-            _building.active = True
-            try:
-                _default = (_factory or _installed_factory())()
-            finally:
-                _building.active = False
-        return _default
-
-
-def reset_default_registry(registry: Registry | None = None) -> None:
-    """Forget (or replace) the default registry; the next use rebuilds it."""
-    global _default
-    with _default_lock:
-        _default = registry
-
-
-def register(provider: SecretsProvider, origin: Origin | None = None) -> None:
-    """Add a provider to the default registry."""
-    default_registry().register(provider, origin)
-
-
-def get(provider_id: str) -> SecretsProvider:
-    """The provider with this id from the default registry."""
-    return default_registry().get(provider_id)
-
-
-def has(provider_id: str) -> bool:
-    return default_registry().has(provider_id)
-
-
-def ids() -> tuple[str, ...]:
-    return default_registry().ids()
-
-
-def list_providers() -> list[SecretsProvider]:
-    return default_registry().list()
