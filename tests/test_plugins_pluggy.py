@@ -26,6 +26,7 @@ from stagecraft.plugins import (
     load_plugin_manager,
     plugin_settings,
 )
+from stagecraft.plugins.loading import Loader
 from stagecraft.providers import default_registry, secrets
 from stagecraft.providers.secrets import (
     Context,
@@ -334,3 +335,25 @@ def test_a_missing_builder_entry_point_says_to_reinstall(monkeypatch: pytest.Mon
         "expected one entry point in group 'stagecraft.default_registry', found none: "
         "reinstall stagecraft (pip install --force-reinstall stagecraft)"
     )
+
+
+def test_a_plugin_registered_directly_with_an_unknown_hook_does_not_fail_the_next(
+    tmp_path: Path,
+) -> None:
+    class Stray:
+        @stagecraft.hookimpl
+        def secrets_unheard_of(self) -> None:
+            return None
+
+    manager = PluginManager()
+    manager.register(Stray(), name="stray")  # bypasses the loader's checks
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "good.py").write_text(
+        "import stagecraft\n"
+        "class P:\n    id = 'good'\n    def sync(self, ctx, opts): ...\n"
+        "@stagecraft.hookimpl\ndef secrets_provider_register():\n    return P()\n"
+    )
+    Loader(manager).load(NO_ENTRY_POINTS.merge(dirs=[plugins]))
+    assert manager.failures == ()
+    assert manager.build_registry().ids() == ("good",)
