@@ -25,8 +25,6 @@ from stagecraft.plugins.tracing import ENV_TRACE, enable_safe_tracing
 from stagecraft.plugins.validation import invalid_implementation, unknown_hooks
 from stagecraft.providers.secrets import Origin, Registry
 
-_REGISTER_HOOK = "secrets_provider_register"
-
 
 def version_of(dist_name: str) -> str | None:
     """The installed version of a distribution (None when it is not installed)."""
@@ -174,16 +172,17 @@ class PluginManager(pluggy.PluginManager):
         implementation (and any wrappers of the hook) left in, so wrappers and
         tracing see every call.
         """
-        hook = getattr(self.hook, _REGISTER_HOOK)
-        impls = hook.get_hookimpls()
-        contributors = [impl.plugin for impl in impls if not (impl.wrapper or impl.hookwrapper)]
+        hook = self.hook.secrets_provider_register
+        contributors = [
+            impl for impl in hook.get_hookimpls() if not (impl.wrapper or impl.hookwrapper)
+        ]
         contributions = [
             Contribution(
-                self.origin_of(self.get_name(plugin) or ""),
+                self.origin_of(impl.plugin_name),
                 self.subset_hook_caller(
-                    _REGISTER_HOOK, [other for other in contributors if other is not plugin]
+                    hook.name, [other.plugin for other in contributors if other is not impl]
                 ),
             )
-            for plugin in contributors
+            for impl in contributors
         ]
         return build_registry(contributions, self._mark_failed)
