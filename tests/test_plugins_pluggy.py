@@ -28,6 +28,7 @@ from stagecraft.plugins import (
 )
 from stagecraft.plugins.loading import Loader
 from stagecraft.providers import default_registry, secrets
+from stagecraft.providers import registry as registry_module
 from stagecraft.providers.secrets import (
     Context,
     DuplicateProviderError,
@@ -253,6 +254,24 @@ def test_register_all_names_every_rejected_object_and_every_empty_id() -> None:
     with pytest.raises(EmptyProviderIDError) as empty:
         Registry().register_all([(Provider(""), Origin("x")), (Provider(" "), Origin("y"))])
     assert [str(origin) for origin in empty.value.origins] == ["plugin 'x'", "plugin 'y'"]
+
+
+def test_building_the_registry_checks_each_provider_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    checked: list[object] = []
+    check = registry_module.provider_id
+
+    def counting(provider: object) -> str:
+        checked.append(provider)
+        return check(provider)
+
+    monkeypatch.setattr(registry_module, "provider_id", counting)
+    first, second = Provider("first"), Provider("second")
+    manager = PluginManager()
+    manager.register(Contributes(first, second), name="both")
+    assert manager.build_registry().ids() == ("first", "second")
+    assert checked == [first, second]
 
 
 def test_the_same_object_again_counts_once_under_its_first_origin() -> None:
