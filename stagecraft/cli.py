@@ -652,19 +652,13 @@ def _load_config(session: Session, *, required: bool = False) -> Config | None:
 
 def _plugin_settings(session: Session, config: Config | None) -> PluginSettings:
     """Environment, then stagecraft.yml's ``plugins`` section, then ``-p`` and ``--plugins-dir``."""
-    from stagecraft.plugins import PluginSettings
+    from stagecraft.plugins import plugin_settings
 
-    settings = PluginSettings.from_env()
-    if config is not None:
-        settings = settings.merge(
-            disable=config.plugins.disable,
-            modules=config.plugins.modules,
-            dirs=config.plugin_dirs,
-        )
-    for option in session.args.plugin_args:
-        settings = settings.with_option(option)
-    return settings.merge(
-        dirs=[session.cwd / Path(d).expanduser() for d in session.args.plugins_dirs]
+    return plugin_settings(
+        config,
+        options=session.args.plugin_args,
+        dirs=session.args.plugins_dirs,
+        cwd=session.cwd,
     )
 
 
