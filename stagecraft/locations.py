@@ -9,6 +9,9 @@ env file.  So that a typo in the prefix is not taken for a file name,
 unless the whole text is an existing path, or the word belongs to the
 target store's own grammar (:attr:`~stagecraft.store.SecretStore.reserved_prefixes`,
 Encore's ``env:staging``).  A path holding a colon is written ``./a:b.env``.
+A bare location that is exactly a store id (``--to vault``) is an error too:
+it is almost always a forgotten ``:LOCATION``, and taken as a file name it
+would write every secret in plain text to ``./vault``.  ``./vault`` is the file.
 """
 
 from __future__ import annotations
@@ -24,7 +27,10 @@ from stagecraft.errors import UserError, did_you_mean, printable
 from stagecraft.providers.secrets import Context, Registry
 from stagecraft.store import SecretStore
 
-__all__ = ["ENV_FILE", "STDIN", "EnvFileSource", "Endpoint", "UnknownStoreError", "split"]
+__all__ = [
+    "ENV_FILE", "STDIN", "BareStoreIdError", "EnvFileSource", "Endpoint", "UnknownStoreError",
+    "split",
+]
 
 #: ``ID:`` as a store id can be spelled (the registry's id rules).
 _PREFIX = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*):(.*)", re.DOTALL)
@@ -32,6 +38,10 @@ _PREFIX = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*):(.*)", re.DOTALL)
 
 class UnknownStoreError(UserError):
     """``ID:`` names no registered store."""
+
+
+class BareStoreIdError(UserError):
+    """A location with no ``ID:`` prefix that is itself a store id (``--to vault``)."""
 
 
 @attrs.frozen
@@ -51,10 +61,17 @@ def split(
     """``("vault", "secret/app")`` for ``vault:secret/app``; ``(None, text)`` without a prefix.
 
     Raises :class:`UnknownStoreError` for a prefix that names no store (see
-    the module docstring for when a colon is not a prefix).
+    the module docstring for when a colon is not a prefix), and
+    :class:`BareStoreIdError` for a ``text`` that is a store id and nothing more.
     """
     match = _PREFIX.fullmatch(text)
     if match is None:
+        if registry.has(text):
+            raise BareStoreIdError(
+                f"{printable(text)}: names the store {text!r}, not a location in it; "
+                f"write {printable(text)}:LOCATION for a place in that store, "
+                f"or ./{printable(text)} for a file of that name"
+            )
         return None, text
     word, rest = match.group(1), match.group(2)
     if registry.has(word):
