@@ -176,14 +176,29 @@ class _Parser(argparse.ArgumentParser):
     #: ``--color`` as found on the command line before parsing (a usage error stops
     #: parsing before the option is read, yet its message is coloured by it too).
     colour_mode = "auto"
+    #: The command line being parsed and the top-level parser reading it: a usage
+    #: error is diagnosed on the whole line (:mod:`stagecraft.usage`).
+    argv: Sequence[str] = ()
+    root: argparse.ArgumentParser | None = None
 
     def error(self, message: str) -> NoReturn:
         from stagecraft.colour import Palette, wants_colour
+        from stagecraft.usage import diagnose, json_error, with_suggestion
 
-        self.print_usage(sys.stderr)
-        line = f"{PROG}: error: {message} (see '{self.prog} --help')"
+        parser: argparse.ArgumentParser = self
+        diagnosis = diagnose(_Parser.root, _Parser.argv) if _Parser.root is not None else None
+        if diagnosis is not None:  # the word at fault, shown with its own command's usage
+            parser, message = diagnosis.parser, diagnosis.message
+        else:
+            message = with_suggestion(message)
+        parser.print_usage(sys.stderr)
+        line = f"{PROG}: error: {message} (see '{parser.prog} --help')"
         paint = Palette(wants_colour(_Parser.colour_mode, sys.stderr)).paint
         sys.stderr.write(paint(line, "red") + "\n")
+        report = json_error(_Parser.argv, message, EXIT_USER_ERROR)
+        if report is not None:
+            with contextlib.suppress(OSError, ValueError):
+                sys.stdout.write(report + "\n")
         raise SystemExit(EXIT_USER_ERROR)
 
     def populate_when_used(self, populate: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -607,9 +622,10 @@ def _build_parser() -> argparse.ArgumentParser:
     _command(
         commands, "init", cmd_init,
         help="create stagecraft.yml for the project here",
-        description="Create stagecraft.yml in the working directory from what is there (env "
-        "files, an encore.app) or for --provider ID. Never overwrites an existing file. In a "
-        "git work tree, the target files it configures are added to .gitignore.",
+        description="Create stagecraft.yml in the working directory (or the file --config "
+        "names) from what is there (env files, an encore.app) or for --provider ID. Never "
+        "overwrites an existing file. In a git work tree, the env files it configures "
+        "(source and target) are added to .gitignore.",
         example="""
             stagecraft init
             stagecraft init --provider encore
@@ -1136,12 +1152,17 @@ def cmd_config_show(session: Session) -> int:
 
 
 def cmd_init(session: Session) -> int:
-    """``init``: write stagecraft.yml for the project in the working directory."""
+    """``init``: write stagecraft.yml (or ``--config FILE``) for the project in the working
+    directory."""
     from stagecraft.init_command import initialise
 
     config = None  # a config elsewhere (a parent's) must not stop a new project's own
     registry = _manager(session, config).build_registry()
-    report = initialise(session.cwd, registry, provider_id=session.args.provider)
+    given = session.args.config
+    report = initialise(
+        session.cwd, registry, provider_id=session.args.provider,
+        config_path=session.cwd / Path(given).expanduser() if given else None,
+    )
     for line in report.lines:
         session.out(line)
     return EXIT_OK
@@ -1175,7 +1196,9 @@ def run() -> NoReturn:
 def _main(argv: Sequence[str] | None, pause: _CollectorPause) -> int:
     with pause:
         parser = build_parser()
-        _Parser.colour_mode = _colour_mode(sys.argv[1:] if argv is None else argv)
+        words = sys.argv[1:] if argv is None else list(argv)
+        _Parser.colour_mode = _colour_mode(words)
+        _Parser.argv, _Parser.root = words, parser
         if _completing():
             from stagecraft.completion import answer
 
