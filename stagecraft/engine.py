@@ -126,7 +126,7 @@ def resolve_target(ctx: Context, store: SecretStore, location: str) -> Endpoint:
         raise UserError(
             f"{store.id}: no target: pass --to LOCATION"
             + (f" ({store.location_help})" if store.location_help else "")
-            + f" or set the target in secrets.providers.{store.id}"
+            + f", or set secrets.to in stagecraft.yml (to: {store.id}:LOCATION)"
         )
     return Endpoint(store.route(ctx, location), location)
 
@@ -138,7 +138,7 @@ def resolve_source(ctx: Context, target: SecretStore, text: str) -> tuple[Endpoi
         if not text:
             raise UserError(
                 f"{target.id}: no source: pass --from FILE or --from ID:LOCATION, "
-                f"or set the source in secrets.providers.{target.id}"
+                "or set secrets.from in stagecraft.yml"
             )
         return Endpoint(ENV_FILE, text), None
     store_id, location = split(
