@@ -84,6 +84,26 @@ def test_page_runs(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     runner.PageRun(_page_id(page), tmp_path).run(page.read_text(encoding="utf-8"))
 
 
+def test_readme_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's commands run as written in a clone: its project directory holds
+    a copy of the repository's ``plugins/``, as the clone's root does."""
+    import shutil
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
+    shutil.copytree(ROOT / "plugins", tmp_path / "project" / "plugins")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "--plugins-dir plugins" in readme  # the copy above is what it relies on
+    runner.PageRun("README.md", tmp_path).run(readme)
+
+
+def test_a_comment_after_a_command_is_left_out() -> None:
+    assert runner.without_comment("stagecraft sync --check   # in CI") == "stagecraft sync --check"
+    assert runner.without_comment("echo 'a # b' \"c#d\" e#f") == "echo 'a # b' \"c#d\" e#f"
+
+
 # --------------------------------------------------------------- pages and links
 
 
