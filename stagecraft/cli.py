@@ -90,9 +90,11 @@ class Session:
         # while a provider's prints are diverted (see _provider_output).
         self.stdout = sys.stdout
         self.stderr = sys.stderr
-        #: The provider and options of the sync being run, for the JSON error report.
+        #: The provider, options and resolved source and target of the sync being run,
+        #: for the JSON error report.
         self.sync_provider: str | None = None
         self.sync_options: Any = None
+        self.sync_endpoints: dict[str, str] = {}
         from stagecraft.colour import Palette, wants_colour
 
         mode = getattr(args, "color", "auto")
@@ -748,6 +750,7 @@ def cmd_sync(session: Session) -> int:
     _refuse_store_options(provider, options)
     session.sync_provider = provider.id
     session.sync_options = options
+    session.sync_endpoints = ctx.endpoints
     if source == "-" and _is_terminal(sys.stdin):
         session.note("reading the env file from standard input (end it with Ctrl-D)")
     session.started()
@@ -1342,8 +1345,11 @@ def _report_error(
     report: dict[str, Any] = {"error": {"message": text, "exit_code": exit_code}}
     options = session.sync_options
     if options is not None:
-        report = {"provider": session.sync_provider, "source": options.source,
-                  "target": options.target, "dry_run": options.dry_run, **report}
+        where = session.sync_endpoints
+        report = {"provider": session.sync_provider,
+                  "source": where.get("source", options.source),
+                  "target": where.get("target", options.target),
+                  "dry_run": options.dry_run, **report}
     if isinstance(exc, PartialSyncError):
         report["changes"] = _changes_json(exc.result)
         report["failed"] = [

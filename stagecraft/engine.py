@@ -259,8 +259,10 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
     if source.store.normalise_location(sctx, source.location) == place:
         what = "file" if place.startswith("file:") else "place"
         raise UserError(f"{target}: source and target are the same {what}")
-    where = {"source": str(source) if source.store is not ENV_FILE else source.location,
-             "target": target.location}
+    shown_source = source.shown(sctx)
+    where = {"source": shown_source if source.store is ENV_FILE
+             else f"{source.store.id}:{shown_source}", "target": target.shown(tctx)}
+    ctx.endpoints.update(where)  # for the command's report, should the sync fail
     log.info("reading %s", where["source"])
 
     values = _as_dict(_retrying(sctx, source.store,

@@ -24,6 +24,7 @@ import attrs
 
 from stagecraft import dotenv
 from stagecraft.errors import UserError, did_you_mean, printable
+from stagecraft.filestore import FileStore
 from stagecraft.providers.secrets import Context, Registry
 from stagecraft.store import SecretStore
 
@@ -53,6 +54,16 @@ class Endpoint:
 
     def __str__(self) -> str:
         return f"{self.store.id}:{self.location}"
+
+    def shown(self, ctx: Context) -> str:
+        """The location as reports (``--json``) name it, by one rule whether it was given
+        or a default: a file as an absolute path (``-``, standard input, as it is), any
+        other location (a Vault path, an Encore environment) as written."""
+        if isinstance(self.store, EnvFileSource):
+            return self.location if self.location == STDIN else str(ctx.resolve(self.location))
+        if isinstance(self.store, FileStore):
+            return str(self.store.path(ctx, self.location))
+        return self.location
 
 
 def split(
