@@ -127,8 +127,8 @@ def test_verbose_narrates_each_step_without_values(tmp_path: Path) -> None:
                  "--from", "source.env", "--to", "target.env")
     assert result.returncode == 0
     log = result.stderr
-    for step in (f"reading {tmp_path / 'source.env'}", "2 key(s) selected", "plan: 2 to write, 0 to remove",
-                 "written: 2 key(s) changed"):
+    for step in (f"reading {tmp_path / 'source.env'}", "2 key(s) selected",
+                 "plan: 2 to write, 0 to remove", "written: 2 key(s) changed"):
         assert step in log, step
     assert "value-" not in log
 
