@@ -34,7 +34,9 @@ from typing import Any
 import attrs
 
 from stagecraft.config_location import CONFIG_NAME
-from stagecraft.errors import UserError, printable
+from stagecraft.errors import StagecraftError, UserError, printable
+from stagecraft.providers.secrets import Context
+from stagecraft.store import SecretStore
 
 __all__ = ["InitReport", "env_files", "initialise"]
 
@@ -160,9 +162,6 @@ def _shown(path: Path, directory: Path) -> str:
 
 def _has_default_target(store: Any, directory: Path, config_dir: Path) -> bool:
     """Whether ``store`` finds a target by itself, from its config's defaults (a file store)."""
-    from stagecraft.providers.secrets import Context
-    from stagecraft.store import SecretStore
-
     if not isinstance(store, SecretStore):
         return True  # it implements sync itself, defaults and all
     config_class = getattr(store, "Config", None)
@@ -170,7 +169,7 @@ def _has_default_target(store: Any, directory: Path, config_dir: Path) -> bool:
         config_class() if config_class is not None else None)
     try:
         return bool(store.default_location(ctx, "target"))
-    except Exception:  # noqa: BLE001 - a store that cannot tell without settings has none
+    except StagecraftError:  # a store that cannot tell without settings has none
         return False
 
 
@@ -215,6 +214,10 @@ def _ignore(directory: Path, names: list[str]) -> list[str]:
         existing = gitignore.read_text(encoding="utf-8")
     except FileNotFoundError:
         existing = ""
+    except (OSError, UnicodeDecodeError) as exc:  # the config is written: say what is left
+        why = exc.strerror if isinstance(exc, OSError) else "not UTF-8"
+        return [f"could not read {gitignore} ({why}): "
+                f"add {', '.join(map(printable, names))} to it yourself, they hold secrets"]
     present = {line.strip().lstrip("/") for line in existing.splitlines()}
     lines: list[str] = []
     new: list[str] = []

@@ -305,3 +305,16 @@ def test_a_subdirectory_of_a_work_tree_gets_its_own_gitignore_entry(
     after = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"],
                            cwd=here, capture_output=True, text=True, check=True).stdout
     assert after == status  # the synced file never shows up for git add
+
+
+def test_a_gitignore_it_cannot_read_is_reported_and_the_config_still_written(
+    here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git_init(here)
+    (here / ".gitignore").mkdir()  # not a file: reading it fails whoever runs the test
+    (here / ".env.local").write_text("A=1\n")
+    code, out, err = run(capsys, "init")
+    assert (code, err) == (0, "")
+    assert (f"could not read {here / '.gitignore'} (Is a directory): add .env.local, .env "
+            "to it yourself, they hold secrets") in out
+    assert (here / "stagecraft.yml").is_file()
