@@ -1210,6 +1210,8 @@ def _main(argv: Sequence[str] | None, pause: _CollectorPause) -> int:
             args = _merge_late(parser.parse_args(argv))
         except SystemExit as exc:  # --help, --version and usage errors
             return exc.code if isinstance(exc.code, int) else EXIT_USER_ERROR
+        finally:
+            _Parser.argv, _Parser.root = (), None  # no later parse is diagnosed by this line
         _ensure_streams()
         try:
             session = Session(args, started=pause.resume)

@@ -22,6 +22,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import attrs
+
 __all__ = ["Diagnosis", "diagnose", "json_error", "suggest", "with_suggestion"]
 
 _INVALID_CHOICE = re.compile(r"invalid choice: '(?P<word>[^']*)' \(choose from (?P<choices>.*)\)")
@@ -58,12 +60,12 @@ def _one_edit_apart(word: str, other: str) -> bool:
     return a[1:] == b if len(a) > len(b) else a == b[1:]
 
 
+@attrs.frozen
 class Diagnosis:
     """The parser a wrong word was given to, and what to say about it."""
 
-    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
-        self.parser = parser
-        self.message = message
+    parser: argparse.ArgumentParser
+    message: str
 
 
 def diagnose(root: argparse.ArgumentParser, argv: Sequence[str]) -> Diagnosis | None:
