@@ -19,8 +19,12 @@ all: test
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml $(CONTRIB_PYPROJECTS)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]' \
+# editable_mode=compat: the editable installs are plain path entries in a .pth
+# file, which type checkers follow (a plugin author's `mypy --strict` using this
+# venv finds stagecraft); the default mode is an import hook they cannot see.
+$(STAMP): $(BIN)/python pyproject.toml $(CONTRIB_PYPROJECTS) Makefile
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		--config-settings editable_mode=compat -e '.[test]' \
 		$(foreach dir,$(CONTRIB_DIRS),-e ./$(dir))
 	@# Editable installs are not byte-compiled by pip; do it as a normal install
 	@# would, so commands do not recompile the sources on every start.

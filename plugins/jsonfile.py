@@ -39,10 +39,16 @@ class JsonFileStore(stagecraft.FileStore[dict[str, Any]]):
             raise stagecraft.UserError(f"{path}:{where}") from None
         if not isinstance(document, dict):
             raise stagecraft.UserError(f"{path}: holds a JSON {type(document).__name__}")
+        others = [key for key, value in document.items() if not isinstance(value, str)]
+        if others:  # names the keys, never the values
+            raise stagecraft.UserError(
+                f"{path}: not a JSON string, as every value here must be: "
+                + ", ".join(map(repr, others))
+            )
         return document
 
     def values(self, document: dict[str, Any]) -> dict[str, str]:
-        return {key: value for key, value in document.items() if isinstance(value, str)}
+        return dict(document)
 
     def set(self, ctx: stagecraft.Context, document: dict[str, Any], key: str, value: str) -> None:
         document[key] = value

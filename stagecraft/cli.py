@@ -90,9 +90,11 @@ class Session:
         # while a provider's prints are diverted (see _provider_output).
         self.stdout = sys.stdout
         self.stderr = sys.stderr
-        #: The provider and options of the sync being run, for the JSON error report.
+        #: The provider, options and resolved source and target of the sync being run,
+        #: for the JSON error report.
         self.sync_provider: str | None = None
         self.sync_options: Any = None
+        self.sync_endpoints: dict[str, str] = {}
         from stagecraft.colour import Palette, wants_colour
 
         mode = getattr(args, "color", "auto")
@@ -176,14 +178,29 @@ class _Parser(argparse.ArgumentParser):
     #: ``--color`` as found on the command line before parsing (a usage error stops
     #: parsing before the option is read, yet its message is coloured by it too).
     colour_mode = "auto"
+    #: The command line being parsed and the top-level parser reading it: a usage
+    #: error is diagnosed on the whole line (:mod:`stagecraft.usage`).
+    argv: Sequence[str] = ()
+    root: argparse.ArgumentParser | None = None
 
     def error(self, message: str) -> NoReturn:
         from stagecraft.colour import Palette, wants_colour
+        from stagecraft.usage import diagnose, json_error, with_suggestion
 
-        self.print_usage(sys.stderr)
-        line = f"{PROG}: error: {message} (see '{self.prog} --help')"
+        parser: argparse.ArgumentParser = self
+        diagnosis = diagnose(_Parser.root, _Parser.argv) if _Parser.root is not None else None
+        if diagnosis is not None:  # the word at fault, shown with its own command's usage
+            parser, message = diagnosis.parser, diagnosis.message
+        else:
+            message = with_suggestion(message)
+        parser.print_usage(sys.stderr)
+        line = f"{PROG}: error: {message} (see '{parser.prog} --help')"
         paint = Palette(wants_colour(_Parser.colour_mode, sys.stderr)).paint
         sys.stderr.write(paint(line, "red") + "\n")
+        report = json_error(_Parser.argv, message, EXIT_USER_ERROR)
+        if report is not None:
+            with contextlib.suppress(OSError, ValueError):
+                sys.stdout.write(report + "\n")
         raise SystemExit(EXIT_USER_ERROR)
 
     def populate_when_used(self, populate: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -607,9 +624,10 @@ def _build_parser() -> argparse.ArgumentParser:
     _command(
         commands, "init", cmd_init,
         help="create stagecraft.yml for the project here",
-        description="Create stagecraft.yml in the working directory from what is there (env "
-        "files, an encore.app) or for --provider ID. Never overwrites an existing file. In a "
-        "git work tree, the target files it configures are added to .gitignore.",
+        description="Create stagecraft.yml in the working directory (or the file --config "
+        "names) from what is there (env files, an encore.app) or for --provider ID. Never "
+        "overwrites an existing file. In a git work tree, the env files it configures "
+        "(source and target) are added to .gitignore.",
         example="""
             stagecraft init
             stagecraft init --provider encore
@@ -726,6 +744,7 @@ def cmd_sync(session: Session) -> int:
     _refuse_store_options(provider, options)
     session.sync_provider = provider.id
     session.sync_options = options
+    session.sync_endpoints = ctx.endpoints
     if source == "-" and _is_terminal(sys.stdin):
         session.note("reading the env file from standard input (end it with Ctrl-D)")
     session.started()
@@ -1130,12 +1149,17 @@ def cmd_config_show(session: Session) -> int:
 
 
 def cmd_init(session: Session) -> int:
-    """``init``: write stagecraft.yml for the project in the working directory."""
+    """``init``: write stagecraft.yml (or ``--config FILE``) for the project in the working
+    directory."""
     from stagecraft.init_command import initialise
 
     config = None  # a config elsewhere (a parent's) must not stop a new project's own
     registry = _manager(session, config).build_registry()
-    report = initialise(session.cwd, registry, provider_id=session.args.provider)
+    given = session.args.config
+    report = initialise(
+        session.cwd, registry, provider_id=session.args.provider,
+        config_path=session.cwd / Path(given).expanduser() if given else None,
+    )
     for line in report.lines:
         session.out(line)
     return EXIT_OK
@@ -1169,7 +1193,9 @@ def run() -> NoReturn:
 def _main(argv: Sequence[str] | None, pause: _CollectorPause) -> int:
     with pause:
         parser = build_parser()
-        _Parser.colour_mode = _colour_mode(sys.argv[1:] if argv is None else argv)
+        words = sys.argv[1:] if argv is None else list(argv)
+        _Parser.colour_mode = _colour_mode(words)
+        _Parser.argv, _Parser.root = words, parser
         if _completing():
             from stagecraft.completion import answer
 
@@ -1178,6 +1204,8 @@ def _main(argv: Sequence[str] | None, pause: _CollectorPause) -> int:
             args = _merge_late(parser.parse_args(argv))
         except SystemExit as exc:  # --help, --version and usage errors
             return exc.code if isinstance(exc.code, int) else EXIT_USER_ERROR
+        finally:
+            _Parser.argv, _Parser.root = (), None  # no later parse is diagnosed by this line
         _ensure_streams()
         try:
             session = Session(args, started=pause.resume)
@@ -1313,8 +1341,11 @@ def _report_error(
     report: dict[str, Any] = {"error": {"message": text, "exit_code": exit_code}}
     options = session.sync_options
     if options is not None:
-        report = {"provider": session.sync_provider, "source": options.source,
-                  "target": options.target, "dry_run": options.dry_run, **report}
+        where = session.sync_endpoints
+        report = {"provider": session.sync_provider,
+                  "source": where.get("source", options.source),
+                  "target": where.get("target", options.target),
+                  "dry_run": options.dry_run, **report}
     if isinstance(exc, PartialSyncError):
         report["changes"] = _changes_json(exc.result)
         report["failed"] = [

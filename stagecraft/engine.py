@@ -126,7 +126,7 @@ def resolve_target(ctx: Context, store: SecretStore, location: str) -> Endpoint:
         raise UserError(
             f"{store.id}: no target: pass --to LOCATION"
             + (f" ({store.location_help})" if store.location_help else "")
-            + f" or set the target in secrets.providers.{store.id}"
+            + f", or set secrets.to in stagecraft.yml (to: {store.id}:LOCATION)"
         )
     return Endpoint(store.route(ctx, location), location)
 
@@ -138,7 +138,7 @@ def resolve_source(ctx: Context, target: SecretStore, text: str) -> tuple[Endpoi
         if not text:
             raise UserError(
                 f"{target.id}: no source: pass --from FILE or --from ID:LOCATION, "
-                f"or set the source in secrets.providers.{target.id}"
+                "or set secrets.from in stagecraft.yml"
             )
         return Endpoint(ENV_FILE, text), None
     store_id, location = split(
@@ -259,8 +259,10 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
     if source.store.normalise_location(sctx, source.location) == place:
         what = "file" if place.startswith("file:") else "place"
         raise UserError(f"{target}: source and target are the same {what}")
-    where = {"source": str(source) if source.store is not ENV_FILE else source.location,
-             "target": target.location}
+    shown_source = source.shown(sctx)
+    where = {"source": shown_source if source.store is ENV_FILE
+             else f"{source.store.id}:{shown_source}", "target": target.shown(tctx)}
+    ctx.endpoints.update(where)  # for the command's report, should the sync fail
     log.info("reading %s", where["source"])
 
     values = _as_dict(_retrying(sctx, source.store,

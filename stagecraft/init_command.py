@@ -9,12 +9,19 @@ What it looks at, in the working directory only:
   ``envfile`` provider, from the local one (``.env.local`` first) to another
   one (an existing ``.env.staging``-like file, else ``.env``);
 * ``--provider ID`` overrides the guess; any installed provider works, its
-  section listing the settings of its ``Config`` class as comments.
+  section listing the settings of its ``Config`` class as comments.  A store
+  with no default location of its own (Vault, AWS: a place, not a file) gets
+  ``secrets.from`` (the env file) and, commented out for the user to fill
+  in, ``secrets.to`` in its ``ID:LOCATION`` form.
 
-It never overwrites: an existing ``stagecraft.yml`` is an error (exit 1)
-and the file is created exclusively, so two runs cannot race.  In a git
-work tree, every target file it configures (files that will hold secrets)
-is added to ``.gitignore`` unless git already ignores it, and it says so.
+It writes ``stagecraft.yml`` in the working directory, or the file
+``--config`` names (paths in it are then relative to that file's
+directory, as every path in a config is).  It never overwrites: an existing
+file is an error (exit 1) and the file is created exclusively, so two runs
+cannot race; a directory it cannot write is one line naming the path
+(exit 1).  In a git work tree, every env file it configures, source and
+target (both hold secrets), is added to ``.gitignore`` unless git already
+ignores it, and it says so.
 """
 
 from __future__ import annotations
@@ -27,7 +34,9 @@ from typing import Any
 import attrs
 
 from stagecraft.config_location import CONFIG_NAME
-from stagecraft.errors import UserError, printable
+from stagecraft.errors import StagecraftError, UserError, printable
+from stagecraft.providers.secrets import Context
+from stagecraft.store import SecretStore
 
 __all__ = ["InitReport", "env_files", "initialise"]
 
@@ -84,41 +93,93 @@ def _choose(directory: Path, registry: Any, provider_id: str | None, found: list
     )
 
 
-def initialise(directory: Path, registry: Any, *, provider_id: str | None = None) -> InitReport:
-    """Write ``directory/stagecraft.yml``; raise :class:`UserError` if it exists."""
-    path = directory / CONFIG_NAME
+def initialise(
+    directory: Path,
+    registry: Any,
+    *,
+    provider_id: str | None = None,
+    config_path: Path | None = None,
+) -> InitReport:
+    """Write ``config_path`` (default ``directory/stagecraft.yml``); raise :class:`UserError`
+    if it exists or cannot be written."""
+    path = config_path if config_path is not None else directory / CONFIG_NAME
     if path.exists() or path.is_symlink():
         raise UserError(f"{path}: already exists; left unchanged (edit it, or remove it first)")
-    found = env_files(directory)
+    try:
+        found = env_files(directory)
+    except OSError as exc:
+        raise UserError(f"{directory}: cannot list the env files here ({exc.strerror})") from None
     chosen = _choose(directory, registry, provider_id, found)
     source = _source(found)
     settings: dict[str, Any] = {}
-    targets: list[str] = []
+    places: dict[str, str] = {}  # secrets.from / secrets.to, for stores without defaults
+    secret_files: list[str] = []  # relative to `directory`, for .gitignore
     summary = f"provider {chosen}"
+    next_steps = "next: stagecraft config check, then stagecraft secrets sync --dry-run"
+
+    def written(name: str) -> str:
+        return os.path.relpath(directory / name, path.parent)
+
     if chosen == "envfile":
         source = source or ".env.local"
         target = _target(found, source)
-        settings = {"source_file": source, "target_file": target}
-        targets.append(target)
+        settings = {"source_file": written(source), "target_file": written(target)}
+        secret_files += [source, target]
         summary += f", from {source} to {target}"
     elif chosen == "encore":
         source = source or ".env.local"
-        settings = {"source_file": source, "types": ["dev", "local"]}
+        settings = {"source_file": written(source), "types": ["dev", "local"]}
+        secret_files.append(source)
         summary += f", from {source} to Encore's dev and local environments"
-    text = _render(chosen, settings, getattr(registry.get(chosen), "Config", None))
+    elif not _has_default_target(registry.get(chosen), directory, path.parent):
+        source = source or ".env.local"
+        places = {"from": written(source)}
+        secret_files.append(source)
+        summary += f", from {source}"
+        next_steps = (f"next: set secrets.to in {path.name} ({chosen}:LOCATION), then "
+                      "stagecraft config check and stagecraft secrets sync --dry-run")
+    store = registry.get(chosen)
+    text = _render(chosen, settings, getattr(store, "Config", None), places,
+                   getattr(store, "location_help", ""))
     try:
         with path.open("x", encoding="utf-8") as handle:
             handle.write(text)
     except FileExistsError:
         raise UserError(f"{path}: already exists; left unchanged") from None
-    lines = [f"wrote {CONFIG_NAME}: {summary}"]
-    if targets and _in_git_work_tree(directory):
-        lines += _ignore(directory, targets)
-    lines.append("next: stagecraft config check, then stagecraft secrets sync --dry-run")
+    except OSError as exc:
+        raise UserError(f"{path}: cannot create it ({exc.strerror}); nothing written") from None
+    lines = [f"wrote {_shown(path, directory)}: {summary}"]
+    if secret_files and _in_git_work_tree(directory):
+        lines += _ignore(directory, list(dict.fromkeys(secret_files)))
+    lines.append(next_steps)
     return InitReport(path, tuple(lines))
 
 
-def _render(provider_id: str, settings: dict[str, Any], config_class: Any) -> str:
+def _shown(path: Path, directory: Path) -> str:
+    """``path`` as the user would write it from ``directory``."""
+    return os.path.relpath(path, directory) if path.is_absolute() else str(path)
+
+
+def _has_default_target(store: Any, directory: Path, config_dir: Path) -> bool:
+    """Whether ``store`` finds a target by itself, from its config's defaults (a file store)."""
+    if not isinstance(store, SecretStore):
+        return True  # it implements sync itself, defaults and all
+    config_class = getattr(store, "Config", None)
+    ctx = Context(cwd=directory, config_dir=config_dir).for_store(
+        config_class() if config_class is not None else None)
+    try:
+        return bool(store.default_location(ctx, "target"))
+    except StagecraftError:  # a store that cannot tell without settings has none
+        return False
+
+
+def _render(
+    provider_id: str,
+    settings: dict[str, Any],
+    config_class: Any,
+    places: dict[str, str],
+    location_help: str,
+) -> str:
     """The file: chosen settings as YAML, the provider's other settings as comments."""
     from stagecraft.describe import config_fields
 
@@ -127,9 +188,12 @@ def _render(provider_id: str, settings: dict[str, Any], config_class: Any) -> st
         f"{provider_id}` for every setting.",
         "secrets:",
         f"  provider: {provider_id}",
-        "  providers:",
-        f"    {provider_id}:",
     ]
+    if places:
+        lines += [f"  {role}: {json.dumps(value)}" for role, value in places.items()]
+        lines.append(f"  # to: \"{provider_id}:LOCATION\""
+                     + (f"  # LOCATION: {location_help}" if location_help else ""))
+    lines += ["  providers:", f"    {provider_id}:"]
     lines += [f"      {key}: {json.dumps(value)}" for key, value in settings.items()]
     others = [field for field in config_fields(config_class) if field["key"] not in settings]
     if others:
@@ -150,6 +214,10 @@ def _ignore(directory: Path, names: list[str]) -> list[str]:
         existing = gitignore.read_text(encoding="utf-8")
     except FileNotFoundError:
         existing = ""
+    except (OSError, UnicodeDecodeError) as exc:  # the config is written: say what is left
+        why = exc.strerror if isinstance(exc, OSError) else "not UTF-8"
+        return [f"could not read {gitignore} ({why}): "
+                f"add {', '.join(map(printable, names))} to it yourself, they hold secrets"]
     present = {line.strip().lstrip("/") for line in existing.splitlines()}
     lines: list[str] = []
     new: list[str] = []
@@ -160,11 +228,17 @@ def _ignore(directory: Path, names: list[str]) -> list[str]:
             new.append(name)
     if new:
         prefix = "" if not existing or existing.endswith("\n") else "\n"
-        block = "# secrets written by stagecraft\n" + "".join(f"/{name}\n" for name in new)
-        with gitignore.open("a", encoding="utf-8") as handle:
-            handle.write(prefix + block)
-        lines.append(f"added {', '.join(map(printable, new))} to .gitignore "
-                     "(it will hold secrets)")
+        block = "# secrets read or written by stagecraft\n" + "".join(
+            f"/{name}\n" for name in new)
+        listed = ", ".join(map(printable, new))
+        try:
+            with gitignore.open("a", encoding="utf-8") as handle:
+                handle.write(prefix + block)
+        except OSError as exc:  # the config is written: say what is left to do
+            lines.append(f"could not add {listed} to {gitignore} ({exc.strerror}): "
+                         "add them yourself, they hold secrets")
+        else:
+            lines.append(f"added {listed} to .gitignore (they hold secrets)")
     return lines
 
 

@@ -9,6 +9,9 @@ env file.  So that a typo in the prefix is not taken for a file name,
 unless the whole text is an existing path, or the word belongs to the
 target store's own grammar (:attr:`~stagecraft.store.SecretStore.reserved_prefixes`,
 Encore's ``env:staging``).  A path holding a colon is written ``./a:b.env``.
+A bare location that is exactly a store id (``--to vault``) is an error too:
+it is almost always a forgotten ``:LOCATION``, and taken as a file name it
+would write every secret in plain text to ``./vault``.  ``./vault`` is the file.
 """
 
 from __future__ import annotations
@@ -21,10 +24,14 @@ import attrs
 
 from stagecraft import dotenv
 from stagecraft.errors import UserError, did_you_mean, printable
+from stagecraft.filestore import FileStore
 from stagecraft.providers.secrets import Context, Registry
 from stagecraft.store import SecretStore
 
-__all__ = ["ENV_FILE", "STDIN", "EnvFileSource", "Endpoint", "UnknownStoreError", "split"]
+__all__ = [
+    "ENV_FILE", "STDIN", "BareStoreIdError", "EnvFileSource", "Endpoint", "UnknownStoreError",
+    "split",
+]
 
 #: ``ID:`` as a store id can be spelled (the registry's id rules).
 _PREFIX = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*):(.*)", re.DOTALL)
@@ -32,6 +39,10 @@ _PREFIX = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*):(.*)", re.DOTALL)
 
 class UnknownStoreError(UserError):
     """``ID:`` names no registered store."""
+
+
+class BareStoreIdError(UserError):
+    """A location with no ``ID:`` prefix that is itself a store id (``--to vault``)."""
 
 
 @attrs.frozen
@@ -44,6 +55,16 @@ class Endpoint:
     def __str__(self) -> str:
         return f"{self.store.id}:{self.location}"
 
+    def shown(self, ctx: Context) -> str:
+        """The location as reports (``--json``) name it, by one rule whether it was given
+        or a default: a file as an absolute path (``-``, standard input, as it is), any
+        other location (a Vault path, an Encore environment) as written."""
+        if isinstance(self.store, EnvFileSource):
+            return self.location if self.location == STDIN else str(ctx.resolve(self.location))
+        if isinstance(self.store, FileStore):
+            return str(self.store.path(ctx, self.location))
+        return self.location
+
 
 def split(
     text: str, registry: Registry, *, cwd: Path, reserved: Collection[str] = ()
@@ -51,10 +72,17 @@ def split(
     """``("vault", "secret/app")`` for ``vault:secret/app``; ``(None, text)`` without a prefix.
 
     Raises :class:`UnknownStoreError` for a prefix that names no store (see
-    the module docstring for when a colon is not a prefix).
+    the module docstring for when a colon is not a prefix), and
+    :class:`BareStoreIdError` for a ``text`` that is a store id and nothing more.
     """
     match = _PREFIX.fullmatch(text)
     if match is None:
+        if registry.has(text):
+            raise BareStoreIdError(
+                f"{printable(text)}: names the store {text!r}, not a location in it; "
+                f"write {printable(text)}:LOCATION for a place in that store, "
+                f"or ./{printable(text)} for a file of that name"
+            )
         return None, text
     word, rest = match.group(1), match.group(2)
     if registry.has(word):

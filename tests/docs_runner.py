@@ -23,6 +23,7 @@ The conventions (also summarised at the top of ``tests/test_docs.py``):
     prints the previous command's exit status; ``pip install DIR`` installs
     the distribution in ``DIR`` into a private directory that later commands
     of the page see (never into the virtualenv); anything else runs in bash.
+    A ``# comment`` after a command is left out, as a shell would.
     A command that exits non-zero must be followed by ``$ echo $?``, so every
     exit status the docs rely on is shown and checked.  ``NAME=value`` before
     a command sets an environment variable for that command.
@@ -160,6 +161,19 @@ def _normalise(text: str) -> str:
     return "\n".join(lines)
 
 
+def without_comment(line: str) -> str:
+    """``line`` without a shell comment: ``#`` starting a word, outside quotes, as bash reads it."""
+    quote = ""
+    for index, char in enumerate(line):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (index == 0 or line[index - 1].isspace()):
+            return line[:index].rstrip()
+    return line
+
+
 @attrs.define
 class Command:
     """One ``$ ...`` line of a console block and the output shown after it."""
@@ -294,7 +308,7 @@ class PageRun:
 
     def run_command(self, command: Command) -> None:
         self._check_failure_shown(command)
-        line = command.line.replace(SHOWN_PROJECT, str(self.project))
+        line = without_comment(command.line.replace(SHOWN_PROJECT, str(self.project)))
         words = shlex.split(line)
         env: dict[str, str] = {}
         while words and _ENV_ASSIGNMENT.match(words[0]):

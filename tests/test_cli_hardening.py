@@ -87,9 +87,13 @@ def test_every_failure_with_json_prints_one_json_object(tmp_path: Path) -> None:
     assert result.returncode == 1
     report = json.loads(result.stdout)
     assert report["error"] == {
-        "message": "source.env: requested key not found: MISSING", "exit_code": 1,
+        "message": f"{tmp_path / 'source.env'}: requested key not found: MISSING",
+        "exit_code": 1,
     }
     assert report["provider"] == "envfile"
+    # the places the message names, resolved: not the "" of options left to defaults
+    assert (report["source"], report["target"]) == (
+        str(tmp_path / "source.env"), str(tmp_path / "target.env"))
     unknown = run(tmp_path, "secrets", "sync", "--provider", "nope", "--json")
     assert json.loads(unknown.stdout)["error"]["exit_code"] == 1
 
@@ -104,6 +108,17 @@ def test_json_names_the_resolved_source_and_target(tmp_path: Path) -> None:
     report = json.loads(result.stdout)
     assert report["source"] == str(tmp_path / ".env.local")
     assert report["target"] == str(tmp_path / ".env.staging")
+    # given on the command line, relative: shown by the same rule as the defaults
+    given = run(tmp_path, "secrets", "sync", "--json", "--from", ".env.local",
+                "--to", "envfile:.env.other")
+    report = json.loads(given.stdout)
+    assert report["source"] == str(tmp_path / ".env.local")
+    assert report["target"] == str(tmp_path / ".env.other")
+    failed = run(tmp_path, "secrets", "sync", "--json", "NOT_THERE")
+    report = json.loads(failed.stdout)
+    assert failed.returncode == 1
+    assert report["source"] == str(tmp_path / ".env.local")
+    assert report["target"] == str(tmp_path / ".env.staging")
 
 
 def test_verbose_narrates_each_step_without_values(tmp_path: Path) -> None:
@@ -112,8 +127,8 @@ def test_verbose_narrates_each_step_without_values(tmp_path: Path) -> None:
                  "--from", "source.env", "--to", "target.env")
     assert result.returncode == 0
     log = result.stderr
-    for step in ("reading source.env", "2 key(s) selected", "plan: 2 to write, 0 to remove",
-                 "written: 2 key(s) changed"):
+    for step in (f"reading {tmp_path / 'source.env'}", "2 key(s) selected",
+                 "plan: 2 to write, 0 to remove", "written: 2 key(s) changed"):
         assert step in log, step
     assert "value-" not in log
 
@@ -123,7 +138,7 @@ def test_verbose_narration_keeps_its_shape_whatever_the_values(tmp_path: Path) -
     result = run(tmp_path, "-v", "secrets", "sync", "--provider", "envfile",
                  "--from", "source.env", "--to", "target.env")
     assert result.returncode == 0
-    assert "stagecraft: info: reading source.env\n" in result.stderr
+    assert f"stagecraft: info: reading {tmp_path / 'source.env'}\n" in result.stderr
     assert "***" not in result.stderr
 
 

@@ -76,8 +76,8 @@ def test_top_level_help_lists_every_command_and_exit_code(
         ([], "the following arguments are required: COMMAND"),
         (["secrets"], "the following arguments are required: COMMAND"),
         (["-v", "-q", "plugins"], "argument -q/--quiet: not allowed with argument -v/--verbose"),
-        (["secrets", "sync", "--bogus"], "unrecognized arguments: --bogus"),
-        (["config", "validate"], "argument COMMAND: invalid choice: 'validate'"),
+        (["secrets", "sync", "--bogus"], "unrecognized option --bogus"),
+        (["config", "validate"], "unknown command 'validate' (commands: check, show)"),
     ],
 )
 def test_usage_errors_exit_1(

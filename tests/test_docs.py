@@ -84,6 +84,26 @@ def test_page_runs(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     runner.PageRun(_page_id(page), tmp_path).run(page.read_text(encoding="utf-8"))
 
 
+def test_readme_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's commands run as written in a clone: its project directory holds
+    a copy of the repository's ``plugins/``, as the clone's root does."""
+    import shutil
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
+    shutil.copytree(ROOT / "plugins", tmp_path / "project" / "plugins")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "--plugins-dir plugins" in readme  # the copy above is what it relies on
+    runner.PageRun("README.md", tmp_path).run(readme)
+
+
+def test_a_comment_after_a_command_is_left_out() -> None:
+    assert runner.without_comment("stagecraft sync --check   # in CI") == "stagecraft sync --check"
+    assert runner.without_comment("echo 'a # b' \"c#d\" e#f") == "echo 'a # b' \"c#d\" e#f"
+
+
 # --------------------------------------------------------------- pages and links
 
 
@@ -115,13 +135,97 @@ def test_every_page_exists_and_is_linked_from_the_index() -> None:
             assert page in linked, f"docs/index.md does not link {page}"
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[_page_id(p) for p in PAGES])
-def test_relative_links_resolve(page: Path) -> None:
-    text = page.read_text(encoding="utf-8")
-    for target in _LINK.findall(text):
-        if "://" in target or target.startswith("mailto:"):
-            continue
-        assert (page.parent / target).exists(), f"{_page_id(page)} links missing {target}"
+# Every Markdown file a reader can follow links from: the README and all of docs/.
+LINKED_PAGES = [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]
+
+_INLINE_LINK = re.compile(r"\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def prose_lines(text: str) -> list[str]:
+    """The lines of a Markdown page outside fenced code blocks, inline code blanked."""
+    lines: list[str] = []
+    fence: str | None = None
+    for line in text.splitlines():
+        opening = _FENCE_LINE.match(line)
+        if fence is None and opening:
+            fence = opening.group(1)[0] * len(opening.group(1))
+        elif fence is not None and line.strip().startswith(fence):
+            fence = None
+        elif fence is None:
+            lines.append(re.sub(r"`+[^`]*`+", lambda code: " " * len(code.group()), line)
+                         if "](" in line else line)
+    return lines
+
+
+def github_slug(heading: str) -> str:
+    """The anchor GitHub gives a heading: its text lowercased, punctuation other than
+    ``-`` and ``_`` dropped, each space a hyphen (duplicates are numbered by
+    :func:`anchors`)."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading)  # a link counts as its text
+    text = re.sub(r"<[^>]+>", "", text).strip().lower()
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def anchors(text: str) -> set[str]:
+    """Every heading anchor of a page, ``-1``, ``-2``... for repeated ones, as GitHub numbers
+    them, and explicit ``<a id="...">`` / ``<a name="...">`` targets."""
+    found: set[str] = set()
+    seen: dict[str, int] = {}
+    for line in prose_lines(text):
+        heading = _HEADING.match(line)
+        if heading:
+            slug = github_slug(heading.group(2))
+            count = seen.get(slug, 0)
+            seen[slug] = count + 1
+            found.add(slug if count == 0 else f"{slug}-{count}")
+        found.update(re.findall(r"<a\s+(?:id|name)=\"([^\"]+)\"", line))
+    return found
+
+
+def broken_links(page: Path) -> list[str]:
+    """The internal links of ``page`` whose file or anchor does not exist."""
+    broken: list[str] = []
+    for line in prose_lines(page.read_text(encoding="utf-8")):
+        for target in _INLINE_LINK.findall(line):
+            if re.match(r"^[a-z][a-z0-9+.-]*:", target):  # https:, mailto:
+                continue
+            path_part, _, fragment = target.partition("#")
+            linked = (page.parent / path_part).resolve() if path_part else page
+            if not linked.exists():
+                broken.append(f"{target}: no such file")
+            elif fragment and linked.suffix == ".md" and fragment not in anchors(
+                    linked.read_text(encoding="utf-8")):
+                broken.append(f"{target}: no heading with that anchor in {linked.name}")
+    return broken
+
+
+@pytest.mark.parametrize("page", LINKED_PAGES,
+                         ids=[p.relative_to(ROOT).as_posix() for p in LINKED_PAGES])
+def test_internal_links_and_anchors_resolve(page: Path) -> None:
+    assert broken_links(page) == []
+
+
+def test_the_link_check_finds_broken_files_and_anchors(tmp_path: Path) -> None:
+    (tmp_path / "other.md").write_text(
+        "# Other page\n\n## `--prune` and Ctrl-C, again\n\n## Setup\n\n## Setup\n\n"
+        "```console\n# not a heading\n```\n")
+    page = tmp_path / "page.md"
+    page.write_text(
+        "# Title\n\n[ok](other.md#--prune-and-ctrl-c-again) [ok](other.md#setup-1)\n"
+        "[ok](#title) [ok](https://example.com/x.md#nope) `[code](missing.md)`\n"
+        "[bad](missing.md) [bad](other.md#setup-2) [bad](#nope) [bad](other.md#not-a-heading)\n"
+        "```\n[in a code block](missing.md)\n```\n")
+    assert broken_links(page) == [
+        "missing.md: no such file",
+        "other.md#setup-2: no heading with that anchor in other.md",
+        "#nope: no heading with that anchor in page.md",
+        "other.md#not-a-heading: no heading with that anchor in other.md",
+    ]
+    assert github_slug("Partial failures, `--timeout` and Ctrl-C") == (
+        "partial-failures---timeout-and-ctrl-c")
+    assert github_slug("8. Test it with the store contract") == "8-test-it-with-the-store-contract"
 
 
 # --------------------------------------------------------------- hooks reference

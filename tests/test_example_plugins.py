@@ -170,14 +170,24 @@ def test_second_sync_is_unchanged_and_appends_a_line(
 def test_keys_already_in_the_target_are_kept(
     run_stagecraft: RunStagecraft, project: Path
 ) -> None:
-    (project / "out.json").write_text(json.dumps({"OTHER": "kept", "PORT": 8080}))
+    (project / "out.json").write_text(json.dumps({"OTHER": "kept"}))
     result = sync(run_stagecraft, project, "API_TOKEN")
     assert result.exit_code == 0, result.stderr
     assert json.loads((project / "out.json").read_text()) == {
         "OTHER": "kept",
-        "PORT": 8080,
         "API_TOKEN": CANARIES["API_TOKEN"],
     }
+
+
+def test_a_target_holding_a_value_that_is_not_a_string_is_refused_unchanged(
+    run_stagecraft: RunStagecraft, project: Path
+) -> None:
+    original = json.dumps({"OTHER": "kept", "PORT": 8080})
+    (project / "out.json").write_text(original)
+    result = sync(run_stagecraft, project, "API_TOKEN")
+    assert result.exit_code == 1
+    assert "out.json: not a JSON string, as every value here must be: 'PORT'" in result.stderr
+    assert (project / "out.json").read_text() == original
 
 
 def test_dry_run_writes_no_target_but_is_audited(
@@ -359,3 +369,20 @@ def test_lines_from_concurrent_writers_never_interleave(tmp_path: Path) -> None:
         (worker, n) for worker in range(4) for n in range(25)
     ]
     assert mode_of(log) == 0o600
+
+
+def test_values_that_are_not_strings_are_refused_by_name(
+    run_stagecraft: RunStagecraft, project: Path
+) -> None:
+    """A number or a list is not silently left out of a sync: the keys are named, exit 1."""
+    (project / "in.json").write_text('{"J1": 5, "J2": ["x"], "S": "canary-json-string"}\n')
+    result = run_stagecraft(
+        "--plugins-dir", str(PLUGINS), "secrets", "sync", "--from", "jsonfile:in.json",
+        "--to", "envfile:out.env", cwd=project, subprocess=True,
+    )
+    assert result.exit_code == 1, result.stderr
+    assert f"{project / 'in.json'}: not a JSON string" in result.stderr
+    assert "'J1', 'J2'" in result.stderr
+    assert "'S'" not in result.stderr
+    assert "canary-json-string" not in result.stdout + result.stderr
+    assert not (project / "out.env").exists()

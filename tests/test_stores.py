@@ -391,3 +391,31 @@ def test_sigint_lets_writes_in_flight_finish_and_exits_130(project: Path, slow: 
     assert "interrupted" in err
     assert "not synced" in err
     assert "sigint-canary" not in err.replace("***", "")
+
+
+@pytest.mark.parametrize("store_id", ["vault", "aws-sm", "dirstore"])
+def test_a_bare_store_id_is_not_taken_for_a_file_name(project: Path, store_id: str) -> None:
+    """`--to vault` (the colon forgotten) would write every secret in plain text to ./vault."""
+    (project / "stagecraft.yml").write_text("secrets:\n  provider: envfile\n")
+    hint = f"{store_id}: names the store {store_id!r}, not a location in it; " \
+        f"write {store_id}:LOCATION"
+    for args in (("--to", store_id), ("--from", store_id, "--to", "out.env")):
+        result = stagecraft(project, "secrets", "sync", *args)
+        assert result.returncode == 1, result.stderr
+        assert hint in result.stderr
+        assert "Traceback" not in result.stderr
+        no_canary(result)
+    for role in ("to", "from"):
+        (project / "stagecraft.yml").write_text(
+            f"secrets:\n  provider: envfile\n  {role}: {store_id}\n")
+        configured = subprocess.run(
+            [str(STAGECRAFT), "--plugins-dir", str(PLUGINS), "secrets", "sync"],
+            cwd=project, env=child_env(), capture_output=True, text=True, timeout=60,
+            check=False)
+        assert configured.returncode == 1, configured.stderr
+        assert hint in configured.stderr
+    assert not (project / store_id).exists()
+    (project / "stagecraft.yml").write_text("secrets:\n  provider: envfile\n")
+    as_file = stagecraft(project, "secrets", "sync", "--to", f"./{store_id}")
+    assert as_file.returncode == 0, as_file.stderr
+    assert "STRIPE_KEY=sk-canary-1111" in (project / store_id).read_text()

@@ -324,7 +324,7 @@ class Context:
 
     __slots__ = (
         "__weakref__", "_cancelled", "_config_dir", "_cwd", "config", "configs", "deadline",
-        "logger", "on_progress", "redactor", "registry",
+        "endpoints", "logger", "on_progress", "redactor", "registry",
     )
 
     def __init__(
@@ -350,6 +350,9 @@ class Context:
         #: Told ``(store id, keys written, keys to write)`` as writes finish (a progress
         #: display); never a value.  Called from the engine's worker threads.
         self.on_progress: Callable[[str, int, int], None] | None = None
+        #: ``source`` and ``target`` of the sync being run, as its result names them, once
+        #: the engine has resolved them: a failure's report names them too.
+        self.endpoints: dict[str, str] = {}
 
     def for_store(self, config: Any) -> Context:
         """A context for one store of a sync: its own ``config``, everything else shared.
@@ -361,6 +364,7 @@ class Context:
         child.registry = self.registry
         child.configs = self.configs
         child.on_progress = self.on_progress
+        child.endpoints = self.endpoints
         child.config = config
         return child
 
