@@ -120,6 +120,8 @@ class FakeGitHub:
         self.latency = 0.0
         self.on_request: Callable[[Request], None] | None = None
         self.url = ""
+        self.in_flight = 0
+        self.most_in_flight = 0
         self._next_id = 1000
 
     # -- set-up ---------------------------------------------------------------------
@@ -155,6 +157,13 @@ class FakeGitHub:
             for _ in range(count):
                 self.throttles.append(Throttle(status, headers, message, methods))
 
+    def fail_next(self, status: int, message: str = "Server Error", count: int = 1,
+                  methods: tuple[str, ...] = ("PUT", "DELETE")) -> None:
+        """Answer the next ``count`` requests of ``methods`` with ``status``."""
+        with self.lock:
+            for _ in range(count):
+                self.throttles.append(Throttle(status, {}, message, methods))
+
     # -- what tests look at --------------------------------------------------------------
 
     def scope(self, location: str) -> Scope:
@@ -189,10 +198,20 @@ class FakeGitHub:
         request = Request(method, split.path, query, headers, time.monotonic())
         with self.lock:
             self.requests.append(request)
-        if self.on_request is not None:
-            self.on_request(request)
-        if self.latency:
-            time.sleep(self.latency)
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if self.on_request is not None:
+                self.on_request(request)
+            if self.latency:
+                time.sleep(self.latency)
+            return self._answer(method, split.path, query, headers, body)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    def _answer(self, method: str, path: str, query: dict[str, str], headers: dict[str, str],
+                body: bytes) -> tuple[int, dict[str, str], Any]:
         with self.lock:
             token = headers.get("authorization", "").removeprefix("Bearer ")
             if token != self.token and token not in self.read_only_tokens:
@@ -202,7 +221,7 @@ class FakeGitHub:
                     del self.throttles[index]
                     return throttle.status, dict(throttle.headers), {
                         "message": throttle.message, "documentation_url": _DOCS}
-            segments = [urllib.parse.unquote(s) for s in split.path.strip("/").split("/")]
+            segments = [urllib.parse.unquote(s) for s in path.strip("/").split("/")]
             if method in ("PUT", "DELETE") and token in self.read_only_tokens:
                 return 403, {}, {"message": "Resource not accessible by personal access token",
                                  "documentation_url": _DOCS}
@@ -345,7 +364,8 @@ def serving(fake: FakeGitHub | None = None) -> Iterator[FakeGitHub]:
     server = _Server(("127.0.0.1", 0), _Handler)
     server.fake = fake
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, name="fake-github", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name="fake-github", daemon=True)
     thread.start()
     try:
         yield fake
