@@ -64,9 +64,11 @@ class Reply:
 class Client:
     """Requests to one API base for one sync; safe to use from the engine's worker threads."""
 
-    def __init__(self, ctx: Context, settings: Settings) -> None:
+    def __init__(self, ctx: Context, settings: Settings, where: str) -> None:
         self.ctx = ctx
         self.settings = settings
+        #: The location the requests are about, as every message names it.
+        self.where = where
         parts = urllib.parse.urlsplit(settings.api_url)
         self._https = parts.scheme == "https"
         self._host = parts.hostname or ""
@@ -115,21 +117,22 @@ class Client:
                 return reply
             if limit.secondary:
                 self.pacer.slow_down()
-            kind = "secondary rate limit" if limit.secondary else "rate limit"
+            kind = f"{'secondary ' if limit.secondary else ''}rate limit (HTTP {reply.status})"
+            prefix = f"github: {self.where}: {doing}"
             remaining = self.ctx.remaining()
             if repeat >= MAX_RATE_LIMIT_WAITS:
                 raise RateLimitedError(
-                    f"github: {doing}: GitHub answered with its {kind} (HTTP {reply.status}) "
-                    f"{repeat + 1} times in a row; run again later"
+                    f"{prefix}: GitHub answered with its {kind} {repeat + 1} times in a row; "
+                    "run again later"
                 )
             if remaining is not None and limit.seconds >= remaining:
                 raise RateLimitedError(
-                    f"github: {doing}: GitHub's {kind} (HTTP {reply.status}) asks for a wait "
-                    f"of {limit.seconds:.0f} s, past this sync's deadline ({remaining:.0f} s "
-                    "left); run again later, or with a longer --timeout"
+                    f"{prefix}: GitHub's {kind} asks for a wait of {limit.seconds:.0f} s, past "
+                    f"this sync's deadline ({remaining:.0f} s left); run again later, or with "
+                    "a longer --timeout"
                 )
-            self.ctx.logger.warning("github: %s: %s (HTTP %d); waiting %.0f s as GitHub asks",
-                                    doing, kind, reply.status, limit.seconds)
+            self.ctx.logger.warning("%s: %s; waiting %.0f s as GitHub asks", prefix, kind,
+                                    limit.seconds)
             self.ctx.wait(limit.seconds)
             self.ctx.check()
             repeat += 1
@@ -149,6 +152,8 @@ class Client:
         if data is not None:
             headers["Content-Type"] = "application/json"
         self.ctx.logger.debug("github: %s %s", method, url)
+        prefix = f"github: {self.where}: {doing}"
+        api = self.settings.api_url
         for fresh in (False, True):
             connection, reused = self._acquire(timeout, fresh)
             try:
@@ -158,28 +163,25 @@ class Client:
             except TimeoutError:
                 connection.close()
                 raise TransientError(
-                    f"github: {self.settings.api_url} did not answer within {timeout:g} s "
-                    f"while {doing}"
+                    f"{prefix}: {api} did not answer within {timeout:g} s"
                 ) from None
             except ssl.SSLError as exc:
                 connection.close()
                 raise ProviderError(
-                    f"github: TLS failure talking to {self.settings.api_url} while {doing} "
-                    f"({exc.reason or 'handshake failed'}); set SSL_CERT_FILE to the CA file of "
-                    "a GitHub Enterprise server"
+                    f"{prefix}: TLS failure talking to {api} ({exc.reason or 'handshake failed'}); "
+                    "for a GitHub Enterprise server, set SSL_CERT_FILE to its CA file"
                 ) from None
             except (ConnectionRefusedError, socket.gaierror):
                 connection.close()
                 raise ProviderError(
-                    f"github: cannot reach {self.settings.api_url} while {doing}; is "
-                    "GITHUB_API_URL (or api_url) right?"
+                    f"{prefix}: cannot reach {api}; is GITHUB_API_URL (or api_url) right?"
                 ) from None
             except (http.client.HTTPException, OSError):
                 connection.close()
                 if reused and not fresh:
                     continue  # a kept-alive connection the server had closed: once more, anew
                 raise TransientError(
-                    f"github: the connection to {self.settings.api_url} was lost while {doing}"
+                    f"{prefix}: the connection to {api} was lost"
                 ) from None
             if response.will_close:
                 connection.close()

@@ -78,7 +78,7 @@ class GitHubPlace(GitHubStore):
                 from stagecraft_github.settings import resolve
 
                 config = self.config_of(ctx)
-                self._client = Client(ctx, resolve(ctx, config))
+                self._client = Client(ctx, resolve(ctx, config), str(self.where))
                 self._api = SecretsApi(self._client, self.where, config)
             return self._api
 
