@@ -218,3 +218,44 @@ def test_more_secrets_than_the_location_holds_is_refused(
     assert github.seen("PUT") == []
     # Updating listed ones is fine: the count does not grow.
     assert sync(store, ctx, tmp_path, "octo/app", {"OLD_01": "y", "NEW": "z"}).added == ("NEW",)
+
+
+def test_ctrl_c_during_a_rate_limit_wait_exits_130_at_once(
+    tmp_path: Path, github: FakeGitHub
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    write_env_file(tmp_path / "source.env", VALUES)
+    throttled = threading.Event()
+
+    def throttle_second_put(request: Request) -> None:
+        if request.method == "PUT" and len(github.seen("PUT")) == 2:
+            github.throttle(429, retry_after=300)
+            throttled.set()
+
+    github.on_request = throttle_second_put
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("stagecraft")), "secrets", "sync", "--from",
+         "source.env", "--to", "github:octo/app"],
+        cwd=tmp_path, env=dict(os.environ),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert throttled.wait(60), "the second write never arrived"
+        time.sleep(0.3)  # the command is now waiting out the limit
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == 130, err
+    assert github.stored("octo/app") == {"ALPHA": VALUES["ALPHA"]}
+    assert "interrupted" in err
+    assert "BRAVO" in err and "CHARLIE" in err
+    assert TOKEN not in out + err
+    assert not any(value in out + err for value in VALUES.values())
