@@ -256,6 +256,7 @@ def test_ctrl_c_during_a_rate_limit_wait_exits_130_at_once(
     assert process.returncode == 130, err
     assert github.stored("octo/app") == {"ALPHA": VALUES["ALPHA"]}
     assert "interrupted" in err
-    assert "BRAVO" in err and "CHARLIE" in err
+    assert "BRAVO" in err
+    assert "CHARLIE" in err
     assert TOKEN not in out + err
     assert not any(value in out + err for value in VALUES.values())
