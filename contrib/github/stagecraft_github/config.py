@@ -43,7 +43,7 @@ def _check_visibility(_instance: object, _attribute: attrs.Attribute[Any], value
 
 
 def _check_repositories(
-    _instance: object, _attribute: attrs.Attribute[Any], value: list[str | int]
+    _instance: object, _attribute: attrs.Attribute[Any], value: list[Any]
 ) -> None:
     for item in value:
         if isinstance(item, bool) or not isinstance(item, (str, int)) or item in ("", 0):
@@ -74,9 +74,9 @@ class Config:
     token: str = attrs.field(default="", repr=False)
     api_url: str = ""
     visibility: str = attrs.field(default="private", validator=_check_visibility)
-    selected_repositories: list[str | int] = attrs.field(
-        factory=list, validator=_check_repositories
-    )
+    #: Names (``app``, ``octo/app``) or ids; ``Any`` because YAML gives either, and the
+    #: validator admits only those two.
+    selected_repositories: list[Any] = attrs.field(factory=list, validator=_check_repositories)
     concurrency: int = attrs.field(default=1, validator=_check_concurrency)
     min_interval: float = attrs.field(default=0.0, validator=_check_interval)
     timeout: float = attrs.field(default=30.0, validator=_check_positive)
