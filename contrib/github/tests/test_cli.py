@@ -128,3 +128,15 @@ def test_the_store_is_listed_with_its_distribution(run: RunStagecraft) -> None:
     assert result.exit_code == 0, result.stderr
     found = {entry["id"]: entry for entry in json.loads(result.stdout)}
     assert found["github"]["distribution"] == "stagecraft-github"
+
+
+def test_the_store_prefix_is_completed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from stagecraft import completion
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STAGECRAFT_LOAD_PLUGINS", "github,envfile")
+    assert completion.complete("target", prefix="") == ["envfile:", "github:"]
+    assert completion.complete("provider") == ["envfile", "github"]
+    assert completion.complete("target", prefix="github:oc") == []  # not files
