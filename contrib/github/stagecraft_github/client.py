@@ -155,29 +155,31 @@ class Client:
         prefix = f"github: {self.where}: {doing}"
         api = self.settings.api_url
         for fresh in (False, True):
-            connection, reused = self._acquire(timeout, fresh)
+            connection: http.client.HTTPConnection | None = None
+            reused = False
             try:
+                connection, reused = self._acquire(timeout, fresh)
                 connection.request(method, url, body=data, headers=headers)
                 response = connection.getresponse()
                 raw = response.read()
             except TimeoutError:
-                connection.close()
+                _close(connection)
                 raise TransientError(
                     f"{prefix}: {api} did not answer within {timeout:g} s"
                 ) from None
             except ssl.SSLError as exc:
-                connection.close()
+                _close(connection)
                 raise ProviderError(
                     f"{prefix}: TLS failure talking to {api} ({exc.reason or 'handshake failed'}); "
                     "for a GitHub Enterprise server, set SSL_CERT_FILE to its CA file"
                 ) from None
             except (ConnectionRefusedError, socket.gaierror):
-                connection.close()
+                _close(connection)
                 raise ProviderError(
                     f"{prefix}: cannot reach {api}; is GITHUB_API_URL (or api_url) right?"
                 ) from None
             except (http.client.HTTPException, OSError):
-                connection.close()
+                _close(connection)
                 if reused and not fresh:
                     continue  # a kept-alive connection the server had closed: once more, anew
                 raise TransientError(
@@ -202,15 +204,28 @@ class Client:
                 if connection.sock is not None:
                     connection.sock.settimeout(timeout)
                 return connection, True
+        made: http.client.HTTPConnection
         if self._https:
-            return http.client.HTTPSConnection(
+            made = http.client.HTTPSConnection(
                 self._host, self._port, timeout=timeout, context=ssl.create_default_context()
-            ), False
-        return http.client.HTTPConnection(self._host, self._port, timeout=timeout), False
+            )
+        else:
+            made = http.client.HTTPConnection(self._host, self._port, timeout=timeout)
+        # http.client sends a request's headers and body in two writes: without
+        # this, Nagle's algorithm holds the body back until the headers are acked.
+        made.connect()
+        if made.sock is not None:
+            made.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return made, False
 
     def _release(self, connection: http.client.HTTPConnection) -> None:
         with self._lock:
             self._idle.append(connection)
+
+
+def _close(connection: http.client.HTTPConnection | None) -> None:
+    if connection is not None:
+        connection.close()
 
 
 def _lowered(headers: list[tuple[str, str]]) -> dict[str, str]:

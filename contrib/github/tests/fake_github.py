@@ -325,6 +325,9 @@ class FakeGitHub:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    #: Buffered: an answer's headers and body leave in one write, as a real server's do
+    #: (two small writes would wait out the client's delayed ACK: 40 ms a request).
+    wbufsize = 64 * 1024
     server: _Server
 
     def _serve(self) -> None:
