@@ -24,37 +24,22 @@ against a budget of those plus the public-key request; it must write nothing.
 from __future__ import annotations
 
 import base64
-import contextlib
 import http.client
-import importlib.util
-import io
 import json
 import math
 import os
-import sys
+import statistics
 import tempfile
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from unittest import mock
 
 from benchmarks.harness import Row, cost_row, median_times
+from benchmarks.inprocess import load_test_helper, run_command
 from stagecraft.providers.secrets import Context, Registry, SyncOptions
 
 TESTS = Path(__file__).resolve().parent.parent / "contrib" / "github" / "tests"
 BEYOND_LATENCY_TARGET = 1.2
-
-
-def _load_fake() -> ModuleType:
-    """The tests' fake GitHub, by path (the tests are not a package)."""
-    name = "stagecraft_bench_fake_github"
-    spec = importlib.util.spec_from_file_location(name, TESTS / "fake_github.py")
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {TESTS / 'fake_github.py'}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
 
 
 class Setup:
@@ -89,22 +74,8 @@ class Setup:
             raise AssertionError(f"expected {self.keys} keys added, got {len(result.added)}")
 
     def command(self) -> None:
-        from stagecraft import cli
-        from stagecraft.providers.secrets import reset_default_registry
-
-        out = io.StringIO()
-        reset_default_registry()
-        before = Path.cwd()
-        os.chdir(self.root)
-        try:
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-                code = cli.main(["secrets", "sync", "--from", ".env",
-                                 "--to", f"github:octo/{self.repository}"])
-        finally:
-            os.chdir(before)
-            reset_default_registry()
-        if code != 0:
-            raise AssertionError(f"stagecraft secrets sync exited {code}")
+        run_command(self.root, ["secrets", "sync", "--from", ".env",
+                                "--to", f"github:octo/{self.repository}"])
 
     def loop(self) -> None:
         """The baseline: the key already in hand, one kept-alive connection, one PUT a key."""
@@ -140,7 +111,7 @@ def run(keys: int, latency: float, repeats: int) -> list[Row]:
     """The rows (see the module doc); ``keys`` 0 runs nothing."""
     if keys <= 0:
         return []
-    fake_github = _load_fake()
+    fake_github = load_test_helper(TESTS, "fake_github")
     with tempfile.TemporaryDirectory(prefix="stagecraft-bench-github-") as raw, \
             fake_github.serving() as fake:
         root = Path(raw)
@@ -175,17 +146,11 @@ def run(keys: int, latency: float, repeats: int) -> list[Row]:
         cost_row(f"github sync {keys} new secrets, {ms} (beyond {keys + 2} x latency)",
                  ours - (keys + 2) * latency, loop_name, loop - keys * latency,
                  BEYOND_LATENCY_TARGET, what="the loop", runs=timed.runs,
-                 ratio=_median(beyond)),
+                 ratio=statistics.median(beyond)),
         cost_row(f"same, whole `secrets sync` command in-process (beyond {keys + 2} x latency)",
                  command - (keys + 2) * latency, loop_name, loop - keys * latency, None,
-                 what="the loop", runs=timed.runs, ratio=_median(beyond_command)),
+                 what="the loop", runs=timed.runs, ratio=statistics.median(beyond_command)),
         cost_row(f"github sync {keys} keys, nothing changed: requests", len(quiet),
                  f"budget: {pages} list page(s) + 1 public key", pages + 1, 1.0, unit="req",
                  what="budget"),
     ]
-
-
-def _median(ratios: list[float]) -> float:
-    import statistics
-
-    return statistics.median(ratios)

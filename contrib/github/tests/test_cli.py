@@ -140,3 +140,22 @@ def test_the_store_prefix_is_completed(
     assert completion.complete("target", prefix="") == ["envfile:", "github:"]
     assert completion.complete("provider") == ["envfile", "github"]
     assert completion.complete("target", prefix="github:oc") == []  # not files
+
+
+def test_the_store_cannot_be_a_source(run: RunStagecraft, tmp_path: Path) -> None:
+    result = run("secrets", "sync", "--from", "github:octo/app", "--to", "envfile:.env.out")
+    assert result.exit_code == 1
+    assert "github: this store is write-only and cannot be a source" in result.stderr
+    assert not (tmp_path / ".env.out").exists()
+
+
+def test_a_failure_in_json_names_the_location(
+    run: RunStagecraft, github: FakeGitHub, tmp_path: Path
+) -> None:
+    write_env_file(tmp_path / ".env", CANARY_VALUES)
+    result = run("secrets", "sync", "--from", ".env", "--to", "github:octo/app/environments/x",
+                 "--json")
+    assert result.exit_code == 2
+    error = json.loads(result.stdout)["error"]
+    assert "github: octo/app/environments/x: listing secrets: the repository octo/app has no " \
+        "environment 'x'" in error["message"]
