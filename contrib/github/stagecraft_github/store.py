@@ -10,8 +10,8 @@ updated, an unlisted one added -- and ``--prune`` removes listed names the
 source lacks.
 
 :class:`GitHubStore` is what the registry holds; :meth:`GitHubStore.route`
-makes a :class:`GitHubPlace` for each sync, which keeps that sync's client,
-names list and public key.  The HTTP client, the rules and the sealing are
+makes one bound to the location for each sync, which keeps that sync's
+client, names list and public key.  The HTTP client, the rules and the sealing are
 modules of their own, imported when a sync runs (PyNaCl only when it writes).
 """
 
@@ -33,7 +33,12 @@ if TYPE_CHECKING:
 
 
 class GitHubStore(SecretStore):
-    """GitHub Actions, environment, Dependabot and organization secrets."""
+    """GitHub Actions, environment, Dependabot and organization secrets.
+
+    The registry holds one with no location; :meth:`route` gives each sync
+    its own, bound to the location, which keeps that sync's connection,
+    names list and public key.
+    """
 
     id: ClassVar[str] = "github"
     readable: ClassVar[bool] = False
@@ -43,34 +48,34 @@ class GitHubStore(SecretStore):
         "OWNER/REPO, OWNER/REPO/environments/NAME, OWNER/REPO/dependabot or orgs/ORG"
     )
 
-    def route(self, ctx: Context, location: str) -> SecretStore:
-        from stagecraft_github.location import parse
-
-        return GitHubPlace(parse(location))
-
-    def normalise_location(self, ctx: Context, location: str) -> str:
-        from stagecraft_github.location import parse
-
-        return f"{self.id}:{parse(location).identity}"
-
-
-class GitHubPlace(GitHubStore):
-    """One location during one sync: its client, names list and public key."""
-
-    def __init__(self, where: Location) -> None:
+    def __init__(self, where: Location | None = None) -> None:
         self.where = where
         self._lock = threading.Lock()
         self._client: Client | None = None
         self._api: SecretsApi | None = None
 
     def __repr__(self) -> str:
-        return f"<GitHubPlace {self.where}>"
+        return f"<GitHubStore {self.where}>" if self.where else "<GitHubStore>"
 
     def route(self, ctx: Context, location: str) -> SecretStore:
-        return self
+        from stagecraft_github.location import parse
+
+        return GitHubStore(parse(location))
+
+    def normalise_location(self, ctx: Context, location: str) -> str:
+        from stagecraft_github.location import parse
+
+        return f"{self.id}:{parse(location).identity}"
+
+    def bound(self) -> Location:
+        """The location this store object serves (the engine routes before any call)."""
+        if self.where is None:
+            raise TypeError("github: call route(ctx, location) first: it binds the location")
+        return self.where
 
     def api(self, ctx: Context) -> SecretsApi:
         """This sync's requests about the location (the connection made on first use)."""
+        where = self.bound()
         with self._lock:
             if self._api is None:
                 from stagecraft_github.api import SecretsApi
@@ -78,8 +83,8 @@ class GitHubPlace(GitHubStore):
                 from stagecraft_github.settings import resolve
 
                 config = self.config_of(ctx)
-                self._client = Client(ctx, resolve(ctx, config), str(self.where))
-                self._api = SecretsApi(self._client, self.where, config)
+                self._client = Client(ctx, resolve(ctx, config), str(where))
+                self._api = SecretsApi(self._client, where, config)
             return self._api
 
     def close(self) -> None:
@@ -98,9 +103,10 @@ class GitHubPlace(GitHubStore):
 
     def record_location(self, ctx: Context, location: str) -> str:
         """The API base and the place: github.com's ``octo/app`` is not an Enterprise one's."""
+        from stagecraft_github.location import parse
         from stagecraft_github.settings import api_url
 
-        return f"{self.id}:{api_url(self.config_of(ctx))}:{self.where.identity}"
+        return f"{self.id}:{api_url(self.config_of(ctx))}:{parse(location).identity}"
 
     # -- planning -------------------------------------------------------------------
 
@@ -137,11 +143,12 @@ class GitHubPlace(GitHubStore):
             return refused
         listed = {name.upper() for name in self.api(ctx).names()}
         new = {key.upper() for key in values} - listed
-        if len(listed) + len(new) > self.where.limit:
+        limit = self.bound().limit
+        if len(listed) + len(new) > limit:
             raise UserError(
                 f"github: {self.where}: this sync would make {len(listed) + len(new)} secrets "
                 f"({len(listed)} there, {len(new)} new); GitHub holds at most "
-                f"{self.where.limit} here; nothing was written (prune first, or sync fewer keys)"
+                f"{limit} here; nothing was written (prune first, or sync fewer keys)"
             )
         return refused
 

@@ -159,3 +159,11 @@ def test_a_failure_in_json_names_the_location(
     error = json.loads(result.stdout)["error"]
     assert "github: octo/app/environments/x: listing secrets: the repository octo/app has no " \
         "environment 'x'" in error["message"]
+
+
+def test_described_as_write_only_and_able_to_prune(run: RunStagecraft) -> None:
+    result = run("secrets", "providers", "github")
+    assert result.exit_code == 0, result.stderr
+    assert "readable:      no (write-only: cannot be a --from source)" in result.stdout
+    assert "can prune:     yes" in result.stdout
+    assert "min_interval" in result.stdout
