@@ -56,4 +56,8 @@ def resolve(ctx: Context, config: Config) -> Settings:
             "the secrets, or token under secrets.providers.github"
         )
     ctx.add_secrets([token])
+    if not token.isascii() or not token.isprintable() or " " in token:
+        # http.client would refuse the header with the token in its message.
+        raise UserError("github: the token holds spaces or characters an HTTP header cannot "
+                        "carry; check GITHUB_TOKEN, GH_TOKEN or token in the config")
     return Settings(base, token, config.timeout, config.min_interval)

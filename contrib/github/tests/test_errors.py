@@ -260,3 +260,13 @@ def test_ctrl_c_during_a_rate_limit_wait_exits_130_at_once(
     assert "CHARLIE" in err
     assert TOKEN not in out + err
     assert not any(value in out + err for value in VALUES.values())
+
+
+def test_a_token_no_header_can_carry_is_refused_without_showing_it(
+    tmp_path: Path, github: FakeGitHub
+) -> None:
+    result = command(tmp_path, "octo/app", env={"GITHUB_TOKEN": "ghp_abc\x01def ghi"})
+    assert result.exit_code == 1
+    assert "the token holds spaces or characters an HTTP header cannot carry" in one_line(result)
+    assert "ghp_abc" not in result.stderr
+    assert github.seen() == []
