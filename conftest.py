@@ -15,6 +15,8 @@ import pytest
 
 _AMBIENT = (
     "CI", "CONTINUOUS_INTEGRATION", "GITHUB_ACTIONS", "BUILD_NUMBER", "FORCE_COLOR", "NO_COLOR",
+    # A real GitHub token or API base (Actions sets them) must never reach a test.
+    "GITHUB_TOKEN", "GH_TOKEN", "GITHUB_API_URL",
 )
 
 

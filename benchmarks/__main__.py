@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import aws, discovery, encore, parsing, startup, store, sync, vault
+from benchmarks import aws, discovery, encore, github, parsing, startup, store, sync, vault
 from benchmarks.harness import Row, markdown, table
 from benchmarks.machine import describe
 
@@ -49,6 +49,9 @@ class Plan:
     aws_latency: float = 0.05
     aws_repeats: int = 1
     aws_baseline_repeats: int = 1
+    github_keys: int = 0  # 0: the github benchmark gives no rows
+    github_latency: float = 0.005
+    github_repeats: int = 1
 
 
 FULL = Plan(
@@ -74,6 +77,9 @@ FULL = Plan(
     aws_latency=0.05,
     aws_repeats=5,
     aws_baseline_repeats=1,
+    github_keys=100,
+    github_latency=0.005,
+    github_repeats=11,
 )
 
 QUICK = Plan(
@@ -99,9 +105,12 @@ QUICK = Plan(
     aws_latency=0.01,
     aws_repeats=1,
     aws_baseline_repeats=1,
+    github_keys=10,
+    github_latency=0.001,
+    github_repeats=1,
 )
 
-NAMES = ("parse", "sync", "encore", "startup", "plugins", "store", "vault", "aws")
+NAMES = ("parse", "sync", "encore", "startup", "plugins", "store", "vault", "aws", "github")
 
 
 def run(plan: Plan, only: Sequence[str] = NAMES,
@@ -139,6 +148,10 @@ def run(plan: Plan, only: Sequence[str] = NAMES,
     if plan.aws_keys:
         steps.append(("aws", lambda: aws.run(
             plan.aws_keys, plan.aws_latency, plan.aws_repeats, plan.aws_baseline_repeats,
+        )))
+    if plan.github_keys:
+        steps.append(("github", lambda: github.run(
+            plan.github_keys, plan.github_latency, plan.github_repeats,
         )))
     for name, step in steps:
         if name not in only:

@@ -29,38 +29,23 @@ secret table); the engine retries those, as it would AWS's 5xx.
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
-import io
 import math
 import os
-import sys
 import tempfile
 import urllib.request
 import uuid
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from unittest import mock
 
 from benchmarks.harness import Row, cost_row, median_times, speedup_row
+from benchmarks.inprocess import load_test_helper, run_command
 
 TESTS = Path(__file__).resolve().parent.parent / "contrib" / "aws" / "tests"
 SPEEDUP_TARGET = 6.0
 IDEAL_TARGET = 1.5
 NO_CHANGE_BUDGET = 15
 WRITES = ("CreateSecret", "PutSecretValue")
-
-
-def _load(name: str) -> ModuleType:
-    """A helper module of the aws tests, by path (they are not a package)."""
-    spec = importlib.util.spec_from_file_location(f"stagecraft_bench_{name}", TESTS / f"{name}.py")
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {TESTS / name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
 
 
 class Setup:
@@ -91,22 +76,8 @@ class Setup:
         self.proxy.faults.reset()
 
     def stagecraft(self) -> None:
-        from stagecraft import cli
-        from stagecraft.providers.secrets import reset_default_registry
-
-        out = io.StringIO()
-        reset_default_registry()
-        before = Path.cwd()
-        os.chdir(self.root)
-        try:
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-                code = cli.main(["secrets", "sync", "--from", ".env",
-                                 "--to", f"aws-sm:{self.prefix}"])
-        finally:
-            os.chdir(before)
-            reset_default_registry()
-        if code != 0:
-            raise AssertionError(f"stagecraft sync exited {code}")
+        run_command(self.root, ["secrets", "sync", "--from", ".env",
+                                "--to", f"aws-sm:{self.prefix}"])
 
     def sequential(self) -> None:
         """The baseline: a fresh client, then one CreateSecret per key, in turn."""
@@ -131,8 +102,8 @@ def run(keys: int, latency: float, repeats: int, baseline_repeats: int) -> list[
     """The three rows (see the module doc); ``keys`` 0 runs nothing."""
     if keys <= 0:
         return []
-    moto_server = _load("moto_server")
-    aws_fault_proxy = _load("aws_fault_proxy")
+    moto_server = load_test_helper(TESTS, "moto_server")
+    aws_fault_proxy = load_test_helper(TESTS, "aws_fault_proxy")
     from stagecraft_aws.secretsmanager import SecretPerKeyStore
 
     concurrency = SecretPerKeyStore.concurrency

@@ -91,7 +91,7 @@ def describe(provider: Any, origin: Any) -> dict[str, Any]:
         "location": (provider.location_help or None) if store else None,
         "reserved_prefixes": list(provider.reserved_prefixes) if store else [],
         "readable": bool(provider.readable) if store else None,
-        "can_prune": bool(provider.can_delete) if store else None,
+        "can_prune": bool(provider.can_prune) if store else None,
         "concurrency": concurrency,
         "concurrency_setting": concurrency_key,
         "retries": provider.retries if store else None,

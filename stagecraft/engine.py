@@ -274,7 +274,7 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
             SyncResult(source=where["source"], target=where["target"]), {},
         )
     ctx.check()
-    if opts.prune and not (target.store.can_delete and target.store.readable):
+    if opts.prune and not target.store.can_prune:
         why = "cannot delete keys" if not target.store.can_delete else "cannot be read back"
         raise UserError(f"{target.store.id}: this store {why}, so --prune is refused")
 
@@ -291,6 +291,8 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
             names += [key for key in current if key not in values] if opts.prune else []
         else:
             names = list(values)
+            if opts.prune:
+                names += _listed_not_in(tctx, target, values)
         keys = select(names, opts.keys, opts.exclude, where=where["source"])
         selected = values if len(keys) == len(values) == len(names) else {
             key: values[key] for key in keys if key in values
@@ -376,6 +378,12 @@ class _Recording:
         written = {k: v for k, v in the_plan.writes.items() if k in done}
         forget = [k for k in the_plan.writes if k not in done] + list(the_plan.deletes)
         self.record.update(self.store, self.location, written, forget)
+
+
+def _listed_not_in(ctx: Context, target: Endpoint, values: Mapping[str, str]) -> list[str]:
+    """The keys a write-only target lists that ``values`` lacks (what ``--prune`` may remove)."""
+    return list(_retrying(ctx, target.store, lambda: target.store.prunable_keys(
+        ctx, target.location, values)))
 
 
 def _apply(

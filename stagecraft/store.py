@@ -181,6 +181,18 @@ class SecretStore:
         """
         return None
 
+    def prunable_keys(
+        self, ctx: Context, location: str, keys: Collection[str]
+    ) -> Collection[str]:
+        """For write-only stores that can list their keys: those at ``location`` not in ``keys``.
+
+        ``keys`` are the source's; the store says what "the same key" means
+        (GitHub: case-insensitively).  Implementing it lets ``--prune`` plan
+        removals on a store that cannot be read; the keys returned are what
+        :meth:`delete` is given.  Called once per sync with ``--prune``.
+        """
+        raise NotImplementedError(f"store {self.id!r} cannot list its keys")
+
     def record_location(self, ctx: Context, location: str) -> str:
         """The name under which the write record keeps ``location``'s fingerprints.
 
@@ -227,6 +239,12 @@ class SecretStore:
     @property
     def can_delete(self) -> bool:
         return type(self).delete is not SecretStore.delete
+
+    @property
+    def can_prune(self) -> bool:
+        """True when ``--prune`` can plan: the store deletes, and is read or lists its keys."""
+        lists = type(self).prunable_keys is not SecretStore.prunable_keys
+        return self.can_delete and (self.readable or lists)
 
     def sync(self, ctx: Context, opts: SyncOptions) -> SyncResult:
         """Run the core's engine with this store as the target.

@@ -74,6 +74,7 @@ _SERVER = re.compile(r"^<!--\s*server:\s*([\w.-]+)\s*-->$", re.MULTILINE)
 #: that point clients at it.  The modules are test helpers on pytest's pythonpath.
 SERVERS = {"moto": "moto_server:page_environment"}
 SERVERS["bao"] = "vault_helpers:page_environment"  # an OpenBao dev server (contrib/vault)
+SERVERS["github"] = "fake_github:page_environment"  # a fake of GitHub's API (contrib/github)
 
 _DIRECTIVE = re.compile(r"^<!--\s*(file|append|not-run):\s*(.*?)\s*-->$")
 _FENCE = re.compile(r"^(`{3,})\s*([\w+-]*)\s*(.*)$")

@@ -116,6 +116,7 @@ EXPECTED_PAGES = [
     "providers/encore.md",
     "providers/vault.md",
     "providers/aws.md",
+    "providers/github.md",
     "writing-a-provider.md",
     "composing-plugins.md",
     "hooks.md",

@@ -1,0 +1,164 @@
+"""The ``github`` store: GitHub Actions secrets, write-only.
+
+``github:OWNER/REPO`` (and ``/environments/NAME``, ``/dependabot``, or
+``github:orgs/ORG``) is one place GitHub keeps secrets
+(:mod:`stagecraft_github.location`).  GitHub never gives a value back, so
+the store is write-only: the engine plans from the names GitHub lists and
+the core's write record (:mod:`stagecraft.record`) -- a listed key whose
+value this machine last wrote there is unchanged, another listed key is
+updated, an unlisted one added -- and ``--prune`` removes listed names the
+source lacks.
+
+:class:`GitHubStore` is what the registry holds; :meth:`GitHubStore.route`
+makes one bound to the location for each sync, which keeps that sync's
+client, names list and public key.  The HTTP client, the rules and the sealing are
+modules of their own, imported when a sync runs (PyNaCl only when it writes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Collection, Iterator, Mapping
+from typing import TYPE_CHECKING, ClassVar
+
+from stagecraft.errors import UserError
+from stagecraft.store import LazyConfig, SecretStore, StoreSession
+
+if TYPE_CHECKING:
+    from stagecraft.providers.secrets import Action, Context
+    from stagecraft_github.api import SecretsApi
+    from stagecraft_github.client import Client
+    from stagecraft_github.location import Location
+
+
+class GitHubStore(SecretStore):
+    """GitHub Actions, environment, Dependabot and organization secrets.
+
+    The registry holds one with no location; :meth:`route` gives each sync
+    its own, bound to the location, which keeps that sync's connection,
+    names list and public key.
+    """
+
+    id: ClassVar[str] = "github"
+    readable: ClassVar[bool] = False
+    #: Imported when a config is structured or described, not when the registry is built.
+    Config = LazyConfig("stagecraft_github.config")
+    location_help: ClassVar[str] = (
+        "OWNER/REPO, OWNER/REPO/environments/NAME, OWNER/REPO/dependabot or orgs/ORG"
+    )
+
+    def __init__(self, where: Location | None = None) -> None:
+        self.where = where
+        self._lock = threading.Lock()
+        self._client: Client | None = None
+        self._api: SecretsApi | None = None
+
+    def __repr__(self) -> str:
+        return f"<GitHubStore {self.where}>" if self.where else "<GitHubStore>"
+
+    def route(self, ctx: Context, location: str) -> SecretStore:
+        from stagecraft_github.location import parse
+
+        return GitHubStore(parse(location))
+
+    def normalise_location(self, ctx: Context, location: str) -> str:
+        from stagecraft_github.location import parse
+
+        return f"{self.id}:{parse(location).identity}"
+
+    def bound(self) -> Location:
+        """The location this store object serves (the engine routes before any call)."""
+        if self.where is None:
+            raise TypeError("github: call route(ctx, location) first: it binds the location")
+        return self.where
+
+    def api(self, ctx: Context) -> SecretsApi:
+        """This sync's requests about the location (the connection made on first use)."""
+        where = self.bound()
+        with self._lock:
+            if self._api is None:
+                from stagecraft_github.api import SecretsApi
+                from stagecraft_github.client import Client
+                from stagecraft_github.settings import resolve
+
+                config = self.config_of(ctx)
+                self._client = Client(ctx, resolve(ctx, config), str(where))
+                self._api = SecretsApi(self._client, where, config)
+            return self._api
+
+    def close(self) -> None:
+        """End the sync's connections; a later sync lists and fetches anew."""
+        with self._lock:
+            client, self._client, self._api = self._client, None, None
+        if client is not None:
+            client.close()
+
+    @contextlib.contextmanager
+    def session(self, ctx: Context, location: str, *, dry_run: bool) -> Iterator[StoreSession]:
+        try:
+            yield StoreSession(self, ctx, location)
+        finally:
+            self.close()
+
+    def record_location(self, ctx: Context, location: str) -> str:
+        """The API base and the place: github.com's ``octo/app`` is not an Enterprise one's."""
+        from stagecraft_github.location import parse
+        from stagecraft_github.settings import api_url
+
+        return f"{self.id}:{api_url(self.config_of(ctx))}:{parse(location).identity}"
+
+    # -- planning -------------------------------------------------------------------
+
+    def existing_keys(
+        self, ctx: Context, location: str, keys: Collection[str]
+    ) -> Collection[str] | None:
+        """The keys GitHub lists (case-insensitively); refuses keys that are one secret."""
+        from stagecraft_github.rules import case_clashes, describe_clashes
+
+        clashes = case_clashes(keys)
+        if clashes:
+            raise UserError(
+                f"github: {self.where}: keys that differ only in case are one GitHub secret "
+                f"(GitHub stores names in upper case): {describe_clashes(clashes)}; nothing "
+                "was written; rename or --exclude one of each"
+            )
+        listed = {name.upper() for name in self.api(ctx).names()}
+        return [key for key in keys if key.upper() in listed]
+
+    def prunable_keys(
+        self, ctx: Context, location: str, keys: Collection[str]
+    ) -> Collection[str]:
+        wanted = {key.upper() for key in keys}
+        return [name for name in self.api(ctx).names() if name.upper() not in wanted]
+
+    def check_values(
+        self, ctx: Context, location: str, values: Mapping[str, str]
+    ) -> Mapping[str, str]:
+        """Names and sizes GitHub refuses; more secrets than the location holds stops the sync."""
+        from stagecraft_github.rules import refusals
+
+        refused = refusals(values)
+        if refused or not values:
+            return refused
+        listed = {name.upper() for name in self.api(ctx).names()}
+        new = {key.upper() for key in values} - listed
+        limit = self.bound().limit
+        if len(listed) + len(new) > limit:
+            raise UserError(
+                f"github: {self.where}: this sync would make {len(listed) + len(new)} secrets "
+                f"({len(listed)} there, {len(new)} new); GitHub holds at most "
+                f"{limit} here; nothing was written (prune first, or sync fewer keys)"
+            )
+        return refused
+
+    # -- writing --------------------------------------------------------------------
+
+    def write_one(self, ctx: Context, location: str, key: str, value: str) -> Action | None:
+        return self.api(ctx).put(key, value)
+
+    def delete(self, ctx: Context, location: str, keys: Collection[str]) -> None:
+        api = self.api(ctx)
+        for name in keys:
+            ctx.check()
+            api.delete(name)
