@@ -1,8 +1,9 @@
 """Encrypting and decrypting one age file in memory, through pyrage (the Rust age).
 
 Each failure is one line naming the file: not an age file, damaged or
-truncated, or no identity that opens it.  pyrage's own reasons hold no key
-or content, so they may be shown; the common ones get plainer words.
+truncated, encrypted to a passphrase, or no identity that opens it.
+pyrage's own reasons hold no key or content, so their first line may be
+shown; the common ones get plainer words.
 """
 
 from __future__ import annotations
@@ -20,11 +21,14 @@ __all__ = ["AgeFileError", "decrypt", "encrypt"]
 #: How every age file starts: the binary header line, or the ASCII armor.
 _BINARY_HEADER = b"age-encryption.org/"
 _ARMOR_HEADER = b"-----BEGIN AGE ENCRYPTED FILE-----"
+#: The header line of a file encrypted to a passphrase rather than to keys.
+_PASSPHRASE_STANZA = b"\n-> scrypt "
 
 #: pyrage's wording for the failures people meet, and what they mean.
 _PLAINER = {
     "failed to fill whole buffer": "it is truncated",
     "decryption error": "its content does not authenticate (changed after encryption)",
+    "Unknown age format.": "not a version of age this store knows",
 }
 
 
@@ -43,14 +47,19 @@ def decrypt(path: Path, data: bytes, identities: Sequence[Identity], origin: str
             f"{path}: not an age-encrypted file (no age header); "
             "a plain env file is the envfile store's"
         )
+    if data.startswith(_BINARY_HEADER) and _PASSPHRASE_STANZA in data.partition(b"\n---")[0]:
+        raise AgeFileError(
+            f"{path}: encrypted with a passphrase (age -p), not to recipients; "
+            "this store reads and writes files encrypted to keys"
+        )
     try:
         return pyrage.decrypt(data, identities)
     except pyrage.DecryptError as exc:
-        reason = str(exc)
+        reason = (str(exc).splitlines() or ["unknown error"])[0]
         if reason == "No matching keys found":
             raise AgeFileError(
                 f"{path}: no identity from {origin} ({len(identities)} tried) "
-                "matches a recipient of this file"
+                "matches a recipient of this file (or its header is damaged)"
             ) from None
         raise AgeFileError(
             f"{path}: damaged age file: {_PLAINER.get(reason, reason)}"

@@ -44,9 +44,9 @@ def _recipient_problem(text: str) -> str | None:
     if text.startswith("age1"):
         if "1" in text[4:]:  # a bech32 prefix of its own: a plugin or post-quantum key
             return "is a plugin or post-quantum recipient, which this store cannot encrypt to"
-        kind = "an age public key"
+        kind = "age public key"
     elif text.startswith("ssh-"):
-        kind = "an SSH public key (ssh-ed25519 or ssh-rsa)"
+        kind = "SSH public key (ssh-ed25519 or ssh-rsa)"
     else:
         return "is not a recipient: expected an age public key (age1...) or an SSH public key"
     try:

@@ -116,6 +116,15 @@ def run_age(*args: str | Path, cwd: Path) -> bytes:
     return done.stdout
 
 
+def age_keygen(path: Path) -> str:
+    """A new identity file written by ``age-keygen`` (beside ``age``); its recipient."""
+    keygen = Path(age_cli()).with_name("age-keygen")
+    done = subprocess.run([keygen, "-o", path], capture_output=True, timeout=60, check=False)
+    assert done.returncode == 0, f"age-keygen failed: {done.stderr.decode(errors='replace')}"
+    return next(line.split(": ", 1)[1] for line in path.read_text().splitlines()
+                if line.startswith("# public key: "))
+
+
 _NODE_SCRIPT = r"""
 import fs from "node:fs";
 import { Encrypter, Decrypter, armor } from "age-encryption";

@@ -169,7 +169,8 @@ def test_the_plaintext_never_reaches_the_disk(
         project.sync()
     assert written, "the sync wrote nothing"
     for chunk in written:
-        assert b"canary" not in chunk and b"SECRET" not in chunk
+        assert b"canary" not in chunk
+        assert b"SECRET" not in chunk
     assert sorted(p.name for p in project.root.iterdir()) == ["keys", "secrets.env.age", "src.env"]
     assert project.read() == {"OLD_SECRET": "old-canary-Hh2", "NEW_SECRET": "new-canary-Jj5"}
 
