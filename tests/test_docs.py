@@ -96,6 +96,7 @@ EXPECTED_PAGES = [
     "providers/encore.md",
     "providers/vault.md",
     "providers/aws.md",
+    "providers/age.md",
     "writing-a-provider.md",
     "composing-plugins.md",
     "hooks.md",
