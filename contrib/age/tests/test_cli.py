@@ -93,3 +93,17 @@ def test_describe_shows_the_config_keys(run: RunStagecraft) -> None:
     for key in ("recipients", "recipients_file", "identities", "armor", "readers"):
         assert key in result.stdout
     assert "age-encrypted env file" in result.stdout
+
+
+def test_a_missing_source_is_treated_as_the_envfile_store_treats_one(
+    project: Project, run: RunStagecraft
+) -> None:
+    """The rule for a location that does not exist is the core's, shared by every file store."""
+    as_age = run("secrets", "sync", "--from", "age:missing.env", "--to", "envfile:out.env")
+    as_envfile = run("secrets", "sync", "--from", "envfile:missing.env", "--to", "envfile:out.env")
+    def store_named(text: str, store: str) -> str:
+        return text.replace(f"{store}:missing.env", "SOURCE")
+
+    assert as_age.exit_code == as_envfile.exit_code
+    assert store_named(as_age.stdout, "age") == store_named(as_envfile.stdout, "envfile")
+    assert store_named(as_age.stderr, "age") == store_named(as_envfile.stderr, "envfile")
