@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import stat
 import subprocess
@@ -14,7 +15,8 @@ from age_helpers import Project, new_identity_file, ssh_key_pair
 from pyrage import ssh, x25519
 
 from stagecraft.engine import RefusedValuesError
-from stagecraft.providers.secrets import Action
+from stagecraft.providers.secrets import Action, Context, SyncOptions
+from stagecraft_age import PROVIDER
 from stagecraft_age.keys import identities as load_identities
 
 HEADER = b"age-encryption.org/v1\n"
@@ -224,8 +226,6 @@ def test_identities_from_several_files_and_lines(project: Project) -> None:
     new_identity_file(other)
     both = project.root / "keys" / "both.txt"
     both.write_text(other.read_text() + "\n" + project.key_file.read_text())
-    from stagecraft.providers.secrets import Context
-
     ctx = Context(cwd=project.root)
     found, origin = load_identities(ctx, project.config(identities=["keys/both.txt"]))
     assert len(found) == 2
@@ -249,3 +249,33 @@ def test_registering_the_store_imports_no_crypto() -> None:
                           check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "['stagecraft_age.store']"
+
+
+def test_a_symlinked_target_is_followed_and_stays_a_link(project: Project) -> None:
+    real = project.root / "vault" / "secrets.env.age"
+    real.parent.mkdir()
+    seal(real, "# real\nA=1\n", project.recipient)
+    (project.root / "secrets.env.age").symlink_to(real)
+    project.sync({"B": "2"})
+    assert (project.root / "secrets.env.age").is_symlink()
+    assert open_with(real, project.key_file) == "# real\nA=1\nB=2\n"
+    assert sorted(p.name for p in real.parent.iterdir()) == ["secrets.env.age"]
+
+
+def _worker(args: tuple[Project, int, int]) -> None:
+    project, worker, rounds = args
+    for round_no in range(rounds):
+        source = project.root / f"src{worker}.env"
+        source.write_text("".join(f"W{worker}_K{k}=round{round_no}\n" for k in range(3)))
+        opts = SyncOptions(config=project.config(), source=source.name, target="shared.env.age")
+        PROVIDER.sync(Context(cwd=project.root), opts)
+
+
+def test_concurrent_syncs_into_one_file_lose_no_key(project: Project) -> None:
+    """Decrypt, edit, encrypt and replace all happen under the file's lock."""
+    workers, rounds = 4, 6
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        pool.map(_worker, [(project, worker, rounds) for worker in range(workers)])
+    assert project.read("shared.env.age") == {
+        f"W{w}_K{k}": f"round{rounds - 1}" for w in range(workers) for k in range(3)}
+    assert not [p for p in project.root.iterdir() if p.name.endswith(".stagecraft-tmp")]
