@@ -45,7 +45,7 @@ def decrypt(path: Path, data: bytes, identities: Sequence[Identity], origin: str
     if not (data.startswith(_BINARY_HEADER) or data.lstrip().startswith(_ARMOR_HEADER)):
         raise AgeFileError(
             f"{path}: not an age-encrypted file (no age header); "
-            "a plain env file is the envfile store's"
+            "a plain env file is read with envfile:PATH"
         )
     if data.startswith(_BINARY_HEADER) and _PASSPHRASE_STANZA in data.partition(b"\n---")[0]:
         raise AgeFileError(
@@ -71,4 +71,5 @@ def encrypt(path: Path, plaintext: bytes, recipients: Sequence[Recipient], *, ar
     try:
         return pyrage.encrypt(plaintext, recipients, armored=armor)
     except pyrage.EncryptError as exc:
-        raise AgeFileError(f"{path}: cannot encrypt: {exc}") from None
+        reason = (str(exc).splitlines() or ["unknown error"])[0]
+        raise AgeFileError(f"{path}: cannot encrypt: {reason}") from None

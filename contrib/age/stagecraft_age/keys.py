@@ -13,6 +13,7 @@ must not see it echoed into a CI log.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pyrage
@@ -23,7 +24,7 @@ from stagecraft.files import read_bytes
 from stagecraft.providers.secrets import Context
 from stagecraft_age.config import Config
 
-__all__ = ["Identity", "Recipient", "identities", "recipients"]
+__all__ = ["AgeKeyError", "Identity", "Recipient", "identities", "identity_files", "recipients"]
 
 Recipient = x25519.Recipient | ssh.Recipient
 Identity = x25519.Identity | ssh.Identity
@@ -37,36 +38,31 @@ class AgeKeyError(UserError):
     """A recipient or identity that cannot be used; the message names where it is."""
 
 
-def _recipient_problem(text: str) -> str | None:
-    """Why ``text`` is not a usable recipient (None: it is one)."""
+def _recipient(text: str, where: str) -> Recipient:
+    """``text`` as a recipient; a line naming ``where`` and what is wrong when it is not one."""
     if text.startswith(_PRIVATE_PREFIX):
-        return "is a private key, not a recipient: give its public key (age-keygen -y FILE)"
+        raise AgeKeyError(
+            f"{where} is a private key, not a recipient: give its public key (age-keygen -y FILE)"
+        )
+    parse: Callable[[str], Recipient]
     if text.startswith("age1"):
         if "1" in text[4:]:  # a bech32 prefix of its own: a plugin or post-quantum key
-            return "is a plugin or post-quantum recipient, which this store cannot encrypt to"
-        kind = "age public key"
+            raise AgeKeyError(
+                f"{where} is a plugin or post-quantum recipient, which this store cannot "
+                "encrypt to"
+            )
+        parse, kind = x25519.Recipient.from_str, "age public key"
     elif text.startswith("ssh-"):
-        kind = "SSH public key (ssh-ed25519 or ssh-rsa)"
+        parse, kind = ssh.Recipient.from_str, "SSH public key (ssh-ed25519 or ssh-rsa)"
     else:
-        return "is not a recipient: expected an age public key (age1...) or an SSH public key"
+        raise AgeKeyError(
+            f"{where} is not a recipient: expected an age public key (age1...) or an SSH "
+            "public key"
+        )
     try:
-        _parse_recipient(text)
+        return parse(text)
     except pyrage.RecipientError:
-        return f"is not a valid {kind}"
-    return None
-
-
-def _parse_recipient(text: str) -> Recipient:
-    if text.startswith("ssh-"):
-        return ssh.Recipient.from_str(text)
-    return x25519.Recipient.from_str(text)
-
-
-def _recipient(text: str, where: str) -> Recipient:
-    problem = _recipient_problem(text)
-    if problem is not None:
-        raise AgeKeyError(f"{where} {problem}")
-    return _parse_recipient(text)
+        raise AgeKeyError(f"{where} is not a valid {kind}") from None
 
 
 def _lines(data: bytes, path: Path, what: str) -> list[tuple[int, str]]:
