@@ -14,7 +14,9 @@ rendered; this class does the rest the same way for every format:
 
 Subclasses implement :meth:`FileStore.parse`, :meth:`FileStore.values`,
 :meth:`FileStore.set`, :meth:`FileStore.remove` (for ``--prune``) and
-:meth:`FileStore.render`.
+:meth:`FileStore.render`.  A file that holds its format encoded (an
+encrypted env file) adds :meth:`FileStore.decode` and :meth:`FileStore.encode`:
+the decoded text lives only in memory.
 """
 
 from __future__ import annotations
@@ -72,6 +74,20 @@ class FileStore(SecretStore, Generic[D]):
         """Whether a missing target may be created (default: yes)."""
         return True
 
+    def decode(self, ctx: Context, path: Path, data: bytes) -> bytes:
+        """The format's bytes held in the file's ``data``, before :meth:`parse` (default: as is).
+
+        For a format kept encoded on disk (encrypted): decoding happens in
+        memory, and :meth:`encode` turns what :meth:`render` gives back into
+        the file's bytes, just before the atomic write, so the decoded text
+        never reaches the disk.
+        """
+        return data
+
+    def encode(self, ctx: Context, path: Path, data: bytes) -> bytes:
+        """The file's new bytes for the rendered ``data`` (default: as is); see :meth:`decode`."""
+        return data
+
     # -- the store, in terms of the format ------------------------------------------
 
     def path(self, ctx: Context, location: str) -> Path:
@@ -89,7 +105,8 @@ class FileStore(SecretStore, Generic[D]):
         path = self.path(ctx, location)
         if not path.exists():  # a place not written yet holds nothing
             return {}
-        values = self.values(self.parse(ctx, path, read_bytes(path, what=f"{self.id} file")))
+        data = self.decode(ctx, path, read_bytes(path, what=f"{self.id} file"))
+        values = self.values(self.parse(ctx, path, data))
         if keys is None:
             return values
         return {key: values[key] for key in keys if key in values}
@@ -134,7 +151,9 @@ class _FileSession(StoreSession, Generic[D]):
     @property
     def document(self) -> D:
         if self._document is None:
-            self._document = self.store.parse(self.ctx, self.path, self.file.original)
+            original = self.file.original
+            data = None if original is None else self.store.decode(self.ctx, self.path, original)
+            self._document = self.store.parse(self.ctx, self.path, data)
         return self._document
 
     def read(self, keys: Collection[str] | None) -> Mapping[str, str]:
@@ -169,4 +188,5 @@ class _FileSession(StoreSession, Generic[D]):
     def save(self) -> None:
         """Render and write the file once, if anything was edited (never on a dry run)."""
         if self._edited and self._document is not None:
-            self.file.write(self.store.render(self._document))
+            rendered = self.store.render(self._document)
+            self.file.write(self.store.encode(self.ctx, self.path, rendered))

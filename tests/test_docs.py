@@ -117,6 +117,7 @@ EXPECTED_PAGES = [
     "providers/vault.md",
     "providers/aws.md",
     "providers/github.md",
+    "providers/age.md",
     "writing-a-provider.md",
     "composing-plugins.md",
     "hooks.md",

@@ -30,7 +30,7 @@ class EnvfileStore(FileStore[dotenv.Document]):
         configured = getattr(ctx.config, key)
         if not configured:
             raise UserError(
-                f"envfile: no {role} file: pass {flag} or set secrets.providers.envfile.{key}"
+                f"{self.id}: no {role} file: pass {flag} or set secrets.providers.{self.id}.{key}"
             )
         return str(ctx.resolve(configured, from_config=True))
 
