@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import aws, discovery, encore, parsing, startup, store, sync, vault
+from benchmarks import aws, discovery, encore, exec_store, parsing, startup, store, sync, vault
 from benchmarks.harness import Row, markdown, table
 from benchmarks.machine import describe
 
@@ -49,6 +49,8 @@ class Plan:
     aws_latency: float = 0.05
     aws_repeats: int = 1
     aws_baseline_repeats: int = 1
+    exec_keys: int = 0  # 0: no exec-protocol row
+    exec_repeats: int = 1
 
 
 FULL = Plan(
@@ -74,6 +76,8 @@ FULL = Plan(
     aws_latency=0.05,
     aws_repeats=5,
     aws_baseline_repeats=1,
+    exec_keys=1_000,
+    exec_repeats=9,
 )
 
 QUICK = Plan(
@@ -99,9 +103,11 @@ QUICK = Plan(
     aws_latency=0.01,
     aws_repeats=1,
     aws_baseline_repeats=1,
+    exec_keys=20,
+    exec_repeats=1,
 )
 
-NAMES = ("parse", "sync", "encore", "startup", "plugins", "store", "vault", "aws")
+NAMES = ("parse", "sync", "encore", "startup", "plugins", "store", "vault", "aws", "exec")
 
 
 def run(plan: Plan, only: Sequence[str] = NAMES,
@@ -140,6 +146,12 @@ def run(plan: Plan, only: Sequence[str] = NAMES,
         steps.append(("aws", lambda: aws.run(
             plan.aws_keys, plan.aws_latency, plan.aws_repeats, plan.aws_baseline_repeats,
         )))
+    if plan.exec_keys:
+        def exec_step() -> list[Row]:
+            with tempfile.TemporaryDirectory(prefix="stagecraft-bench-exec-") as raw:
+                return exec_store.run(plan.exec_keys, plan.exec_repeats, Path(raw))
+
+        steps.append(("exec", exec_step))
     for name, step in steps:
         if name not in only:
             continue

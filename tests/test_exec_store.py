@@ -1,6 +1,6 @@
 """Stores in any language: the exec protocol, with helpers written in bash (jq) and Node.
 
-The two helpers in tests/exec_helpers pass the whole store contract suite;
+The two example helpers in plugins/exec pass the whole store contract suite;
 the failure paths run small bash helpers written by each test: a helper that
 hangs (and its child), one that prints something other than one JSON object,
 one that answers another protocol version, one that exits without an
@@ -29,7 +29,7 @@ from stagecraft.exec_store import ExecStore, exec_helper, helpers_on_path
 from stagecraft.providers.secrets import Context, PartialSyncError, Registry, SyncOptions
 from stagecraft.testing import CANARY_VALUES, ExecStoreContract, write_env_file
 
-HELPERS = Path(__file__).parent / "exec_helpers"
+HELPERS = Path(__file__).parent.parent / "plugins" / "exec"
 SECRET = "exec-canary-Vq83LmZ2"
 
 
