@@ -85,17 +85,6 @@ if TYPE_CHECKING:
     from stagecraft.store import SecretStore, TransientError
 
 
-def wire_default_registry() -> None:
-    """Load the plugin layer, which tells the interface how to build the default registry.
-
-    The package is the composition root: ``stagecraft.providers.secrets``
-    (the interface) never imports the plugin layer; when its module-level
-    ``get``/``register``/``has``/``ids`` are used before anything loaded that
-    layer, it asks here.
-    """
-    importlib.import_module("stagecraft.plugins")
-
-
 def run_engine(ctx: Context, store: SecretStore, options: SyncOptions) -> SyncResult:
     """Sync into ``store`` with the core's engine (what :meth:`SecretStore.sync` does)."""
     from stagecraft.engine import sync

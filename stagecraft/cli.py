@@ -54,7 +54,7 @@ from stagecraft.errors import (
 from stagecraft.redact import Redactor, Structural
 
 if TYPE_CHECKING:
-    from stagecraft.config import Config
+    from stagecraft.config.schema import Config
     from stagecraft.plugins import PluginInfo, PluginManager, PluginSettings
     from stagecraft.providers.secrets import SyncResult
 
@@ -645,26 +645,20 @@ def _load_config(session: Session, *, required: bool = False) -> Config | None:
                 f"no {CONFIG_NAME} found in {session.cwd} or its parents (pass --config FILE)"
             )
         return None
-    from stagecraft.config import load
+    from stagecraft.config.loading import load
 
     return load(path, cwd=session.cwd)
 
 
 def _plugin_settings(session: Session, config: Config | None) -> PluginSettings:
     """Environment, then stagecraft.yml's ``plugins`` section, then ``-p`` and ``--plugins-dir``."""
-    from stagecraft.plugins import PluginSettings
+    from stagecraft.plugins import plugin_settings
 
-    settings = PluginSettings.from_env()
-    if config is not None:
-        settings = settings.merge(
-            disable=config.plugins.disable,
-            modules=config.plugins.modules,
-            dirs=config.plugin_dirs,
-        )
-    for option in session.args.plugin_args:
-        settings = settings.with_option(option)
-    return settings.merge(
-        dirs=[session.cwd / Path(d).expanduser() for d in session.args.plugins_dirs]
+    return plugin_settings(
+        config,
+        options=session.args.plugin_args,
+        dirs=session.args.plugins_dirs,
+        cwd=session.cwd,
     )
 
 
@@ -780,7 +774,7 @@ def _target_provider(
         return registry.get(store_id), location
     if args.provider:  # --provider wins; the config module is not needed to honour it
         return registry.get(args.provider), location
-    from stagecraft.config import choose_provider
+    from stagecraft.config.provider_choice import choose_provider
 
     return choose_provider(config, registry), location
 
@@ -1070,7 +1064,7 @@ def _plugin_json(info: PluginInfo) -> dict[str, object]:
 
 def cmd_config_check(session: Session) -> int:
     """``config check``: the file, its plugins, ``secrets.provider`` and every known section."""
-    from stagecraft.config import check_sections, choose_provider
+    from stagecraft.config.provider_choice import check_sections, choose_provider
 
     config = _load_config(session, required=True)
     assert config is not None

@@ -106,21 +106,19 @@ def _registry(parsed_args: Any) -> Any:
     from pathlib import Path
 
     from stagecraft.config_location import find_config
-    from stagecraft.plugins import PluginSettings, load_plugin_manager
+    from stagecraft.plugins import load_plugin_manager, plugin_settings
 
     cwd = Path.cwd()
-    settings = PluginSettings.from_env()
     path = find_config(cwd, getattr(parsed_args, "config", None))
+    config = None
     if path is not None:
         from stagecraft.config import load
 
         config = load(path, cwd=cwd)
-        settings = settings.merge(
-            disable=config.plugins.disable, modules=config.plugins.modules,
-            dirs=config.plugin_dirs,
-        )
-    for option in getattr(parsed_args, "plugin_args", None) or ():
-        settings = settings.with_option(option)
-    dirs = getattr(parsed_args, "plugins_dirs", None) or ()
-    settings = settings.merge(dirs=[cwd / Path(d).expanduser() for d in dirs])
+    settings = plugin_settings(
+        config,
+        options=getattr(parsed_args, "plugin_args", None) or (),
+        dirs=getattr(parsed_args, "plugins_dirs", None) or (),
+        cwd=cwd,
+    )
     return load_plugin_manager(settings, strict=False).build_registry()

@@ -113,7 +113,7 @@ def config_for(ctx: Context, store: SecretStore, given: Any = None) -> Any:
         return config
     if config is None:  # the defaults: no converter needed (and none imported)
         return config_class()
-    from stagecraft.config import structure_plain
+    from stagecraft.config.converter import structure_plain
 
     return structure_plain({} if config is None else config, config_class, store.id)
 

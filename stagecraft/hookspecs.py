@@ -25,7 +25,9 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 def secrets_provider_register() -> SecretsProvider | Iterable[SecretsProvider] | None:
     """Contribute secrets providers.
 
-    Called once, when the provider registry is built.  Return one provider,
+    Called once per plugin when the provider registry is built, on its own
+    (with any wrappers of this hook around it), so that its providers and
+    failures are attributed to it.  Return one provider,
     an iterable of providers, or None.  Ids must be non-empty and unique
     across all plugins; the registry reports every conflict at once, naming
     the plugins involved.

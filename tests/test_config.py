@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import attrs
@@ -487,3 +489,90 @@ def test_an_explicit_config_may_be_a_pipe(tmp_path: Path) -> None:
     fifo = tmp_path / "generated.yml"
     os.mkfifo(fifo)
     assert config.find_config(tmp_path, "generated.yml") == fifo
+
+
+# ----------------------------------------------------------------- paths the messages take
+
+
+@attrs.frozen
+class PathConfig:
+    directory: Path = Path()
+    ratio: float = 1.0
+
+
+def test_a_config_file_that_cannot_be_read_names_it(tmp_path: Path) -> None:
+    (tmp_path / "stagecraft.yml").mkdir()
+    with pytest.raises(ConfigError) as info:
+        config.load(tmp_path / "stagecraft.yml", cwd=tmp_path)
+    assert str(info.value) == "stagecraft.yml: cannot read: Is a directory"
+
+
+def test_a_scalar_yaml_cannot_construct_is_an_invalid_value(tmp_path: Path) -> None:
+    assert error_of(tmp_path, "secrets:\n  provider: !custom x\n") == (
+        "stagecraft.yml:2:13: secrets.provider: invalid value: "
+        "could not determine a constructor for the tag '!custom'"
+    )
+
+
+@pytest.mark.parametrize("scalar", ["!!int canary-s3cr3t", "!!float canary-s3cr3t"])
+def test_a_scalar_its_tag_cannot_read_is_refused_without_echoing_it(
+    tmp_path: Path, scalar: str
+) -> None:
+    message = error_of(tmp_path, f"secrets:\n  provider: {scalar}\n")
+    tag = scalar.split(maxsplit=1)[0]
+    assert message == f"stagecraft.yml:2:13: secrets.provider: invalid value: not a valid {tag}"
+
+
+def test_a_bad_scalar_ends_config_check_with_exit_1(tmp_path: Path) -> None:
+    (tmp_path / "stagecraft.yml").write_text("secrets:\n  provider: !!int canary-s3cr3t\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "stagecraft", "config", "check"], cwd=tmp_path,
+        capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 1
+    assert "canary-s3cr3t" not in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert "stagecraft.yml:2:13: secrets.provider: invalid value: not a valid !!int" in done.stderr
+
+
+def test_path_and_number_fields_are_strict(tmp_path: Path) -> None:
+    loaded = load_text(
+        tmp_path, "secrets:\n  providers:\n    p:\n      directory: ''\n      ratio: true\n"
+    )
+    with pytest.raises(ConfigFileError) as info:
+        loaded.provider_config(Provider("p", PathConfig))
+    assert str(info.value).splitlines() == [
+        "stagecraft.yml:4:18: secrets.providers.p.directory: expected a path string, got a string",
+        "stagecraft.yml:5:14: secrets.providers.p.ratio: expected a number, got a boolean",
+    ]
+
+
+def test_structure_plain_names_the_section_without_a_file() -> None:
+    assert config.structure_plain({"ratio": 2}, PathConfig, "p") == PathConfig(ratio=2.0)
+    with pytest.raises(ConfigFileError) as info:
+        config.structure_plain({"ratio": "x", "extra": 1}, PathConfig, "p")
+    assert str(info.value).splitlines() == [
+        "<p config>:1:1: secrets.providers.p.ratio: expected a number, got a string",
+        "<p config>:1:1: secrets.providers.p.extra: unknown key; allowed: directory, ratio",
+    ]
+
+
+def test_check_sections_words_an_unknown_id_at_its_key(tmp_path: Path) -> None:
+    loaded = load_text(tmp_path, "secrets:\n  providers:\n    envfil: {}\n")
+    registry = Registry()
+    registry.register(Provider("envfile"))
+    with pytest.raises(ConfigFileError) as info:
+        config.check_sections(loaded, registry)
+    assert str(info.value) == (
+        "stagecraft.yml:3:5: secrets.providers.envfil: no installed secrets provider has "
+        "this id (did you mean 'envfile'?) (available: envfile)"
+    )
+
+
+def test_the_package_exports_the_documented_api() -> None:
+    """docs/api.md names these as ``stagecraft.config``'s; they stay importable from it."""
+    documented = {"load", "find_config", "ConfigFileError", "structure_plain",
+                  "choose_provider", "check_sections", "Config"}
+    assert documented <= set(config.__all__)
+    assert all(callable(getattr(config, name)) for name in config.__all__
+               if name not in ("CONFIG_NAME", "MAX_ALIAS_EXPANSION", "NodePath"))

@@ -9,6 +9,8 @@ import pytest
 
 from stagecraft import dotenv
 from stagecraft.dotenv import DotenvError, Reader, UnwritableValueError
+from stagecraft.dotenv.fast_parse import locate, parse_fast
+from stagecraft.dotenv.full_parse import parse_full
 from stagecraft.errors import UserError
 from stagecraft.files import FileReadError
 
@@ -70,9 +72,9 @@ def test_edits_that_cancel_out_render_exact_bytes(name: str) -> None:
 def test_locating_keys_agrees_with_the_full_parser(name: str) -> None:
     """The fast scan that finds lines to edit and the full parser see the same lines."""
     text = CORPUS[name].decode("utf-8").removeprefix("\ufeff")
-    keys = set(dotenv._parse_full(text, "x").values) | {"NOT_THERE"}
-    spans = dotenv._locate(text, "x", keys)
-    assert spans == dotenv._parse_full(text, "x", locate=keys).spans
+    keys = set(parse_full(text, "x").values) | {"NOT_THERE"}
+    spans = locate(text, "x", keys)
+    assert spans == parse_full(text, "x", locate=keys).spans
     assert sum(map(len, spans.values())) >= len(keys) - 1
 
 
@@ -141,7 +143,7 @@ def values(text: str) -> dict[str, str]:
 def test_reading_rules(text: str, expected: dict[str, str]) -> None:
     assert values(text) == expected
     # the fast path and the full parser agree on every line
-    assert dotenv._parse_full(text.removeprefix("\ufeff"), "x").values == expected
+    assert parse_full(text.removeprefix("\ufeff"), "x").values == expected
 
 
 @pytest.mark.parametrize(
@@ -158,8 +160,8 @@ def test_reading_rules(text: str, expected: dict[str, str]) -> None:
 )
 def test_fast_path_takes_multiline_quoted_values(text: str, expected: dict[str, str]) -> None:
     """Files with PEM-like values still parse in one findall, not line by line."""
-    assert dotenv._parse_fast(text) == expected
-    assert dotenv._parse_full(text, "x").values == expected
+    assert parse_fast(text) == expected
+    assert parse_full(text, "x").values == expected
 
 
 @pytest.mark.parametrize(
@@ -174,7 +176,7 @@ def test_fast_path_takes_multiline_quoted_values(text: str, expected: dict[str, 
     ],
 )
 def test_fast_path_declines_what_it_does_not_read(text: str) -> None:
-    assert dotenv._parse_fast(text) is None
+    assert parse_fast(text) is None
 
 
 def test_values_keep_first_appearance_order_and_last_value() -> None:
@@ -578,3 +580,17 @@ def test_files_for_dotenv_expand_warn_where_it_would_expand_or_run() -> None:
     }
     assert [w.split(": ")[0] for w in seen] == ["v.env:1", "v.env:2", "v.env:4"]
     assert "'A' holds a '$' that dotenv-expand expands" in seen[0]
+
+
+def test_the_package_exports_the_documented_api() -> None:
+    """docs/api.md names these as ``stagecraft.dotenv``'s; they stay importable from it."""
+    documented = {
+        "parse", "load", "new_document", "Document", "format_value", "Reader",
+        "DotenvError", "UnwritableValueError", "DEFAULT_READERS", "ALL_READERS",
+        "is_valid_key",
+    }
+    assert set(dotenv.__all__) == documented
+    namespace: dict[str, object] = {}
+    exec("from stagecraft.dotenv import *", namespace)  # noqa: S102 - a fixed statement
+    assert documented <= namespace.keys()
+    assert isinstance(dotenv.new_document(), dotenv.Document)

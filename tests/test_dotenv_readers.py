@@ -24,7 +24,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stagecraft import dotenv
-from stagecraft.dotenv import ALL_READERS, Reader, UnwritableValueError
+from stagecraft.dotenv import ALL_READERS, Reader, UnwritableValueError, writer
+from stagecraft.dotenv.fast_parse import locate, parse_fast
+from stagecraft.dotenv.full_parse import parse_full
+from stagecraft.dotenv.readers.docker_compose import read_docker_compose
+from stagecraft.dotenv.readers.shell import read_shell
 
 NODE_MODULES = Path(__file__).parent / "node" / "node_modules"
 NODE_SCRIPT = """
@@ -233,7 +237,7 @@ def test_narrowing_readers_widens_what_can_be_written() -> None:
 
 def test_compose_model_follows_the_observed_facts() -> None:
     """compose-go v2.13.0 as observed: see dotenv-compat.md, "More facts"."""
-    model = dotenv._read_docker_compose
+    model = read_docker_compose
     # '$' before anything but a name character or '{' stays; $$ is one '$'
     assert [model(f) for f in ("a$", "$'x", "$ $", "$$", "$$HOME")] == [
         "a$", "$'x", "$ $", "$", "$HOME"]
@@ -274,7 +278,7 @@ def test_plain_form_is_used_when_safe() -> None:
     assert dotenv.format_value("K", "it's\n") == '"it\'s\\n"'
 
 
-SAFE_CHARS = "".join(chr(c) for c in range(128) if dotenv._PLAIN_SAFE.fullmatch(chr(c)))
+SAFE_CHARS = "".join(chr(c) for c in range(128) if writer._PLAIN_SAFE.fullmatch(chr(c)))
 
 
 def test_plain_safe_values_are_read_back_by_every_model_and_reader() -> None:
@@ -286,12 +290,12 @@ def test_plain_safe_values_are_read_back_by_every_model_and_reader() -> None:
         "".join(rng.choices(SAFE_CHARS, k=rng.randint(1, 40))) for _ in range(300)
     ]
     for value in values:
-        assert dotenv._read_ours(value) == value, value
+        assert writer._read_ours(value) == value, value
         for reader in dotenv.DEFAULT_READERS | {Reader.DOTENV_EXPAND}:
-            assert dotenv._MODELS[reader](value) == value, (reader, value)
+            assert writer._MODELS[reader](value) == value, (reader, value)
         assert dotenv.format_value("K", value) == value
-        shell_safe = dotenv._SHELL_PLAIN_SAFE.fullmatch(value) is not None
-        assert (dotenv._read_shell(value) == value) == shell_safe, value
+        shell_safe = writer._SHELL_PLAIN_SAFE.fullmatch(value) is not None
+        assert (read_shell(value) == value) == shell_safe, value
     text = assignment_file([(value, value) for value in values])
     expected = {f"K{i}": value for i, value in enumerate(values)}
     (node,) = node_parse([text])
@@ -351,10 +355,10 @@ def test_models_agree_with_the_real_readers(reader: Reader, tmp_path: Path) -> N
             form
             for value in values
             for readers in (dotenv.DEFAULT_READERS, {Reader.DOTENV_EXPAND})
-            for form in dotenv._candidates(value, readers)
+            for form in writer._candidates(value, readers)
         }
     )
-    model = dotenv._MODELS[reader]
+    model = writer._MODELS[reader]
     accepted = [(form, read) for form in forms if (read := model(form)) is not None]
     assert len(accepted) > len(values)  # the model accepts a form of most values
     # Files of 200 forms: dotenv-expand's work grows with the square of a file's keys.
@@ -458,7 +462,7 @@ def test_editing_one_key_leaves_every_other_line_identical(
     text = raw.decode("utf-8")
     body = text.removeprefix("\ufeff")
     # the last assignment of the key: only its value and comment may change
-    _start, vstart, vend, end = dotenv._parse_full(body, "x", locate={key}).spans[key][-1]
+    _start, vstart, vend, end = parse_full(body, "x", locate={key}).spans[key][-1]
     line_end = vend + len(body[vend:end].rstrip("\r\n"))
     # lone-CR files are written only for the readers that take a CR as a line end
     readers = {Reader.PYTHON_DOTENV, Reader.NODE_DOTENV} if "\r" in text else ALL_READERS
@@ -499,13 +503,13 @@ def test_fast_path_reads_what_the_full_parser_reads(document: tuple[bytes, list[
     """The one-findall fast path either declines or agrees with the full parser exactly."""
     raw, _keys = document
     body = raw.decode("utf-8").removeprefix("\ufeff")
-    fast = dotenv._parse_fast(body)
-    full = dotenv._parse_full(body, "x")
+    fast = parse_fast(body)
+    full = parse_full(body, "x")
     if fast is not None:
         assert fast == full.values
         assert list(fast) == list(full.values)
         assert not full.warnings
     every_key = set(full.values)
-    assert dotenv._locate(body, "x", every_key) == (
-        dotenv._parse_full(body, "x", locate=every_key).spans
+    assert locate(body, "x", every_key) == (
+        parse_full(body, "x", locate=every_key).spans
     )

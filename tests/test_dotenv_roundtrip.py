@@ -26,7 +26,8 @@ import pytest
 from envfile_corpus import CORPUS
 
 from stagecraft import dotenv
-from stagecraft.dotenv import DEFAULT_READERS, Reader, UnwritableValueError
+from stagecraft.dotenv import DEFAULT_READERS, Reader, UnwritableValueError, writer
+from stagecraft.dotenv.readers.docker_compose import read_docker_compose
 
 PD, ND, DC = Reader.PYTHON_DOTENV, Reader.NODE_DOTENV, Reader.DOCKER_COMPOSE
 SH, DE = Reader.SHELL, Reader.DOTENV_EXPAND
@@ -192,7 +193,7 @@ def test_default_readers_refuse_only_what_cannot_be_carried() -> None:
     """The refusals of the default setting, each for a reason the facts give."""
     _, refused = write(CORPUS, DEFAULT_READERS)
     for value in refused:
-        reason = dotenv._reason(value, DEFAULT_READERS)
+        reason = writer._reason(value, DEFAULT_READERS)
         assert (
             "\x00" in value
             or "expands '${...}'" in reason  # python-dotenv interpolation
@@ -212,5 +213,5 @@ def test_default_readers_refuse_only_what_cannot_be_carried() -> None:
 )
 def test_values_all_three_readers_carry_are_written(value: str) -> None:
     form = dotenv.format_value("K", value)
-    assert dotenv._read_docker_compose(form) == value
+    assert read_docker_compose(form) == value
     assert dotenv.parse(f"K={form}\n").values() == {"K": value}

@@ -101,10 +101,14 @@ def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
 
 def test_the_graph_sees_real_edges() -> None:
     edges = graph()
-    assert "stagecraft.providers.secrets" in edges["stagecraft.plugins"]
+    assert "stagecraft.providers.secrets" in edges["stagecraft.plugins.manager"]
     assert "stagecraft.selection" in edges["stagecraft.engine"]
-    assert "stagecraft.config" in edges["stagecraft.engine"]  # a deferred import counts
+    assert "stagecraft.config.converter" in edges["stagecraft.engine"]  # a deferred import counts
     assert "stagecraft_encore.cue" in edges["stagecraft_encore.cue_store"]
+    assert "stagecraft.dotenv.writer" in edges["stagecraft.dotenv.document"]
+    readers = "stagecraft.dotenv.readers"
+    assert f"{readers}.node_dotenv" in edges[f"{readers}.dotenv_expand"]
+    assert "stagecraft.config.converter" in edges["stagecraft.config.schema"]
 
 
 def test_no_import_cycles() -> None:
@@ -117,7 +121,8 @@ def test_the_cycle_finder_finds_cycles() -> None:
     assert find_cycle({"a": {"b"}, "b": set()}) is None
 
 
-@pytest.mark.parametrize("module", ["stagecraft.providers.secrets", "stagecraft.store",
+@pytest.mark.parametrize("module", ["stagecraft.providers.secrets", "stagecraft.providers.registry",
+                                    "stagecraft.providers.default_registry", "stagecraft.store",
                                     "stagecraft.errors", "stagecraft.redact"])
 def test_the_interface_does_not_import_the_plugin_layer(module: str) -> None:
     def reach(start: str, edges: dict[str, set[str]]) -> set[str]:
@@ -132,4 +137,46 @@ def test_the_interface_does_not_import_the_plugin_layer(module: str) -> None:
         return seen
 
     edges = graph()
-    assert "stagecraft.plugins" not in reach(module, edges)
+    assert "stagecraft.plugins.manager" in edges  # the plugin layer is seen at all
+    reached = sorted(name for name in reach(module, edges) if name.startswith("stagecraft.plugins"))
+    assert reached == []
+
+
+def _imports_of_the_package_root(path: Path) -> list[int]:
+    """Lines of ``path`` that import the ``stagecraft`` package itself (at any depth)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    lines = []
+    for node in ast.walk(tree):
+        whole = isinstance(node, ast.Import) and any(a.name == "stagecraft" for a in node.names)
+        names = (isinstance(node, ast.ImportFrom) and node.module == "stagecraft"
+                 and not node.level
+                 and any(alias.name not in modules_of_the_root() for alias in node.names))
+        if whole or names:
+            lines.append(node.lineno)
+    return lines
+
+
+def modules_of_the_root() -> set[str]:
+    """Names ``from stagecraft import NAME`` may take: submodules, not the root's own names."""
+    return {path.stem for path in (ROOT / "stagecraft").iterdir()
+            if path.suffix == ".py" or (path / "__init__.py").exists()}
+
+
+@pytest.mark.parametrize("module", ["stagecraft.providers", "stagecraft.plugins"])
+def test_the_interface_and_the_plugin_layer_do_not_import_the_package_root(module: str) -> None:
+    # The package root re-exports from its submodules; a submodule that
+    # imports it back reaches everything the root can reach.
+    found = {
+        name: lines
+        for name, path in modules().items()
+        if (name == module or name.startswith(module + "."))
+        and (lines := _imports_of_the_package_root(path))
+    }
+    assert found == {}
+
+
+def test_the_root_import_finder_finds_them(tmp_path: Path) -> None:
+    source = tmp_path / "mod.py"
+    source.write_text("import stagecraft\nfrom stagecraft import hookspecs\n"
+                      "def f():\n    from stagecraft import __version__\n")
+    assert _imports_of_the_package_root(source) == [1, 4]

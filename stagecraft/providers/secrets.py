@@ -5,42 +5,58 @@ contract between the core and every provider plugin:
 
 * :class:`SyncOptions`: what to sync (the provider's config section, source,
   target, keys, dry run).
-* :class:`SecretsProvider`: the protocol a provider implements.
 * :class:`Context`: the run's working directory, cancellation, deadline,
   logger and redactor.
 * :class:`SyncResult`: per-key changes, never values.
-* :class:`Registry`: providers by id, sorted and thread-safe.
+* :class:`SecretsProvider` and :class:`Registry` (providers by id, sorted,
+  thread-safe, checked once), from :mod:`stagecraft.providers.protocol` and
+  :mod:`stagecraft.providers.registry`.
 
 The module-level :func:`register`, :func:`get`, :func:`has`, :func:`ids` and
-:func:`list_providers` act on a default registry that is built from the
-installed plugins the first time one of them is called.
+:func:`list_providers` are a thin facade over one default registry, built
+from the installed plugins the first time one of them is called
+(:mod:`stagecraft.providers.default_registry`).
 """
 
 from __future__ import annotations
 
-import enum
 import logging
-import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any
 
 import attrs
 
 from stagecraft.errors import (
     CancelledError,
-    PluginError,
     ProviderError,
     StagecraftError,
     UserError,
-    did_you_mean,
+)
+from stagecraft.providers.default_registry import (
+    default_registry,
+    get,
+    has,
+    ids,
+    list_providers,
+    register,
+    reset_default_registry,
+    set_default_registry_factory,
+)
+from stagecraft.providers.protocol import SecretsProvider
+from stagecraft.providers.registry import (
+    DuplicateProviderError,
+    EmptyProviderIDError,
+    InvalidProviderError,
+    Origin,
+    Registry,
+    UnknownProviderError,
+    provider_id,
 )
 from stagecraft.redact import Redactor
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
+from stagecraft.text_enum import TextEnum
 
 __all__ = [
     "Action",
@@ -61,64 +77,19 @@ __all__ = [
     "SyncOptions",
     "SyncResult",
     "UnknownProviderError",
+    "default_registry",
     "get",
     "has",
     "ids",
     "list_providers",
+    "provider_id",
     "register",
     "reset_default_registry",
+    "set_default_registry_factory",
 ]
 
 
 # --------------------------------------------------------------------- errors
-
-
-class EmptyProviderIDError(PluginError):
-    """A provider has an empty id."""
-
-
-class InvalidProviderError(PluginError):
-    """Something that is not a provider was offered as one."""
-
-
-class DuplicateProviderError(PluginError):
-    """Two different providers claim the same id.
-
-    ``conflicts`` maps each contested id to every origin that provided it.
-    """
-
-    def __init__(self, conflicts: dict[str, list[Origin]]) -> None:
-        self.conflicts = {key: list(origins) for key, origins in sorted(conflicts.items())}
-        lines = ["conflicting secrets provider ids:"]
-        for provider_id, origins in self.conflicts.items():
-            counts: dict[Origin, int] = {}
-            for origin in origins:
-                counts[origin] = counts.get(origin, 0) + 1
-            named = " and ".join(
-                str(origin) if n == 1 else f"{origin} ({n} different objects)"
-                for origin, n in counts.items()
-            )
-            lines.append(f"  {provider_id!r} is provided by {named}")
-        lines.append(
-            "Disable all but one of them: `-p no:NAME`, `plugins.disable` in "
-            "stagecraft.yml, or STAGECRAFT_DISABLE_PLUGINS=NAME."
-        )
-        super().__init__("\n".join(lines))
-
-
-class UnknownProviderError(UserError):
-    """No provider has the requested id."""
-
-    def __init__(self, provider_id: str, available: Sequence[str]) -> None:
-        self.provider_id = provider_id
-        self.available = tuple(available)
-        # "loaded", not "installed": plugins may be installed yet filtered out
-        # (STAGECRAFT_LOAD_PLUGINS, -p no:NAME); `stagecraft plugins` lists them.
-        listed = ", ".join(self.available) if self.available else "none loaded"
-        super().__init__(
-            f"unknown secrets provider {provider_id!r}"
-            f"{did_you_mean(provider_id, self.available)} (available: {listed})"
-        )
 
 
 class InvalidOptionsError(UserError, ValueError):
@@ -179,16 +150,13 @@ class PartialSyncError(ProviderError):
 # ------------------------------------------------------------------- results
 
 
-class Action(str, enum.Enum):
+class Action(TextEnum):
     """What a sync did (or would do) to one key of the target."""
 
     ADDED = "added"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
     REMOVED = "removed"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 def _to_action(action: Action | str) -> Action:
@@ -459,224 +427,3 @@ class Context:
     def add_secrets(self, values: Iterable[str]) -> None:
         """Register values the sync handles, so they are masked in any output."""
         self.redactor.update(values)
-
-
-# ------------------------------------------------------------------ protocol
-
-
-@runtime_checkable
-class SecretsProvider(Protocol):
-    """What a secrets provider implements.
-
-    A provider may also have a ``Config`` attribute holding an attrs class:
-    the core then structures the provider's section of ``stagecraft.yml``
-    into it and passes the instance as ``SyncOptions.config``.
-    """
-
-    @property
-    def id(self) -> str: ...
-
-    def sync(self, ctx: Context, opts: SyncOptions) -> SyncResult: ...
-
-
-# ------------------------------------------------------------------ registry
-
-
-@attrs.frozen
-class Origin:
-    """Where a provider came from, for messages and listings."""
-
-    plugin: str = ""
-    distribution: str | None = None
-    version: str | None = None
-
-    def __str__(self) -> str:
-        text = f"plugin {self.plugin!r}" if self.plugin else "an unnamed caller"
-        if self.distribution:
-            text += f" ({self.distribution} {self.version or '?'})"
-        return text
-
-
-def provider_id(provider: object) -> str:
-    """The id of ``provider``, checking that it is shaped like a provider.
-
-    A provider *class* with a class-level ``id`` passes the protocol check,
-    but calling its ``sync`` would fail much later with a confusing
-    TypeError, so classes are rejected here with the fix spelled out.
-    """
-    if isinstance(provider, type):
-        name = provider.__name__
-        raise InvalidProviderError(
-            f"the class {name} was given instead of an instance; use {name}() to create one"
-        )
-    if not isinstance(provider, SecretsProvider):
-        raise InvalidProviderError(
-            f"{type(provider).__name__} object is not a secrets provider "
-            "(it needs an `id` string and a `sync(ctx, opts)` method)"
-        )
-    value = provider.id
-    if not isinstance(value, str):
-        raise InvalidProviderError(
-            f"{type(provider).__name__}.id is {type(value).__name__}, not str"
-        )
-    if not callable(provider.sync):
-        raise InvalidProviderError(f"{type(provider).__name__}.sync is not callable")
-    if value.strip() and not _VALID_ID.fullmatch(value):
-        # An empty id has its own error (EmptyProviderIDError) in the registry.
-        raise InvalidProviderError(
-            f"{type(provider).__name__}.id {value!r} is not a valid provider id: "
-            "use letters, digits, '-', '_' and '.' only"
-        )
-    return value
-
-
-#: What a provider id may hold: ids are typed on command lines and in
-#: ``--to ID:LOCATION`` (so no ``:``), and shown in tables (so no spaces).
-_VALID_ID = re.compile(r"[A-Za-z0-9._-]+")
-
-
-class Registry:
-    """Providers by id: sorted, de-duplicated and thread-safe.
-
-    * ``register(p)`` adds a provider; the same object again is a no-op, a
-      different provider with a taken id raises :class:`DuplicateProviderError`
-      and an empty id :class:`EmptyProviderIDError`.
-    * ``get(id)`` returns it or raises :class:`UnknownProviderError` listing
-      the available ids.
-    * ``ids()`` and ``list()`` are in lexicographic order of id.
-    """
-
-    def __init__(self, providers: Iterable[SecretsProvider] = ()) -> None:
-        self._lock = threading.RLock()
-        self._providers: dict[str, SecretsProvider] = {}
-        self._origins: dict[str, Origin] = {}
-        self._sorted_ids: tuple[str, ...] = ()
-        for provider in providers:
-            self.register(provider)
-
-    def __repr__(self) -> str:
-        return f"<Registry ids={list(self.ids())!r}>"
-
-    def __len__(self) -> int:
-        return len(self._providers)
-
-    def __contains__(self, provider_id: object) -> bool:
-        return provider_id in self._providers
-
-    def __iter__(self) -> Iterator[SecretsProvider]:
-        return iter(self.list())
-
-    def register(self, provider: SecretsProvider, origin: Origin | None = None) -> None:
-        """Add ``provider``; ``origin`` says where it came from, for messages."""
-        key = provider_id(provider)
-        origin = origin or Origin()
-        if not key.strip():
-            raise EmptyProviderIDError(f"{origin} contributed a secrets provider with an empty id")
-        with self._lock:
-            existing = self._providers.get(key)
-            if existing is provider:
-                return
-            if existing is not None:
-                raise DuplicateProviderError({key: [self._origins[key], origin]})
-            self._providers[key] = provider
-            self._origins[key] = origin
-            self._sorted_ids = tuple(sorted(self._providers))
-
-    def get(self, provider_id: str) -> SecretsProvider:
-        """The provider with this id."""
-        with self._lock:
-            provider = self._providers.get(provider_id)
-            if provider is None:
-                raise UnknownProviderError(provider_id, self._sorted_ids)
-            return provider
-
-    def has(self, provider_id: str) -> bool:
-        return provider_id in self._providers
-
-    def ids(self) -> tuple[str, ...]:
-        """Every id, in lexicographic order."""
-        return self._sorted_ids
-
-    def list(self) -> list[SecretsProvider]:
-        """Every provider, sorted by id."""
-        with self._lock:
-            return [self._providers[key] for key in self._sorted_ids]
-
-    def origin(self, provider_id: str) -> Origin:
-        """Where the provider with this id came from."""
-        with self._lock:
-            if provider_id not in self._origins:
-                raise UnknownProviderError(provider_id, self._sorted_ids)
-            return self._origins[provider_id]
-
-
-# ------------------------------------------------------- default registry
-
-# Re-entrant so that a plugin touching the default registry while it is being
-# built (say, calling register() at import time) gets a clear error from the
-# check below instead of deadlocking its own thread.
-_default_lock = threading.RLock()
-_default: Registry | None = None
-_building = threading.local()
-#: Builds the default registry; the plugin layer hands it over when it is imported
-#: (this module, the interface, knows nothing of how plugins are found).
-_factory: Callable[[], Registry] | None = None
-
-
-def set_default_registry_factory(factory: Callable[[], Registry]) -> None:
-    """Say how the default registry is built (:mod:`stagecraft.plugins` does, on import)."""
-    global _factory
-    _factory = factory
-
-
-def default_registry() -> Registry:
-    """The registry of the installed plugins, built on first use."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            if getattr(_building, "active", False):
-                raise PluginError(
-                    "the default secrets provider registry was used while it is being built "
-                    "(a plugin called stagecraft.providers.secrets functions at import time); "
-                    "return providers from the secrets_provider_register hook instead"
-                )
-            if _factory is None:
-                import stagecraft
-
-                stagecraft.wire_default_registry()
-            assert _factory is not None
-            _building.active = True
-            try:
-                _default = _factory()
-            finally:
-                _building.active = False
-        return _default
-
-
-def reset_default_registry(registry: Registry | None = None) -> None:
-    """Forget (or replace) the default registry; the next use rebuilds it."""
-    global _default
-    with _default_lock:
-        _default = registry
-
-
-def register(provider: SecretsProvider, origin: Origin | None = None) -> None:
-    """Add a provider to the default registry."""
-    default_registry().register(provider, origin)
-
-
-def get(provider_id: str) -> SecretsProvider:
-    """The provider with this id from the default registry."""
-    return default_registry().get(provider_id)
-
-
-def has(provider_id: str) -> bool:
-    return default_registry().has(provider_id)
-
-
-def ids() -> tuple[str, ...]:
-    return default_registry().ids()
-
-
-def list_providers() -> list[SecretsProvider]:
-    return default_registry().list()

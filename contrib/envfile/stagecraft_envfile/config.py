@@ -6,7 +6,7 @@ from typing import Any
 
 import attrs
 
-from stagecraft.dotenv import DEFAULT_READERS, Reader
+from stagecraft.dotenv.readers.reader import DEFAULT_READERS, Reader
 
 #: Reader names as written in stagecraft.yml, in a stable order for messages.
 READER_NAMES = tuple(sorted(reader.value for reader in Reader))

@@ -1,0 +1,55 @@
+"""``stagecraft.yml``: finding it, reading it, and turning it into typed settings.
+
+Loading happens in two phases, because the ``plugins`` section decides which
+plugins get imported and plugins decide what the ``secrets`` section may hold:
+
+1. :func:`load` parses the YAML (safe loading only), remembers the line and
+   column of every node, and validates the core keys (``secrets.provider``,
+   ``secrets.providers``, ``plugins.*``).  Nothing is imported yet.
+2. Once plugins are loaded, :func:`choose_provider` checks ``secrets.provider``
+   against the registry and :meth:`Config.provider_config` structures the
+   chosen provider's section into the provider's attrs ``Config`` class.
+
+Every problem is reported as ``FILE:LINE:COL: PATH: what is wrong`` with a
+"did you mean" hint for likely typos.  Each concept has its own module:
+:mod:`~stagecraft.config.schema` (the sections and :class:`Config`),
+:mod:`~stagecraft.config.yaml_loader` (YAML with marks),
+:mod:`~stagecraft.config.converter` (the strict converter),
+:mod:`~stagecraft.config.loading` (:func:`load`),
+:mod:`~stagecraft.config.provider_choice` (:func:`choose_provider`),
+:mod:`~stagecraft.config.marks` and :mod:`~stagecraft.config.problems` (where,
+and what is wrong).  Finding the file is :mod:`stagecraft.config_location`'s,
+outside this package so that a command run without a config file does not
+import the config model.
+"""
+
+from __future__ import annotations
+
+from stagecraft.config.converter import structure, structure_plain
+from stagecraft.config.loading import load
+from stagecraft.config.marks import Mark, NodePath, format_path
+from stagecraft.config.problems import ConfigFileError, Problem
+from stagecraft.config.provider_choice import check_sections, choose_provider
+from stagecraft.config.schema import Config, PluginsConfig, SecretsConfig
+from stagecraft.config.yaml_loader import MAX_ALIAS_EXPANSION, parse
+from stagecraft.config_location import CONFIG_NAME, find_config
+
+__all__ = [
+    "CONFIG_NAME",
+    "MAX_ALIAS_EXPANSION",
+    "Config",
+    "ConfigFileError",
+    "Mark",
+    "NodePath",
+    "PluginsConfig",
+    "Problem",
+    "SecretsConfig",
+    "check_sections",
+    "choose_provider",
+    "find_config",
+    "format_path",
+    "load",
+    "parse",
+    "structure",
+    "structure_plain",
+]

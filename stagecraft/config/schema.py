@@ -1,0 +1,97 @@
+"""The schema of ``stagecraft.yml``: the core's sections and the loaded file."""
+
+from __future__ import annotations
+
+import typing
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from stagecraft.config.converter import structure
+from stagecraft.config.marks import Marks, NodePath, format_path
+from stagecraft.config.problems import ConfigFileError, Problem
+from stagecraft.errors import PluginError
+
+if typing.TYPE_CHECKING:
+    from stagecraft.providers.secrets import SecretsProvider
+
+
+@attrs.frozen
+class SecretsConfig:
+    """The ``secrets`` section: the default provider and each provider's own section."""
+
+    provider: str | None = None
+    providers: dict[str, dict[str, Any] | None] = attrs.field(factory=dict)
+    #: ``secrets.from`` / ``secrets.to``: ``[ID:]LOCATION`` defaults for ``--from`` / ``--to``.
+    source: str | None = attrs.field(default=None, metadata={"key": "from"})
+    target: str | None = attrs.field(default=None, metadata={"key": "to"})
+
+
+@attrs.frozen
+class PluginsConfig:
+    """The ``plugins`` section: applied before any plugin is imported."""
+
+    disable: tuple[str, ...] = ()
+    modules: tuple[str, ...] = ()
+    dirs: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class ConfigDocument:
+    """The top level of ``stagecraft.yml``, as cattrs structures it."""
+
+    secrets: SecretsConfig = attrs.field(factory=SecretsConfig)
+    plugins: PluginsConfig = attrs.field(factory=PluginsConfig)
+
+
+@attrs.frozen
+class Config:
+    """A loaded ``stagecraft.yml``."""
+
+    path: Path
+    display: str
+    secrets: SecretsConfig
+    plugins: PluginsConfig
+    marks: Marks = attrs.field(repr=False, eq=False)
+
+    @property
+    def directory(self) -> Path:
+        """The directory relative config paths resolve against."""
+        return self.path.parent
+
+    @property
+    def plugin_dirs(self) -> tuple[Path, ...]:
+        """``plugins.dirs``, absolute (relative entries resolve against :attr:`directory`)."""
+        return tuple(self.directory / Path(d).expanduser() for d in self.plugins.dirs)
+
+    def error(self, path: NodePath, message: str, *, at_key: bool = False) -> ConfigFileError:
+        """A :class:`ConfigFileError` pointing at ``path`` in this file."""
+        mark = self.marks.of_key(path) if at_key else self.marks.of_value(path)
+        return ConfigFileError(self.display, [Problem(mark, format_path(path), message)])
+
+    def has_section(self, provider_id: str) -> bool:
+        return provider_id in self.secrets.providers
+
+    def provider_config(self, provider: SecretsProvider) -> Any:
+        """The provider's section, structured into ``provider.Config`` when it has one.
+
+        None when the file has no section for the provider (the provider then
+        uses its defaults); the plain mapping when the provider declares no
+        ``Config`` class.
+        """
+        provider_id = provider.id
+        if provider_id not in self.secrets.providers:
+            return None
+        raw = self.secrets.providers[provider_id] or {}
+        config_class = getattr(provider, "Config", None)
+        if config_class is None:
+            return raw
+        if not attrs.has(config_class):
+            raise PluginError(
+                f"secrets provider {provider_id!r} declares a Config that is not an attrs class"
+            )
+        return self._structure(raw, config_class, ("secrets", "providers", provider_id))
+
+    def _structure(self, raw: Any, cls: type[Any], base: NodePath) -> Any:
+        return structure(raw, cls, self.marks, self.display, base=base)
