@@ -15,7 +15,8 @@ import subprocess
 from pathlib import Path
 
 from benchmarks.harness import Row, cost_row, median_times
-from stagecraft.exec_store import ExecStore, exec_helper
+from stagecraft.exec_command import exec_command
+from stagecraft.exec_store import ExecStore
 from stagecraft.providers.secrets import Context, Registry, SyncOptions
 
 TARGET = 2.0
@@ -26,7 +27,7 @@ def run(keys: int, repeats: int, root: Path) -> list[Row]:
     values = {f"KEY_{i:05d}": f"value-{i:05d}-{'x' * 24}" for i in range(keys)}
     source = root / "exec-source.env"
     source.write_text("".join(f"{k}={v}\n" for k, v in values.items()), encoding="utf-8")
-    store = ExecStore(exec_helper("bench", [str(HELPER)]))
+    store = ExecStore(exec_command("bench", [str(HELPER)]))
     ctx = Context(cwd=root)
     ctx.registry = Registry([store])
     store.description  # noqa: B018 - asked once per process, as a real sync does first

@@ -29,11 +29,11 @@ from typing import Any
 import attrs
 
 from stagecraft.errors import ProviderError, printable
+from stagecraft.exec_command import ExecCommand
 from stagecraft.providers.secrets import Context
 from stagecraft.store import TransientError
 
 __all__ = [
-    "DEFAULT_TIMEOUT",
     "PROTOCOL",
     "Description",
     "ExecHelper",
@@ -45,8 +45,6 @@ __all__ = [
 
 #: The protocol version this module speaks; a helper answering another is refused.
 PROTOCOL = 1
-#: Seconds one helper call may take unless the helper's settings say otherwise.
-DEFAULT_TIMEOUT = 30.0
 
 
 class HelperProtocolError(ProviderError):
@@ -79,16 +77,17 @@ class Description:
     location_help: str = ""
 
 
-@attrs.frozen
 class ExecHelper:
-    """How to run one helper: the store name it serves and the words that start it."""
+    """Runs one helper's operations (how to start it: an :class:`ExecCommand`)."""
 
-    name: str
-    argv: tuple[str, ...]
-    timeout: float = DEFAULT_TIMEOUT
+    def __init__(self, command: ExecCommand) -> None:
+        self.command = command
+
+    def __repr__(self) -> str:
+        return f"<ExecHelper {self.command.name!r}>"
 
     def __str__(self) -> str:
-        return f"exec store {self.name!r} ({' '.join(self.argv)})"
+        return str(self.command)
 
     # -- the operations ---------------------------------------------------------
 
@@ -140,13 +139,13 @@ class ExecHelper:
     def call(self, ctx: Context, request: Mapping[str, Any]) -> dict[str, Any]:
         """Run the helper once with ``request``; its answer, or an error naming the helper."""
         payload = json.dumps({"protocol": PROTOCOL, **request}).encode("utf-8")
-        limit = self.timeout
+        limit = self.command.timeout
         remaining = ctx.remaining()
         if remaining is not None:
             limit = min(limit, remaining)
         try:
             process = subprocess.Popen(
-                self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                self.command.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE, cwd=ctx.cwd, start_new_session=True,
             )
         except OSError as exc:

@@ -97,6 +97,7 @@ EXPECTED_PAGES = [
     "providers/vault.md",
     "providers/aws.md",
     "writing-a-provider.md",
+    "exec-protocol.md",
     "composing-plugins.md",
     "hooks.md",
     "api.md",

@@ -20,12 +20,13 @@ from pathlib import Path
 
 import pytest
 
+from stagecraft.exec_command import commands_on_path, exec_command
 from stagecraft.exec_protocol import (
     HelperFailedError,
     HelperProtocolError,
     HelperTimeoutError,
 )
-from stagecraft.exec_store import ExecStore, exec_helper, helpers_on_path
+from stagecraft.exec_store import ExecStore
 from stagecraft.providers.secrets import Context, PartialSyncError, Registry, SyncOptions
 from stagecraft.testing import CANARY_VALUES, ExecStoreContract, write_env_file
 
@@ -70,7 +71,7 @@ esac
 
 
 def store_of(path: Path, timeout: float = 30.0) -> ExecStore:
-    return ExecStore(exec_helper("t", [str(path)], timeout))
+    return ExecStore(exec_command("t", {"command": [str(path)], "timeout": timeout}))
 
 
 def context(tmp_path: Path, store: ExecStore) -> Context:
@@ -255,7 +256,7 @@ echo '{{"values": {{}}}}'
 # -- discovery ------------------------------------------------------------------------
 
 
-def test_helpers_on_path_first_directory_wins(tmp_path: Path) -> None:
+def test_commands_on_path_first_directory_wins(tmp_path: Path) -> None:
     first, second = tmp_path / "a", tmp_path / "b"
     for directory in (first, second):
         directory.mkdir()
@@ -264,7 +265,7 @@ def test_helpers_on_path_first_directory_wins(tmp_path: Path) -> None:
     (first / "stagecraft-store-not-executable").write_text("")
     (first / "stagecraft-store-bad name").write_text("")
     (first / "stagecraft-store-bad name").chmod(stat.S_IRWXU)
-    found = helpers_on_path(os.pathsep.join([str(first), str(second), str(tmp_path / "none")]))
+    found = commands_on_path(os.pathsep.join([str(first), str(second), str(tmp_path / "none")]))
     assert sorted(found) == ["only-b", "shared"]
     assert found["shared"].argv == (str(first / "stagecraft-store-shared"),)
 
@@ -277,14 +278,18 @@ def test_helpers_on_path_first_directory_wins(tmp_path: Path) -> None:
         ("ok", [], "non-empty list of words"),
         ("ok", "", "non-empty list of words"),
         ("ok", ["x", ""], "non-empty list of words"),
+        ("ok", {"command": "x", "timeout": 0}, "timeout must be a positive number"),
+        ("ok", {"command": "x", "timeout": True}, "timeout must be a positive number"),
+        ("ok", {"command": "x", "retries": 2}, r"unknown key\(s\) retries"),
+        ("ok", {"timeout": 3}, "non-empty list of words"),
     ],
 )
 def test_bad_exec_settings_are_refused(name: str, command: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        exec_helper(name, command)  # type: ignore[arg-type]
+        exec_command(name, command)
 
 
 def test_a_command_string_is_split_like_a_shell_does() -> None:
-    assert exec_helper("ok", "node 'my store.js' --fast").argv == (
+    assert exec_command("ok", "node 'my store.js' --fast").argv == (
         "node", "my store.js", "--fast"
     )

@@ -21,7 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
-from stagecraft.exec_store import ExecStore, exec_helper
+from stagecraft.exec_command import exec_command
+from stagecraft.exec_store import ExecStore
 from stagecraft.store import SecretStore
 from stagecraft.testing.store_contract import StoreContract
 
@@ -41,7 +42,8 @@ class ExecStoreContract(StoreContract):
     def make_store(self) -> SecretStore:
         if not self.command:
             raise NotImplementedError("ExecStoreContract subclasses set command = [...]")
-        return ExecStore(exec_helper(self.name, self.command, self.timeout))
+        return ExecStore(exec_command(self.name, {"command": list(self.command),
+                                                  "timeout": self.timeout}))
 
     def make_location(self, tmp_path: Path) -> str:
         return str(tmp_path / "store.json")
