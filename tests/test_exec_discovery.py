@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -117,7 +118,8 @@ def test_an_installed_plugin_wins_a_clash_with_a_warning(
     run = run_stagecraft("secrets", "sync", "--from", ".env.local", "--to",
                          "envfile:.env.out", env=on_path(shadow), subprocess=True)
     assert run.exit_code == 0, run.stderr
-    assert "exec store 'envfile'" in run.stderr and "is left out" in run.stderr
+    assert "exec store 'envfile'" in run.stderr
+    assert "is left out" in run.stderr
     assert (tmp_path / ".env.out").is_file(), "the envfile plugin did not write the target"
 
 
@@ -149,6 +151,4 @@ def test_a_bad_exec_entry_is_a_config_error_at_its_line(
     assert run.exit_code == 1
     assert "stagecraft.yml:3:" in run.stderr
     assert "plugins.exec." in run.stderr
-    import re
-
     assert re.search(message, run.stderr), run.stderr
