@@ -18,7 +18,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import aws, discovery, encore, github, parsing, startup, store, sync, vault
+from benchmarks import (
+    aws,
+    discovery,
+    encore,
+    exec_store,
+    github,
+    parsing,
+    startup,
+    store,
+    sync,
+    vault,
+)
 from benchmarks.harness import Row, markdown, table
 from benchmarks.machine import describe
 
@@ -52,6 +63,8 @@ class Plan:
     github_keys: int = 0  # 0: the github benchmark gives no rows
     github_latency: float = 0.005
     github_repeats: int = 1
+    exec_keys: int = 0  # 0: no exec-protocol row
+    exec_repeats: int = 1
 
 
 FULL = Plan(
@@ -80,6 +93,8 @@ FULL = Plan(
     github_keys=100,
     github_latency=0.005,
     github_repeats=11,
+    exec_keys=1_000,
+    exec_repeats=9,
 )
 
 QUICK = Plan(
@@ -108,9 +123,13 @@ QUICK = Plan(
     github_keys=10,
     github_latency=0.001,
     github_repeats=1,
+    exec_keys=20,
+    exec_repeats=1,
 )
 
-NAMES = ("parse", "sync", "encore", "startup", "plugins", "store", "vault", "aws", "github")
+NAMES = (
+    "parse", "sync", "encore", "startup", "plugins", "store", "vault", "aws", "github", "exec",
+)
 
 
 def run(plan: Plan, only: Sequence[str] = NAMES,
@@ -153,6 +172,12 @@ def run(plan: Plan, only: Sequence[str] = NAMES,
         steps.append(("github", lambda: github.run(
             plan.github_keys, plan.github_latency, plan.github_repeats,
         )))
+    if plan.exec_keys:
+        def exec_step() -> list[Row]:
+            with tempfile.TemporaryDirectory(prefix="stagecraft-bench-exec-") as raw:
+                return exec_store.run(plan.exec_keys, plan.exec_repeats, Path(raw))
+
+        steps.append(("exec", exec_step))
     for name, step in steps:
         if name not in only:
             continue

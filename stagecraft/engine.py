@@ -50,7 +50,7 @@ from stagecraft.providers.secrets import (
     SyncResult,
 )
 from stagecraft.selection import select
-from stagecraft.store import SecretStore, StoreSession
+from stagecraft.store import KeysNotWrittenError, SecretStore, StoreSession
 
 __all__ = [
     "InterruptedSyncError",
@@ -400,6 +400,9 @@ def _apply(
         else:
             try:
                 _retrying(ctx, store, lambda: session.write(the_plan.writes))
+            except KeysNotWrittenError as exc:
+                failed = _not_done(ctx, exc, "not written")
+                _progress(ctx, store, len(the_plan.writes) - len(failed), len(the_plan.writes))
             except CancelledError as exc:
                 reason = "not written: interrupted" if ctx.cancelled else f"not written: {exc}"
                 failed = dict.fromkeys(the_plan.writes, reason)
@@ -415,6 +418,8 @@ def _apply(
         else:
             try:
                 _retrying(ctx, store, lambda: session.delete(the_plan.deletes))
+            except KeysNotWrittenError as exc:
+                failed.update(_not_done(ctx, exc, "not removed"))
             except Exception as exc:  # noqa: BLE001 - reported per key, as the writes are
                 reason = _reason(ctx, exc)
                 failed.update(dict.fromkeys(the_plan.deletes, f"not removed: {reason}"))
@@ -427,6 +432,11 @@ def _apply(
             {printable(key): reason for key, reason in failed.items()},
         )
     return reported
+
+
+def _not_done(ctx: Context, exc: KeysNotWrittenError, what: str) -> dict[str, str]:
+    """The keys a batch call failed for, each with the store's reason, masked."""
+    return {key: f"{what}: {ctx.redactor.redact(reason)}" for key, reason in exc.failed.items()}
 
 
 def _write_each(

@@ -39,7 +39,10 @@ from stagecraft.errors import ProviderError
 if TYPE_CHECKING:
     from stagecraft.providers.secrets import Action, Context, SyncOptions, SyncResult
 
-__all__ = ["LazyConfig", "SecretStore", "StoreSession", "TransientError"]
+__all__ = [
+    "KeysNotWrittenError", "LazyConfig", "SecretStore", "StoreSession",
+    "TransientError",
+]
 
 
 class TransientError(ProviderError):
@@ -49,6 +52,21 @@ class TransientError(ProviderError):
     in :meth:`SecretStore.is_transient`): the engine retries the call with
     backoff, up to :attr:`SecretStore.retries` times, within the deadline.
     """
+
+
+class KeysNotWrittenError(ProviderError):
+    """A batch ``write`` or ``delete`` that failed for some keys only; the others were done.
+
+    ``failed`` maps each key that failed to the store's reason (never a
+    value); the engine reports those keys as not synced, masked, and the
+    rest as synced.
+    """
+
+    free_text = True
+
+    def __init__(self, failed: Mapping[str, str]) -> None:
+        super().__init__(f"{len(failed)} key(s) failed")
+        self.failed = dict(failed)
 
 
 class LazyConfig:

@@ -42,6 +42,7 @@ def test_quick_plan_gives_every_row(bench: ModuleType) -> None:
         store_repeats=1,
         budget=5.0,
         max_run=60.0,
+        exec_keys=5,
     )
     rows = bench.run(tiny)
     prefixes = [
@@ -57,6 +58,7 @@ def test_quick_plan_gives_every_row(bench: ModuleType) -> None:
         "stagecraft secrets sync (20 keys)", "stagecraft --version", "python -c pass",
         "registry build, 1 local plugins", "registry build, 3 local plugins",
         "store write_one 4 keys", "store write_one 4 keys",
+        "exec store (Node helper) sync of 5 keys",
     ]
     assert len(rows) == len(prefixes)
     for row, prefix in zip(rows, prefixes, strict=True):

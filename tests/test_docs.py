@@ -119,6 +119,7 @@ EXPECTED_PAGES = [
     "providers/github.md",
     "providers/age.md",
     "writing-a-provider.md",
+    "exec-protocol.md",
     "composing-plugins.md",
     "hooks.md",
     "api.md",

@@ -121,7 +121,7 @@ def test_empty_load_env_var_means_builtins_only(
     manager = load_plugin_manager()
     assert module not in sys.modules
     active = [info.name for info in manager.list_plugins() if info.status is Status.ACTIVE]
-    assert active == ["core"]
+    assert active == ["core", "exec"]  # the builtins: the engine's core, and exec stores
     assert manager.build_registry().ids() == ()
 
 

@@ -251,6 +251,7 @@ def test_listing_reports_name_distribution_version_status_and_hooks(tmp_path: Pa
     ]
     assert listing == [
         (CORE_PLUGIN, Kind.BUILTIN, Status.ACTIVE, ("secrets_sync",)),
+        ("exec", Kind.BUILTIN, Status.ACTIVE, ("secrets_provider_register",)),
         (f"local:{plugins / 'bad.py'}", Kind.LOCAL, Status.FAILED, ()),
         (f"local:{plugins / 'good.py'}", Kind.LOCAL, Status.ACTIVE,
          ("secrets_provider_register", "secrets_sync")),

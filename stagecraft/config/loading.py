@@ -11,6 +11,7 @@ from stagecraft.config.problems import ConfigFileError, Problem
 from stagecraft.config.schema import Config, ConfigDocument
 from stagecraft.config.yaml_loader import parse
 from stagecraft.errors import ConfigError
+from stagecraft.exec_command import exec_command
 
 
 def _display_name(path: Path, cwd: Path | None) -> str:
@@ -73,6 +74,12 @@ def _check_core(config: Config) -> None:
             else:
                 continue
             problems.append(Problem(config.marks.of_value(path), format_path(path), message))
+    for name, setting in config.plugins.exec.items():
+        path = ("plugins", "exec", name)
+        try:
+            exec_command(name, setting)
+        except ValueError as exc:
+            problems.append(Problem(config.marks.of_value(path), format_path(path), str(exc)))
     if config.secrets.provider is not None and not config.secrets.provider.strip():
         path = ("secrets", "provider")
         problems.append(

@@ -12,6 +12,7 @@ from stagecraft.config.converter import structure
 from stagecraft.config.marks import Marks, NodePath, format_path
 from stagecraft.config.problems import ConfigFileError, Problem
 from stagecraft.errors import PluginError
+from stagecraft.exec_command import ExecCommand, exec_command
 
 if typing.TYPE_CHECKING:
     from stagecraft.providers.secrets import SecretsProvider
@@ -35,6 +36,8 @@ class PluginsConfig:
     disable: tuple[str, ...] = ()
     modules: tuple[str, ...] = ()
     dirs: tuple[str, ...] = ()
+    #: Store name -> the helper that serves it (docs/exec-protocol.md); checked at load.
+    exec: dict[str, Any] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -59,6 +62,22 @@ class Config:
     def directory(self) -> Path:
         """The directory relative config paths resolve against."""
         return self.path.parent
+
+    @property
+    def exec_commands(self) -> tuple[ExecCommand, ...]:
+        """``plugins.exec``, each entry read (the load already refused a bad one).
+
+        A program given by a relative path resolves against this file's
+        directory, like every path in it; a bare name is looked up on ``PATH``.
+        """
+        commands = (exec_command(name, setting) for name, setting in self.plugins.exec.items())
+        return tuple(attrs.evolve(c, argv=(self._program(c.argv[0]), *c.argv[1:]))
+                     for c in commands)
+
+    def _program(self, word: str) -> str:
+        """A program given by a relative path (``bin/helper``) is relative to this file."""
+        path = Path(word).expanduser()
+        return str(self.directory / path) if "/" in word and not path.is_absolute() else word
 
     @property
     def plugin_dirs(self) -> tuple[Path, ...]:

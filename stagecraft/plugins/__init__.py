@@ -14,6 +14,8 @@ Discovery order (``docs/composing-plugins.md`` documents the same list):
 5. Local plugin directories (``--plugins-dir``, ``plugins.dirs``): every
    ``*.py`` in each, sorted, imported from its file without touching
    ``sys.path`` and named ``local:<path>``.
+6. The builtin ``exec`` plugin: exec-protocol helpers on ``PATH`` and in
+   ``plugins.exec``, whose stores give way to any other provider's id.
 
 A plugin that fails (import error, invalid hook implementation, unknown hook)
 is never left half-registered: it is removed again and recorded as failed

@@ -32,6 +32,8 @@ class Contribution:
     origin: Origin
     #: Calls the plugin's implementation (with any wrappers) and returns pluggy's results.
     call: Callable[[], list[object]]
+    #: Its providers give way to any other contribution's of the same id (exec stores).
+    yields: bool = False
 
 
 def flatten(returned: object) -> list[object]:
@@ -54,15 +56,19 @@ def _rejected(obj: object, problem: str) -> str:
 
 
 def build_registry(
-    contributions: Sequence[Contribution], mark_failed: Callable[[str, str], None]
+    contributions: Sequence[Contribution],
+    mark_failed: Callable[[str, str], None],
+    warn: Callable[[str], None],
 ) -> Registry:
     """A :class:`Registry` of every contribution's providers.
 
     ``mark_failed(plugin, line)`` is told of each plugin at fault, so that
-    ``stagecraft plugins`` lists it as failed, with why.
+    ``stagecraft plugins`` lists it as failed, with why; ``warn`` of each
+    yielding provider left out because another provider has its id.
     """
     broken: list[tuple[Origin, str]] = []
     entries: list[tuple[object, Origin]] = []
+    yielding: list[tuple[object, Origin]] = []
     for contribution in contributions:
         try:
             # Flattening runs the plugin's code too when it returned a
@@ -72,7 +78,16 @@ def build_registry(
             problem = f"raised in secrets_provider_register: {describe_exception(exc)}"
             broken.append((contribution.origin, problem))
             continue
-        entries.extend((item, contribution.origin) for item in items)
+        found = yielding if contribution.yields else entries
+        found.extend((item, contribution.origin) for item in items)
+    taken = {item.id for item, _ in entries if isinstance(item, SecretsProvider)}
+    for item, origin in yielding:
+        if isinstance(item, SecretsProvider) and item.id in taken:
+            winner = next(o for i, o in entries if isinstance(i, SecretsProvider)
+                          and i.id == item.id)
+            warn(f"{item} is left out: {winner} provides the id {item.id!r}")
+        else:
+            entries.append((item, origin))
     registry = Registry()
     try:
         registry.register_all(entries)

@@ -19,7 +19,9 @@ import attrs
 
 from stagecraft import discovery
 from stagecraft.errors import did_you_mean
+from stagecraft.exec_command import ExecCommand
 from stagecraft.hookspecs import PROJECT_NAME
+from stagecraft.plugins.exec_stores import EXEC_PLUGIN, ExecStoresPlugin
 from stagecraft.plugins.failures import (
     describe_entry_point,
     describe_exception,
@@ -53,6 +55,7 @@ class Loader:
             self.load_module(module)
         for directory in settings.dirs:
             self.load_directory(directory)
+        self.load_exec_stores(settings.exec_commands)
         self._warn_unknown_disabled(settings.disable)
 
     def _warn_unknown_disabled(self, disabled: Sequence[str]) -> None:
@@ -123,6 +126,17 @@ class Loader:
                     f"{did_you_mean(name, installed)}; nothing is loaded for it "
                     f"(installed: {listed})"
                 )
+
+    def load_exec_stores(self, configured: Sequence[ExecCommand]) -> None:
+        """The builtin ``exec`` plugin: helpers on ``PATH`` and in ``plugins.exec``."""
+        self._names_seen.add(EXEC_PLUGIN)
+        base = PluginInfo(EXEC_PLUGIN, Kind.BUILTIN, Status.DISABLED, "stagecraft",
+                          version_of("stagecraft"), target=f"{ExecStoresPlugin.__module__}."
+                          f"{ExecStoresPlugin.__qualname__}")
+        if self.manager.is_blocked(EXEC_PLUGIN):
+            self.manager.record(base, replace=False)
+            return
+        self.manager.register_checked(ExecStoresPlugin(configured), base)
 
     def load_module(self, module_name: str) -> None:
         """Load a plugin module by its import name (``-p MODULE``)."""

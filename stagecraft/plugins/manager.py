@@ -18,6 +18,7 @@ from stagecraft.errors import PluginError, PluginLoadError
 from stagecraft.hookspecs import PROJECT_NAME
 from stagecraft.plugins.contributions import Contribution, build_registry
 from stagecraft.plugins.core import CorePlugin
+from stagecraft.plugins.exec_stores import EXEC_PLUGIN
 from stagecraft.plugins.failures import disable_hint, warn
 from stagecraft.plugins.info import Kind, PluginInfo, Status
 from stagecraft.plugins.settings import CORE_NOT_BLOCKABLE, CORE_PLUGIN
@@ -182,7 +183,8 @@ class PluginManager(pluggy.PluginManager):
                 self.subset_hook_caller(
                     hook.name, [other.plugin for other in contributors if other is not impl]
                 ),
+                yields=impl.plugin_name == EXEC_PLUGIN,
             )
             for impl in contributors
         ]
-        return build_registry(contributions, self._mark_failed)
+        return build_registry(contributions, self._mark_failed, self.warn)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from stagecraft.errors import PluginError
+from stagecraft.exec_command import ExecCommand
 
 if TYPE_CHECKING:
     from stagecraft.config import Config
@@ -47,6 +48,8 @@ class PluginSettings:
     modules: tuple[str, ...] = ()
     dirs: tuple[Path, ...] = ()
     entry_points: bool = True
+    #: ``plugins.exec`` entries: helpers that serve a store over the exec protocol.
+    exec_commands: tuple[ExecCommand, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> PluginSettings:
@@ -64,6 +67,7 @@ class PluginSettings:
         disable: Iterable[str] = (),
         modules: Iterable[str] = (),
         dirs: Iterable[Path | str] = (),
+        exec_commands: Iterable[ExecCommand] = (),
     ) -> PluginSettings:
         """These settings plus more blocked names, modules and directories.
 
@@ -78,6 +82,7 @@ class PluginSettings:
             disable=self.disable + disable,
             modules=self.modules + tuple(modules),
             dirs=self.dirs + tuple(Path(d) for d in dirs),
+            exec_commands=self.exec_commands + tuple(exec_commands),
         )
 
     def with_option(self, option: str) -> PluginSettings:
@@ -113,6 +118,7 @@ def plugin_settings(
             disable=config.plugins.disable,
             modules=config.plugins.modules,
             dirs=config.plugin_dirs,
+            exec_commands=config.exec_commands,
         )
     for option in options:
         settings = settings.with_option(option)

@@ -17,7 +17,9 @@ Fixtures:
   ``stagecraft`` command and get a :class:`RunResult` back.
 
 The store contract suite is :class:`StoreContract`; subclass it as
-``TestMyStore`` (see :mod:`stagecraft.testing.store_contract`).  Providers
+``TestMyStore`` (see :mod:`stagecraft.testing.store_contract`).  For a
+helper written in another language, :class:`ExecStoreContract` runs the
+same suite given the helper's command (see :mod:`stagecraft.testing.exec_contract`).  Providers
 that implement ``sync`` themselves have :class:`ProviderContract`
 (see :mod:`stagecraft.testing.contract`).
 :func:`write_env_file` seeds an env file source for it
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 from stagecraft.testing.contract import CANARY_VALUES, TRICKY_VALUES, ProviderContract
 from stagecraft.testing.envfiles import env_line, write_env_file
+from stagecraft.testing.exec_contract import ExecStoreContract
 from stagecraft.testing.fixtures import (
     RunResult,
     RunStagecraft,
@@ -47,6 +50,7 @@ from stagecraft.testing.store_contract import StoreContract
 __all__ = [
     "CANARY_VALUES",
     "TRICKY_VALUES",
+    "ExecStoreContract",
     "ProviderContract",
     "RunResult",
     "RunStagecraft",

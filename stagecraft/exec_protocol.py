@@ -1,0 +1,224 @@
+"""The exec protocol: one helper process per operation, JSON in on stdin, JSON out on stdout.
+
+A store written in any language is a program that reads one request object
+and prints one answer object (docs/exec-protocol.md is the specification).
+This module runs one such call safely:
+
+* values travel on the helper's stdin and stdout only, never in its argv or
+  environment;
+* the helper runs in a session of its own, so a terminal's Ctrl-C reaches
+  stagecraft alone and the engine decides what happens to calls in flight;
+* a helper that hangs is killed (its whole process group) after the per-call
+  timeout or at the sync's deadline, whichever comes first;
+* its stderr is the helper's own output: it is written to ``sys.stderr``
+  masked, line by line, and never parsed;
+* anything other than exactly one JSON object of the right shape is one
+  clear error naming the helper.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from stagecraft.errors import ProviderError, printable
+from stagecraft.exec_command import ExecCommand
+from stagecraft.providers.secrets import Context
+from stagecraft.store import TransientError
+
+__all__ = [
+    "PROTOCOL",
+    "Description",
+    "ExecHelper",
+    "HelperFailedError",
+    "HelperProtocolError",
+    "HelperTimeoutError",
+    "HelperTransientError",
+]
+
+#: The protocol version this module speaks; a helper answering another is refused.
+PROTOCOL = 1
+
+
+class HelperProtocolError(ProviderError):
+    """The helper did not keep to the protocol (no answer, not JSON, another version)."""
+
+
+class HelperFailedError(ProviderError):
+    """The helper answered with an error that is not worth retrying."""
+
+    #: The message quotes the helper's own words, so the command masks it.
+    free_text = True
+
+
+class HelperTransientError(TransientError):
+    """The helper answered with an error it marked transient: the engine retries it."""
+
+    free_text = True
+
+
+class HelperTimeoutError(ProviderError):
+    """The helper did not answer in time; it was stopped."""
+
+
+@attrs.frozen
+class Description:
+    """What a helper says of itself in answer to ``describe``."""
+
+    readable: bool
+    delete: bool
+    location_help: str = ""
+
+
+class ExecHelper:
+    """Runs one helper's operations (how to start it: an :class:`ExecCommand`)."""
+
+    def __init__(self, command: ExecCommand) -> None:
+        self.command = command
+
+    def __repr__(self) -> str:
+        return f"<ExecHelper {self.command.name!r}>"
+
+    def __str__(self) -> str:
+        return str(self.command)
+
+    # -- the operations ---------------------------------------------------------
+
+    def describe(self, ctx: Context) -> Description:
+        answer = self.call(ctx, {"op": "describe"})
+        readable, delete = answer.get("readable"), answer.get("delete")
+        help_text = answer.get("location_help", "")
+        if not isinstance(readable, bool) or not isinstance(delete, bool):
+            raise self._protocol_error('describe must answer "readable" and "delete" as booleans')
+        if not isinstance(help_text, str):
+            raise self._protocol_error('describe\'s "location_help" must be a string')
+        return Description(readable, delete, help_text)
+
+    def read(
+        self, ctx: Context, location: str, keys: Sequence[str] | None, config: Any
+    ) -> dict[str, str] | None:
+        """The values at ``location``, or None when the helper says it does not exist."""
+        answer = self.call(ctx, {
+            "op": "read", "location": location,
+            "keys": None if keys is None else list(keys), "config": config,
+        })
+        if answer.get("exists") is False:
+            return None
+        values = answer.get("values")
+        if not isinstance(values, dict):
+            raise self._protocol_error('read must answer {"values": {...}} or {"exists": false}')
+        bad = sorted(printable(str(k)) for k, v in values.items() if not isinstance(v, str))
+        if bad:
+            raise self._protocol_error(
+                f"read answered values that are not strings for {', '.join(bad[:10])}"
+            )
+        return values
+
+    def write(
+        self, ctx: Context, location: str, values: Mapping[str, str], config: Any
+    ) -> dict[str, str]:
+        """Send ``values``; returns the keys the helper says failed, with its reasons."""
+        request = {"op": "write", "location": location, "values": dict(values), "config": config}
+        return self._failed(self.call(ctx, request), values)
+
+    def delete(
+        self, ctx: Context, location: str, keys: Sequence[str], config: Any
+    ) -> dict[str, str]:
+        request = {"op": "delete", "location": location, "keys": list(keys), "config": config}
+        return self._failed(self.call(ctx, request), keys)
+
+    # -- one call -------------------------------------------------------------
+
+    def call(self, ctx: Context, request: Mapping[str, Any]) -> dict[str, Any]:
+        """Run the helper once with ``request``; its answer, or an error naming the helper."""
+        payload = json.dumps({"protocol": PROTOCOL, **request}).encode("utf-8")
+        limit = self.command.timeout
+        remaining = ctx.remaining()
+        if remaining is not None:
+            limit = min(limit, remaining)
+        try:
+            process = subprocess.Popen(
+                self.command.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, cwd=ctx.cwd, start_new_session=True,
+            )
+        except OSError as exc:
+            raise HelperFailedError(f"{self}: cannot start: {exc.strerror}") from None
+        try:
+            stdout, stderr = process.communicate(payload, timeout=limit)
+        except subprocess.TimeoutExpired:
+            _stop(process)
+            raise HelperTimeoutError(
+                f"{self}: no answer to {request['op']} within {limit:.3g} s; stopped it"
+            ) from None
+        except BaseException:
+            _stop(process)  # Ctrl-C, or anything else: no helper is left running
+            raise
+        _show_stderr(ctx, stderr)
+        answer = self._parse(stdout, request["op"])
+        if process.returncode != 0:
+            raise self._failure(answer, process.returncode)
+        if ("protocol" in answer or request["op"] == "describe") and (
+            answer.get("protocol") != PROTOCOL
+        ):
+            raise self._protocol_error(
+                f"answered {request['op']} with protocol {answer.get('protocol')!r}, "
+                f"not {PROTOCOL}"
+            )
+        return answer
+
+    def _parse(self, stdout: bytes, op: str) -> dict[str, Any]:
+        text = stdout.decode("utf-8", errors="replace").strip()
+        if not text:
+            return {}
+        try:
+            answer = json.loads(text)
+        except ValueError:
+            raise self._protocol_error(
+                f"answered {op} with something other than one JSON object"
+            ) from None
+        if not isinstance(answer, dict):
+            raise self._protocol_error(f"answered {op} with JSON that is not an object")
+        return answer
+
+    def _failure(self, answer: Mapping[str, Any], status: int) -> ProviderError:
+        error = answer.get("error")
+        if not isinstance(error, dict) or not isinstance(error.get("message"), str):
+            return self._protocol_error(f"exited with status {status} without an error answer")
+        error_class = HelperTransientError if error.get("transient") is True else HelperFailedError
+        return error_class(f"{self}: {error['message']}")
+
+    def _failed(self, answer: Mapping[str, Any], asked: Any) -> dict[str, str]:
+        failed = answer.get("failed", {})
+        if not isinstance(failed, dict) or not all(
+            isinstance(reason, str) and key in asked for key, reason in failed.items()
+        ):
+            raise self._protocol_error(
+                '"failed" must map keys of the request to reasons (strings)'
+            )
+        return failed
+
+    def _protocol_error(self, what: str) -> HelperProtocolError:
+        return HelperProtocolError(f"{self}: {what} (see docs/exec-protocol.md)")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Kill the helper's whole process group (it is a session leader), then reap it."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.communicate()
+
+
+def _show_stderr(ctx: Context, stderr: bytes) -> None:
+    """The helper's stderr, masked, as its own output (the command marks it so)."""
+    text = stderr.decode("utf-8", errors="replace")
+    for line in text.splitlines():
+        sys.stderr.write(ctx.redactor.redact(line) + "\n")
