@@ -342,7 +342,7 @@ def test_discovery_order_matches_the_plugin_manager() -> None:
     page = (DOCS / "composing-plugins.md").read_text(encoding="utf-8")
     section = page.split("## Discovery order", 1)[1]
     doc_items = _numbered_items(section)
-    assert len(code_items) == 5
+    assert len(code_items) == 6
     assert len(doc_items) == len(code_items)
     for number, (code, doc) in enumerate(zip(code_items, doc_items, strict=True), start=1):
         for name in re.findall(r"``(.+?)``", code):
