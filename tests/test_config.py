@@ -114,7 +114,7 @@ def test_full_config_is_structured(tmp_path: Path) -> None:
         (
             "secrets:\n  providrs: {}\n",
             "stagecraft.yml:2:3: secrets.providrs: unknown key (did you mean 'providers'?); "
-            "allowed: provider, providers, from, to",
+            "allowed: provider, providers, from, to, environments, keys, syncs",
         ),
         ("secrets:\n  provider: 5\n",
          "stagecraft.yml:2:13: secrets.provider: expected a string, got an integer"),
@@ -149,7 +149,7 @@ def test_every_problem_is_reported_in_file_order(tmp_path: Path) -> None:
         "stagecraft.yml:2:9: plugins.dirs: expected a list, got a string",
         "stagecraft.yml:3:13: plugins.modules[0]: expected a string, got an integer",
         "stagecraft.yml:5:3: secrets.provder: unknown key (did you mean 'provider'?); "
-        "allowed: provider, providers, from, to",
+        "allowed: provider, providers, from, to, environments, keys, syncs",
     ]
 
 

@@ -28,7 +28,7 @@ class _Mismatch(TypeError):
 
     def __init__(self, expected: str, value: object) -> None:
         self.expected = expected
-        self.got = _kind(value)
+        self.got = kind_of(value)
         hint = ""
         if expected == "a boolean" and isinstance(value, str) and value.lower() in _YAML11_WORDS:
             # The word is one of eight, none of them a secret: naming the fix helps.
@@ -39,7 +39,8 @@ class _Mismatch(TypeError):
 _YAML11_WORDS = ("yes", "no", "on", "off")
 
 
-def _kind(value: object) -> str:
+def kind_of(value: object) -> str:
+    """What YAML kind ``value`` is ("a string", "a list"), for messages that never echo it."""
     if value is None:
         return "null"
     kinds = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
