@@ -173,7 +173,7 @@ def _problems(exc: BaseException, path: NodePath, cls: Any, marks: Marks) -> lis
             child_cls = cls
             for note in getattr(sub, "__notes__", []):
                 if isinstance(note, cattrs.AttributeValidationNote):
-                    child = (*path, note.name)
+                    child = (*path, _yaml_key(cls, note.name))
                     child_cls = note.type
                 elif isinstance(note, cattrs.IterableValidationNote):
                     child = (*path, note.index)
@@ -186,6 +186,15 @@ def _problems(exc: BaseException, path: NodePath, cls: Any, marks: Marks) -> lis
     if isinstance(exc, _Mismatch):
         return [Problem(marks.of_value(path), format_path(path), str(exc))]
     return [Problem(marks.of_value(path), format_path(path), f"invalid value: {exc}")]
+
+
+def _yaml_key(cls: Any, attribute: str) -> str:
+    """The key ``attribute`` of ``cls`` is written as in the file (``source`` is ``from``)."""
+    if attrs.has(cls):
+        for field in attrs.fields(cls):
+            if field.name == attribute:
+                return str(field.metadata.get("key", attribute))
+    return attribute
 
 
 def _known(fields: Sequence[str]) -> str:
