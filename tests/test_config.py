@@ -10,6 +10,7 @@ from pathlib import Path
 
 import attrs
 import pytest
+from config_helpers import error_of, load_text
 
 from stagecraft import config
 from stagecraft.config import ConfigFileError
@@ -45,18 +46,6 @@ class Provider:
 
     def sync(self, ctx: Context, opts: SyncOptions) -> SyncResult:
         return SyncResult()
-
-
-def load_text(tmp_path: Path, text: str) -> config.Config:
-    path = tmp_path / "stagecraft.yml"
-    path.write_text(text)
-    return config.load(path, cwd=tmp_path)
-
-
-def error_of(tmp_path: Path, text: str) -> str:
-    with pytest.raises(ConfigFileError) as info:
-        load_text(tmp_path, text)
-    return str(info.value)
 
 
 def test_full_config_is_structured(tmp_path: Path) -> None:

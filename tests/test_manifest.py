@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from config_helpers import error_of, load_text
 
 from stagecraft import config
 from stagecraft.config import (
@@ -47,18 +48,6 @@ secrets:
       from: prod
       to: envfile:backup.env
 """
-
-
-def load_text(tmp_path: Path, text: str) -> config.Config:
-    path = tmp_path / "stagecraft.yml"
-    path.write_text(text)
-    return config.load(path, cwd=tmp_path)
-
-
-def error_of(tmp_path: Path, text: str) -> str:
-    with pytest.raises(ConfigFileError) as info:
-        load_text(tmp_path, text)
-    return str(info.value)
 
 
 class Provider:
