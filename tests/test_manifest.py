@@ -300,6 +300,13 @@ def test_a_missing_example_file_is_a_config_error(tmp_path: Path) -> None:
             id="renamed-keys-are-named-and-located-as-written",
         ),
         pytest.param(
+            "secrets:\n  environments:\n    dev: envfile:.env\n  syncs:\n"
+            "    s: {from: dev, to: dev}\n",
+            "stagecraft.yml:5:24: secrets.syncs.s.to: the same as from: a sync copies "
+            "between two places",
+            id="sync-to-itself",
+        ),
+        pytest.param(
             "secrets:\n  syncs:\n    s: {to: ./b}\n",
             "stagecraft.yml:3:8: secrets.syncs.s.from: required key is missing",
             id="sync-without-from",

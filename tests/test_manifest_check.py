@@ -149,6 +149,30 @@ def test_a_bug_in_a_reader_is_not_taken_for_an_unreadable_store() -> None:
         check(MANIFEST, ["dev", "prod"], stores.read, stores.can_list)
 
 
+def test_a_bug_in_one_reader_does_not_wait_for_the_others() -> None:
+    """The slow reader is released only after check() returned; had check() waited for
+    it, the reader would have timed out instead of seeing the release."""
+    released = threading.Event()
+    started = threading.Event()
+    outcome: list[bool] = []
+
+    def read(label: str) -> Collection[str]:
+        if label == "dev":
+            started.set()
+            outcome.append(released.wait(60))
+            return set()
+        started.wait(60)
+        raise RuntimeError("a bug in the prod reader")
+
+    with pytest.raises(RuntimeError, match="a bug in the prod reader"):
+        check(MANIFEST, ["dev", "prod"], read, lambda label: True)
+    released.set()
+    for thread in threading.enumerate():
+        if thread.name.startswith("stagecraft-check"):
+            thread.join()
+    assert outcome == [True]
+
+
 def test_environments_are_read_concurrently_and_once_each() -> None:
     """Each reader waits until every reader has started: read one after another, they
     could never all start, the barrier would break and the check would fail."""

@@ -30,11 +30,14 @@ def is_valid_name(name: str) -> bool:
 
 
 def names_environment(word: str) -> bool:
-    """Whether ``word`` can only mean an environment: a bare name, no ``ID:`` and no ``/``.
+    """Whether ``word`` is spelled as an environment name, so can only mean one where
+    environments are expected (a sync's ``from`` and ``to``).
 
-    ``./dev`` and ``envfile:dev`` are always locations.
+    ``./dev``, ``envfile:dev`` and ``.env.local`` are never environment names
+    (a name holds no ``/`` or ``:`` and starts with a letter or digit), so
+    they are always locations.
     """
-    return is_valid_name(word) and "/" not in word
+    return is_valid_name(word)
 
 
 @attrs.frozen

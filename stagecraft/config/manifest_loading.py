@@ -186,6 +186,8 @@ def _syncs(
                     _unknown_environment(value, environments)
                     + f"; for a file, write ./{value} or envfile:{value}",
                 )
+        if spec.source.strip() and spec.source == spec.target:
+            problems.add((*path, "to"), "the same as from: a sync copies between two places")
         for field, patterns in (("keys", spec.keys or ()), ("exclude", spec.exclude)):
             for index, pattern in enumerate(patterns):
                 if not pattern.strip():

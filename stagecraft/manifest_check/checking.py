@@ -11,7 +11,7 @@ and the tests share it.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 from stagecraft.config.manifest import Manifest
 from stagecraft.errors import StagecraftError
@@ -51,10 +51,16 @@ def check(
     listable = [label for label in labels if can_list(label)]
     found: dict[str, Collection[str] | StagecraftError] = {}
     if listable:
-        with ThreadPoolExecutor(max_workers=len(listable),
-                                thread_name_prefix="stagecraft-check") as pool:
+        pool = ThreadPoolExecutor(max_workers=len(listable), thread_name_prefix="stagecraft-check")
+        try:
             futures = {label: pool.submit(_read, read_keys, label) for label in listable}
+            # A bug in one reader (or Ctrl-C) ends the check without waiting for the others.
+            done, _ = wait(futures.values(), return_when=FIRST_EXCEPTION)
+            for future in done:
+                future.result()  # raises a reader's bug, if it had one
             found = {label: future.result() for label, future in futures.items()}
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
     compared = _compared_keys(manifest, labels, found)
     declared = set(compared) if manifest.declares_keys else set()
     reports = []
