@@ -13,11 +13,13 @@ from stagecraft.config import (
     DeclaredKey,
     Environment,
     Manifest,
+    MissingDeclaredKeysError,
     NamedSync,
     ResolvedLocation,
     applicable_keys,
     keys_for_sync,
     missing_required,
+    require_declared_keys,
     resolve_location,
 )
 from stagecraft.providers.secrets import Context, Registry, SyncOptions, SyncResult
@@ -134,6 +136,21 @@ def test_missing_required_keys_depend_on_the_target_environment() -> None:
     assert missing_required(keys, "dev", {"DATABASE_URL"}) == []
     assert missing_required(keys, None, set()) == ["DATABASE_URL"]  # an empty source is caught
     assert missing_required(keys, "prod", {"DATABASE_URL", "STRIPE_API_KEY"}) == []
+
+
+def test_a_source_missing_required_keys_is_refused_naming_them() -> None:
+    keys = applicable_keys(guarded(), None, ["LOCAL_*"])
+    with pytest.raises(MissingDeclaredKeysError) as info:
+        require_declared_keys(keys, "prod", {"SENTRY_DSN"}, "dev (envfile:.env.local)")
+    assert str(info.value) == (
+        "dev (envfile:.env.local): missing declared key(s) required in prod: DATABASE_URL, "
+        "STRIPE_API_KEY; nothing was written (is this the right source?)"
+    )
+    assert info.value.exit_code == 1
+    assert info.value.keys == ("DATABASE_URL", "STRIPE_API_KEY")
+    with pytest.raises(MissingDeclaredKeysError, match="required everywhere: DATABASE_URL;"):
+        require_declared_keys(keys, None, set(), ".env.empty")
+    require_declared_keys(keys, "dev", {"DATABASE_URL"}, "dev")  # nothing missing: no error
 
 
 # ----------------------------------------------------------------- keys: FILE

@@ -36,10 +36,12 @@ from stagecraft.config.manifest import (
     DeclaredKey,
     Environment,
     Manifest,
+    MissingDeclaredKeysError,
     NamedSync,
     applicable_keys,
     keys_for_sync,
     missing_required,
+    require_declared_keys,
 )
 from stagecraft.config.manifest_loading import check_environments
 from stagecraft.config.marks import Mark, NodePath, format_path
@@ -58,6 +60,7 @@ __all__ = [
     "Environment",
     "Manifest",
     "Mark",
+    "MissingDeclaredKeysError",
     "NamedSync",
     "NodePath",
     "PluginsConfig",
@@ -74,6 +77,7 @@ __all__ = [
     "load",
     "missing_required",
     "parse",
+    "require_declared_keys",
     "resolve_location",
     "structure",
     "structure_plain",

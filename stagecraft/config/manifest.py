@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import attrs
+
+from stagecraft.errors import UserError, printable
 
 #: An environment (or sync) name: letters, digits, ``-``, ``_`` and ``.``,
 #: starting with a letter or digit so that it is never ``-`` (standard input)
@@ -159,6 +161,34 @@ def missing_required(
     return [
         key.name for key in keys if key.is_required_in(environment) and key.name not in source_keys
     ]
+
+
+class MissingDeclaredKeysError(UserError):
+    """A source lacks declared keys required where it goes: stop before anything is written.
+
+    Names the keys, the source and the environment; never a value.
+    """
+
+    def __init__(self, keys: Sequence[str], source: str, environment: str | None) -> None:
+        self.keys = tuple(keys)
+        self.source = source
+        self.environment = environment
+        where = f"required in {environment}" if environment else "required everywhere"
+        listed = ", ".join(printable(key) for key in self.keys)
+        super().__init__(
+            f"{printable(source)}: missing declared key(s) {where}: {listed}; "
+            "nothing was written (is this the right source?)"
+        )
+
+
+def require_declared_keys(
+    keys: Iterable[DeclaredKey], environment: str | None, source_keys: Collection[str],
+    source: str,
+) -> None:
+    """Raise :class:`MissingDeclaredKeysError` when :func:`missing_required` finds any."""
+    missing = missing_required(keys, environment, source_keys)
+    if missing:
+        raise MissingDeclaredKeysError(missing, source, environment)
 
 
 def _matches(name: str, patterns: Iterable[str]) -> bool:
