@@ -115,11 +115,11 @@ def guarded() -> Manifest:
 
 
 def test_a_sync_without_keys_copies_the_declared_keys_or_everything() -> None:
-    assert keys_for_sync(guarded(), None) == [
-        "DATABASE_URL", "STRIPE_API_KEY", "SENTRY_DSN", "LOCAL_DEBUG"
-    ]
-    assert keys_for_sync(guarded(), ("STRIPE_*",)) == ["STRIPE_*"]
-    assert keys_for_sync(Manifest(), None) is None
+    source = {"DATABASE_URL", "SENTRY_DSN", "STRAY"}
+    assert keys_for_sync(guarded(), None, source) == ["DATABASE_URL", "SENTRY_DSN"]
+    assert keys_for_sync(guarded(), None, {"STRAY"}) == []  # nothing to copy, not everything
+    assert keys_for_sync(guarded(), ("STRIPE_*",), source) == ["STRIPE_*"]
+    assert keys_for_sync(Manifest(), None, source) is None
 
 
 def test_applicable_keys_follow_the_syncs_names_globs_and_excludes() -> None:

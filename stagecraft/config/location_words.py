@@ -14,7 +14,7 @@ from collections.abc import Collection
 
 import attrs
 
-from stagecraft.config.manifest import Manifest, names_environment
+from stagecraft.config.manifest import Manifest, is_valid_name
 from stagecraft.errors import did_you_mean
 
 
@@ -45,6 +45,6 @@ def resolve_location(
     if environment is not None:
         return ResolvedLocation(str(environment), environment.name)
     hint = ""
-    if names_environment(word) and word not in store_ids:
+    if is_valid_name(word) and word not in store_ids:
         hint = did_you_mean(word, [*manifest.environments, *store_ids])
     return ResolvedLocation(word, None, hint)

@@ -27,19 +27,12 @@ STORE_LOCATION = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*):(.+)", re.DOTALL)
 
 
 def is_valid_name(name: str) -> bool:
-    """Whether ``name`` may name an environment or a sync."""
-    return NAME.fullmatch(name) is not None
+    """Whether ``name`` may name an environment or a sync.
 
-
-def names_environment(word: str) -> bool:
-    """Whether ``word`` is spelled as an environment name, so can only mean one where
-    environments are expected (a sync's ``from`` and ``to``).
-
-    ``./dev``, ``envfile:dev`` and ``.env.local`` are never environment names
-    (a name holds no ``/`` or ``:`` and starts with a letter or digit), so
-    they are always locations.
+    Where a location goes, a word spelled so can be an environment; ``./dev``,
+    ``envfile:dev`` and ``.env.local`` never are, so they are always locations.
     """
-    return is_valid_name(word)
+    return NAME.fullmatch(name) is not None
 
 
 @attrs.frozen
@@ -119,15 +112,22 @@ class Manifest:
         return next((sync for sync in self.syncs if sync.name == name), None)
 
 
-def keys_for_sync(manifest: Manifest, sync_keys: Iterable[str] | None) -> list[str] | None:
+def keys_for_sync(
+    manifest: Manifest, sync_keys: Iterable[str] | None, source_keys: Collection[str]
+) -> list[str] | None:
     """The keys (names or globs) a sync copies: its own, else the declared ones, else all (None).
 
     With keys declared, a sync that names no keys of its own copies the
-    declared keys only, so that a stray key in a source does not spread.
+    declared keys present in the source (``source_keys``) only, so that a
+    stray key in a source does not spread; a declared key absent from the
+    source is no selection error (:func:`missing_required` says whether it
+    is required).  An empty list then means nothing to copy, not every key.
     """
     if sync_keys is not None:
         return list(sync_keys)
-    return manifest.key_names() if manifest.declares_keys else None
+    if not manifest.declares_keys:
+        return None
+    return [name for name in manifest.key_names() if name in source_keys]
 
 
 def applicable_keys(

@@ -24,7 +24,6 @@ from stagecraft.config.manifest import (
     NamedSync,
     Required,
     is_valid_name,
-    names_environment,
 )
 from stagecraft.config.marks import Marks, NodePath, format_path
 from stagecraft.config.problems import ConfigFileError, Problem
@@ -180,7 +179,7 @@ def _syncs(
         for role, value in (("from", spec.source), ("to", spec.target)):
             if not value.strip():
                 problems.add((*path, role), "must not be empty")
-            elif names_environment(value) and value not in environments:
+            elif is_valid_name(value) and value not in environments:
                 problems.add(
                     (*path, role),
                     _unknown_environment(value, environments)
