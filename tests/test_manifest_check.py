@@ -6,11 +6,13 @@ import json
 import threading
 from collections import Counter
 from collections.abc import Collection
+from pathlib import Path
 
 import pytest
 
+from stagecraft import config, dotenv
 from stagecraft.colour import Palette
-from stagecraft.config import DeclaredKey, Environment, Manifest
+from stagecraft.config import DeclaredKey, Environment, Manifest, resolve_location
 from stagecraft.errors import ProviderError
 from stagecraft.manifest_check import (
     CheckResult,
@@ -240,3 +242,40 @@ def test_the_matrix_in_colour_and_with_unprintable_names() -> None:
         "A\\nB  \x1b[31m✗\x1b[0m",
         "OK    \x1b[32m✓\x1b[0m",
     ]
+
+
+def test_a_manifest_checked_against_real_env_files(tmp_path: Path) -> None:
+    """From stagecraft.yml to the matrix: environments resolved by name, env files read by
+    the project's own reader; a malformed file is an unreadable environment, named at its
+    line, and its values never reach the result."""
+    (tmp_path / "stagecraft.yml").write_text(
+        "secrets:\n"
+        "  environments:\n"
+        "    dev: envfile:.env.dev\n"
+        "    staging: envfile:.env.staging\n"
+        "    broken: envfile:.env.broken\n"
+        "  keys: .env.example\n"
+    )
+    (tmp_path / ".env.example").write_text("# Postgres\nDATABASE_URL=\nAPI_KEY=\n")
+    (tmp_path / ".env.dev").write_text("DATABASE_URL=postgres://dev-canary\nAPI_KEY=k1\nX=1\n")
+    (tmp_path / ".env.staging").write_text("DATABASE_URL=postgres://staging-canary\n")
+    (tmp_path / ".env.broken").write_text("API_KEY='broken-canary\n")
+    loaded = config.load(tmp_path / "stagecraft.yml", cwd=tmp_path)
+
+    def read_keys(name: str) -> Collection[str]:
+        resolved = resolve_location(name, loaded.manifest, ["envfile"])
+        assert resolved.environment == name
+        _store, location = resolved.location.split(":", 1)
+        return dotenv.load(loaded.directory / location).keys()
+
+    result = check(loaded.manifest, None, read_keys, lambda name: True)
+    assert render(result).splitlines() == [
+        "KEY           dev  staging  broken",
+        "DATABASE_URL  ✓    ✓        ?",
+        "API_KEY       ✓    ✗        ?",
+        "dev: undeclared: X",
+        f"broken: cannot read: {tmp_path / '.env.broken'}:1: "
+        "unterminated single-quoted value for 'API_KEY'",
+    ]
+    assert result.exit_status() == 2
+    assert "canary" not in json.dumps(result.to_json()) + render(result)
