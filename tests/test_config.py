@@ -10,6 +10,7 @@ from pathlib import Path
 
 import attrs
 import pytest
+from config_helpers import error_of, load_text
 
 from stagecraft import config
 from stagecraft.config import ConfigFileError
@@ -45,18 +46,6 @@ class Provider:
 
     def sync(self, ctx: Context, opts: SyncOptions) -> SyncResult:
         return SyncResult()
-
-
-def load_text(tmp_path: Path, text: str) -> config.Config:
-    path = tmp_path / "stagecraft.yml"
-    path.write_text(text)
-    return config.load(path, cwd=tmp_path)
-
-
-def error_of(tmp_path: Path, text: str) -> str:
-    with pytest.raises(ConfigFileError) as info:
-        load_text(tmp_path, text)
-    return str(info.value)
 
 
 def test_full_config_is_structured(tmp_path: Path) -> None:
@@ -114,7 +103,7 @@ def test_full_config_is_structured(tmp_path: Path) -> None:
         (
             "secrets:\n  providrs: {}\n",
             "stagecraft.yml:2:3: secrets.providrs: unknown key (did you mean 'providers'?); "
-            "allowed: provider, providers, from, to",
+            "allowed: provider, providers, from, to, environments, keys, syncs",
         ),
         ("secrets:\n  provider: 5\n",
          "stagecraft.yml:2:13: secrets.provider: expected a string, got an integer"),
@@ -149,7 +138,7 @@ def test_every_problem_is_reported_in_file_order(tmp_path: Path) -> None:
         "stagecraft.yml:2:9: plugins.dirs: expected a list, got a string",
         "stagecraft.yml:3:13: plugins.modules[0]: expected a string, got an integer",
         "stagecraft.yml:5:3: secrets.provder: unknown key (did you mean 'provider'?); "
-        "allowed: provider, providers, from, to",
+        "allowed: provider, providers, from, to, environments, keys, syncs",
     ]
 
 

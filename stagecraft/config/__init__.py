@@ -17,6 +17,10 @@ Every problem is reported as ``FILE:LINE:COL: PATH: what is wrong`` with a
 :mod:`~stagecraft.config.converter` (the strict converter),
 :mod:`~stagecraft.config.loading` (:func:`load`),
 :mod:`~stagecraft.config.provider_choice` (:func:`choose_provider`),
+:mod:`~stagecraft.config.manifest` (the project's environments, declared keys
+and named syncs), :mod:`~stagecraft.config.manifest_loading` (building and
+checking it), :mod:`~stagecraft.config.example_file` (``keys: .env.example``),
+:mod:`~stagecraft.config.location_words` (an environment name where a location goes),
 :mod:`~stagecraft.config.marks` and :mod:`~stagecraft.config.problems` (where,
 and what is wrong).  Finding the file is :mod:`stagecraft.config_location`'s,
 outside this package so that a command run without a config file does not
@@ -27,6 +31,19 @@ from __future__ import annotations
 
 from stagecraft.config.converter import structure, structure_plain
 from stagecraft.config.loading import load
+from stagecraft.config.location_words import ResolvedLocation, resolve_location
+from stagecraft.config.manifest import (
+    DeclaredKey,
+    Environment,
+    Manifest,
+    MissingDeclaredKeysError,
+    NamedSync,
+    applicable_keys,
+    keys_for_sync,
+    missing_required,
+    require_declared_keys,
+)
+from stagecraft.config.manifest_loading import check_environments
 from stagecraft.config.marks import Mark, NodePath, format_path
 from stagecraft.config.problems import ConfigFileError, Problem
 from stagecraft.config.provider_choice import check_sections, choose_provider
@@ -39,17 +56,29 @@ __all__ = [
     "MAX_ALIAS_EXPANSION",
     "Config",
     "ConfigFileError",
+    "DeclaredKey",
+    "Environment",
+    "Manifest",
     "Mark",
+    "MissingDeclaredKeysError",
+    "NamedSync",
     "NodePath",
     "PluginsConfig",
     "Problem",
+    "ResolvedLocation",
     "SecretsConfig",
+    "applicable_keys",
+    "check_environments",
     "check_sections",
     "choose_provider",
     "find_config",
     "format_path",
+    "keys_for_sync",
     "load",
+    "missing_required",
     "parse",
+    "require_declared_keys",
+    "resolve_location",
     "structure",
     "structure_plain",
 ]

@@ -28,7 +28,7 @@ class _Mismatch(TypeError):
 
     def __init__(self, expected: str, value: object) -> None:
         self.expected = expected
-        self.got = _kind(value)
+        self.got = kind_of(value)
         hint = ""
         if expected == "a boolean" and isinstance(value, str) and value.lower() in _YAML11_WORDS:
             # The word is one of eight, none of them a secret: naming the fix helps.
@@ -39,7 +39,8 @@ class _Mismatch(TypeError):
 _YAML11_WORDS = ("yes", "no", "on", "off")
 
 
-def _kind(value: object) -> str:
+def kind_of(value: object) -> str:
+    """What YAML kind ``value`` is ("a string", "a list"), for messages that never echo it."""
     if value is None:
         return "null"
     kinds = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
@@ -172,7 +173,7 @@ def _problems(exc: BaseException, path: NodePath, cls: Any, marks: Marks) -> lis
             child_cls = cls
             for note in getattr(sub, "__notes__", []):
                 if isinstance(note, cattrs.AttributeValidationNote):
-                    child = (*path, note.name)
+                    child = (*path, _yaml_key(cls, note.name))
                     child_cls = note.type
                 elif isinstance(note, cattrs.IterableValidationNote):
                     child = (*path, note.index)
@@ -185,6 +186,15 @@ def _problems(exc: BaseException, path: NodePath, cls: Any, marks: Marks) -> lis
     if isinstance(exc, _Mismatch):
         return [Problem(marks.of_value(path), format_path(path), str(exc))]
     return [Problem(marks.of_value(path), format_path(path), f"invalid value: {exc}")]
+
+
+def _yaml_key(cls: Any, attribute: str) -> str:
+    """The key ``attribute`` of ``cls`` is written as in the file (``source`` is ``from``)."""
+    if attrs.has(cls):
+        for field in attrs.fields(cls):
+            if field.name == attribute:
+                return str(field.metadata.get("key", attribute))
+    return attribute
 
 
 def _known(fields: Sequence[str]) -> str:

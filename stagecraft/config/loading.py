@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import attrs
+
 from stagecraft.config.converter import structure
+from stagecraft.config.manifest_loading import build_manifest
 from stagecraft.config.marks import NodePath, format_path
 from stagecraft.config.problems import ConfigFileError, Problem
 from stagecraft.config.schema import Config, ConfigDocument
@@ -44,9 +47,11 @@ def load(path: str | Path, *, cwd: Path | None = None) -> Config:
             display, [Problem(marks.of_value(()), "", f"top level must be a mapping, not {kind}")]
         )
     document: ConfigDocument = structure(data, ConfigDocument, marks, display)
-    config = Config(file.absolute(), display, document.secrets, document.plugins, marks)
+    absolute = file.absolute()
+    config = Config(absolute, display, document.secrets, document.plugins, marks)
     _check_core(config)
-    return config
+    manifest = build_manifest(document.secrets, marks, display, absolute.parent)
+    return attrs.evolve(config, manifest=manifest)
 
 
 def _check_core(config: Config) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from stagecraft.config.manifest_loading import environment_problems
 from stagecraft.config.marks import NodePath, format_path
 from stagecraft.config.problems import ConfigFileError, Problem
 from stagecraft.config.schema import Config
@@ -45,7 +46,8 @@ def choose_provider(
 
 
 def check_sections(config: Config, registry: Registry) -> None:
-    """Report every ``secrets.providers`` section whose id no installed provider has.
+    """Report every ``secrets.providers`` section whose id no installed provider has,
+    and every environment whose store is not installed or whose name is a store id.
 
     Only ``config check`` is this strict: a sync must still work on a machine
     that lacks the plugin some other section is for.
@@ -63,5 +65,7 @@ def check_sections(config: Config, registry: Registry) -> None:
                     f"{did_you_mean(provider_id, registry.ids())} (available: {listed})",
                 )
             )
+    problems += environment_problems(config, registry.ids(), require_installed=True)
     if problems:
+        problems.sort(key=lambda p: (p.mark.line, p.mark.column))
         raise ConfigFileError(config.display, problems)

@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 
 from stagecraft.config.converter import structure
+from stagecraft.config.manifest import Manifest
 from stagecraft.config.marks import Marks, NodePath, format_path
 from stagecraft.config.problems import ConfigFileError, Problem
 from stagecraft.errors import PluginError
@@ -19,14 +20,44 @@ if typing.TYPE_CHECKING:
 
 
 @attrs.frozen
+class KeySpec:
+    """One entry of an inline ``secrets.keys`` mapping."""
+
+    description: str = ""
+    #: True, False, or a list of environment names; checked by ``manifest_loading``
+    #: (cattrs cannot tell a boolean from a list in one field without coercing).
+    required: Any = True
+
+
+@attrs.frozen
+class SyncSpec:
+    """One entry of ``secrets.syncs``, as written."""
+
+    source: str = attrs.field(metadata={"key": "from"})
+    target: str = attrs.field(metadata={"key": "to"})
+    keys: tuple[str, ...] | None = None
+    exclude: tuple[str, ...] = ()
+    prune: bool = False
+
+
+@attrs.frozen
 class SecretsConfig:
-    """The ``secrets`` section: the default provider and each provider's own section."""
+    """The ``secrets`` section: providers, defaults, and the project's manifest.
+
+    ``environments``, ``keys`` and ``syncs`` are the manifest as written;
+    :attr:`Config.manifest` is the checked, typed form commands use.
+    """
 
     provider: str | None = None
     providers: dict[str, dict[str, Any] | None] = attrs.field(factory=dict)
     #: ``secrets.from`` / ``secrets.to``: ``[ID:]LOCATION`` defaults for ``--from`` / ``--to``.
     source: str | None = attrs.field(default=None, metadata={"key": "from"})
     target: str | None = attrs.field(default=None, metadata={"key": "to"})
+    #: ``NAME: ID:LOCATION``.
+    environments: dict[str, str] = attrs.field(factory=dict)
+    #: A path to an example env file, or a mapping ``KEY: KeySpec | null``.
+    keys: Any = None
+    syncs: dict[str, SyncSpec] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -57,6 +88,7 @@ class Config:
     secrets: SecretsConfig
     plugins: PluginsConfig
     marks: Marks = attrs.field(repr=False, eq=False)
+    manifest: Manifest = attrs.field(factory=Manifest)
 
     @property
     def directory(self) -> Path:
