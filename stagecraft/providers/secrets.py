@@ -37,6 +37,7 @@ from stagecraft.errors import (
     UserError,
     did_you_mean,
 )
+from stagecraft.key_reasons import reason_lines
 from stagecraft.redact import Redactor
 
 if TYPE_CHECKING:
@@ -171,8 +172,7 @@ class PartialSyncError(ProviderError):
         done = [change.key for change in result.changes]
         lines.append(f"  synced ({len(done)}): {', '.join(done) if done else '-'}")
         lines.append(f"  not synced ({len(self.failed)}):")
-        for key, reason in self.failed.items():
-            lines.append(f"    {key}: {reason}")
+        lines += reason_lines(self.failed, "    ")
         super().__init__("\n".join(lines))
 
 
