@@ -16,7 +16,7 @@ SYNC = ("secrets", "sync", "--provider", "envfile", "--from", "source.env", "--t
 
 
 def run_into_dev_full(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    with open("/dev/full", "w", encoding="utf-8") as full:  # noqa: PTH123 - a device
+    with open("/dev/full", "w", encoding="utf-8") as full:
         return subprocess.run([str(STAGECRAFT), *args], cwd=cwd, env=child_env(), stdout=full,
                               stderr=subprocess.PIPE, text=True, check=False, timeout=60)
 
