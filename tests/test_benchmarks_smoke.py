@@ -118,3 +118,17 @@ def test_importtime_summary_names_the_command_modules(bench: ModuleType) -> None
     report = importtime.report(best, top=5)
     assert report.splitlines()[0].split() == ["module", "self", "ms", "cumul.", "ms"]
     assert len(report.splitlines()) == 6
+
+
+def test_refusal_rows_measure_a_refused_sync_of_each_kind(bench: ModuleType) -> None:
+    refusals = importlib.import_module("benchmarks.refusals")
+    rows = refusals.run(30)
+    assert [row.benchmark for row in rows] == [
+        "refusal, a reason per key (envfile), 30 keys: stderr",
+        "refusal, a reason per key (envfile), 30 keys: peak memory (RSS)",
+        "refusal, the whole write (vault fields), 30 keys: stderr",
+        "refusal, the whole write (vault fields), 30 keys: peak memory (RSS)",
+    ]
+    for row in rows:
+        assert row.measured > 0, row
+        assert row.passed is (row.ratio <= 1.0), row
