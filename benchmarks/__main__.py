@@ -18,7 +18,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import aws, discovery, encore, parsing, refusals, startup, store, sync, vault
+from benchmarks import (
+    aws,
+    discovery,
+    encore,
+    parsing,
+    redaction,
+    refusals,
+    startup,
+    store,
+    sync,
+    vault,
+)
 from benchmarks.harness import Row, markdown, table
 from benchmarks.machine import describe
 
@@ -50,6 +61,8 @@ class Plan:
     aws_repeats: int = 1
     aws_baseline_repeats: int = 1
     refused_keys: int = 0  # 0: no refusal rows
+    redaction_values: int = 0  # 0: no redaction rows
+    redaction_repeats: int = 1
 
 
 FULL = Plan(
@@ -76,6 +89,8 @@ FULL = Plan(
     aws_repeats=5,
     aws_baseline_repeats=1,
     refused_keys=100_000,
+    redaction_values=100_000,
+    redaction_repeats=5,
 )
 
 QUICK = Plan(
@@ -102,9 +117,12 @@ QUICK = Plan(
     aws_repeats=1,
     aws_baseline_repeats=1,
     refused_keys=200,
+    redaction_values=200,
+    redaction_repeats=1,
 )
 
-NAMES = ("parse", "sync", "encore", "startup", "plugins", "store", "vault", "aws", "refusals")
+NAMES = ("parse", "sync", "encore", "startup", "plugins", "store", "vault", "aws", "refusals",
+         "redaction")
 
 
 def run(plan: Plan, only: Sequence[str] = NAMES,
@@ -145,6 +163,9 @@ def run(plan: Plan, only: Sequence[str] = NAMES,
         )))
     if plan.refused_keys:
         steps.append(("refusals", lambda: refusals.run(plan.refused_keys)))
+    if plan.redaction_values:
+        steps.append(("redaction", lambda: redaction.run(plan.redaction_values,
+                                                         plan.redaction_repeats)))
     for name, step in steps:
         if name not in only:
             continue

@@ -1,0 +1,16 @@
+# The part of pyahocorasick (a C extension shipped without type information)
+# that stagecraft/redact.py uses.
+from collections.abc import Iterator
+from typing import Any
+
+STORE_ANY: int
+STORE_INTS: int
+STORE_LENGTH: int
+
+class Automaton:
+    def __init__(self, store: int = ..., key_type: int = ...) -> None: ...
+    def add_word(self, key: str, value: Any = ...) -> bool: ...
+    def make_automaton(self) -> None: ...
+    def iter(self, string: str, start: int = ..., end: int = ...,
+             ignore_white_space: bool = ...) -> Iterator[tuple[int, Any]]: ...
+    def __len__(self) -> int: ...
