@@ -179,6 +179,25 @@ def test_deadline_stops_new_writes(tmp_path: Path) -> None:
     assert all("deadline" in reason for reason in info.value.failed.values())
 
 
+class _CarelessDirStore(dirstore.DirStore):  # type: ignore[name-defined,misc]
+    """Creates its directory and files with the umask's modes (0755, 0644)."""
+
+    def write_one(self, ctx: Context, location: str, key: str, value: str) -> None:
+        folder = ctx.resolve(location)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / key).write_text(value, encoding="utf-8")
+
+
+def test_the_contract_catches_files_and_directories_others_may_read(tmp_path: Path) -> None:
+    contract = TestDirStore()
+    with pytest.raises(AssertionError) as info:
+        contract.test_files_and_directories_the_store_creates_are_private(
+            _CarelessDirStore(), contract.make_location(tmp_path), tmp_path)
+    message = str(info.value)
+    assert "deploy (directory, mode 0755)" in message
+    assert "deploy/secrets.d/CONTRACT_ALPHA (file, mode 0644)" in message
+
+
 def test_dirstore_refuses_keys_that_name_another_place(tmp_path: Path) -> None:
     from stagecraft.engine import RefusedValuesError
 
