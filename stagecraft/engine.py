@@ -14,7 +14,9 @@
 5. plan each key: added, updated, unchanged, or removed (``--prune``); for
    a write-only store, ``unchanged`` comes from the write record
    (:mod:`stagecraft.record`; ``--no-record`` turns it off);
-6. ask the store which values it cannot hold, and refuse them all at once;
+6. ask the store which values it cannot hold, and whether the location can
+   take the write as a whole, and refuse either at once, before any write
+   (:mod:`stagecraft.refusals`);
 7. stop here on a dry run (``--dry-run``, ``--check``);
 8. write only what changes: one batch ``write``, or ``write_one`` calls
    with bounded concurrency, retries of transient failures with backoff,

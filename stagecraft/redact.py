@@ -100,10 +100,13 @@ class Redactor:
         for value in special:
             batch |= _forms(value)
         with self._lock:
-            new = batch - self._values if self._values else batch
-            if not new:
-                return
-            self._values |= new
+            if self._values:
+                new = batch - self._values
+                if not new:
+                    return
+                self._values |= new
+            else:  # the first batch: no copy of a set of 100k values
+                new = self._values = batch
             levels = [*self._levels, _Level(list(new))]
             while len(levels) > 1 and levels[-2].size <= 2 * levels[-1].size:
                 top = levels.pop()
