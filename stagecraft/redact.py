@@ -36,8 +36,6 @@ import re
 import threading
 from collections.abc import Iterable
 
-import ahocorasick
-
 MASK = "***"
 
 #: Values shorter than this are not masked: replacing every "a" or "1" in a
@@ -65,21 +63,19 @@ class Structural(str):
 class Redactor:
     """A thread-safe set of secret values and a function that masks them.
 
-    The index used for masking (:class:`_Level`: an Aho-Corasick automaton
-    of pyahocorasick) is built as values are registered, so that showing a
-    message never pays for it: the first message after 100k values costs
-    what every later one does, a scan of its own length.  Values come in
-    batches (a sync registers a source's values at once, a store a token
-    at a time); each batch gets a level of its own, and levels of similar
-    size are merged, so registering ``n`` values costs ``O(n log n)`` in
-    all, however they are batched, and a message is scanned once per level
-    (a few).
+    Registering is cheap (a tuple of references appended to a list): a sync
+    registers every value it reads, possibly 100k of them, while only a few
+    messages are ever shown.  The index used for masking (sets of each
+    value's first and last characters; sorted forms and their reversals for
+    prefix and suffix search) is built, or extended, only when something is
+    about to be shown, and the sorted parts only when a text holds a match.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._pending: list[tuple[str, ...]] = []
         self._values: set[str] = set()
-        self._levels: tuple[_Level, ...] = ()
+        self._index = _Index.EMPTY
 
     def __repr__(self) -> str:
         return f"<Redactor values={len(self)}>"
@@ -90,49 +86,51 @@ class Redactor:
 
     def update(self, values: Iterable[str]) -> None:
         """Remember many values at once."""
-        batch = {value for value in values if len(value) >= MIN_LENGTH}
-        if not batch:
-            return
-        # Most values are plain tokens whose only form is themselves; the
-        # others get their escaped and per-line forms.
-        special = _special(batch)
-        batch -= special
-        for value in special:
-            batch |= _forms(value)
+        snapshot = tuple(value for value in values if len(value) >= MIN_LENGTH)
+        if snapshot:
+            with self._lock:
+                self._pending.append(snapshot)
+
+    def _current(self) -> _Index:
         with self._lock:
-            if self._values:
-                new = batch - self._values
-                if not new:
-                    return
-                self._values |= new
-            else:  # the first batch: no copy of a set of 100k values
-                new = self._values = batch
-            levels = [*self._levels, _Level(list(new))]
-            while len(levels) > 1 and levels[-2].size <= 2 * levels[-1].size:
-                top = levels.pop()
-                levels[-1] = _Level(levels[-1].forms + top.forms)
-            self._levels = tuple(levels)  # readers hold the tuple they started with
+            if self._pending:
+                pending, self._pending = self._pending, []
+                plain: set[str] = set()
+                for snapshot in pending:
+                    plain.update(snapshot)
+                # Most values are plain tokens whose only form is themselves;
+                # the others get their escaped and per-line forms.
+                special = _special(plain)
+                plain -= special
+                for value in special:
+                    plain |= _forms(value)
+                if self._values:
+                    new = plain - self._values
+                    self._values |= new
+                else:  # the first build: no copies of a set of 100k values
+                    new = self._values = plain
+                if new:
+                    self._index = self._index.extended(new)
+            return self._index
 
     def __len__(self) -> int:
         """How many distinct forms are masked (values and their escaped forms)."""
+        self._current()
         with self._lock:
             return len(self._values)
 
     def redact(self, text: str) -> str:
         """Return free ``text`` with every known value, and every long enough
         prefix or suffix of one, replaced by ``***``."""
-        levels = self._levels
-        if not levels or len(text) < MIN_LENGTH:
+        index = self._current()
+        if not len(index) or len(text) < MIN_LENGTH:
             return text
-        found: list[tuple[int, int]] = []
-        backwards: list[str] = []  # the reversed text, made once if a tail is seen
-        for level in levels:
-            level.spans(text, found, backwards)
-        if not found:
+        spans = index.spans(text)
+        if not spans:
             return text
         parts = []
         end = 0
-        for start, stop in _merged(found):
+        for start, stop in spans:
             parts.append(text[end:start])
             parts.append(MASK)
             end = stop
@@ -150,79 +148,116 @@ class Redactor:
         )
 
 
-class _Level:
-    """An immutable search structure over some of the masked forms.
+class _Index:
+    """An immutable (once built) search structure over the masked forms.
 
-    One automaton finds, in one pass over a text, every occurrence of
+    * ``heads`` / ``tails``: the first and last :data:`FRAGMENT_MIN_LENGTH`
+      characters of every long form.  A match of a long form, or of a
+      fragment of one, starts (ends) with one of them, so a set lookup per
+      position of the text rules out almost every position at once.
+    * the long forms sorted, and reversed and sorted, built the first time a
+      head (tail) is seen in a text: the longest prefix of ``text[i:]`` that
+      starts some form is shared with one of the two forms next to where
+      ``text[i:]`` would be inserted, so one bisection finds it; the same
+      search on the reversed text finds suffixes.  Most messages hold no
+      value at all and never pay for the sorts.
+    * ``short``: forms shorter than :data:`FRAGMENT_MIN_LENGTH`, masked only
+      whole, found by set lookups of their few lengths.
 
-    * the first and the last :data:`FRAGMENT_MIN_LENGTH` characters of each
-      long form (its *head* and *tail*): a match of a long form, or of a
-      prefix or suffix of one, starts with a head or ends with a tail; and
-    * each short form (shorter than :data:`FRAGMENT_MIN_LENGTH`), masked
-      only whole.
-
-    At a head, the longest prefix of the text that starts some form is
-    shared with one of the two long forms next to where the text would be
-    inserted in their sorted list, so one bisection finds it however many
-    forms share the head; at a tail, the same search on the reversed text
-    and the reversed forms finds the longest suffix.  A redaction costs a
-    pass of the automaton over the text plus a bisection per match, whatever
+    A redaction costs a few set lookups per character of the text, whatever
     the number of values.
     """
 
-    def __init__(self, forms: list[str]) -> None:
-        self.forms = forms
-        self.size = len(forms)
-        width = FRAGMENT_MIN_LENGTH
-        # C-level iteration (map, itemgetter, sorted): with 100k values every
-        # per-item Python step shows in the cost of registering them.
-        long_forms = forms if min(map(len, forms)) >= width else [
-            form for form in forms if len(form) >= width]
-        self.longest = max(map(len, long_forms), default=0)
-        self.forward = sorted(long_forms)
-        self.backward = sorted(map(_REVERSED, long_forms))
-        words = dict.fromkeys(map(_HEAD, long_forms), _IS_HEAD)
-        for tail in set(map(_TAIL, long_forms)):
-            words[tail] = words.get(tail, 0) | _IS_TAIL
-        if len(long_forms) < len(forms):
-            words.update((form, _SHORT + len(form)) for form in forms if len(form) < width)
-        automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-        add = automaton.add_word
-        for word, kind in words.items():
-            add(word, kind)
-        automaton.make_automaton()
-        self.automaton = automaton
+    EMPTY: _Index
 
-    def spans(self, text: str, found: list[tuple[int, int]], backwards: list[str]) -> None:
-        """Add the ``(start, stop)`` ranges of ``text`` this level masks to ``found``."""
+    def __init__(
+        self, long_forms: list[str], heads: frozenset[str], tails: frozenset[str],
+        short: frozenset[str], *, forward: list[str] | None = None,
+        backward: list[str] | None = None,
+    ) -> None:
+        self.long_forms = long_forms
+        self.heads = heads
+        self.tails = tails
+        self.short = short
+        self.short_lengths = tuple(sorted({len(form) for form in short}))
+        self.longest = max(map(len, long_forms), default=0)
+        # Sorted lists, built on first need.  Assigning a finished list is
+        # atomic, so two threads at worst both build it.
+        self._forward = forward
+        self._backward = backward
+
+    def __len__(self) -> int:
+        return len(self.long_forms) + len(self.short)
+
+    def forward(self) -> list[str]:
+        if self._forward is None:
+            self._forward = sorted(self.long_forms)
+        return self._forward
+
+    def backward(self) -> list[str]:
+        if self._backward is None:
+            self._backward = sorted(form[::-1] for form in self.long_forms)
+        return self._backward
+
+    def extended(self, new: set[str]) -> _Index:
+        """This index plus ``new`` forms (none of them in it yet).
+
+        Sorted lists already built are extended rather than rebuilt: sorting
+        the concatenation of two sorted runs is a linear merge for Python's
+        sort.
+        """
+        width = FRAGMENT_MIN_LENGTH
+        # C-level iteration throughout (map, itemgetter): with 100k values
+        # every per-item Python step shows in the first message's cost.
+        all_long = min(map(len, new)) >= width
+        added = list(new) if all_long else [form for form in new if len(form) >= width]
+        short = self.short if all_long else self.short | {
+            form for form in new if len(form) < width
+        }
+        forward = backward = None
+        if self._forward is not None:
+            forward = self._forward + added
+            forward.sort()
+        if self._backward is not None:
+            backward = self._backward + [form[::-1] for form in added]
+            backward.sort()
+        return _Index(
+            self.long_forms + added,
+            self.heads.union(map(_HEAD, added)),
+            self.tails.union(map(_TAIL, added)),
+            short,
+            forward=forward,
+            backward=backward,
+        )
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """The merged ``(start, stop)`` ranges of ``text`` to mask, in order."""
+        found: list[tuple[int, int]] = []
+        size = len(text)
         width = FRAGMENT_MIN_LENGTH
         longest = self.longest
-        size = len(text)
-        for last, kind in self.automaton.iter(text):
-            end = last + 1
-            if kind >= _SHORT:  # a short form, masked whole
-                found.append((end - (kind - _SHORT), end))
-                continue
-            if kind & _IS_HEAD:
-                start = end - width
-                matched = _longest_shared_prefix(self.forward, text[start : start + longest])
-                found.append((start, start + matched))
-            if kind & _IS_TAIL:
-                if not backwards:
-                    backwards.append(text[::-1])
+        heads, tails, short = self.heads, self.tails, self.short
+        for i in range(size - MIN_LENGTH + 1):
+            for length in self.short_lengths:
+                if text[i : i + length] in short:
+                    found.append((i, i + length))
+            if text[i : i + width] in heads:
+                matched = _longest_shared_prefix(self.forward(), text[i : i + longest])
+                found.append((i, i + matched))
+        backwards = ""
+        for end in range(width, size + 1):
+            if text[end - width : end] in tails:
+                backwards = backwards or text[::-1]
                 k = size - end  # backwards[k:] is text[:end] reversed
-                matched = _longest_shared_prefix(self.backward, backwards[0][k : k + longest])
+                matched = _longest_shared_prefix(self.backward(), backwards[k : k + longest])
                 found.append((end - matched, end))
+        return _merged(found)
 
 
-#: What an automaton word stands for: bits for a head, a tail (both can be),
-#: or, from ``_SHORT`` up, a short form of ``kind - _SHORT`` characters.
-_IS_HEAD = 1
-_IS_TAIL = 2
-_SHORT = 8
+_Index.EMPTY = _Index([], frozenset(), frozenset(), frozenset())
+
 _HEAD = operator.itemgetter(slice(None, FRAGMENT_MIN_LENGTH))
 _TAIL = operator.itemgetter(slice(-FRAGMENT_MIN_LENGTH, None))
-_REVERSED = operator.itemgetter(slice(None, None, -1))
 
 #: A value that is its only form: printable ASCII without quotes or
 #: backslashes (which its repr and JSON forms would escape) and without

@@ -137,7 +137,7 @@ def test_refusal_rows_measure_a_refused_sync_of_each_kind(bench: ModuleType) -> 
 def test_redaction_rows_mask_and_compare_with_named_alternatives(bench: ModuleType) -> None:
     redaction = importlib.import_module("benchmarks.redaction")
     rows = redaction.run(300, 1)
-    assert len(rows) == 7
+    assert len(rows) == 9
     assert [row.baseline_name for row in rows if row.passed is not None] == [
         "budget 50 ms", "budget 50 ms"]
     for row in rows:
