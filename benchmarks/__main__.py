@@ -25,6 +25,8 @@ from benchmarks import (
     exec_store,
     github,
     parsing,
+    redaction,
+    refusals,
     startup,
     store,
     sync,
@@ -65,6 +67,9 @@ class Plan:
     github_repeats: int = 1
     exec_keys: int = 0  # 0: no exec-protocol row
     exec_repeats: int = 1
+    refused_keys: int = 0  # 0: no refusal rows
+    redaction_values: int = 0  # 0: no redaction rows
+    redaction_repeats: int = 1
 
 
 FULL = Plan(
@@ -95,6 +100,9 @@ FULL = Plan(
     github_repeats=11,
     exec_keys=1_000,
     exec_repeats=9,
+    refused_keys=100_000,
+    redaction_values=100_000,
+    redaction_repeats=5,
 )
 
 QUICK = Plan(
@@ -125,10 +133,14 @@ QUICK = Plan(
     github_repeats=1,
     exec_keys=20,
     exec_repeats=1,
+    refused_keys=200,
+    redaction_values=200,
+    redaction_repeats=1,
 )
 
 NAMES = (
     "parse", "sync", "encore", "startup", "plugins", "store", "vault", "aws", "github", "exec",
+    "refusals", "redaction",
 )
 
 
@@ -178,6 +190,11 @@ def run(plan: Plan, only: Sequence[str] = NAMES,
                 return exec_store.run(plan.exec_keys, plan.exec_repeats, Path(raw))
 
         steps.append(("exec", exec_step))
+    if plan.refused_keys:
+        steps.append(("refusals", lambda: refusals.run(plan.refused_keys)))
+    if plan.redaction_values:
+        steps.append(("redaction", lambda: redaction.run(plan.redaction_values,
+                                                         plan.redaction_repeats)))
     for name, step in steps:
         if name not in only:
             continue

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 
 import stagecraft
-from stagecraft.files import atomic_write
+from stagecraft.files import atomic_write, make_private_dirs
 
 
 class DirStore(stagecraft.SecretStore):
@@ -33,7 +33,7 @@ class DirStore(stagecraft.SecretStore):
         return {k: "not a file name" for k in values if k in ("", ".", "..") or "/" in k}
 
     def write_one(self, ctx: stagecraft.Context, location: str, key: str, value: str) -> None:
-        ctx.resolve(location).mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_dirs(ctx.resolve(location))  # 0700, parents too
         atomic_write(ctx.resolve(location) / key, value.encode("utf-8"))
 
     def delete(self, ctx: stagecraft.Context, location: str, keys: Collection[str]) -> None:

@@ -51,6 +51,12 @@ from stagecraft.errors import (
     StagecraftError,
     UserError,
 )
+from stagecraft.output_loss import (
+    OutputLostError,
+    discard_unwritten,
+    lost_output_text,
+    writing_output,
+)
 from stagecraft.redact import Redactor, Structural
 
 if TYPE_CHECKING:
@@ -108,7 +114,8 @@ class Session:
 
     def out(self, text: str = "") -> None:
         """A line of results on stdout."""
-        self.stdout.write(text + "\n")
+        with writing_output():
+            self.stdout.write(text + "\n")
 
     def err(self, text: str, *, free: bool = False, colour: str | None = None) -> None:
         """A diagnostic on stderr; ``free`` text (from providers and plugins) is masked.
@@ -1214,7 +1221,14 @@ def _main(argv: Sequence[str] | None, pause: _CollectorPause) -> int:
             return exc.exit_code
         undo_logging = _setup_logging(session)
         try:
-            return _run(session)
+            code = _run(session)
+            with writing_output():
+                session.stdout.flush()
+            return code
+        except OutputLostError as exc:
+            session.error(lost_output_text(exc, session.sync_options))
+            discard_unwritten(session.stdout)
+            return exc.exit_code
         finally:
             undo_logging()
             try:
@@ -1303,6 +1317,8 @@ def _run(session: Session) -> int:
     except BrokenPipeError:
         # stdout was closed early (`| head`): not an error worth a traceback.
         return EXIT_OK
+    except OutputLostError:
+        raise  # told with what the command did, by _main
     except StagecraftError as exc:
         from stagecraft.error_text import message_text
 

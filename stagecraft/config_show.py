@@ -7,9 +7,10 @@ and ``secrets.to``, the plugin settings after the environment
 its ``Config`` class, so every default is filled in.
 
 A config file should hold no secrets, yet some do (a Vault token, a URL
-with a password).  Every setting whose name looks like a credential, and
-the password of any URL, is masked, so the output can be pasted into an
-issue as it is.
+with a password, a plugin's ``Authorization`` header).  Every setting whose
+name looks like a credential, every value that reads like an HTTP
+credential (``Bearer ...``, ``Basic ...``), and the user and password of
+any URL are masked, so the output can be pasted into an issue as it is.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Any
 
 import attrs
 
+from stagecraft.urls import mask_userinfo
+
 __all__ = ["MASK", "looks_like_credential", "mask", "render"]
 
 MASK = "********"
@@ -27,14 +30,17 @@ MASK = "********"
 #: ``password``, ``api_key``, ``private_key``, ``credentials`` ...
 _CREDENTIAL_NAME = re.compile(
     r"(^|[_.-])(token|secret|secret_id|password|passwd|pwd|api_?key|private_?key|access_?key"
-    r"|credentials?|passphrase|client_secret|session_token)([_.-]|$)",
+    r"|credentials?|passphrase|client_secret|session_token|authorization|auth_?header"
+    r"|cookie|api_?token)([_.-]|$)",
     re.IGNORECASE,
 )
+#: Values that carry an HTTP credential whatever the setting is called:
+#: ``Bearer eyJ...``, ``Basic dXNlcjpwYXNz``, ``Token abc``.
+_CREDENTIAL_VALUE = re.compile(r"^\s*(bearer|basic|token|digest|negotiate|apikey)\s+\S",
+                               re.IGNORECASE)
 #: ...unless the setting only says where the credential is (``token_env``,
 #: ``secret_id_file``, ``approle_mount``): those are shown, they help debugging.
 _REFERENCE = re.compile(r"[_.-](env|file|path|mount|var|name)$", re.IGNORECASE)
-_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^/@:\s]*:)[^/@\s]+(?P<at>@)",
-                           re.IGNORECASE)
 
 
 def looks_like_credential(name: str) -> bool:
@@ -50,7 +56,9 @@ def mask(value: Any, name: str = "") -> Any:
     if name and looks_like_credential(name) and value not in (None, "", False):
         return MASK
     if isinstance(value, str):
-        return _URL_PASSWORD.sub(lambda m: f"{m.group('head')}{MASK}{m.group('at')}", value)
+        if _CREDENTIAL_VALUE.match(value):
+            return MASK
+        return mask_userinfo(value, MASK)
     return value
 
 

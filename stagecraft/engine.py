@@ -14,7 +14,9 @@
 5. plan each key: added, updated, unchanged, or removed (``--prune``); for
    a write-only store, ``unchanged`` comes from the write record
    (:mod:`stagecraft.record`; ``--no-record`` turns it off);
-6. ask the store which values it cannot hold, and refuse them all at once;
+6. ask the store which values it cannot hold, and whether the location can
+   take the write as a whole, and refuse either at once, before any write
+   (:mod:`stagecraft.refusals`);
 7. stop here on a dry run (``--dry-run``, ``--check``);
 8. write only what changes: one batch ``write``, or ``write_one`` calls
    with bounded concurrency, retries of transient failures with backoff,
@@ -49,6 +51,7 @@ from stagecraft.providers.secrets import (
     SyncOptions,
     SyncResult,
 )
+from stagecraft.refusals import RefusedValuesError, check_refusals
 from stagecraft.selection import select
 from stagecraft.store import KeysNotWrittenError, SecretStore, StoreSession
 
@@ -73,10 +76,6 @@ log = logging.getLogger("stagecraft.engine")
 BACKOFF = 0.2
 #: No single wait is longer than this.
 MAX_BACKOFF = 5.0
-
-
-class RefusedValuesError(UserError):
-    """The target cannot hold some values faithfully; nothing was written."""
 
 
 class SyncFailedError(PartialSyncError):
@@ -319,13 +318,7 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
         log.info(
             "plan: %d to write, %d to remove", len(the_plan.writes), len(the_plan.deletes)
         )
-        refused = target.store.check_values(tctx, target.location, the_plan.writes)
-        if refused:
-            keys_refused = sorted(refused)
-            raise RefusedValuesError(
-                f"{target}: refusing {len(keys_refused)} key(s), nothing was written: "
-                + "; ".join(f"{printable(k)}: {refused[k]}" for k in keys_refused)
-            )
+        check_refusals(tctx, target, session, the_plan.writes, the_plan.deletes)
         if opts.dry_run:
             return the_plan.result(where=where)
         if ctx.cancelled:

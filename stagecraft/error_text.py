@@ -13,6 +13,7 @@ from __future__ import annotations
 import traceback
 
 from stagecraft.errors import StagecraftError
+from stagecraft.key_reasons import reason_lines
 from stagecraft.redact import Redactor, Structural
 
 __all__ = ["message_text", "raised_by_core", "traceback_text"]
@@ -51,7 +52,7 @@ def message_text(redactor: Redactor, exc: StagecraftError) -> str:
         done = [change.key for change in exc.result.changes]
         lines = [head, f"  synced ({len(done)}): {', '.join(done) if done else '-'}",
                  f"  not synced ({len(exc.failed)}):"]
-        lines += [f"    {key}: {redactor.redact(reason)}" for key, reason in exc.failed.items()]
+        lines += reason_lines(exc.failed, "    ", redactor.redact)
         return "\n".join(lines)
     return str(exc) if _is_structural(exc) else redactor.redact(str(exc))
 

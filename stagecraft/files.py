@@ -31,6 +31,7 @@ from pathlib import Path
 from stagecraft.errors import ProviderError, UserError
 
 NEW_FILE_MODE = 0o600
+PRIVATE_DIR_MODE = 0o700
 TEMP_SUFFIX = ".stagecraft-tmp"
 
 
@@ -102,6 +103,46 @@ def check_replaceable(path: Path, status: os.stat_result, *, euid: int | None = 
             f"{_user_name(euid)} is not a member of; replacing it would change its group; "
             "run stagecraft as a member of that group (or as root)"
         )
+
+
+def exposure(path: Path) -> str | None:
+    """A warning when the file at ``path`` may be read by others than its owner, else None.
+
+    An existing target keeps its mode (replacing it must not change who may
+    read it, see :func:`atomic_write`), so a ``0644`` file stays readable by
+    everyone once it holds secrets: the user is told, with the fix.
+    """
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+    who = [name for bits, name in ((0o070, "its group"), (0o007, "every user")) if mode & bits]
+    if not who:
+        return None
+    return (
+        f"{path}: holds secrets but is open to {' and '.join(who)} (mode {mode:04o}); "
+        f"the mode was kept; restrict it with: chmod 600 {path}"
+    )
+
+
+def make_private_dirs(directory: Path) -> None:
+    """Create ``directory`` and its missing parents, each ``0700``.
+
+    ``Path.mkdir(mode=0o700, parents=True)`` gives that mode to the last
+    directory only; the parents get ``0777`` less the umask, which lets
+    every user list the names of the secrets below.
+    """
+    missing: list[Path] = []
+    while not directory.exists():
+        missing.append(directory)
+        directory = directory.parent
+    for new in reversed(missing):
+        try:
+            new.mkdir(mode=PRIVATE_DIR_MODE)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise FileWriteError(f"{new}: cannot create directory: {exc.strerror}") from None
 
 
 def real_path(path: Path) -> Path:
@@ -190,6 +231,9 @@ def atomic_write(target: Path, data: bytes, *, mode: int | None = None) -> None:
     else the existing file's mode, else ``0600``.  On any failure the
     temporary file is removed and ``target`` is untouched.
     """
+    # Checked as given first: a link to /dev/stdout resolves to a name under
+    # /proc/N/fd that does not exist as a file, and would look like a new file.
+    _existing(target)
     # Callers are told to pass the real path, but one that forgets would
     # silently turn a symlink into a regular file: follow it here as well.
     target = real_path(target)
@@ -308,6 +352,7 @@ def locked_update(path: Path, *, dry_run: bool = False) -> Iterator[LockedFile]:
 
     A dry run reads without taking the lock or writing anything.
     """
+    _existing(path)  # as given, before resolving (see atomic_write)
     real = real_path(path)
     if dry_run:
         yield LockedFile(path, real, _read_existing(real), dry_run=True)

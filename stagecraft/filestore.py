@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from stagecraft.errors import UserError, printable
-from stagecraft.files import LockedFile, locked_update, read_bytes, real_path
+from stagecraft.files import LockedFile, exposure, locked_update, read_bytes, real_path
 from stagecraft.providers.secrets import Context
 from stagecraft.store import SecretStore, StoreSession
 
@@ -187,6 +187,10 @@ class _FileSession(StoreSession, Generic[D]):
 
     def save(self) -> None:
         """Render and write the file once, if anything was edited (never on a dry run)."""
-        if self._edited and self._document is not None:
-            rendered = self.store.render(self._document)
-            self.file.write(self.store.encode(self.ctx, self.path, rendered))
+        if not self._edited or self._document is None:
+            return
+        rendered = self.store.render(self._document)
+        if self.file.write(self.store.encode(self.ctx, self.path, rendered)):
+            warning = exposure(self.path)
+            if warning is not None:
+                self.ctx.logger.warning("%s", warning)

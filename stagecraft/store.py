@@ -298,6 +298,19 @@ class StoreSession:
     def delete(self, keys: Collection[str]) -> None:
         self.store.delete(self.ctx, self.location, keys)
 
+    def refusal(self, writes: Mapping[str, str], deletes: Collection[str]) -> str | None:
+        """Why the location cannot take these writes and deletes as a whole, or None.
+
+        Asked once, after the plan and before anything is written (in a dry
+        run too), when there is something to write or delete.  A limit on the
+        whole (how many fields one secret may hold, how large one JSON object
+        may be) is refused here, so the engine says so in one message, exits 1
+        and sends nothing; limits on single values belong in
+        :meth:`SecretStore.check_values`.  The session has read the location
+        by now (when the store is readable) and can compute the result exactly.
+        """
+        return None
+
     def unchanged(self, values: Mapping[str, str]) -> None:
         """These keys already hold these (equal) values: nothing to write.
 

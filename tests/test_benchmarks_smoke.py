@@ -120,3 +120,28 @@ def test_importtime_summary_names_the_command_modules(bench: ModuleType) -> None
     report = importtime.report(best, top=5)
     assert report.splitlines()[0].split() == ["module", "self", "ms", "cumul.", "ms"]
     assert len(report.splitlines()) == 6
+
+
+def test_refusal_rows_measure_a_refused_sync_of_each_kind(bench: ModuleType) -> None:
+    refusals = importlib.import_module("benchmarks.refusals")
+    rows = refusals.run(30)
+    assert [row.benchmark for row in rows] == [
+        "refusal, a reason per key (envfile), 30 keys: stderr",
+        "refusal, a reason per key (envfile), 30 keys: peak memory (RSS)",
+        "refusal, the whole write (vault fields), 30 keys: stderr",
+        "refusal, the whole write (vault fields), 30 keys: peak memory (RSS)",
+    ]
+    for row in rows:
+        assert row.measured > 0, row
+        assert row.passed is (row.ratio <= 1.0), row
+
+
+def test_redaction_rows_mask_and_compare_with_named_alternatives(bench: ModuleType) -> None:
+    redaction = importlib.import_module("benchmarks.redaction")
+    rows = redaction.run(300, 1)
+    assert len(rows) == 9
+    assert [row.baseline_name for row in rows if row.passed is not None] == [
+        "budget 50 ms", "budget 50 ms"]
+    for row in rows:
+        assert row.measured > 0, row
+        assert row.baseline > 0, row

@@ -158,6 +158,12 @@ secrets:
       target_file: .env.staging
     gone:
       password: gone-canary-pass
+      auth: approle
+      auth_header: "Bearer gone-canary-bearer"
+      headers:
+        Authorization: "Basic Z29uZS1jYW5hcnk="
+        X-Trace: "on"
+      forward: "Token gone-canary-token-value"
 plugins:
   dirs: [plugins]
 """
@@ -177,7 +183,7 @@ def test_config_show_fills_defaults_and_masks_credentials(
     assert data["plugins"]["disable"] == ["encore"]  # from the environment
     assert data["plugins"]["dirs"] == [str(here / "plugins")]
     assert data["providers"]["vaultish"] == {
-        "address": f"https://ci:{MASK}@vault.example:8200",
+        "address": f"https://{MASK}@vault.example:8200",
         "token": MASK,
         "role_id": None,
         "mount": "secret",
@@ -186,8 +192,12 @@ def test_config_show_fills_defaults_and_masks_credentials(
     envfile = data["providers"]["envfile"]
     assert envfile["target_file"] == ".env.staging"
     assert envfile["create_target"] is True  # a default, filled in
-    assert data["providers"]["gone"] == {"installed": False, "settings": {"password": MASK}}
-    for canary in ("hunter2-url-pass", "s.show-canary-token", "gone-canary-pass"):
+    assert data["providers"]["gone"] == {"installed": False, "settings": {
+        "password": MASK, "auth": "approle", "auth_header": MASK,
+        "headers": {"Authorization": MASK, "X-Trace": "on"}, "forward": MASK,
+    }}
+    for canary in ("hunter2-url-pass", "s.show-canary-token", "gone-canary", "Z29uZS1jYW5hcnk",
+                   "ci:"):
         assert canary not in out
 
     code, text, _ = run(capsys, "config", "show")
@@ -234,8 +244,16 @@ def test_config_show_reports_an_invalid_section(
         ("token_env", "VAULT_TOKEN", "VAULT_TOKEN"),  # where the credential is: shown
         ("secret_id_file", "/run/secret", "/run/secret"),
         ("auth", "approle", "approle"),
-        ("url", "postgres://u:pw@h/db", f"postgres://u:{MASK}@h/db"),
+        ("url", "postgres://u:pw@h/db", f"postgres://{MASK}@h/db"),
+        ("url", "https://ghp_tokenonly@h/x", f"https://{MASK}@h/x"),  # a token as the user
         ("url", "https://h/path?a=b", "https://h/path?a=b"),
+        ("url", "https://h/path?to=a@b", "https://h/path?to=a@b"),  # no userinfo
+        ("auth_header", "Bearer eyJabc", MASK),
+        ("Authorization", "Basic dTpw", MASK),
+        ("Proxy-Authorization", "Basic dTpw", MASK),
+        ("cookie", "session=abc", MASK),
+        ("forward", "Bearer eyJabc", MASK),  # the value says what it is
+        ("scheme", "bearer", "bearer"),  # a word, no credential after it
     ],
 )
 def test_what_counts_as_a_credential(name: str, value: Any, shown: Any) -> None:

@@ -39,7 +39,7 @@ class TestDirStore(StoreContract):
         return dirstore.DirStore()  # type: ignore[no-any-return]
 
     def make_location(self, tmp_path: Path) -> str:
-        return str(tmp_path / "secrets.d")
+        return str(tmp_path / "deploy" / "secrets.d")  # parents to create: 0700 too
 
 
 class TestJsonFileStore(StoreContract):
@@ -179,6 +179,25 @@ def test_deadline_stops_new_writes(tmp_path: Path) -> None:
     assert all("deadline" in reason for reason in info.value.failed.values())
 
 
+class _CarelessDirStore(dirstore.DirStore):  # type: ignore[name-defined,misc]
+    """Creates its directory and files with the umask's modes (0755, 0644)."""
+
+    def write_one(self, ctx: Context, location: str, key: str, value: str) -> None:
+        folder = ctx.resolve(location)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / key).write_text(value, encoding="utf-8")
+
+
+def test_the_contract_catches_files_and_directories_others_may_read(tmp_path: Path) -> None:
+    contract = TestDirStore()
+    with pytest.raises(AssertionError) as info:
+        contract.test_files_and_directories_the_store_creates_are_private(
+            _CarelessDirStore(), contract.make_location(tmp_path), tmp_path)
+    message = str(info.value)
+    assert "deploy (directory, mode 0755)" in message
+    assert "deploy/secrets.d/CONTRACT_ALPHA (file, mode 0644)" in message
+
+
 def test_dirstore_refuses_keys_that_name_another_place(tmp_path: Path) -> None:
     from stagecraft.engine import RefusedValuesError
 
@@ -188,8 +207,12 @@ def test_dirstore_refuses_keys_that_name_another_place(tmp_path: Path) -> None:
     ctx.registry = Registry([store, jsonfile.JsonFileStore()])
     with pytest.raises(RefusedValuesError) as info:
         store.sync(ctx, SyncOptions(source="jsonfile:a.json", target="secrets.d"))
-    assert "../escaped: not a file name" in str(info.value)
-    assert "..: not a file name" in str(info.value)
+    assert str(info.value) == (  # one reason, stated once, a line per key
+        "dirstore:secrets.d: refusing 2 key(s), nothing was written:\n"
+        "  not a file name:\n"
+        "    ..\n"
+        "    ../escaped"
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json"]  # nothing written
 
 

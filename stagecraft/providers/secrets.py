@@ -35,6 +35,7 @@ from stagecraft.errors import (
     StagecraftError,
     UserError,
 )
+from stagecraft.key_reasons import reason_lines
 from stagecraft.providers.default_registry import (
     default_registry,
     get,
@@ -142,8 +143,7 @@ class PartialSyncError(ProviderError):
         done = [change.key for change in result.changes]
         lines.append(f"  synced ({len(done)}): {', '.join(done) if done else '-'}")
         lines.append(f"  not synced ({len(self.failed)}):")
-        for key, reason in self.failed.items():
-            lines.append(f"    {key}: {reason}")
+        lines += reason_lines(self.failed, "    ")
         super().__init__("\n".join(lines))
 
 

@@ -50,6 +50,7 @@ from stagecraft.providers.secrets import (
 from stagecraft.store import SecretStore, StoreSession
 from stagecraft.testing.contract import CANARY_VALUES, TRICKY_VALUES
 from stagecraft.testing.envfiles import write_env_file
+from stagecraft.testing.store_files import CreatedFileModes
 
 __all__ = ["StoreContract"]
 
@@ -68,7 +69,7 @@ def secrets_provider_register():
 _LIVE: list[SecretStore] = []
 
 
-class StoreContract:
+class StoreContract(CreatedFileModes):
     """Checks every store must pass; subclass it as ``Test...`` (see the module docstring)."""
 
     #: Awkward values that must arrive byte for byte.

@@ -93,9 +93,22 @@ def test_existing_modes_are_kept(project: Path, mode: int) -> None:
     override.write_text('Old: "1"\n', encoding="utf-8")
     override.chmod(mode)
 
-    for args in ((*ENVFILE, "--to", "target.env"), CUE):
+    for args, name in (((*ENVFILE, "--to", "target.env"), "target.env"),
+                       (CUE, ".secrets.local.cue")):
         result = h.run(*args, cwd=project)
         assert result.code == 0, result.describe()
+        warnings = [line for line in result.err.splitlines() if "warning:" in line]
+        if mode & 0o077:  # others may read it: kept, but the user is told how to fix it
+            assert len(warnings) == 1, result.describe()
+            assert name in warnings[0], result.describe()
+            assert f"(mode {mode:04o})" in warnings[0], result.describe()
+            assert "chmod 600" in warnings[0], result.describe()
+        else:
+            assert warnings == [], result.describe()
+        # Nothing changes on a second run: nothing is written, so no warning either.
+        again = h.run(*args, cwd=project)
+        assert again.code == 0, again.describe()
+        assert "warning:" not in again.err, again.describe()
     assert h.read_env(target) == {"OLD": "1", **SOURCE}
     assert cue.parse(override.read_text(encoding="utf-8")).values() == {"Old": "1", **SOURCE}
     assert _mode(target) == mode

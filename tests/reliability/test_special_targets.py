@@ -32,3 +32,14 @@ def test_a_fifo_target_is_refused_without_hanging(project: Path) -> None:
     result = h.run(*ENVFILE, "fifo", cwd=project, timeout=20)
     assert result.code == 2, result.describe()
     assert stat.S_ISFIFO((project / "fifo").lstat().st_mode)
+
+
+def test_a_link_to_dev_stdout_is_refused_as_not_a_regular_file(project: Path) -> None:
+    """Through a pipe, /dev/stdout resolves to /proc/N/fd/pipe:[...], which is no file."""
+    (project / "out.env").symlink_to("/dev/stdout")
+    result = h.run(*ENVFILE, "out.env", cwd=project)
+    assert result.code == 2, result.describe()
+    assert "out.env: target is not a regular file" in result.err
+    assert "/proc/" not in result.err
+    assert "special-canary-4242" not in result.out + result.err
+    assert (project / "out.env").is_symlink()

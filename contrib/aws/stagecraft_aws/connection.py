@@ -27,6 +27,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Literal
 
 from stagecraft.errors import ProviderError
+from stagecraft.urls import shown_url, strip_userinfo
 
 if TYPE_CHECKING:
     from stagecraft.providers.secrets import Context
@@ -92,9 +93,15 @@ def connect(ctx: Context, config: Config, service: Service, where: str, pool: in
         max_pool_connections=max(10, pool),
     )
     try:
-        return session.client(service, config=settings)
+        client = session.client(service, config=settings)
     except botocore.exceptions.BotoCoreError as exc:
-        raise ProviderError(f"{where}: cannot create the AWS {service} client ({exc})") from None
+        raise ProviderError(
+            f"{where}: cannot create the AWS {service} client ({strip_userinfo(str(exc))})"
+        ) from None
+    # An endpoint such as AWS_ENDPOINT_URL may carry a user and password, which
+    # botocore quotes in its own errors and logs: masked wherever they appear.
+    shown_url(str(client.meta.endpoint_url), ctx.add_secrets)
+    return client
 
 
 def quiet_wire_logs() -> None:

@@ -23,7 +23,7 @@ import re
 from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
-from stagecraft.errors import ProviderError
+from stagecraft.errors import ProviderError, UserError
 from stagecraft.providers.secrets import Action, Context
 from stagecraft.store import SecretStore, StoreSession
 from stagecraft_aws.awsstore import AwsStore, LocationError, Place
@@ -253,8 +253,26 @@ class SecretPerKeyStore(AwsStore):
 # ------------------------------------------------------------ one JSON secret
 
 
+class SecretTooLargeError(UserError):
+    """The JSON object would be larger than one secret may hold (exit 1: nothing sent)."""
+
+
+def _changed(
+    document: Mapping[str, Any], change: Mapping[str, str], remove: Collection[str]
+) -> dict[str, Any]:
+    """``document`` with ``change`` applied and the keys ``remove`` removed (a new dict)."""
+    changed = dict(document)
+    changed.update(change)
+    for key in remove:
+        changed.pop(key, None)
+    return changed
+
+
 class JsonSecretPlace(_SecretsManagerPlace):
     """``NAME``: the keys of one secret's JSON object."""
+
+    #: The object as the plan's read found it (None: not read in this sync).
+    read_document: dict[str, Any] | None = None
 
     def current(self) -> dict[str, Any] | None:
         """The secret's object as it is now (None when there is no such secret)."""
@@ -285,6 +303,7 @@ class JsonSecretPlace(_SecretsManagerPlace):
         import json
 
         document = self.current() or {}
+        self.read_document = document
         # Numbers, booleans and nested values read as their JSON text.
         values = {key: value if isinstance(value, str) else json.dumps(value)
                   for key, value in document.items()}
@@ -302,26 +321,41 @@ class JsonSecretPlace(_SecretsManagerPlace):
         on a retry of the step, another for the other step of the sync.
         """
         before = self.current()
-        document = dict(before or {})
-        document.update(change)
-        for key in remove:
-            document.pop(key, None)
+        document = _changed(before or {}, change, remove)
         if before is not None and document == before:
             return
         import json
 
         text = json.dumps(document, ensure_ascii=False)
-        if len(text.encode()) > MAX_SECRET_BYTES:
-            raise ProviderError(
-                f"{self.where}: the JSON object would be {len(text.encode())} bytes, more than "
-                f"Secrets Manager's {MAX_SECRET_BYTES}; use {self.store.id}:{self.location}/ "
-                "for one secret per key"
-            )
+        problem = self.size_problem(text)
+        if problem is not None:
+            raise SecretTooLargeError(f"{self.where}: nothing was written: {problem}")
         token = self.token(step)
         if before is None:
             self.create(self.location, text, token)
         else:
             self.put(self.location, text, token)
+
+    def size_problem(self, text: str) -> str | None:
+        """Why Secrets Manager would refuse ``text`` as the secret's string, or None."""
+        size = len(text.encode())
+        if size <= MAX_SECRET_BYTES:
+            return None
+        return (
+            f"the JSON object would be {size} bytes, more than Secrets Manager's "
+            f"{MAX_SECRET_BYTES}; use {self.store.id}:{self.location}/ for one secret per key"
+        )
+
+    def refusal(self, writes: Mapping[str, str], deletes: Collection[str]) -> str | None:
+        """The object's size after the write, from what the plan's read found.
+
+        The engine writes before it deletes (``--prune``), so the keys to
+        remove still count.
+        """
+        import json
+
+        document = _changed(self.read_document or {}, writes, ())
+        return self.size_problem(json.dumps(document, ensure_ascii=False))
 
     def write(self, values: Mapping[str, str]) -> None:
         self.replace("write", values)
@@ -344,6 +378,22 @@ class JsonSecretStore(AwsStore):
 
     def write(self, ctx: Context, location: str, values: Mapping[str, str]) -> None:
         self.place(ctx, location).write(values)
+
+    @contextlib.contextmanager
+    def session(self, ctx: Context, location: str, *, dry_run: bool) -> Iterator[StoreSession]:
+        with super().session(ctx, location, dry_run=dry_run):
+            yield _JsonSecretSession(self, ctx, location)
+
+
+class _JsonSecretSession(StoreSession):
+    """Asks the place the plan read whether the object can take the write (its size)."""
+
+    store: JsonSecretStore
+
+    def refusal(self, writes: Mapping[str, str], deletes: Collection[str]) -> str | None:
+        place = self.store.place(self.ctx, self.location)
+        assert isinstance(place, JsonSecretPlace)
+        return place.refusal(writes, deletes)
 
 
 # ------------------------------------------------------------ the registered store

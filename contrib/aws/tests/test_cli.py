@@ -228,6 +228,27 @@ def test_json_secret_keeps_unselected_keys(
     assert secret_versions(sm, name) == versions
 
 
+@pytest.mark.parametrize("mode", [(), ("--dry-run",), ("--json",)])
+def test_a_json_secret_over_64_kib_is_one_refusal_before_any_write(
+    proxy: Any, run: RunStagecraft, tmp_path: Path, prefix: str, sm: Any,
+    mode: tuple[str, ...],
+) -> None:
+    """The same kind of refusal as vault's too many fields: exit 1, one message, nothing sent."""
+    name = f"{prefix}/big"
+    sm.create_secret(Name=name, SecretString=json.dumps({"OLD": "kept"}))
+    write_env_file(tmp_path / ".env", {f"K{i:04d}": "v" * 40 for i in range(2000)})
+    proxy.faults.reset()
+    result = sync(run, "--from", ".env", "--to", f"aws-sm:{name}", *mode)
+    assert result.exit_code == 1, result.stderr[:2000]
+    errors = [line for line in result.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1, result.stderr[:2000]
+    assert f"aws-sm:{name}: refusing the write, nothing was written: the JSON object" in errors[0]
+    assert "more than Secrets Manager's 65536" in errors[0]
+    assert len(result.stderr) < 1000
+    assert proxy.faults.calls["PutSecretValue"] == 0
+    assert json.loads(sm.get_secret_value(SecretId=name)["SecretString"]) == {"OLD": "kept"}
+
+
 def test_from_secrets_manager_to_parameter_store(
     aws_env: object, run: RunStagecraft, tmp_path: Path, prefix: str, sm: Any, ssm: Any
 ) -> None:

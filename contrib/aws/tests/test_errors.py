@@ -88,6 +88,19 @@ def test_unreachable_endpoint(aws_env: object, ctx: Context,
     assert "cannot reach the AWS endpoint for PutParameter" in str(error)
 
 
+def test_the_password_in_the_endpoint_is_registered_for_masking(
+    aws_env: object, ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """botocore quotes the endpoint in its own errors: its user and password are masked."""
+    endpoint = f"http://ci:Endpoint-Pass-77@127.0.0.1:{free_port()}"
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    error = fail(ParameterStore(), ctx, "/app/prod/")
+    assert "Endpoint-Pass-77" not in str(error)
+    assert ctx.redactor.redact(f"Could not connect to the endpoint URL: {endpoint}/") == (
+        f"Could not connect to the endpoint URL: http://***@127.0.0.1:{endpoint.rsplit(':', 1)[1]}/"
+    )
+
+
 def test_unknown_region(aws_env: object, ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_ENDPOINT_URL")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "mars-east-1")

@@ -61,13 +61,23 @@ def run(tmp_path: Path) -> RunStagecraft:
 
 
 def not_synced(result: RunResult) -> dict[str, str]:
-    """The keys the error names under 'not synced', with their reasons."""
+    """The keys the error names under 'not synced', with their reasons.
+
+    A reason of one key is on its line (``    KEY: reason``); a reason several
+    keys share is stated once (``    reason:``), a line per key under it.
+    """
     lines = result.stderr.split("not synced (", 1)[1].splitlines()[1:]
     found = {}
+    shared = ""
     for line in lines:
-        match = re.match(r"^\s{4}(KEY_\d\d): (.*)$", line)
-        if match:
-            found[match.group(1)] = match.group(2)
+        own = re.match(r"^\s{4}(KEY_\d\d): (.*)$", line)
+        under = re.match(r"^\s{6}(KEY_\d\d)$", line)
+        if own:
+            found[own.group(1)] = own.group(2)
+        elif under:
+            found[under.group(1)] = shared
+        elif line.startswith("    ") and line.endswith(":"):
+            shared = line.strip()[:-1]
     return found
 
 

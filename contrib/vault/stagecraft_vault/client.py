@@ -111,7 +111,7 @@ class Connection:
     def __init__(self, ctx: Context, settings: Settings) -> None:
         self.ctx = ctx
         self.settings = settings
-        self.address = settings.address
+        self.address = settings.shown_address or settings.address  # messages show this one
         self._client = hvac.Client(
             url=settings.address,
             token=settings.token,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from stagecraft.errors import ProviderError
+from stagecraft.errors import ProviderError, UserError
 from stagecraft.store import TransientError
 
 __all__ = ["ConflictError", "ProviderError", "TooManyFieldsError", "TransientError", "reason"]
@@ -25,8 +25,8 @@ class ConflictError(ProviderError):
     """The secret changed between the read that planned the sync and the write."""
 
 
-class TooManyFieldsError(ProviderError):
-    """The secret would hold more fields than one request may carry."""
+class TooManyFieldsError(UserError):
+    """The secret would hold more fields than one request may carry (exit 1: nothing sent)."""
 
 
 def reason(errors: Iterable[str], status: int) -> str:

@@ -82,21 +82,29 @@ class KVSecret:
             return Secret({}, int(version or 0))
         raise self.connection.fail(reply, doing, self.location)
 
-    def check_size(self, fields: Mapping[str, Any]) -> None:
-        """Refuse, before sending, a write the server would refuse for its size."""
+    def size_problem(self, fields: Mapping[str, Any]) -> str | None:
+        """Why the server would refuse a write of ``fields`` for its size, or None."""
         envelope = _V2_ENVELOPE if self.version == 2 else 0
         strings = envelope + count_strings(fields)
         if strings <= self.max_strings:
-            return
+            return None
         most = (self.max_strings - envelope) // 2
-        raise TooManyFieldsError(
-            f"vault: writing {self.location} at {self.connection.address}: the secret would hold "
-            f"{len(fields)} fields, but one KV v{self.version} write carries at most {most} "
-            f"(the server refuses JSON bodies of more than {self.max_strings} strings); nothing "
-            "was written. Split the keys over several paths (select them with KEY patterns or "
-            "--exclude), or raise the server's max_request_json_strings and "
+        return (
+            f"the secret would hold {len(fields)} fields, but one KV v{self.version} write "
+            f"carries at most {most} (the server refuses JSON bodies of more than "
+            f"{self.max_strings} strings). Split the keys over several paths (select them with "
+            "KEY patterns or --exclude), or raise the server's max_request_json_strings and "
             "secrets.providers.vault.max_request_strings"
         )
+
+    def check_size(self, fields: Mapping[str, Any]) -> None:
+        """Refuse, before sending, a write the server would refuse for its size."""
+        problem = self.size_problem(fields)
+        if problem is not None:
+            raise TooManyFieldsError(
+                f"vault: writing {self.location} at {self.connection.address}: nothing was "
+                f"written: {problem}"
+            )
 
     def replace(self, fields: Mapping[str, Any], seen: Secret) -> Secret:
         """Write ``fields`` as the whole secret, unless it changed since ``seen`` was read."""

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from stagecraft.errors import ConfigError, UserError
+from stagecraft.urls import shown_url
 
 if TYPE_CHECKING:
     from stagecraft.providers.secrets import Context
@@ -38,7 +39,7 @@ class MissingCredentialError(UserError):
 class Settings:
     """A server and the way to authenticate to it.  Its repr never shows a credential."""
 
-    address: str
+    address: str  # what the client connects to, userinfo included
     namespace: str
     verify: bool | str  # requests' meaning: False, True or a CA bundle path
     timeout: float
@@ -47,10 +48,12 @@ class Settings:
     role_id: str = ""
     secret_id: str = ""
     approle_mount: str = "approle"
+    #: The address as messages show it: without a user or password it may hold.
+    shown_address: str = ""
 
     def __repr__(self) -> str:
         return (
-            f"Settings(address={self.address!r}, namespace={self.namespace!r}, "
+            f"Settings(address={self.shown_address!r}, namespace={self.namespace!r}, "
             f"auth={self.auth!r})"
         )
 
@@ -108,8 +111,9 @@ def resolve(ctx: Context, config: Config) -> Settings:
             "secrets.providers.vault.address in stagecraft.yml"
         )
     address = address.rstrip("/")
+    shown = shown_url(address, ctx.add_secrets)
     if not address.startswith(("http://", "https://")):
-        raise ConfigError(f"vault: the address {address!r} must start with http:// or https://")
+        raise ConfigError(f"vault: the address {shown!r} must start with http:// or https://")
     namespace = _first(
         config.namespace, os.environ.get("VAULT_NAMESPACE"), os.environ.get("BAO_NAMESPACE")
     )
@@ -120,7 +124,7 @@ def resolve(ctx: Context, config: Config) -> Settings:
         ctx.logger.warning(
             "vault: TLS VERIFICATION IS OFF for %s (tls_skip_verify): anyone on the network path "
             "can read the secrets and the token; use ca_cert instead",
-            address,
+            shown,
         )
     elif ca_cert:
         ca_path = ctx.resolve(ca_cert, from_config=bool(config.ca_cert))
@@ -153,4 +157,5 @@ def resolve(ctx: Context, config: Config) -> Settings:
         role_id=role_id,
         secret_id=secret_id,
         approle_mount=config.approle_mount.strip("/") or "approle",
+        shown_address=shown,
     )

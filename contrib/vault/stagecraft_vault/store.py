@@ -39,28 +39,6 @@ def as_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-@contextlib.contextmanager
-def _naming(keys: Collection[str], what: str) -> Iterator[None]:
-    """Add the keys a failed write (all or nothing) leaves behind to its error, same class.
-
-    The engine passes a batch write's error on as it is (retrying it first when it
-    is transient), so the keys must be in its message.
-    """
-    from stagecraft_vault.errors import (
-        ConflictError,
-        ProviderError,
-        TooManyFieldsError,
-        TransientError,
-    )
-
-    try:
-        yield
-    except (ProviderError, TransientError, ConflictError, TooManyFieldsError) as exc:
-        if type(exc) not in (ProviderError, TransientError, ConflictError, TooManyFieldsError):
-            raise  # a subclass with other arguments (CancelledError): as it is
-        raise type(exc)(f"{exc}; {what}: {', '.join(sorted(keys))}") from None
-
-
 class VaultSession(StoreSession):
     """One sync's reads and writes of one secret, and the version the plan was made from.
 
@@ -108,11 +86,23 @@ class VaultSession(StoreSession):
         return {key: as_text(data[key]) for key in wanted}
 
     def write(self, values: Mapping[str, str]) -> None:
-        with self._lock, _naming(values, "not written"):
+        with self._lock:  # the engine names the keys of a failed write itself
             seen = self._seen if self._seen is not None else self._read()
             fields = dict(seen.data)
             fields.update(values)
             self._replace(seen, fields)
+
+    def refusal(self, writes: Mapping[str, str], deletes: Collection[str]) -> str | None:
+        """The secret's size after the write, checked as the write will check it.
+
+        The engine writes before it deletes (``--prune``), so the fields to
+        remove still count.
+        """
+        with self._lock:
+            seen = self._seen if self._seen is not None else self._read()
+            fields = dict(seen.data)
+            fields.update(writes)
+            return self._kv().size_problem(fields)
 
     def delete(self, keys: Collection[str]) -> None:
         with self._lock:  # the engine names the keys of a failed delete itself

@@ -192,17 +192,52 @@ def test_conflict_through_the_command(run_stagecraft: RunStagecraft, project: Pa
     result = sync(run_stagecraft, "--from", ".env.local", "--to", f"vault:{location}")
     assert result.exit_code == 2
     assert "changed since it was read (version 1, now 2)" in result.stderr
-    assert "not written: API_KEY, DB_URL" in result.stderr
+    lines = result.stderr.split("not synced (2):\n", 1)[1].splitlines()
+    assert lines[0].startswith("    not written: vault: writing")  # the reason, once
+    assert lines[1:3] == ["      API_KEY", "      DB_URL"]  # then each key
     assert kv_get(bao, path) == ({"DB_URL": "theirs"}, 2)
 
 
-def test_too_many_keys_fail_before_writing(run_stagecraft: RunStagecraft, tmp_path: Path,
-                                           bao: DevServer, location: str, path: str) -> None:
-    write_env_file(tmp_path / "big.env", {f"K{i:03d}": f"v{i}" for i in range(600)})
-    result = sync(run_stagecraft, "--from", "big.env", "--to", f"vault:{location}")
-    assert result.exit_code == 2
-    assert "would hold 600 fields, but one KV v2 write carries at most 498" in result.stderr
+@pytest.mark.parametrize("mode", [(), ("--dry-run",), ("--json",)])
+def test_too_many_keys_are_one_refusal_before_writing(
+    run_stagecraft: RunStagecraft, tmp_path: Path, bao: DevServer, location: str, path: str,
+    mode: tuple[str, ...],
+) -> None:
+    """A limit of the whole secret: one message, exit 1, nothing sent, however many keys.
+
+    2,000 keys once printed 38.6 MB: every key's line repeated the message and the key list.
+    """
+    write_env_file(tmp_path / "big.env", {f"K{i:04d}": f"v{i}" for i in range(2000)})
+    result = sync(run_stagecraft, "--from", "big.env", "--to", f"vault:{location}", *mode)
+    assert result.exit_code == 1, result.stderr[:2000]
+    errors = [line for line in result.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1, result.stderr[:2000]
+    assert "refusing the write, nothing was written" in errors[0]
+    assert "would hold 2000 fields, but one KV v2 write carries at most 498" in errors[0]
+    assert len(result.stderr) < 1000  # not a line per key
+    assert "K0001" not in result.stderr
+    if mode == ("--json",):
+        report = json.loads(result.stdout)
+        assert report["error"]["exit_code"] == 1
+        assert "failed" not in report
     assert kv_get(bao, path) == ({}, 0)
+
+
+def test_the_size_limit_counts_fields_already_there(
+    run_stagecraft: RunStagecraft, tmp_path: Path, bao: DevServer, location: str, path: str
+) -> None:
+    kv_put(bao, path, {f"OLD{i:03d}": "x" for i in range(400)})
+    write_env_file(tmp_path / "more.env", {f"NEW{i:03d}": "y" for i in range(100)})
+    result = sync(run_stagecraft, "--from", "more.env", "--to", f"vault:{location}")
+    assert result.exit_code == 1, result.stderr
+    assert "would hold 500 fields" in result.stderr
+    assert kv_get(bao, path)[1] == 1
+    # The engine writes before it deletes, so --prune does not make room: refused alike.
+    pruned = sync(run_stagecraft, "--from", "more.env", "--to", f"vault:{location}", "--prune",
+                  "--dry-run")
+    assert pruned.exit_code == 1, pruned.stderr
+    assert "refusing the write, nothing was written" in pruned.stderr
+    assert kv_get(bao, path)[1] == 1
 
 
 def test_canary_scan_of_all_output(run_stagecraft: RunStagecraft, tmp_path: Path,
@@ -254,3 +289,21 @@ def test_what_the_store_prints_is_masked(run_stagecraft: RunStagecraft, project:
     assert "storing " in result.stdout + result.stderr  # it did print, masked
     assert value not in result.stdout + result.stderr
     assert value[:20] not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("extra", [(), ("--json",), ("-v",)])
+def test_the_password_in_the_address_is_never_shown(
+    run_stagecraft: RunStagecraft, project: Path, monkeypatch: pytest.MonkeyPatch,
+    extra: tuple[str, ...],
+) -> None:
+    """The userinfo of VAULT_ADDR leaves every message; a library quoting the URL is masked."""
+    monkeypatch.setenv("VAULT_ADDR", "http://ci:Hunter2Pass99@127.0.0.1:9")
+    args = ("-v", "secrets", "sync") if extra == ("-v",) else ("secrets", "sync", *extra)
+    result = run_stagecraft(*args, "--from", ".env.local", "--to", "vault:secret/x")
+    assert result.exit_code == 2, result.stderr
+    assert "cannot reach http://127.0.0.1:9 " in result.stderr
+    shown = result.stdout + result.stderr
+    assert "Hunter2Pass99" not in shown
+    assert "ci:" not in shown
+    if extra == ("--json",):
+        assert "cannot reach http://127.0.0.1:9 " in json.loads(result.stdout)["error"]["message"]

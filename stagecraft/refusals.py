@@ -1,0 +1,55 @@
+"""Refusing, before anything is written, what the target cannot hold.
+
+A store says which single values it cannot hold faithfully
+(:meth:`~stagecraft.SecretStore.check_values`) and, through its session,
+whether the location can take the write as a whole
+(:meth:`~stagecraft.StoreSession.refusal`: too many fields for one secret, a
+JSON object over its size limit).  Either way the sync stops before its first
+write, with exit 1 and one message: a refusal of the whole is one sentence,
+and refused keys are listed one line each, a reason shared by many keys
+stated once (:mod:`stagecraft.key_reasons`), so the message grows linearly
+with the number of keys, whatever the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+from stagecraft.errors import UserError, printable
+from stagecraft.key_reasons import reason_lines
+from stagecraft.locations import Endpoint
+from stagecraft.providers.secrets import Context
+from stagecraft.store import StoreSession
+
+__all__ = ["RefusedValuesError", "check_refusals"]
+
+
+class RefusedValuesError(UserError):
+    """The target cannot hold some values, or the write as a whole; nothing was written."""
+
+
+def check_refusals(
+    ctx: Context, target: Endpoint, session: StoreSession,
+    writes: Mapping[str, str], deletes: Collection[str],
+) -> None:
+    """Raise :class:`RefusedValuesError` when the target refuses the planned writes."""
+    refused = target.store.check_values(ctx, target.location, writes)
+    if refused:
+        raise RefusedValuesError(refused_keys_message(str(target), refused))
+    if writes or deletes:
+        whole = session.refusal(writes, deletes)
+        if whole:
+            raise RefusedValuesError(f"{target}: refusing the write, nothing was written: {whole}")
+
+
+def refused_keys_message(where: str, refused: Mapping[str, str]) -> str:
+    """``WHERE: refusing N key(s), nothing was written:`` and the keys with their reasons.
+
+    One refused key stays on one line, as every refusal used to read.
+    """
+    names = {printable(key): refused[key] for key in sorted(refused)}
+    head = f"{where}: refusing {len(names)} key(s), nothing was written:"
+    if len(names) == 1:
+        [(key, reason)] = names.items()
+        return f"{head} {key}: {reason}"
+    return "\n".join([head, *reason_lines(names, "  ")])
