@@ -12,6 +12,7 @@ import stat
 from pathlib import Path
 
 from stagecraft.errors import ConfigError
+from stagecraft.redact import Structural
 
 CONFIG_NAME = "stagecraft.yml"
 
@@ -29,9 +30,9 @@ def find_config(cwd: Path, explicit: str | Path | None = None) -> Path | None:
         path = cwd / Path(explicit).expanduser()
         kind = _kind(path)
         if kind is None:
-            raise ConfigError(f"config file {explicit} not found")
+            raise ConfigError(Structural(f"config file {explicit} not found"))
         if kind not in ("file", "pipe"):
-            raise ConfigError(f"config file {explicit} is {kind}, not a file")
+            raise ConfigError(Structural(f"config file {explicit} is {kind}, not a file"))
         return path
     for directory in (cwd, *cwd.parents):
         candidate = directory / CONFIG_NAME
@@ -40,8 +41,8 @@ def find_config(cwd: Path, explicit: str | Path | None = None) -> Path | None:
             return candidate
         if kind is not None:
             raise ConfigError(
-                f"{candidate} is {kind}, not a config file; rename it, "
-                "or pass --config FILE"
+                Structural(f"{candidate} is {kind}, not a config file; rename it, "
+                "or pass --config FILE")
             )
     return None
 
@@ -57,7 +58,9 @@ def _kind(path: Path) -> str | None:
     except NotADirectoryError:
         return None  # a parent is a file: nothing can be found there
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot inspect config file: {exc.strerror}") from None
+        raise ConfigError(
+            Structural(f"{path}: cannot inspect config file: {exc.strerror}")
+        ) from None
     if stat.S_ISREG(mode):
         return "file"
     if stat.S_ISFIFO(mode):

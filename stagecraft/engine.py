@@ -40,17 +40,23 @@ from typing import Any, TypeVar
 
 import attrs
 
-from stagecraft.errors import EXIT_INTERRUPTED, CancelledError, UserError, printable
+from stagecraft.errors import (
+    CancelledError,
+    InterruptedSyncError,
+    SyncFailedError,
+    UserError,
+    printable,
+)
 from stagecraft.locations import ENV_FILE, Endpoint, split
 from stagecraft.providers.secrets import (
     Action,
     Change,
     Context,
-    PartialSyncError,
     Registry,
     SyncOptions,
     SyncResult,
 )
+from stagecraft.redact import Structural
 from stagecraft.refusals import RefusedValuesError, check_refusals
 from stagecraft.selection import select
 from stagecraft.store import KeysNotWrittenError, SecretStore, StoreSession
@@ -76,19 +82,6 @@ log = logging.getLogger("stagecraft.engine")
 BACKOFF = 0.2
 #: No single wait is longer than this.
 MAX_BACKOFF = 5.0
-
-
-class SyncFailedError(PartialSyncError):
-    """Some keys were written and some not; raised by the engine, so its message is its own."""
-
-
-class InterruptedSyncError(SyncFailedError, CancelledError):
-    """The sync was interrupted (SIGINT); ``result`` holds what was written.  Exit 130.
-
-    Also a :class:`~stagecraft.errors.CancelledError`: it is one.
-    """
-
-    exit_code = EXIT_INTERRUPTED
 
 
 # ----------------------------------------------------------------- resolving
@@ -136,8 +129,8 @@ def resolve_source(ctx: Context, target: SecretStore, text: str) -> tuple[Endpoi
         text = target.default_location(ctx, "source") or ""
         if not text:
             raise UserError(
-                f"{target.id}: no source: pass --from FILE or --from ID:LOCATION, "
-                "or set secrets.from in stagecraft.yml"
+                Structural(f"{target.id}: no source: pass --from FILE or --from ID:LOCATION, "
+                "or set secrets.from in stagecraft.yml")
             )
         return Endpoint(ENV_FILE, text), None
     store_id, location = split(
@@ -148,22 +141,26 @@ def resolve_source(ctx: Context, target: SecretStore, text: str) -> tuple[Endpoi
     store = _registry(ctx).get(store_id)
     if not isinstance(store, SecretStore):
         raise UserError(
-            f"{store_id}: this provider implements sync itself and cannot be read from; "
-            "only stores can be a --from ID:"
+            Structural(f"{store_id}: this provider implements sync itself and cannot be read from; "
+            "only stores can be a --from ID:")
         )
     config = config_for(ctx, store)
     sctx = ctx.for_store(config)
     if not location:
         if not store.readable:
-            raise UserError(f"{store_id}: this store is write-only and cannot be a source")
+            raise UserError(
+                Structural(f"{store_id}: this store is write-only and cannot be a source")
+            )
         location = store.default_location(sctx, "source") or ""
         if not location:
-            raise UserError(f"{store_id}: no source location: write --from {store_id}:LOCATION")
+            raise UserError(
+                Structural(f"{store_id}: no source location: write --from {store_id}:LOCATION")
+            )
     # Routed first: a store may serve readable and write-only locations (Encore's
     # .secrets.local.cue can be read, its CLI environments cannot).
     routed = store.route(sctx, location)
     if not routed.readable:
-        raise UserError(f"{store_id}: this store is write-only and cannot be a source")
+        raise UserError(Structural(f"{store_id}: this store is write-only and cannot be a source"))
     return Endpoint(routed, location), config
 
 
@@ -257,7 +254,7 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
     place = target.store.normalise_location(tctx, target.location)
     if source.store.normalise_location(sctx, source.location) == place:
         what = "file" if place.startswith("file:") else "place"
-        raise UserError(f"{target}: source and target are the same {what}")
+        raise UserError(Structural(f"{target}: source and target are the same {what}"))
     shown_source = source.shown(sctx)
     where = {"source": shown_source if source.store is ENV_FILE
              else f"{source.store.id}:{shown_source}", "target": target.shown(tctx)}
@@ -269,13 +266,13 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
     ctx.add_secrets(values.values())
     if ctx.cancelled:
         raise InterruptedSyncError(
-            f"{target}: interrupted before anything was written",
+            Structural(f"{target}: interrupted before anything was written"),
             SyncResult(source=where["source"], target=where["target"]), {},
         )
     ctx.check()
     if opts.prune and not target.store.can_prune:
         why = "cannot delete keys" if not target.store.can_delete else "cannot be read back"
-        raise UserError(f"{target.store.id}: this store {why}, so --prune is refused")
+        raise UserError(Structural(f"{target.store.id}: this store {why}, so --prune is refused"))
 
     with target.store.session(tctx, target.location, dry_run=opts.dry_run) as session:
         current: Mapping[str, str] | None = None
@@ -323,7 +320,7 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
             return the_plan.result(where=where)
         if ctx.cancelled:
             raise InterruptedSyncError(
-                f"{target}: interrupted before anything was written",
+                Structural(f"{target}: interrupted before anything was written"),
                 SyncResult(source=where["source"], target=where["target"]),
                 {printable(key): "not written: interrupted" for key in the_plan.writes},
             )
@@ -343,7 +340,7 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
                                                        for c in result.changes))
     if ctx.cancelled:
         raise InterruptedSyncError(
-            f"{target}: interrupted after every change was written", result, {}
+            Structural(f"{target}: interrupted after every change was written"), result, {}
         )
     return result
 
@@ -420,7 +417,9 @@ def _apply(
         error = InterruptedSyncError if ctx.cancelled else SyncFailedError
         what = "interrupted" if ctx.cancelled else "failed"
         raise error(
-            f"{target}: sync {what}: {len(failed)} of {len(the_plan.keys)} key(s) not synced",
+            Structural(
+                f"{target}: sync {what}: {len(failed)} of {len(the_plan.keys)} key(s) not synced"
+            ),
             the_plan.result(reported, failed, where=where),
             {printable(key): reason for key, reason in failed.items()},
         )
@@ -504,7 +503,7 @@ def _retrying(ctx: Context, store: SecretStore, call: Callable[[], T]) -> T:
         delay = min(MAX_BACKOFF, BACKOFF * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)  # noqa: S311
         remaining = ctx.remaining()
         if remaining is not None and remaining <= delay:
-            raise CancelledError("ran past its deadline while retrying")
+            raise CancelledError(Structural("ran past its deadline while retrying"))
         ctx.wait(delay)
         ctx.check()
 

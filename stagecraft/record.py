@@ -42,7 +42,8 @@ import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from stagecraft.files import FileWriteError, locked_update
+from stagecraft.errors import FileWriteError
+from stagecraft.files import locked_update
 
 __all__ = ["KEY_BYTES", "WriteRecord", "config_home", "state_home"]
 

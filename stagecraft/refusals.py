@@ -15,17 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-from stagecraft.errors import UserError, printable
+from stagecraft.errors import RefusedValuesError, printable
 from stagecraft.key_reasons import reason_lines
 from stagecraft.locations import Endpoint
 from stagecraft.providers.secrets import Context
 from stagecraft.store import StoreSession
 
 __all__ = ["RefusedValuesError", "check_refusals"]
-
-
-class RefusedValuesError(UserError):
-    """The target cannot hold some values, or the write as a whole; nothing was written."""
 
 
 def check_refusals(

@@ -17,7 +17,7 @@ import fnmatch
 import re
 from collections.abc import Iterable, Sequence
 
-from stagecraft.providers.secrets import MissingKeysError
+from stagecraft.errors import MissingKeysError
 
 __all__ = ["is_pattern", "select"]
 

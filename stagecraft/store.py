@@ -34,7 +34,7 @@ import contextlib
 from collections.abc import Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from stagecraft.errors import ProviderError
+from stagecraft.errors import KeysNotWrittenError, TransientError
 
 if TYPE_CHECKING:
     from stagecraft.providers.secrets import Action, Context, SyncOptions, SyncResult
@@ -43,30 +43,6 @@ __all__ = [
     "KeysNotWrittenError", "LazyConfig", "SecretStore", "StoreSession",
     "TransientError",
 ]
-
-
-class TransientError(ProviderError):
-    """A failure worth trying again (throttling, a reset connection, a 5xx).
-
-    Raise it from ``write``, ``write_one``, ``read`` or ``delete`` (or say so
-    in :meth:`SecretStore.is_transient`): the engine retries the call with
-    backoff, up to :attr:`SecretStore.retries` times, within the deadline.
-    """
-
-
-class KeysNotWrittenError(ProviderError):
-    """A batch ``write`` or ``delete`` that failed for some keys only; the others were done.
-
-    ``failed`` maps each key that failed to the store's reason (never a
-    value); the engine reports those keys as not synced, masked, and the
-    rest as synced.
-    """
-
-    free_text = True
-
-    def __init__(self, failed: Mapping[str, str]) -> None:
-        super().__init__(f"{len(failed)} key(s) failed")
-        self.failed = dict(failed)
 
 
 class LazyConfig:

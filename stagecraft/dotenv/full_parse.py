@@ -51,11 +51,11 @@ from __future__ import annotations
 import re
 from collections.abc import Set as AbstractSet
 
-from stagecraft.dotenv.errors import DotenvError
 from stagecraft.dotenv.grammar import EOL, KEY, RAW_BREAK, count_breaks
 from stagecraft.dotenv.lazy_pattern import lazy_re
 from stagecraft.dotenv.readers.dotenv_expand import dotenv_expands
 from stagecraft.dotenv.readers.python_dotenv import PD_VARIABLE
+from stagecraft.errors import DotenvError
 
 _WS = r"[^\S\r\n]"  # whitespace that does not end a line
 # A simple single-line assignment, one line at a time, for the full parser's loop.

@@ -39,7 +39,6 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Set as AbstractSet
 
-from stagecraft.dotenv.errors import DotenvError, UnwritableValueError
 from stagecraft.dotenv.full_parse import parse_full
 from stagecraft.dotenv.lazy_pattern import lazy_re
 from stagecraft.dotenv.readers.docker_compose import read_docker_compose
@@ -48,6 +47,7 @@ from stagecraft.dotenv.readers.node_dotenv import read_node_dotenv
 from stagecraft.dotenv.readers.python_dotenv import PD_VARIABLE, read_python_dotenv
 from stagecraft.dotenv.readers.reader import DEFAULT_READERS, Reader
 from stagecraft.dotenv.readers.shell import read_shell, shell_key_problem
+from stagecraft.errors import DotenvError, UnwritableValueError
 
 _MODELS: dict[Reader, Callable[[str], str | None]] = {
     Reader.PYTHON_DOTENV: read_python_dotenv,

@@ -31,11 +31,16 @@ import attrs
 
 from stagecraft.errors import (
     CancelledError,
+    DuplicateProviderError,
+    EmptyProviderIDError,
+    InvalidOptionsError,
+    InvalidProviderError,
+    MissingKeysError,
+    PartialSyncError,
     ProviderError,
     StagecraftError,
-    UserError,
+    UnknownProviderError,
 )
-from stagecraft.key_reasons import reason_lines
 from stagecraft.providers.default_registry import (
     default_registry,
     get,
@@ -47,16 +52,8 @@ from stagecraft.providers.default_registry import (
     set_default_registry_factory,
 )
 from stagecraft.providers.protocol import SecretsProvider
-from stagecraft.providers.registry import (
-    DuplicateProviderError,
-    EmptyProviderIDError,
-    InvalidProviderError,
-    Origin,
-    Registry,
-    UnknownProviderError,
-    provider_id,
-)
-from stagecraft.redact import Redactor
+from stagecraft.providers.registry import Origin, Registry, provider_id
+from stagecraft.redact import Redactor, Structural
 from stagecraft.text_enum import TextEnum
 
 __all__ = [
@@ -91,60 +88,6 @@ __all__ = [
 
 
 # --------------------------------------------------------------------- errors
-
-
-class InvalidOptionsError(UserError, ValueError):
-    """:class:`SyncOptions` were given invalid keys."""
-
-
-class MissingKeysError(UserError):
-    """Requested keys (or glob patterns) match nothing in the source.
-
-    Raised before anything is written.  ``patterns`` are the glob patterns
-    that matched no key; ``excluded`` says they came from ``--exclude``.
-    """
-
-    def __init__(
-        self,
-        keys: Iterable[str],
-        source: str,
-        *,
-        patterns: Iterable[str] = (),
-        excluded: bool = False,
-    ) -> None:
-        from stagecraft.errors import printable
-
-        self.keys = tuple(sorted(keys))
-        self.patterns = tuple(patterns)
-        self.source = source
-        parts = []
-        if self.keys:
-            noun = "key" if len(self.keys) == 1 else "keys"
-            parts.append(f"requested {noun} not found: {', '.join(map(printable, self.keys))}")
-        if self.patterns:
-            what = "--exclude pattern" if excluded else "pattern"
-            noun = what if len(self.patterns) == 1 else what + "s"
-            listed = ", ".join(map(printable, self.patterns))
-            parts.append(f"{noun} matched no key: {listed}")
-        super().__init__(f"{source}: " + "; ".join(parts))
-
-
-class PartialSyncError(ProviderError):
-    """Some keys were synced and some failed.
-
-    ``result`` holds the changes that did happen, ``failed`` maps each key that
-    was not synced to the reason (which never includes its value).
-    """
-
-    def __init__(self, message: str, result: SyncResult, failed: dict[str, str]) -> None:
-        self.result = result
-        self.failed = dict(sorted(failed.items()))
-        lines = [message]
-        done = [change.key for change in result.changes]
-        lines.append(f"  synced ({len(done)}): {', '.join(done) if done else '-'}")
-        lines.append(f"  not synced ({len(self.failed)}):")
-        lines += reason_lines(self.failed, "    ")
-        super().__init__("\n".join(lines))
 
 
 # ------------------------------------------------------------------- results
@@ -267,12 +210,14 @@ class SyncOptions:
         duplicates: list[str] = []
         for key in value:
             if not isinstance(key, str) or not key.strip():
-                raise InvalidOptionsError("key names must be non-empty strings")
+                raise InvalidOptionsError(Structural("key names must be non-empty strings"))
             if key in seen and key not in duplicates:
                 duplicates.append(key)
             seen.add(key)
         if duplicates:
-            raise InvalidOptionsError(f"key requested more than once: {', '.join(duplicates)}")
+            raise InvalidOptionsError(
+                Structural(f"key requested more than once: {', '.join(duplicates)}")
+            )
 
     def select(self, available: Iterable[str], *, source: str) -> list[str]:
         """The keys to sync: all of ``available`` or the requested ones.
@@ -414,9 +359,9 @@ class Context:
     def check(self) -> None:
         """Raise :class:`CancelledError` if cancelled or past the deadline."""
         if self._cancelled.is_set():
-            raise CancelledError("sync cancelled")
+            raise CancelledError(Structural("sync cancelled"))
         if self.deadline is not None and time.monotonic() >= self.deadline:
-            raise CancelledError("sync ran past its deadline")
+            raise CancelledError(Structural("sync ran past its deadline"))
 
     # -- paths and secrets ----------------------------------------------------
 

@@ -22,8 +22,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from stagecraft.errors import ProviderError
-from stagecraft.store import TransientError
+from stagecraft.errors import ProviderError, TransientError
 
 if TYPE_CHECKING:
     from stagecraft.providers.secrets import Context

@@ -26,9 +26,8 @@ from typing import Any
 
 import attrs
 
-from stagecraft.errors import ProviderError
+from stagecraft.errors import ProviderError, TransientError
 from stagecraft.providers.secrets import Context
-from stagecraft.store import TransientError
 from stagecraft_github.pacing import Pacer, rate_limit_wait
 from stagecraft_github.settings import Settings
 

@@ -9,8 +9,7 @@ the engine retries them with backoff; the others are plain
 
 from __future__ import annotations
 
-from stagecraft.errors import ProviderError
-from stagecraft.store import TransientError
+from stagecraft.errors import ProviderError, TransientError
 from stagecraft_github.client import Reply
 from stagecraft_github.location import Location
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from stagecraft.errors import ProviderError, UserError
-from stagecraft.store import TransientError
+from stagecraft.errors import ProviderError, TransientError, UserError
 
 __all__ = ["ConflictError", "ProviderError", "TooManyFieldsError", "TransientError", "reason"]
 
