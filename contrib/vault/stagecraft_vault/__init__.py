@@ -1,26 +1,22 @@
 """Stagecraft's ``vault`` store: HashiCorp Vault / OpenBao KV secrets.
 
-Installed as the ``stagecraft-vault`` distribution, found through the
-``stagecraft`` entry point ``vault``.  Importing this module is cheap: the
-store class and its config come when the registry is built, hvac (and
-requests) only when a vault sync sends its first request.
+Installed as the ``stagecraft-vault`` distribution, found through its ``stagecraft``
+entry point.  Like every Stagecraft distribution, it registers by building
+its store in the hook; the store's SDK (hvac) is imported only when a
+sync first needs it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from stagecraft.hookspecs import hookimpl
+from stagecraft_vault.store import VaultStore
 
-if TYPE_CHECKING:
-    from stagecraft_vault.store import VaultStore
+__version__ = "0.1.0"
 
-__all__ = ["secrets_provider_register"]
+__all__ = ["VaultStore", "secrets_provider_register"]
 
 
 @hookimpl
 def secrets_provider_register() -> VaultStore:
     """Contribute the ``vault`` store."""
-    from stagecraft_vault.store import VaultStore
-
     return VaultStore()
