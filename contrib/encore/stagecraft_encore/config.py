@@ -31,7 +31,9 @@ from typing import Any
 
 import attrs
 
-from stagecraft_encore.errors import InvalidConfigError, TargetError
+from stagecraft.config_fields import concurrency
+from stagecraft.errors import InvalidConfigError
+from stagecraft_encore.errors import TargetError
 
 
 def _unprefixed(exc: Exception) -> str:
@@ -57,11 +59,6 @@ def _check_envs(_instance: object, _attribute: attrs.Attribute[Any], value: list
         raise InvalidConfigError(_unprefixed(exc)) from None
 
 
-def _check_concurrency(_instance: object, _attribute: attrs.Attribute[Any], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidConfigError(f"concurrency must be an integer >= 1, not {value!r}")
-
-
 def _check_bin(_instance: object, _attribute: attrs.Attribute[Any], value: str) -> None:
     if not value:
         raise InvalidConfigError("encore_bin must not be empty")
@@ -76,7 +73,7 @@ class Config:
     types: list[str] = attrs.field(factory=list, validator=_check_types)
     envs: list[str] = attrs.field(factory=list, validator=_check_envs)
     encore_bin: str = attrs.field(default="encore", validator=_check_bin)
-    concurrency: int = attrs.field(default=8, validator=_check_concurrency)
+    concurrency: int = attrs.field(default=8, validator=concurrency)
     #: Refuse a sync through the CLI when a secret the app declares is neither
     #: in the sync nor set in Encore for the selection (``encore debug meta``).
     require_declared: bool = False

@@ -6,19 +6,11 @@ config; provider errors (exit 2) come from the ``encore`` CLI or the machine.
 
 from __future__ import annotations
 
-from stagecraft.errors import ConfigError, ProviderError, UserError
+from stagecraft.errors import ProviderError, UserError
 
 
 class TargetError(UserError):
     """``--to`` (or the configured default) names nothing Encore knows."""
-
-
-class InvalidConfigError(ConfigError, ValueError):
-    """A value in the encore section is invalid.
-
-    It is also a :class:`ValueError` so that cattrs reports it with the path
-    of the offending field.
-    """
 
 
 class CueFormatError(UserError):
