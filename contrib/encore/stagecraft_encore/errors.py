@@ -33,6 +33,10 @@ class SecretListError(ProviderError):
     """The ``encore secret list`` call that plans a sync failed; nothing was set."""
 
 
+class ListFormatError(ValueError):
+    """A line of ``encore secret list`` output the listing parser does not understand."""
+
+
 class ListOutputError(ProviderError):
     """``encore secret list`` printed something this provider cannot read; nothing was set."""
 

@@ -15,9 +15,16 @@ from collections.abc import Iterable, Sequence
 
 from stagecraft.errors import ProviderError, TransientError, UserError
 
-__all__ = ["ConflictError", "ProviderError", "TooManyFieldsError", "TransientError", "reason"]
+__all__ = [
+    "ConflictError", "InvalidLocationError", "ProviderError", "TooManyFieldsError",
+    "TransientError", "reason",
+]
 
 _COUNT_HEADER = re.compile(r"^\d+ errors? occurred:?$")
+
+
+class InvalidLocationError(UserError):
+    """A location that names no secret."""
 
 
 class ConflictError(ProviderError):
