@@ -47,6 +47,17 @@ def find_config(cwd: Path, explicit: str | Path | None = None) -> Path | None:
     return None
 
 
+#: How each kind of file (by its mode) is named in messages.
+_KINDS = (
+    (stat.S_ISREG, "file"),
+    (stat.S_ISFIFO, "pipe"),
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
 def _kind(path: Path) -> str | None:
     """``"file"``, ``"pipe"``, a description such as ``"a directory"``, or None if missing."""
     try:
@@ -61,16 +72,7 @@ def _kind(path: Path) -> str | None:
         raise ConfigError(
             Structural(f"{path}: cannot inspect config file: {exc.strerror}")
         ) from None
-    if stat.S_ISREG(mode):
-        return "file"
-    if stat.S_ISFIFO(mode):
-        return "pipe"
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISCHR(mode):
-        return "a character device"
-    if stat.S_ISBLK(mode):
-        return "a block device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
+    for is_kind, kind in _KINDS:
+        if is_kind(mode):
+            return kind
     return "an unknown kind of file"  # pragma: no cover - every POSIX type is named above
