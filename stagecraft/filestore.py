@@ -27,7 +27,7 @@ from typing import Any, Generic, TypeVar
 from stagecraft.errors import UserError, printable
 from stagecraft.files import LockedFile, locked_update, read_bytes, real_path
 from stagecraft.providers.secrets import Context
-from stagecraft.store import SecretStore, StoreSession
+from stagecraft.store import NoSuchLocationError, SecretStore, StoreSession
 
 __all__ = ["FileStore"]
 
@@ -87,8 +87,8 @@ class FileStore(SecretStore, Generic[D]):
         self, ctx: Context, location: str, keys: Collection[str] | None
     ) -> Mapping[str, str]:
         path = self.path(ctx, location)
-        if not path.exists():  # a place not written yet holds nothing
-            return {}
+        if not path.exists():
+            raise NoSuchLocationError(self.id, location, f"no file {path}")
         values = self.values(self.parse(ctx, path, read_bytes(path, what=f"{self.id} file")))
         if keys is None:
             return values
@@ -139,7 +139,7 @@ class _FileSession(StoreSession, Generic[D]):
 
     def read(self, keys: Collection[str] | None) -> Mapping[str, str]:
         if self.file.original is None:
-            return {}
+            raise NoSuchLocationError(self.store.id, self.location, f"no file {self.path}")
         values = self.store.values(self.document)
         if keys is None:
             return values

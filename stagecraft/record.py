@@ -1,24 +1,29 @@
-"""A record of what this machine last wrote into write-only stores.
+"""A record of what this machine last synced into each target, as keyed fingerprints.
 
-A write-only store (Encore's secret store through its CLI) cannot give
-values back, so without help every plan would say ``updated`` and
-``--check`` would always fail.  After each sync the engine records, per
-store, location and key, a *keyed fingerprint* of the value it wrote:
-HMAC-SHA256 under a random key of 32 bytes, over the store, the location,
-the key and the value together.  A later plan says ``unchanged`` for a key
-when the store still lists it and the source value gives the same
-fingerprint.
+After each sync the engine records, per store, location and key, a *keyed
+fingerprint* of the value the target then holds (written, or found equal to
+the source): HMAC-SHA256 under a random key of 32 bytes, over the store,
+the location, the key and the value together.  Two uses:
+
+* a write-only store (Encore's secret store through its CLI) cannot give
+  values back, so a plan says ``unchanged`` for a key when the store still
+  lists it and the source value gives the recorded fingerprint;
+* a readable target's current value is compared with the record before
+  anything is written: a key whose value differs from the one this machine
+  last synced there was changed in the target since (a rotation), and a
+  stale source must not silently revert it, so the plan calls it a
+  ``conflict`` (see :mod:`stagecraft.plan`).
 
 Why keyed: a plain hash of a short secret can be brute-forced or matched
 against a list of known values; an HMAC under a key that never leaves the
 user's config directory cannot.  Binding store, location and key into each
 fingerprint also hides which keys share a value.
 
-The trust model is narrow on purpose: ``unchanged`` means "unchanged since
-this machine last wrote it"; a change made elsewhere (another machine, a
-dashboard) is not seen.  So a record that cannot be read (damaged, key
-missing or readable by others) is never trusted: a warning, and the plan
-falls back to ``updated``.
+The trust model is narrow on purpose: the record speaks only of syncs made
+on this machine; a change made elsewhere is seen only as "differs from what
+this machine last synced".  So a record that cannot be read (damaged, key
+missing or readable by others) is never trusted: a warning, and the sync
+behaves as with no record (plans say ``updated``, no conflict is found).
 
 Files, both written atomically under a directory lock
 (:func:`stagecraft.files.locked_update`), so concurrent syncs lose no entries:
@@ -32,19 +37,18 @@ Files, both written atomically under a directory lock
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
 import os
 import re
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 from stagecraft.files import FileWriteError, locked_update
 
-__all__ = ["KEY_BYTES", "WriteRecord", "config_home", "state_home"]
+__all__ = ["KEY_BYTES", "TargetRecord", "WriteRecord", "config_home", "state_home"]
 
 #: Length of the HMAC key; at least 32 bytes (SHA-256's block size is 64).
 KEY_BYTES = 32
@@ -74,13 +78,15 @@ def state_home() -> Path:
     return _xdg("XDG_STATE_HOME", ".local/state") / "stagecraft"
 
 
-def _fingerprint(secret: bytes, store: str, location: str, key: str, value: str) -> str:
+def _field(text: str) -> bytes:
     # Length-prefixed fields, so no two different tuples give the same message.
-    message = b"".join(
-        len(part).to_bytes(8, "big") + part
-        for part in (p.encode("utf-8", "surrogatepass") for p in (store, location, key, value))
-    )
-    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+    data = text.encode("utf-8", "surrogatepass")
+    return len(data).to_bytes(8, "big") + data
+
+
+def _fingerprint(secret: bytes, store: str, location: str, key: str, value: str) -> str:
+    message = _field(store) + _field(location) + _field(key) + _field(value)
+    return hmac.digest(secret, message, "sha256").hex()
 
 
 def _parse(data: bytes) -> _Entries:
@@ -186,11 +192,11 @@ class WriteRecord:
             )
             return {}
 
-    def matching(self, store: str, location: str, values: Mapping[str, str]) -> set[str]:
-        """The keys of ``values`` whose value is the one this machine last wrote there."""
+    def recorded(self, store: str, location: str) -> tuple[bytes, dict[str, str]] | None:
+        """The key and ``location``'s fingerprints by key; None when there is no trusted record."""
         secret = self._key(create=False)
         if secret is None:
-            return set()
+            return None
         try:
             data: bytes | None = self.path.read_bytes()
         except FileNotFoundError:
@@ -198,14 +204,12 @@ class WriteRecord:
         except OSError as exc:
             self.logger.warning("write record: cannot read %s (%s); not used",
                                 self.path, exc.strerror)
-            return set()
-        recorded = self._entries(data).get(store, {}).get(location, {})
-        return {
-            key for key, value in values.items()
-            if key in recorded and hmac.compare_digest(
-                recorded[key], _fingerprint(secret, store, location, key, value)
-            )
-        }
+            return None
+        return secret, self._entries(data).get(store, {}).get(location, {})
+
+    def matching(self, store: str, location: str, values: Mapping[str, str]) -> set[str]:
+        """The keys of ``values`` whose value is the one this machine last wrote there."""
+        return TargetRecord(self, store, location).matching(values)
 
     # -- writing --------------------------------------------------------------
 
@@ -243,3 +247,55 @@ class WriteRecord:
         except (OSError, FileWriteError) as exc:
             self.logger.warning("write record: cannot update %s (%s)",
                                 self.path, getattr(exc, "strerror", None) or exc)
+
+
+class TargetRecord:
+    """The record of one target, read once per sync and updated once after its writes."""
+
+    def __init__(self, record: WriteRecord, store: str, location: str) -> None:
+        self.record = record
+        self.store = store
+        self.location = location
+        found = record.recorded(store, location)
+        self._secret: bytes | None = found[0] if found is not None else None
+        self._recorded: dict[str, str] = found[1] if found is not None else {}
+        self._prefix = _field(store) + _field(location)
+
+    def __repr__(self) -> str:
+        return f"<TargetRecord {self.store}:{self.location} ({len(self._recorded)} keys)>"
+
+    def _matches(self, key: str, value: str) -> bool:
+        recorded = self._recorded.get(key)
+        if recorded is None or self._secret is None:
+            return False
+        message = self._prefix + _field(key) + _field(value)
+        return hmac.compare_digest(recorded, hmac.digest(self._secret, message, "sha256").hex())
+
+    def matching(self, values: Mapping[str, str]) -> set[str]:
+        """The keys of ``values`` whose value is the one recorded."""
+        return {key for key, value in values.items() if self._matches(key, value)}
+
+    def unrecorded(self, values: Mapping[str, str]) -> dict[str, str]:
+        """The entries of ``values`` the record does not hold as they are."""
+        return {key: value for key, value in values.items() if not self._matches(key, value)}
+
+    def changed(self, current: Mapping[str, str], keys: Iterable[str]) -> list[str]:
+        """Those of ``keys`` recorded here whose ``current`` value is not the recorded one.
+
+        A key the target no longer holds is not listed: there is no value
+        of it for a sync to overwrite.
+        """
+        return [key for key in keys
+                if key in self._recorded and key in current
+                and not self._matches(key, current[key])]
+
+    def update(self, synced: Mapping[str, str], forget: Collection[str] = ()) -> None:
+        """Record that the target now holds ``synced``; drop ``forget`` (now unknown).
+
+        Entries that already say so are not written again, so a sync that
+        changed nothing leaves the file alone.
+        """
+        fresh = {key: value for key, value in synced.items() if not self._matches(key, value)}
+        gone = [key for key in forget if key in self._recorded and key not in synced]
+        if fresh or gone:
+            self.record.update(self.store, self.location, fresh, gone)

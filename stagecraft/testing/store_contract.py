@@ -47,7 +47,7 @@ from stagecraft.providers.secrets import (
     SyncOptions,
     SyncResult,
 )
-from stagecraft.store import SecretStore, StoreSession
+from stagecraft.store import NoSuchLocationError, SecretStore, StoreSession
 from stagecraft.testing.contract import CANARY_VALUES, TRICKY_VALUES
 from stagecraft.testing.envfiles import write_env_file
 
@@ -86,10 +86,14 @@ class StoreContract:
         raise NotImplementedError("StoreContract subclasses implement make_location(tmp_path)")
 
     def read_back(self, store: SecretStore, ctx: Context, location: str) -> Mapping[str, str]:
-        """What ``location`` holds now (write-only stores override this)."""
+        """What ``location`` holds now, nothing if it does not exist (write-only stores
+        override this)."""
         config = config_for(ctx, store, self.config)
         routed_ctx = ctx.for_store(config)
-        return dict(store.route(routed_ctx, location).read(routed_ctx, location, None))
+        try:
+            return dict(store.route(routed_ctx, location).read(routed_ctx, location, None))
+        except NoSuchLocationError:
+            return {}
 
     # -- helpers ------------------------------------------------------------------
 
