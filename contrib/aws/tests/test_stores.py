@@ -153,7 +153,8 @@ def test_a_location_with_nothing_there_does_not_exist(
     store, location = make_store(), layout.format(prefix=prefix)
     with pytest.raises(NoSuchLocationError) as caught:
         store.read(ctx, location, None)
-    assert str(caught.value) == f"{store.id}:{location}: does not exist ({why.format(prefix=prefix)})"
+    expected = f"{store.id}:{location}: does not exist ({why.format(prefix=prefix)})"
+    assert str(caught.value) == expected
     write_all(store, ctx, location, {"ONLY": "value-1"})
     assert store.read(ctx, location, None) == {"ONLY": "value-1"}
 
