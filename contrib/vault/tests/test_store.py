@@ -227,16 +227,6 @@ def test_kv_version_from_config_skips_the_mount_lookup(
 # -- KV version 1 ----------------------------------------------------------------------
 
 
-@pytest.fixture
-def kv1(bao: DevServer, path: str) -> str:
-    """A fresh KV v1 mount; returns its name."""
-    mount = f"kv1-{path}"
-    status, body = bao.request("POST", f"sys/mounts/{mount}",
-                               {"type": "kv", "options": {"version": "1"}})
-    assert status == 204, body
-    return mount
-
-
 def v1_get(bao: DevServer, mount: str, name: str) -> dict[str, object]:
     status, body = bao.request("GET", f"{mount}/{name}")
     if status == 404:
