@@ -207,8 +207,10 @@ class SecretStore:
         """The name under which the write record keeps ``location``'s fingerprints.
 
         Two spellings of one place must give one name (default:
-        :meth:`normalise_location`); a store whose place also depends on
-        its config (Encore: the app) includes that.
+        :meth:`normalise_location`), and two places must give two: a store
+        whose place also depends on its config or environment (Encore: the
+        app; Vault: the server) includes that, or the record would see one
+        place's values as conflicts in the other.  Never a credential.
         """
         return self.normalise_location(ctx, location)
 
