@@ -279,6 +279,8 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
         ctx.check()
         # Unchanged keys the record does not know yet: the target holds them as synced.
         unrecorded = record.unrecorded(unchanged) if record is not None else {}
+        if record is not None:
+            record.release()
         # A large source is not held while writing.
         del values, selected, current, names, keys, unchanged
         try:

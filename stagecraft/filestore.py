@@ -167,6 +167,11 @@ class _FileSession(StoreSession, Generic[D]):
         self._edited = True
 
     def save(self) -> None:
-        """Render and write the file once, if anything was edited (never on a dry run)."""
+        """Render and write the file once, if anything was edited (never on a dry run).
+
+        The document is dropped then: what follows the write (the write
+        record's update) does not hold a large file's document as well.
+        """
         if self._edited and self._document is not None:
             self.file.write(self.store.render(self._document))
+        self._document = None

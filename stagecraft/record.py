@@ -31,19 +31,27 @@ Files, both written atomically under a directory lock
 * the key: ``$XDG_CONFIG_HOME/stagecraft/record.key`` (default
   ``~/.config``), mode ``0600``;
 * the record: ``$XDG_STATE_HOME/stagecraft/written.json`` (default
-  ``~/.local/state``), JSON ``{"version": 1, "stores": {STORE: {LOCATION:
-  {KEY: HEX}}}}``.  No value and no unkeyed hash is ever written.
+  ``~/.local/state``), JSON ``{"version": 2, "stores": {STORE: {LOCATION:
+  BASE64}}}``.  Each location is one packed string of 32-byte entries: a
+  key id (keyed BLAKE2b of store, location and key, 16 bytes) and the
+  fingerprint (HMAC-SHA256 truncated to 16 bytes), so a record of a
+  100,000-key file costs a few megabytes, not a dictionary per key.  No
+  value, no unkeyed hash and no key name is written.  A version 1 record
+  (key names and full fingerprints) is read and rewritten as version 2.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import hmac
 import json
 import logging
 import os
 import re
 import stat
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from stagecraft.files import FileWriteError, locked_update
@@ -52,12 +60,16 @@ __all__ = ["KEY_BYTES", "TargetRecord", "WriteRecord", "config_home", "state_hom
 
 #: Length of the HMAC key; at least 32 bytes (SHA-256's block size is 64).
 KEY_BYTES = 32
-VERSION = 1
+VERSION = 2
 KEY_FILE = "record.key"
 RECORD_FILE = "written.json"
+#: Bytes of a key id and of a fingerprint; an entry is both.
+_HALF = 16
+_ENTRY = 2 * _HALF
 _HEX = re.compile(r"[0-9a-f]{64}")
 
-_Entries = dict[str, dict[str, dict[str, str]]]
+#: STORE -> LOCATION -> packed entries (base64).
+_Stores = dict[str, dict[str, str]]
 
 
 def _xdg(variable: str, default: str) -> Path:
@@ -84,14 +96,72 @@ def _field(text: str) -> bytes:
     return len(data).to_bytes(8, "big") + data
 
 
-def _fingerprint(secret: bytes, store: str, location: str, key: str, value: str) -> str:
-    message = _field(store) + _field(location) + _field(key) + _field(value)
-    return hmac.digest(secret, message, "sha256").hex()
+def _prefix(store: str, location: str) -> bytes:
+    return _field(store) + _field(location)
 
 
-def _parse(data: bytes) -> _Entries:
-    """The entries of a record file, or ValueError when it is not exactly the format."""
-    document = json.loads(data.decode("utf-8"))
+def _key_id(secret: bytes, prefix: bytes, key: str) -> bytes:
+    return hashlib.blake2b(prefix + _field(key), key=secret[:64], digest_size=_HALF).digest()
+
+
+def _fingerprint(secret: bytes, prefix: bytes, key: str, value: str) -> bytes:
+    message = prefix + _field(key) + _field(value)
+    return hmac.digest(secret, message, "sha256")[:_HALF]
+
+
+def _ids(raw: bytes) -> Iterator[bytes]:
+    """The key id of each entry of ``raw``."""
+    return (raw[start:start + _HALF] for start in range(0, len(raw), _ENTRY))
+
+
+def _merged(packed: str, changes: Mapping[bytes, bytes | None]) -> str:
+    """``packed`` with the entries of ``changes`` set (None: dropped), in one pass.
+
+    No dictionary of every entry is built: a sync that changes a few keys of
+    a large record costs a copy of its bytes, not an object per entry.
+    """
+    raw = base64.b64decode(packed, validate=True)
+    pending = dict(changes)
+    out = bytearray()
+    for start, key_id in zip(range(0, len(raw), _ENTRY), _ids(raw), strict=True):
+        if key_id not in pending:
+            out += raw[start:start + _ENTRY]
+            continue
+        fingerprint = pending.pop(key_id)
+        if fingerprint is not None:
+            out += key_id + fingerprint
+    for key_id, fingerprint in pending.items():
+        if fingerprint is not None:
+            out += key_id + fingerprint
+    return base64.b64encode(out).decode()
+
+
+def _from_version_1(stores: object, secret: bytes) -> _Stores:
+    """A version 1 record (``{KEY: HEX}`` per location) in version 2's form."""
+    if not isinstance(stores, dict):
+        raise ValueError("no stores")
+    converted: _Stores = {}
+    for store, locations in stores.items():
+        if not isinstance(locations, dict):
+            raise ValueError("bad store")
+        for location, keys in locations.items():
+            if not isinstance(keys, dict) or not all(
+                isinstance(hexed, str) and _HEX.fullmatch(hexed) for hexed in keys.values()
+            ):
+                raise ValueError("bad location")
+            prefix = _prefix(store, location)
+            converted.setdefault(store, {})[location] = _merged("", {
+                _key_id(secret, prefix, key): bytes.fromhex(hexed)[:_HALF]
+                for key, hexed in keys.items()
+            })
+    return converted
+
+
+def _parse(data: bytes, secret: bytes) -> _Stores:
+    """The stores of a record file, or ValueError when it is not exactly the format."""
+    document = json.loads(data)  # bytes as they are: no decoded copy of a large record
+    if isinstance(document, dict) and document.get("version") == 1:
+        return _from_version_1(document.get("stores"), secret)
     if not isinstance(document, dict) or document.get("version") != VERSION:
         raise ValueError("unknown version")
     stores = document.get("stores")
@@ -100,17 +170,14 @@ def _parse(data: bytes) -> _Entries:
     for locations in stores.values():
         if not isinstance(locations, dict):
             raise ValueError("bad store")
-        for keys in locations.values():
-            if not isinstance(keys, dict):
+        for packed in locations.values():
+            if not isinstance(packed, str) or len(base64.b64decode(packed, validate=True)) % _ENTRY:
                 raise ValueError("bad location")
-            for fingerprint in keys.values():
-                if not isinstance(fingerprint, str) or not _HEX.fullmatch(fingerprint):
-                    raise ValueError("bad fingerprint")
     return stores
 
 
-def _render(entries: _Entries) -> bytes:
-    document = {"version": VERSION, "stores": entries}
+def _render(stores: _Stores) -> bytes:
+    document = {"version": VERSION, "stores": stores}
     return (json.dumps(document, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
@@ -180,20 +247,20 @@ class WriteRecord:
                                 self.key_path, getattr(exc, "strerror", None) or exc)
             return None
 
-    def _entries(self, data: bytes | None) -> _Entries:
+    def _stores(self, data: bytes | None, secret: bytes) -> _Stores:
         if data is None:
             return {}
         try:
-            return _parse(data)
-        except (ValueError, UnicodeDecodeError):
+            return _parse(data, secret)
+        except (ValueError, UnicodeDecodeError, binascii.Error):
             self.logger.warning(
                 "write record: %s is damaged and is ignored (plans say updated; the next sync "
                 "starts a new record)", self.path,
             )
             return {}
 
-    def recorded(self, store: str, location: str) -> tuple[bytes, dict[str, str]] | None:
-        """The key and ``location``'s fingerprints by key; None when there is no trusted record."""
+    def recorded(self, store: str, location: str) -> tuple[bytes, bytes] | None:
+        """The key and ``location``'s packed entries; None when there is no trusted record."""
         secret = self._key(create=False)
         if secret is None:
             return None
@@ -205,7 +272,8 @@ class WriteRecord:
             self.logger.warning("write record: cannot read %s (%s); not used",
                                 self.path, exc.strerror)
             return None
-        return secret, self._entries(data).get(store, {}).get(location, {})
+        packed = self._stores(data, secret).get(store, {}).get(location, "")
+        return secret, base64.b64decode(packed)
 
     def matching(self, store: str, location: str, values: Mapping[str, str]) -> set[str]:
         """The keys of ``values`` whose value is the one this machine last wrote there."""
@@ -237,47 +305,68 @@ class WriteRecord:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             with locked_update(self.path) as handle:
-                entries = self._entries(handle.original)
-                keys = entries.setdefault(store, {}).setdefault(location, {})
-                for key in forget:
-                    keys.pop(key, None)
+                stores = self._stores(handle.original, secret)
+                prefix = _prefix(store, location)
+                changes: dict[bytes, bytes | None] = dict.fromkeys(
+                    (_key_id(secret, prefix, key) for key in forget), None)
                 for key, value in written.items():
-                    keys[key] = _fingerprint(secret, store, location, key, value)
-                handle.write(_render(entries))
+                    changes[_key_id(secret, prefix, key)] = _fingerprint(secret, prefix, key,
+                                                                         value)
+                locations = stores.setdefault(store, {})
+                locations[location] = _merged(locations.get(location, ""), changes)
+                handle.write(_render(stores))
         except (OSError, FileWriteError) as exc:
             self.logger.warning("write record: cannot update %s (%s)",
                                 self.path, getattr(exc, "strerror", None) or exc)
 
 
 class TargetRecord:
-    """The record of one target, read once per sync and updated once after its writes."""
+    """The record of one target, read once per sync and updated once after its writes.
+
+    The file is read at the first question, so a large record is loaded
+    after the plan is made rather than on top of it.  Its entries are held
+    as a set of packed 32-byte entries (key id and fingerprint together)
+    rather than a dictionary: "is this the value recorded for this key" is
+    one set look-up, and a large record costs one small object per key.
+    """
 
     def __init__(self, record: WriteRecord, store: str, location: str) -> None:
         self.record = record
         self.store = store
         self.location = location
-        found = record.recorded(store, location)
-        self._secret: bytes | None = found[0] if found is not None else None
-        self._recorded: dict[str, str] = found[1] if found is not None else {}
-        self._prefix = _field(store) + _field(location)
+        self._prefix = _prefix(store, location)
+        self._secret: bytes | None = None
+        self._raw = b""
+        self._entries: set[bytes] | None = None  # None: not read yet
 
     def __repr__(self) -> str:
-        return f"<TargetRecord {self.store}:{self.location} ({len(self._recorded)} keys)>"
+        return f"<TargetRecord {self.store}:{self.location}>"
 
-    def _matches(self, key: str, value: str) -> bool:
-        recorded = self._recorded.get(key)
-        if recorded is None or self._secret is None:
+    def _read(self) -> set[bytes]:
+        if self._entries is None:
+            found = self.record.recorded(self.store, self.location)
+            if found is not None:
+                self._secret, self._raw = found
+            self._entries = {self._raw[start:start + _ENTRY]
+                             for start in range(0, len(self._raw), _ENTRY)}
+        return self._entries
+
+    def _recorded(self, key: str, value: str) -> bool:
+        """Whether ``value`` is the one recorded for ``key``."""
+        entries = self._read()
+        if self._secret is None or not entries:
             return False
-        message = self._prefix + _field(key) + _field(value)
-        return hmac.compare_digest(recorded, hmac.digest(self._secret, message, "sha256").hex())
+        entry = (_key_id(self._secret, self._prefix, key)
+                 + _fingerprint(self._secret, self._prefix, key, value))
+        return entry in entries
 
     def matching(self, values: Mapping[str, str]) -> set[str]:
         """The keys of ``values`` whose value is the one recorded."""
-        return {key for key, value in values.items() if self._matches(key, value)}
+        return {key for key, value in values.items() if self._recorded(key, value)}
 
     def unrecorded(self, values: Mapping[str, str]) -> dict[str, str]:
         """The entries of ``values`` the record does not hold as they are."""
-        return {key: value for key, value in values.items() if not self._matches(key, value)}
+        return {key: value for key, value in values.items() if not self._recorded(key, value)}
 
     def changed(self, current: Mapping[str, str], keys: Iterable[str]) -> list[str]:
         """Those of ``keys`` recorded here whose ``current`` value is not the recorded one.
@@ -285,17 +374,28 @@ class TargetRecord:
         A key the target no longer holds is not listed: there is no value
         of it for a sync to overwrite.
         """
-        return [key for key in keys
-                if key in self._recorded and key in current
-                and not self._matches(key, current[key])]
+        entries = self._read()
+        if self._secret is None or not entries:
+            return []
+        secret, prefix = self._secret, self._prefix
+        differing = {_key_id(secret, prefix, key): key for key in keys
+                     if key in current and not self._recorded(key, current[key])}
+        if not differing:
+            return []
+        found = {differing[key_id] for key_id in _ids(self._raw) if key_id in differing}
+        return [key for key in differing.values() if key in found]
+
+    def release(self) -> None:
+        """The plan is made: drop the entries read, so a large record is not held while
+        the target is written (only :meth:`update` may follow)."""
+        self._raw, self._entries = b"", set()
 
     def update(self, synced: Mapping[str, str], forget: Collection[str] = ()) -> None:
         """Record that the target now holds ``synced``; drop ``forget`` (now unknown).
 
-        Entries that already say so are not written again, so a sync that
-        changed nothing leaves the file alone.
+        Pass only what differs from the record (:meth:`unrecorded` of the
+        unchanged keys, the keys written), so a sync that changed nothing
+        leaves the file alone.
         """
-        fresh = {key: value for key, value in synced.items() if not self._matches(key, value)}
-        gone = [key for key in forget if key in self._recorded and key not in synced]
-        if fresh or gone:
-            self.record.update(self.store, self.location, fresh, gone)
+        if synced or forget:
+            self.record.update(self.store, self.location, synced, forget)
