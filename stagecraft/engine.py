@@ -281,6 +281,7 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
         unrecorded = record.unrecorded(unchanged) if record is not None else {}
         if record is not None:
             record.release()
+            record.attempt(the_plan.writes)
         # A large source is not held while writing.
         del values, selected, current, names, keys, unchanged
         try:
@@ -306,15 +307,16 @@ def _record(
     record: TargetRecord, the_plan: Plan, result: SyncResult, unrecorded: Mapping[str, str]
 ) -> None:
     """Record what the target now holds: the keys ``result`` says were written, and the
-    unchanged ones not yet recorded; forget removed keys and the writes that failed.
+    unchanged ones not yet recorded; forget removed keys.
 
     A write that failed (or timed out) may or may not have changed the value,
-    so its old fingerprint is no longer evidence of anything.
+    so neither its old nor its new value says ``unchanged`` any more.
     """
     done = {change.key for change in result.changes}
     written = {key: value for key, value in the_plan.writes.items() if key in done}
-    forget = [key for key in the_plan.writes if key not in done] + list(the_plan.deletes)
-    record.update({**unrecorded, **written}, forget)
+    unsure = [key for key in the_plan.writes if key not in done]
+    removed = [key for key in the_plan.deletes if key in done]
+    record.update({**unrecorded, **written}, removed, unsure)
 
 
 def _apply(

@@ -114,25 +114,39 @@ def _ids(raw: bytes) -> Iterator[bytes]:
     return (raw[start:start + _HALF] for start in range(0, len(raw), _ENTRY))
 
 
-def _merged(packed: str, changes: Mapping[bytes, bytes | None]) -> str:
-    """``packed`` with the entries of ``changes`` set (None: dropped), in one pass.
+def _pending_id(secret: bytes, key_id: bytes) -> bytes:
+    """The id of a key's *pending* entries: values a sync is writing or may have written."""
+    return hashlib.blake2b(key_id, key=secret[:64], digest_size=_HALF, person=b"pending").digest()
 
-    No dictionary of every entry is built: a sync that changes a few keys of
-    a large record costs a copy of its bytes, not an object per entry.
+
+def _merged(
+    packed: str,
+    *,
+    add: Iterable[bytes] = (),
+    drop: Collection[bytes] = (),
+    drop_ids: Collection[bytes] = (),
+    demote: Mapping[bytes, bytes] | None = None,
+) -> str:
+    """``packed`` less the entries ``drop`` and those with an id in ``drop_ids``, with the
+    entries ``add``, and entries with an id in ``demote`` moved to the id it maps to.
+
+    One pass over the bytes: no object per entry is kept, so a sync that
+    changes a few keys of a large record costs a copy of its bytes.
     """
     raw = base64.b64decode(packed, validate=True)
-    pending = dict(changes)
+    extra = dict.fromkeys(add)  # an ordered set: each entry once
+    demote = demote or {}
     out = bytearray()
     for start, key_id in zip(range(0, len(raw), _ENTRY), _ids(raw), strict=True):
-        if key_id not in pending:
-            out += raw[start:start + _ENTRY]
+        entry = raw[start:start + _ENTRY]
+        if key_id in drop_ids or entry in drop or entry in extra:
             continue
-        fingerprint = pending.pop(key_id)
-        if fingerprint is not None:
-            out += key_id + fingerprint
-    for key_id, fingerprint in pending.items():
-        if fingerprint is not None:
-            out += key_id + fingerprint
+        if key_id in demote:
+            extra[demote[key_id] + entry[_HALF:]] = None
+            continue
+        out += entry
+    for entry in extra:
+        out += entry
     return base64.b64encode(out).decode()
 
 
@@ -150,10 +164,10 @@ def _from_version_1(stores: object, secret: bytes) -> _Stores:
             ):
                 raise ValueError("bad location")
             prefix = _prefix(store, location)
-            converted.setdefault(store, {})[location] = _merged("", {
-                _key_id(secret, prefix, key): bytes.fromhex(hexed)[:_HALF]
+            converted.setdefault(store, {})[location] = _merged("", add=[
+                _key_id(secret, prefix, key) + bytes.fromhex(hexed)[:_HALF]
                 for key, hexed in keys.items()
-            })
+            ])
     return converted
 
 
@@ -287,33 +301,53 @@ class WriteRecord:
         location: str,
         written: Mapping[str, str],
         forget: Iterable[str] = (),
+        *,
+        pending: Mapping[str, str] | None = None,
+        unsure: Iterable[str] = (),
     ) -> None:
-        """Record ``written`` and drop ``forget`` (keys whose remote value is now unknown).
+        """Change the entries of ``location``, under the record's lock.
+
+        * ``written``: the target holds these values (each replaces the key's
+          entry, and ends the sync's ``pending`` one);
+        * ``forget``: keys removed from the target (every entry dropped);
+        * ``pending``: values about to be written, recorded first, so a sync
+          killed between its write and the record's update, or another sync
+          reading the target meanwhile, does not see a change made elsewhere;
+        * ``unsure``: keys whose write failed or timed out: their value is the
+          old one or the new one, and neither counts as "unchanged" any more.
 
         Never raises: a record that cannot be written only costs later plans
-        their ``unchanged`` (a warning says so).
+        their ``unchanged`` and their conflicts (a warning says so).
         """
+        pending = pending or {}
         forget = [key for key in forget if key not in written]
-        if not written and not forget:
+        unsure = list(unsure)
+        if not written and not forget and not pending and not unsure:
             return
-        secret = self._key(create=bool(written))
+        secret = self._key(create=bool(written or pending))
         if secret is None:
             if written:
                 self.logger.warning("write record: nothing recorded, so the next plan says "
                                     "updated for these keys")
             return
+        prefix = _prefix(store, location)
+        ids = {key: _key_id(secret, prefix, key) for key in [*written, *forget, *pending, *unsure]}
+        add = [_pending_id(secret, ids[key]) + _fingerprint(secret, prefix, key, value)
+               for key, value in pending.items()]
+        add += [ids[key] + _fingerprint(secret, prefix, key, value)
+                for key, value in written.items()]
+        done = {_pending_id(secret, ids[key]) + entry[_HALF:]
+                for key, entry in zip(written, add[len(pending):], strict=True)}
+        gone = [ids[key] for key in written] + [
+            key_id for key in forget for key_id in (ids[key], _pending_id(secret, ids[key]))]
+        demote = {ids[key]: _pending_id(secret, ids[key]) for key in unsure}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             with locked_update(self.path) as handle:
                 stores = self._stores(handle.original, secret)
-                prefix = _prefix(store, location)
-                changes: dict[bytes, bytes | None] = dict.fromkeys(
-                    (_key_id(secret, prefix, key) for key in forget), None)
-                for key, value in written.items():
-                    changes[_key_id(secret, prefix, key)] = _fingerprint(secret, prefix, key,
-                                                                         value)
                 locations = stores.setdefault(store, {})
-                locations[location] = _merged(locations.get(location, ""), changes)
+                locations[location] = _merged(locations.get(location, ""), add=add, drop=done,
+                                              drop_ids=set(gone), demote=demote)
                 handle.write(_render(stores))
         except (OSError, FileWriteError) as exc:
             self.logger.warning("write record: cannot update %s (%s)",
@@ -321,7 +355,7 @@ class WriteRecord:
 
 
 class TargetRecord:
-    """The record of one target, read once per sync and updated once after its writes.
+    """The record of one target, read once per sync and updated after its writes.
 
     The file is read at the first question, so a large record is loaded
     after the plan is made rather than on top of it.  Its entries are held
@@ -351,14 +385,15 @@ class TargetRecord:
                              for start in range(0, len(self._raw), _ENTRY)}
         return self._entries
 
-    def _recorded(self, key: str, value: str) -> bool:
-        """Whether ``value`` is the one recorded for ``key``."""
+    def _recorded(self, key: str, value: str, *, or_pending: bool = False) -> bool:
+        """Whether ``value`` is the one recorded for ``key`` (or one being written there)."""
         entries = self._read()
         if self._secret is None or not entries:
             return False
-        entry = (_key_id(self._secret, self._prefix, key)
-                 + _fingerprint(self._secret, self._prefix, key, value))
-        return entry in entries
+        key_id = _key_id(self._secret, self._prefix, key)
+        fingerprint = _fingerprint(self._secret, self._prefix, key, value)
+        return key_id + fingerprint in entries or (
+            or_pending and _pending_id(self._secret, key_id) + fingerprint in entries)
 
     def matching(self, values: Mapping[str, str]) -> set[str]:
         """The keys of ``values`` whose value is the one recorded."""
@@ -369,7 +404,8 @@ class TargetRecord:
         return {key: value for key, value in values.items() if not self._recorded(key, value)}
 
     def changed(self, current: Mapping[str, str], keys: Iterable[str]) -> list[str]:
-        """Those of ``keys`` recorded here whose ``current`` value is not the recorded one.
+        """Those of ``keys`` recorded here whose ``current`` value is neither the recorded
+        one nor one a sync from this machine was writing.
 
         A key the target no longer holds is not listed: there is no value
         of it for a sync to overwrite.
@@ -377,9 +413,10 @@ class TargetRecord:
         entries = self._read()
         if self._secret is None or not entries:
             return []
-        secret, prefix = self._secret, self._prefix
-        differing = {_key_id(secret, prefix, key): key for key in keys
-                     if key in current and not self._recorded(key, current[key])}
+        # Only a key with a recorded value can be in conflict: a pending one alone
+        # (a sync killed before its write) says nothing of what the target held.
+        differing = {_key_id(self._secret, self._prefix, key): key for key in keys
+                     if key in current and not self._recorded(key, current[key], or_pending=True)}
         if not differing:
             return []
         found = {differing[key_id] for key_id in _ids(self._raw) if key_id in differing}
@@ -387,15 +424,22 @@ class TargetRecord:
 
     def release(self) -> None:
         """The plan is made: drop the entries read, so a large record is not held while
-        the target is written (only :meth:`update` may follow)."""
+        the target is written (only :meth:`attempt` and :meth:`update` may follow)."""
         self._raw, self._entries = b"", set()
 
-    def update(self, synced: Mapping[str, str], forget: Collection[str] = ()) -> None:
-        """Record that the target now holds ``synced``; drop ``forget`` (now unknown).
+    def attempt(self, values: Mapping[str, str]) -> None:
+        """Before writing ``values``: record them as pending (see :meth:`WriteRecord.update`)."""
+        if values:
+            self.record.update(self.store, self.location, {}, pending=values)
+
+    def update(self, synced: Mapping[str, str], forget: Collection[str] = (),
+               unsure: Collection[str] = ()) -> None:
+        """After the writes: the target holds ``synced``; ``forget`` were removed; the
+        writes of ``unsure`` failed (old or new value).
 
         Pass only what differs from the record (:meth:`unrecorded` of the
         unchanged keys, the keys written), so a sync that changed nothing
         leaves the file alone.
         """
-        if synced or forget:
-            self.record.update(self.store, self.location, synced, forget)
+        if synced or forget or unsure:
+            self.record.update(self.store, self.location, synced, forget, unsure=unsure)

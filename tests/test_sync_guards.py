@@ -240,3 +240,20 @@ def test_target_record_finds_changed_values_only_where_it_has_entries(tmp_path: 
     assert target.changed({"A": "1"}, ["B"]) == [], "a key gone from the target is no conflict"
     assert target.unrecorded({"A": "1", "C": "3"}) == {"C": "3"}
     assert TargetRecord(record, "s", "other").changed({"A": "x"}, ["A"]) == []
+
+
+def test_a_value_being_written_is_not_a_change_made_elsewhere(tmp_path: Path) -> None:
+    """A sync killed between its write and the record's update (or another sync reading
+    the target meanwhile) sees the value being written: no conflict, and no "unchanged"."""
+    record = WriteRecord(logging.getLogger("test"), config_dir=tmp_path / "c",
+                         state_dir=tmp_path / "s")
+    TargetRecord(record, "s", "loc").update({"A": "old"})
+    TargetRecord(record, "s", "loc").attempt({"A": "new", "B": "first"})  # then killed
+    after = TargetRecord(record, "s", "loc")
+    assert after.changed({"A": "new", "B": "first"}, ["A", "B"]) == []
+    assert after.changed({"A": "rotated"}, ["A"]) == ["A"]
+    assert after.matching({"A": "new", "B": "first"}) == set(), "pending is not unchanged"
+    TargetRecord(record, "s", "loc").update({}, unsure=["A"])  # the write failed
+    unsure = TargetRecord(record, "s", "loc")
+    assert unsure.matching({"A": "old"}) == set()
+    assert unsure.changed({"A": "old"}, ["A"]) == [], "the old value may still be there"

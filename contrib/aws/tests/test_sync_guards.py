@@ -25,6 +25,15 @@ def run(tmp_path: Path, aws_env: object) -> RunStagecraft:
     return RunStagecraft(tmp_path)
 
 
+@pytest.fixture(params=LAYOUTS)
+def target(request: pytest.FixtureRequest, run: RunStagecraft, prefix: str) -> str:
+    """A target of each layout, synced once from ``.env``."""
+    where = str(request.param).format(prefix=prefix)
+    first = run("secrets", "sync", "--from", ".env", "--to", where)
+    assert first.exit_code == 0, first.stderr
+    return where
+
+
 def sync(run: RunStagecraft, *args: str) -> Any:
     return run("secrets", "sync", *args)
 
@@ -53,12 +62,9 @@ def current(where: str, sm: Any, ssm: Any) -> dict[str, str]:
     return dict(json.loads(sm.get_secret_value(SecretId=location)["SecretString"]))
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
 def test_a_mistyped_source_with_prune_removes_nothing(
-    run: RunStagecraft, prefix: str, layout: str, sm: Any, ssm: Any
+    run: RunStagecraft, target: str, sm: Any, ssm: Any
 ) -> None:
-    target = layout.format(prefix=prefix)
-    assert sync(run, "--from", ".env", "--to", target).exit_code == 0
     typo = target.replace("/prod", "/prd")
     result = sync(run, "--from", typo, "--to", target, "--prune")
     assert result.exit_code == 1, result.stderr
@@ -67,12 +73,9 @@ def test_a_mistyped_source_with_prune_removes_nothing(
     assert current(target, sm, ssm) == VALUES
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
 def test_an_empty_source_with_prune_is_refused(
-    run: RunStagecraft, tmp_path: Path, prefix: str, layout: str, sm: Any, ssm: Any
+    run: RunStagecraft, tmp_path: Path, target: str, sm: Any, ssm: Any
 ) -> None:
-    target = layout.format(prefix=prefix)
-    assert sync(run, "--from", ".env", "--to", target).exit_code == 0
     (tmp_path / ".env.empty").write_text("")
     refused = sync(run, "--from", ".env.empty", "--to", target, "--prune")
     assert refused.exit_code == 1
@@ -80,12 +83,9 @@ def test_an_empty_source_with_prune_is_refused(
     assert current(target, sm, ssm) == VALUES
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
 def test_a_value_rotated_in_aws_is_not_reverted_by_a_stale_source(
-    run: RunStagecraft, prefix: str, layout: str, sm: Any, ssm: Any
+    run: RunStagecraft, target: str, sm: Any, ssm: Any
 ) -> None:
-    target = layout.format(prefix=prefix)
-    assert sync(run, "--from", ".env", "--to", target).exit_code == 0
     rotate(target, sm, ssm)
 
     stale = sync(run, "--from", ".env", "--to", target)
