@@ -134,6 +134,7 @@ def _merged(
     changes a few keys of a large record costs a copy of its bytes.
     """
     raw = base64.b64decode(packed, validate=True)
+    del packed  # the caller passes the only reference to a large record's text
     extra = dict.fromkeys(add)  # an ordered set: each entry once
     demote = demote or {}
     out = bytearray()
@@ -145,6 +146,7 @@ def _merged(
             extra[demote[key_id] + entry[_HALF:]] = None
             continue
         out += entry
+    del raw  # a large record is not held three times over
     for entry in extra:
         out += entry
     return base64.b64encode(out).decode()
@@ -346,7 +348,7 @@ class WriteRecord:
             with locked_update(self.path) as handle:
                 stores = self._stores(handle.original, secret)
                 locations = stores.setdefault(store, {})
-                locations[location] = _merged(locations.get(location, ""), add=add, drop=done,
+                locations[location] = _merged(locations.pop(location, ""), add=add, drop=done,
                                               drop_ids=set(gone), demote=demote)
                 handle.write(_render(stores))
         except (OSError, FileWriteError) as exc:
