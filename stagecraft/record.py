@@ -2,8 +2,8 @@
 
 After each sync the engine records, per store, location and key, a *keyed
 fingerprint* of the value the target then holds (written, or found equal to
-the source): HMAC-SHA256 under a random key of 32 bytes, over the store,
-the location, the key and the value together.  Two uses:
+the source): keyed BLAKE2b (16 bytes) under a random key of 32 bytes, over
+the store, the location, the key and the value together.  Two uses:
 
 * a write-only store (Encore's secret store through its CLI) cannot give
   values back, so a plan says ``unchanged`` for a key when the store still
@@ -15,8 +15,8 @@ the location, the key and the value together.  Two uses:
   ``conflict`` (see :mod:`stagecraft.plan`).
 
 Why keyed: a plain hash of a short secret can be brute-forced or matched
-against a list of known values; an HMAC under a key that never leaves the
-user's config directory cannot.  Binding store, location and key into each
+against a list of known values; a keyed hash under a key that never leaves
+the user's config directory cannot.  Binding store, location and key into each
 fingerprint also hides which keys share a value.
 
 The trust model is narrow on purpose: the record speaks only of syncs made
@@ -33,11 +33,12 @@ Files, both written atomically under a directory lock
 * the record: ``$XDG_STATE_HOME/stagecraft/written.json`` (default
   ``~/.local/state``), JSON ``{"version": 2, "stores": {STORE: {LOCATION:
   BASE64}}}``.  Each location is one packed string of 32-byte entries: a
-  key id (keyed BLAKE2b of store, location and key, 16 bytes) and the
-  fingerprint (HMAC-SHA256 truncated to 16 bytes), so a record of a
-  100,000-key file costs a few megabytes, not a dictionary per key.  No
-  value, no unkeyed hash and no key name is written.  A version 1 record
-  (key names and full fingerprints) is read and rewritten as version 2.
+  key id (of store, location and key) and the fingerprint (of those and
+  the value), 16 bytes each, so a record of a 100,000-key file costs a few
+  megabytes, not a dictionary per key.  No value, no unkeyed hash and no
+  key name is written.  A version 1 record (HMAC-SHA256 by key name) is
+  ignored with a warning and replaced: write-only plans say ``updated``
+  once.
 """
 
 from __future__ import annotations
@@ -45,11 +46,9 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import hmac
 import json
 import logging
 import os
-import re
 import stat
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -58,7 +57,7 @@ from stagecraft.files import FileWriteError, locked_update
 
 __all__ = ["KEY_BYTES", "TargetRecord", "WriteRecord", "config_home", "state_home"]
 
-#: Length of the HMAC key; at least 32 bytes (SHA-256's block size is 64).
+#: Length of the record's key; at least 32 bytes (BLAKE2b takes up to 64).
 KEY_BYTES = 32
 VERSION = 2
 KEY_FILE = "record.key"
@@ -66,7 +65,6 @@ RECORD_FILE = "written.json"
 #: Bytes of a key id and of a fingerprint; an entry is both.
 _HALF = 16
 _ENTRY = 2 * _HALF
-_HEX = re.compile(r"[0-9a-f]{64}")
 
 #: STORE -> LOCATION -> packed entries (base64).
 _Stores = dict[str, dict[str, str]]
@@ -96,27 +94,41 @@ def _field(text: str) -> bytes:
     return len(data).to_bytes(8, "big") + data
 
 
-def _prefix(store: str, location: str) -> bytes:
-    return _field(store) + _field(location)
+class _Keyed:
+    """Key ids and fingerprints of one place under the record's key.
 
+    Keyed BLAKE2b, 16 bytes, one "person" per use, each hasher primed with
+    the store and the place once and copied per key (a large sync computes
+    one of each per key).
+    """
 
-def _key_id(secret: bytes, prefix: bytes, key: str) -> bytes:
-    return hashlib.blake2b(prefix + _field(key), key=secret[:64], digest_size=_HALF).digest()
+    def __init__(self, secret: bytes, store: str, location: str) -> None:
+        place = _field(store) + _field(location)
+        key = secret[:64]  # BLAKE2b's longest key
+        self._id = hashlib.blake2b(place, key=key, digest_size=_HALF, person=b"key id")
+        self._value = hashlib.blake2b(place, key=key, digest_size=_HALF, person=b"value")
+        self._pending = hashlib.blake2b(key=key, digest_size=_HALF, person=b"pending")
 
+    def key_id(self, key: str) -> bytes:
+        hasher = self._id.copy()
+        hasher.update(_field(key))
+        return hasher.digest()
 
-def _fingerprint(secret: bytes, prefix: bytes, key: str, value: str) -> bytes:
-    message = prefix + _field(key) + _field(value)
-    return hmac.digest(secret, message, "sha256")[:_HALF]
+    def fingerprint(self, key: str, value: str) -> bytes:
+        hasher = self._value.copy()
+        hasher.update(_field(key) + _field(value))
+        return hasher.digest()
+
+    def pending_id(self, key_id: bytes) -> bytes:
+        """The id of a key's *pending* entries: values a sync is writing or may have written."""
+        hasher = self._pending.copy()
+        hasher.update(key_id)
+        return hasher.digest()
 
 
 def _ids(raw: bytes) -> Iterator[bytes]:
     """The key id of each entry of ``raw``."""
     return (raw[start:start + _HALF] for start in range(0, len(raw), _ENTRY))
-
-
-def _pending_id(secret: bytes, key_id: bytes) -> bytes:
-    """The id of a key's *pending* entries: values a sync is writing or may have written."""
-    return hashlib.blake2b(key_id, key=secret[:64], digest_size=_HALF, person=b"pending").digest()
 
 
 def _merged(
@@ -152,32 +164,9 @@ def _merged(
     return base64.b64encode(out).decode()
 
 
-def _from_version_1(stores: object, secret: bytes) -> _Stores:
-    """A version 1 record (``{KEY: HEX}`` per location) in version 2's form."""
-    if not isinstance(stores, dict):
-        raise ValueError("no stores")
-    converted: _Stores = {}
-    for store, locations in stores.items():
-        if not isinstance(locations, dict):
-            raise ValueError("bad store")
-        for location, keys in locations.items():
-            if not isinstance(keys, dict) or not all(
-                isinstance(hexed, str) and _HEX.fullmatch(hexed) for hexed in keys.values()
-            ):
-                raise ValueError("bad location")
-            prefix = _prefix(store, location)
-            converted.setdefault(store, {})[location] = _merged("", add=[
-                _key_id(secret, prefix, key) + bytes.fromhex(hexed)[:_HALF]
-                for key, hexed in keys.items()
-            ])
-    return converted
-
-
-def _parse(data: bytes, secret: bytes) -> _Stores:
+def _parse(data: bytes) -> _Stores:
     """The stores of a record file, or ValueError when it is not exactly the format."""
     document = json.loads(data)  # bytes as they are: no decoded copy of a large record
-    if isinstance(document, dict) and document.get("version") == 1:
-        return _from_version_1(document.get("stores"), secret)
     if not isinstance(document, dict) or document.get("version") != VERSION:
         raise ValueError("unknown version")
     stores = document.get("stores")
@@ -217,7 +206,7 @@ class WriteRecord:
     # -- reading --------------------------------------------------------------
 
     def _key(self, *, create: bool) -> bytes | None:
-        """The HMAC key; None (with a warning) when it cannot be trusted or does not exist."""
+        """The record's key; None (with a warning) when it cannot be trusted or does not exist."""
         try:
             status = self.key_path.stat()
         except FileNotFoundError:
@@ -263,11 +252,11 @@ class WriteRecord:
                                 self.key_path, getattr(exc, "strerror", None) or exc)
             return None
 
-    def _stores(self, data: bytes | None, secret: bytes) -> _Stores:
+    def _stores(self, data: bytes | None) -> _Stores:
         if data is None:
             return {}
         try:
-            return _parse(data, secret)
+            return _parse(data)
         except (ValueError, UnicodeDecodeError, binascii.Error):
             self.logger.warning(
                 "write record: %s is damaged and is ignored (plans say updated; the next sync "
@@ -288,7 +277,7 @@ class WriteRecord:
             self.logger.warning("write record: cannot read %s (%s); not used",
                                 self.path, exc.strerror)
             return None
-        packed = self._stores(data, secret).get(store, {}).get(location, "")
+        packed = self._stores(data).get(store, {}).get(location, "")
         return secret, base64.b64decode(packed)
 
     def matching(self, store: str, location: str, values: Mapping[str, str]) -> set[str]:
@@ -332,21 +321,20 @@ class WriteRecord:
                 self.logger.warning("write record: nothing recorded, so the next plan says "
                                     "updated for these keys")
             return
-        prefix = _prefix(store, location)
-        ids = {key: _key_id(secret, prefix, key) for key in [*written, *forget, *pending, *unsure]}
-        add = [_pending_id(secret, ids[key]) + _fingerprint(secret, prefix, key, value)
+        keyed = _Keyed(secret, store, location)
+        ids = {key: keyed.key_id(key) for key in [*written, *forget, *pending, *unsure]}
+        add = [keyed.pending_id(ids[key]) + keyed.fingerprint(key, value)
                for key, value in pending.items()]
-        add += [ids[key] + _fingerprint(secret, prefix, key, value)
-                for key, value in written.items()]
-        done = {_pending_id(secret, ids[key]) + entry[_HALF:]
+        add += [ids[key] + keyed.fingerprint(key, value) for key, value in written.items()]
+        done = {keyed.pending_id(ids[key]) + entry[_HALF:]
                 for key, entry in zip(written, add[len(pending):], strict=True)}
         gone = [ids[key] for key in written] + [
-            key_id for key in forget for key_id in (ids[key], _pending_id(secret, ids[key]))]
-        demote = {ids[key]: _pending_id(secret, ids[key]) for key in unsure}
+            key_id for key in forget for key_id in (ids[key], keyed.pending_id(ids[key]))]
+        demote = {ids[key]: keyed.pending_id(ids[key]) for key in unsure}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             with locked_update(self.path) as handle:
-                stores = self._stores(handle.original, secret)
+                stores = self._stores(handle.original)
                 locations = stores.setdefault(store, {})
                 locations[location] = _merged(locations.pop(location, ""), add=add, drop=done,
                                               drop_ids=set(gone), demote=demote)
@@ -370,8 +358,7 @@ class TargetRecord:
         self.record = record
         self.store = store
         self.location = location
-        self._prefix = _prefix(store, location)
-        self._secret: bytes | None = None
+        self._keyed: _Keyed | None = None
         self._raw = b""
         self._entries: set[bytes] | None = None  # None: not read yet
 
@@ -382,7 +369,8 @@ class TargetRecord:
         if self._entries is None:
             found = self.record.recorded(self.store, self.location)
             if found is not None:
-                self._secret, self._raw = found
+                self._keyed = _Keyed(found[0], self.store, self.location)
+                self._raw = found[1]
             self._entries = {self._raw[start:start + _ENTRY]
                              for start in range(0, len(self._raw), _ENTRY)}
         return self._entries
@@ -390,12 +378,13 @@ class TargetRecord:
     def _recorded(self, key: str, value: str, *, or_pending: bool = False) -> bool:
         """Whether ``value`` is the one recorded for ``key`` (or one being written there)."""
         entries = self._read()
-        if self._secret is None or not entries:
+        keyed = self._keyed
+        if keyed is None or not entries:
             return False
-        key_id = _key_id(self._secret, self._prefix, key)
-        fingerprint = _fingerprint(self._secret, self._prefix, key, value)
+        key_id = keyed.key_id(key)
+        fingerprint = keyed.fingerprint(key, value)
         return key_id + fingerprint in entries or (
-            or_pending and _pending_id(self._secret, key_id) + fingerprint in entries)
+            or_pending and keyed.pending_id(key_id) + fingerprint in entries)
 
     def matching(self, values: Mapping[str, str]) -> set[str]:
         """The keys of ``values`` whose value is the one recorded."""
@@ -413,11 +402,12 @@ class TargetRecord:
         of it for a sync to overwrite.
         """
         entries = self._read()
-        if self._secret is None or not entries:
+        keyed = self._keyed
+        if keyed is None or not entries:
             return []
         # Only a key with a recorded value can be in conflict: a pending one alone
         # (a sync killed before its write) says nothing of what the target held.
-        differing = {_key_id(self._secret, self._prefix, key): key for key in keys
+        differing = {keyed.key_id(key): key for key in keys
                      if key in current and not self._recorded(key, current[key], or_pending=True)}
         if not differing:
             return []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import json
 import logging
 import multiprocessing
@@ -71,23 +70,18 @@ def test_round_trip_and_what_is_on_disk(home: Path) -> None:
                                         "BRAVO_KEY": "secret-a"}) == {"BRAVO_KEY"}
 
 
-def test_a_version_1_record_is_read_and_rewritten(home: Path) -> None:
-    """Version 1 kept key names and full HMAC-SHA256 hex; its entries still match."""
+def test_a_version_1_record_is_replaced(home: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Version 1 kept key names and HMAC-SHA256 hex: ignored with a warning, then replaced."""
     record = WriteRecord(LOG)
     record.update("s", "loc", {"OTHER": "x"})  # makes the key
-    secret = (home / ".config/stagecraft/record.key").read_bytes()
-
-    def field(text: str) -> bytes:
-        return len(text.encode()).to_bytes(8, "big") + text.encode()
-
-    fingerprint = hmac.new(secret, field("s") + field("loc") + field("A") + field("v1-value"),
-                           hashlib.sha256).hexdigest()
     path = home / ".local/state/stagecraft/written.json"
-    path.write_text(json.dumps({"version": 1, "stores": {"s": {"loc": {"A": fingerprint}}}}))
-    assert record.matching("s", "loc", {"A": "v1-value"}) == {"A"}
+    path.write_text(json.dumps({"version": 1, "stores": {"s": {"loc": {"A": "0" * 64}}}}))
+    with caplog.at_level(logging.WARNING):
+        assert record.matching("s", "loc", {"A": "v1-value"}) == set()
+    assert "is damaged and is ignored" in caplog.text
     record.update("s", "loc", {"B": "2"})
     assert json.loads(path.read_text())["version"] == 2
-    assert record.matching("s", "loc", {"A": "v1-value", "B": "2"}) == {"A", "B"}
+    assert record.matching("s", "loc", {"B": "2"}) == {"B"}
 
 
 def test_a_new_key_invalidates_old_entries(home: Path) -> None:
