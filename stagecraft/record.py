@@ -114,10 +114,14 @@ class _Keyed:
         hasher.update(_field(key))
         return hasher.digest()
 
-    def fingerprint(self, key: str, value: str) -> bytes:
-        hasher = self._value.copy()
-        hasher.update(_field(key) + _field(value))
-        return hasher.digest()
+    def entry(self, key: str, value: str) -> tuple[bytes, bytes]:
+        """``key``'s id and the fingerprint of ``value`` for it."""
+        field = _field(key)
+        key_id = self._id.copy()
+        key_id.update(field)
+        fingerprint = self._value.copy()
+        fingerprint.update(field + _field(value))
+        return key_id.digest(), fingerprint.digest()
 
     def pending_id(self, key_id: bytes) -> bytes:
         """The id of a key's *pending* entries: values a sync is writing or may have written."""
@@ -323,9 +327,9 @@ class WriteRecord:
             return
         keyed = _Keyed(secret, store, location)
         ids = {key: keyed.key_id(key) for key in [*written, *forget, *pending, *unsure]}
-        add = [keyed.pending_id(ids[key]) + keyed.fingerprint(key, value)
+        add = [keyed.pending_id(ids[key]) + keyed.entry(key, value)[1]
                for key, value in pending.items()]
-        add += [ids[key] + keyed.fingerprint(key, value) for key, value in written.items()]
+        add += [ids[key] + keyed.entry(key, value)[1] for key, value in written.items()]
         done = {keyed.pending_id(ids[key]) + entry[_HALF:]
                 for key, entry in zip(written, add[len(pending):], strict=True)}
         gone = [ids[key] for key in written] + [
@@ -381,8 +385,7 @@ class TargetRecord:
         keyed = self._keyed
         if keyed is None or not entries:
             return False
-        key_id = keyed.key_id(key)
-        fingerprint = keyed.fingerprint(key, value)
+        key_id, fingerprint = keyed.entry(key, value)
         return key_id + fingerprint in entries or (
             or_pending and keyed.pending_id(key_id) + fingerprint in entries)
 
