@@ -841,14 +841,15 @@ def _reserved(registry: Any) -> set[str]:
 
 
 def _refuse_store_options(provider: Any, options: Any) -> None:
-    """``--exclude``, ``--prune`` and ``ID:`` sources need the engine, so a store."""
+    """``--exclude``, ``--prune``, ``--force`` and ``ID:`` sources need the engine, so a store."""
     from stagecraft.selection import is_pattern
     from stagecraft.store import SecretStore
 
     if isinstance(provider, SecretStore):
         return
-    used = [flag for flag, on in (("--exclude", options.exclude), ("--prune", options.prune))
-            if on]
+    used = [flag for flag, on in (("--exclude", options.exclude), ("--prune", options.prune),
+                                  ("--allow-empty-source", options.allow_empty_source),
+                                  ("--force", options.force)) if on]
     used += ["KEY patterns"] if any(is_pattern(key) for key in options.keys) else []
     used += ["--from -"] if options.source == "-" else []
     if used:

@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -257,3 +258,10 @@ def test_a_value_being_written_is_not_a_change_made_elsewhere(tmp_path: Path) ->
     unsure = TargetRecord(record, "s", "loc")
     assert unsure.matching({"A": "old"}) == set()
     assert unsure.changed({"A": "old"}, ["A"]) == [], "the old value may still be there"
+
+
+def test_a_provider_that_syncs_itself_refuses_the_store_options(project: Any) -> None:
+    project.config()
+    result = project.run("secrets", "sync", "--force", "--allow-empty-source")
+    assert result.code == 1
+    assert "--allow-empty-source, --force cannot apply to it" in result.err
