@@ -34,6 +34,7 @@ _EXPORTS = {
     "SyncResult": "stagecraft.providers.secrets",
     "SecretStore": "stagecraft.store",
     "TransientError": "stagecraft.store",
+    "OutcomeUnknownError": "stagecraft.store",
     "FileStore": "stagecraft.filestore",
     "PartialSyncError": "stagecraft.providers.secrets",
 }
@@ -45,6 +46,7 @@ __all__ = [
     "Context",
     "FileStore",
     "MissingKeysError",
+    "OutcomeUnknownError",
     "PartialSyncError",
     "PluginError",
     "PluginLoadError",
@@ -82,7 +84,7 @@ if TYPE_CHECKING:
         SyncOptions,
         SyncResult,
     )
-    from stagecraft.store import SecretStore, TransientError
+    from stagecraft.store import OutcomeUnknownError, SecretStore, TransientError
 
 
 def wire_default_registry() -> None:

@@ -1327,6 +1327,10 @@ def _report_error(
             {"key": key, "reason": session.redactor.redact(reason)}
             for key, reason in exc.failed.items()
         ]
+        report["unknown"] = [
+            {"key": key, "reason": session.redactor.redact(reason)}
+            for key, reason in getattr(exc, "unknown", {}).items()
+        ]
         report["source"] = exc.result.source or report.get("source", "")
         report["target"] = exc.result.target or report.get("target", "")
     with contextlib.suppress(BrokenPipeError, ValueError):

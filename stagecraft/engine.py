@@ -33,12 +33,17 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import attrs
 
-from stagecraft.errors import EXIT_INTERRUPTED, CancelledError, UserError, printable
+from stagecraft.errors import (
+    EXIT_INTERRUPTED,
+    CancelledError,
+    DeadlineError,
+    UserError,
+    printable,
+)
 from stagecraft.locations import ENV_FILE, Endpoint, split
 from stagecraft.providers.secrets import (
     Action,
@@ -50,7 +55,7 @@ from stagecraft.providers.secrets import (
     SyncResult,
 )
 from stagecraft.selection import select
-from stagecraft.store import SecretStore, StoreSession
+from stagecraft.store import OutcomeUnknownError, SecretStore, StoreSession
 
 __all__ = [
     "InterruptedSyncError",
@@ -264,7 +269,8 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
     log.info("reading %s", where["source"])
 
     values = _as_dict(_retrying(sctx, source.store,
-                               lambda: source.store.read(sctx, source.location, None)))
+                               lambda: source.store.read(sctx, source.location, None),
+                               doing=f"reading the source {where['source']}"))
     ctx.add_secrets(values.values())
     if ctx.cancelled:
         raise InterruptedSyncError(
@@ -281,7 +287,8 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
         existing: Collection[str] | None = None
         if target.store.readable:
             log.info("reading %s", where["target"])
-            current = _retrying(tctx, target.store, lambda: session.read(None))
+            current = _retrying(tctx, target.store, lambda: session.read(None),
+                                doing=f"reading the target {target}")
             # Values equal to the source's are registered already (and registering
             # them again would keep the target's copies alive).
             ctx.add_secrets(v for k, v in current.items() if values.get(k) != v)
@@ -300,7 +307,7 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
         if current is None:
             wanted = list(selected)
             existing = _retrying(tctx, target.store, lambda: target.store.existing_keys(
-                tctx, target.location, wanted))
+                tctx, target.location, wanted), doing=f"listing the keys of {target}")
             if opts.record:
                 record = _Recording(tctx, target)
                 if existing is not None:
@@ -384,73 +391,89 @@ def _apply(
     store = target.store
     reported: dict[str, Action] = {}
     failed: dict[str, str] = {}
+    unknown: dict[str, str] = {}
     if the_plan.writes:
         if store.writes_one_by_one:
-            reported, failed = _write_each(ctx, store, session, the_plan)
+            reported, failed, unknown = _write_each(ctx, store, session, the_plan)
         else:
             try:
-                _retrying(ctx, store, lambda: session.write(the_plan.writes))
-            except CancelledError as exc:
-                reason = "not written: interrupted" if ctx.cancelled else f"not written: {exc}"
-                failed = dict.fromkeys(the_plan.writes, reason)
+                _retrying(ctx, store, lambda: session.write(the_plan.writes),
+                          doing=f"writing {target}")
+            except KeyboardInterrupt:  # a second Ctrl-C: the batch was sent, or being sent
+                ctx.abandon()
+                unknown = dict.fromkeys(the_plan.writes, STOPPED_WAITING)
             except UserError:
                 raise  # the user's to fix (a refused value, a missing target): as it is
             except Exception as exc:  # noqa: BLE001 - the batch failed: every key is named
-                failed = dict.fromkeys(the_plan.writes, f"not written: {_reason(ctx, exc)}")
+                kind, reason = _outcome(ctx, store, exc)
+                (unknown if kind == UNKNOWN else failed).update(
+                    dict.fromkeys(the_plan.writes, reason))
             else:
                 _progress(ctx, store, len(the_plan.writes), len(the_plan.writes))
     if the_plan.deletes:
-        if failed or ctx.cancelled:
+        if failed or unknown or ctx.cancelled:
             failed.update(dict.fromkeys(the_plan.deletes, "not removed: an earlier step failed"))
         else:
             try:
-                _retrying(ctx, store, lambda: session.delete(the_plan.deletes))
+                _retrying(ctx, store, lambda: session.delete(the_plan.deletes),
+                          doing=f"removing keys from {target}")
             except Exception as exc:  # noqa: BLE001 - reported per key, as the writes are
-                reason = _reason(ctx, exc)
-                failed.update(dict.fromkeys(the_plan.deletes, f"not removed: {reason}"))
-    if failed:
+                kind, reason = _outcome(ctx, store, exc)
+                (unknown if kind == UNKNOWN else failed).update(dict.fromkeys(
+                    the_plan.deletes, reason.replace("written", "removed")))
+    if failed or unknown:
         error = InterruptedSyncError if ctx.cancelled else SyncFailedError
         what = "interrupted" if ctx.cancelled else "failed"
+        counts = f"{len(failed)} of {len(the_plan.keys)} key(s) not synced"
+        if unknown:
+            counts += f", {len(unknown)} unknown (may or may not have been written)"
         raise error(
-            f"{target}: sync {what}: {len(failed)} of {len(the_plan.keys)} key(s) not synced",
-            the_plan.result(reported, failed, where=where),
+            f"{target}: sync {what}: {counts}",
+            the_plan.result(reported, [*failed, *unknown], where=where),
             {printable(key): reason for key, reason in failed.items()},
+            {printable(key): reason for key, reason in unknown.items()},
         )
     return reported
 
 
 def _write_each(
     ctx: Context, store: SecretStore, session: StoreSession, the_plan: Plan
-) -> tuple[dict[str, Action], dict[str, str]]:
-    """``write_one`` per key, ``concurrency`` at a time; every key ends done or failed.
+) -> tuple[dict[str, Action], dict[str, str], dict[str, str]]:
+    """``write_one`` per key, ``concurrency`` at a time; every key ends done, failed or unknown.
 
     Returns the actions the store reported where they differ from the plan,
-    and the reason of each key that failed.
+    the reason of each key that failed and of each key whose outcome is
+    unknown.  A second Ctrl-C (KeyboardInterrupt while waiting) abandons
+    the calls in flight (:meth:`Context.abandon` lets a store stop them) and
+    reports their keys unknown without waiting: the workers are daemon
+    threads, so the process can exit while one is stuck in a call.
     """
     planned = {key: action for key, action in zip(the_plan.keys, the_plan.actions, strict=True)
                if key in the_plan.writes}
     reported: dict[str, Action] = {}
     failed: dict[str, str] = {}
+    unknown: dict[str, str] = {}
+    in_flight: set[str] = set()
     lock = threading.Lock()
     total = len(the_plan.writes)
     count = 0
+    pending = iter(the_plan.writes.items())
 
     def one(key: str, value: str) -> None:
         nonlocal count
         try:
             ctx.check()
-            action = _retrying(ctx, store, lambda: session.write_one(key, value))
-        except CancelledError as exc:
-            reason = "not written: interrupted" if ctx.cancelled else f"not written: {exc}"
-            with lock:
-                failed[key] = reason
-            return
+            action = _retrying(ctx, store, lambda: session.write_one(key, value),
+                               doing=f"writing {printable(key)}")
         except Exception as exc:  # noqa: BLE001 - one key's failure, reported with the rest
-            reason = _reason(ctx, exc)
+            kind, reason = _outcome(ctx, store, exc, prefix=False)
             with lock:
-                failed[key] = reason
+                if key in in_flight:  # else already reported, as abandoned
+                    (unknown if kind == UNKNOWN else failed)[key] = reason
             return
         with lock:
+            if key not in in_flight:
+                return
             if isinstance(action, Action) and action is not planned[key]:
                 reported[key] = action
             count += 1
@@ -458,11 +481,33 @@ def _write_each(
         log.debug("%s: %s", printable(key), reported.get(key, planned[key]))
         _progress(ctx, store, done, total)
 
-    workers = max(1, min(_concurrency(ctx, store), len(the_plan.writes)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=store.id) as pool:
-        for future in [pool.submit(one, k, v) for k, v in the_plan.writes.items()]:
-            future.result()
-    return reported, failed
+    def worker() -> None:
+        while True:
+            with lock:
+                item = next(pending, None)
+                if item is None or ctx.abandoned:
+                    return
+                in_flight.add(item[0])
+            one(*item)
+            with lock:
+                in_flight.discard(item[0])
+
+    count_workers = max(1, min(_concurrency(ctx, store), len(the_plan.writes)))
+    threads = [threading.Thread(target=worker, name=f"{store.id}-{number}", daemon=True)
+               for number in range(count_workers)]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            thread.join()
+    except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
+        with lock:
+            ctx.abandon()
+            unknown.update(dict.fromkeys(in_flight, STOPPED_WAITING))
+            in_flight.clear()
+            for key, _value in pending:
+                failed[key] = "not written: interrupted"
+    return reported, failed, unknown
 
 
 def _progress(ctx: Context, store: SecretStore, done: int, total: int) -> None:
@@ -478,27 +523,71 @@ def _concurrency(ctx: Context, store: SecretStore) -> int:
     return max(1, store.concurrency)
 
 
-def _retrying(ctx: Context, store: SecretStore, call: Callable[[], T]) -> T:
-    """``call()``, retried with jittered exponential backoff while the store calls it transient."""
+def _retrying(ctx: Context, store: SecretStore, call: Callable[[], T], *, doing: str) -> T:
+    """``call()``, retried with jittered exponential backoff while the store calls it transient.
+
+    ``doing`` says what the call is for (``reading the source vault:secret/app``):
+    a deadline that stops the call or its retries names it, with the last
+    failure.  When an attempt's outcome was unknown and no later one
+    succeeded, the error is an :class:`OutcomeUnknownError`: that attempt
+    may have landed.
+    """
     attempt = 0
+    maybe_landed = False
     while True:
         try:
             return call()
         except Exception as exc:
+            maybe_landed = maybe_landed or store.outcome_unknown(exc)
+            if isinstance(exc, DeadlineError):
+                _give_up(DeadlineError(f"{doing}: the deadline (--timeout) passed"), maybe_landed)
             if attempt >= store.retries or not store.is_transient(exc):
+                if maybe_landed and not store.outcome_unknown(exc):
+                    raise OutcomeUnknownError(_reason(ctx, exc)) from exc
                 raise
+            last = exc
         attempt += 1
         delay = min(MAX_BACKOFF, BACKOFF * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)  # noqa: S311
         remaining = ctx.remaining()
         if remaining is not None and remaining <= delay:
-            raise CancelledError("ran past its deadline while retrying")
+            _give_up(DeadlineError(f"{doing}: the deadline (--timeout) passed before another "
+                                   f"try (the last failure: {_reason(ctx, last)})"), maybe_landed)
         ctx.wait(delay)
+        if ctx.cancelled:
+            _give_up(CancelledError(f"{doing}: interrupted before another try "
+                                    f"(the last failure: {_reason(ctx, last)})"), maybe_landed)
         ctx.check()
+
+
+def _give_up(error: CancelledError, maybe_landed: bool) -> NoReturn:
+    """Stop retrying with ``error``, or as unknown when an attempt may have landed."""
+    raise OutcomeUnknownError(str(error)) if maybe_landed else error
 
 
 def _as_dict(values: Mapping[str, str]) -> dict[str, str]:
     """``values`` as a dict, without copying one (a large source is held once)."""
     return values if isinstance(values, dict) else dict(values)
+
+
+#: How a key's outcome is classified (see :func:`_outcome`).
+UNKNOWN, NOT_WRITTEN = "unknown", "not written"
+#: The reason of a key whose call was in flight at a second Ctrl-C.
+STOPPED_WAITING = "may or may not have been written: stopped waiting (Ctrl-C twice)"
+
+
+def _outcome(
+    ctx: Context, store: SecretStore, exc: BaseException, *, prefix: bool = True
+) -> tuple[str, str]:
+    """Whether a failed write left its keys unknown or not written, and the reason to show.
+
+    A store's own refusal of one key is shown as it is (``prefix=False``): it
+    says why, and the key is listed among those not synced.
+    """
+    if store.outcome_unknown(exc):
+        return UNKNOWN, f"may or may not have been written: {_reason(ctx, exc)}"
+    if isinstance(exc, CancelledError):
+        return NOT_WRITTEN, "not written: " + ("interrupted" if ctx.cancelled else _reason(ctx, exc))
+    return NOT_WRITTEN, f"not written: {_reason(ctx, exc)}" if prefix else _reason(ctx, exc)
 
 
 def _reason(ctx: Context, exc: BaseException) -> str:

@@ -18,6 +18,7 @@ installed plugins the first time one of them is called.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
 import re
@@ -31,6 +32,7 @@ import attrs
 
 from stagecraft.errors import (
     CancelledError,
+    DeadlineError,
     PluginError,
     ProviderError,
     StagecraftError,
@@ -161,18 +163,27 @@ class PartialSyncError(ProviderError):
     """Some keys were synced and some failed.
 
     ``result`` holds the changes that did happen, ``failed`` maps each key that
-    was not synced to the reason (which never includes its value).
+    was not synced to the reason (which never includes its value), and
+    ``unknown`` each key whose write was sent but not answered (a timeout, a
+    second Ctrl-C): it may or may not have been written.
     """
 
-    def __init__(self, message: str, result: SyncResult, failed: dict[str, str]) -> None:
+    def __init__(
+        self, message: str, result: SyncResult, failed: dict[str, str],
+        unknown: dict[str, str] | None = None,
+    ) -> None:
         self.result = result
         self.failed = dict(sorted(failed.items()))
+        self.unknown = dict(sorted((unknown or {}).items()))
         lines = [message]
         done = [change.key for change in result.changes]
         lines.append(f"  synced ({len(done)}): {', '.join(done) if done else '-'}")
-        lines.append(f"  not synced ({len(self.failed)}):")
-        for key, reason in self.failed.items():
-            lines.append(f"    {key}: {reason}")
+        if self.failed or not self.unknown:
+            lines.append(f"  not synced ({len(self.failed)}):")
+            lines.extend(f"    {key}: {reason}" for key, reason in self.failed.items())
+        if self.unknown:
+            lines.append(f"  unknown, may or may not have been written ({len(self.unknown)}):")
+            lines.extend(f"    {key}: {reason}" for key, reason in self.unknown.items())
         super().__init__("\n".join(lines))
 
 
@@ -355,8 +366,8 @@ class Context:
     """
 
     __slots__ = (
-        "__weakref__", "_cancelled", "_config_dir", "_cwd", "config", "configs", "deadline",
-        "logger", "on_progress", "redactor", "registry",
+        "__weakref__", "_cancelled", "_config_dir", "_cwd", "_stoppers", "config", "configs",
+        "deadline", "logger", "on_progress", "redactor", "registry",
     )
 
     def __init__(
@@ -373,6 +384,7 @@ class Context:
         self.logger: logging.Logger = _default_logger() if logger is None else logger
         self.redactor: Redactor = Redactor() if redactor is None else redactor
         self._cancelled = threading.Event()
+        self._stoppers = _Stoppers()
         #: The typed config of the store being called (set by the engine).
         self.config: Any = None
         #: Where ``--from ID:`` / ``--to ID:`` look stores up (None: the default registry).
@@ -390,6 +402,7 @@ class Context:
         """
         child = Context(self.cwd, self.config_dir, self.deadline, self.logger, self.redactor)
         child._cancelled = self._cancelled
+        child._stoppers = self._stoppers
         child.registry = self.registry
         child.configs = self.configs
         child.on_progress = self.on_progress
@@ -429,6 +442,29 @@ class Context:
     def cancelled(self) -> bool:
         return self._cancelled.is_set()
 
+    def abandon(self) -> None:
+        """Stop waiting for the calls in flight (a second Ctrl-C): cancel, and stop them.
+
+        Runs every stopper registered with :meth:`stoppable` (a store kills
+        the child process it waits for); the keys of those calls are
+        reported as unknown.
+        """
+        self._cancelled.set()
+        self._stoppers.stop_all()
+
+    @property
+    def abandoned(self) -> bool:
+        return self._stoppers.stopped.is_set()
+
+    @contextlib.contextmanager
+    def stoppable(self, stop: Callable[[], None]) -> Iterator[None]:
+        """While the block runs, :meth:`abandon` calls ``stop`` (at once if already abandoned).
+
+        ``stop`` must be quick and safe from another thread (``os.killpg`` of a child).
+        """
+        with self._stoppers.registered(stop):
+            yield
+
     def remaining(self) -> float | None:
         """Seconds left before the deadline (None when there is none)."""
         if self.deadline is None:
@@ -444,7 +480,7 @@ class Context:
         if self._cancelled.is_set():
             raise CancelledError("sync cancelled")
         if self.deadline is not None and time.monotonic() >= self.deadline:
-            raise CancelledError("sync ran past its deadline")
+            raise DeadlineError("sync ran past its deadline")
 
     # -- paths and secrets ----------------------------------------------------
 
@@ -459,6 +495,39 @@ class Context:
     def add_secrets(self, values: Iterable[str]) -> None:
         """Register values the sync handles, so they are masked in any output."""
         self.redactor.update(values)
+
+
+class _Stoppers:
+    """What :meth:`Context.abandon` stops: callbacks registered while calls are in flight."""
+
+    def __init__(self) -> None:
+        self.stopped = threading.Event()
+        self._lock = threading.Lock()
+        self._callbacks: dict[int, Callable[[], None]] = {}
+        self._next = 0
+
+    @contextlib.contextmanager
+    def registered(self, stop: Callable[[], None]) -> Iterator[None]:
+        with self._lock:
+            number = self._next
+            self._next += 1
+            self._callbacks[number] = stop
+            already = self.stopped.is_set()
+        try:
+            if already:
+                stop()
+            yield
+        finally:
+            with self._lock:
+                self._callbacks.pop(number, None)
+
+    def stop_all(self) -> None:
+        with self._lock:
+            self.stopped.set()
+            callbacks = list(self._callbacks.values())
+        for stop in callbacks:
+            with contextlib.suppress(Exception):  # one that fails leaves the others to run
+                stop()
 
 
 # ------------------------------------------------------------------ protocol
