@@ -586,7 +586,8 @@ def _outcome(
     if store.outcome_unknown(exc):
         return UNKNOWN, f"may or may not have been written: {_reason(ctx, exc)}"
     if isinstance(exc, CancelledError):
-        return NOT_WRITTEN, "not written: " + ("interrupted" if ctx.cancelled else _reason(ctx, exc))
+        why = "interrupted" if ctx.cancelled else _reason(ctx, exc)
+        return NOT_WRITTEN, f"not written: {why}"
     return NOT_WRITTEN, f"not written: {_reason(ctx, exc)}" if prefix else _reason(ctx, exc)
 
 

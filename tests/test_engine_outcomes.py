@@ -191,5 +191,6 @@ def test_a_second_interrupt_reports_calls_in_flight_unknown_and_stops_them(
     assert set(error.unknown) == {"HANG_1", "HANG_2"}
     assert all("stopped waiting" in reason for reason in error.unknown.values())
     assert error.failed == {"LATER": "not written: interrupted"}
-    assert ctx.abandoned and store.stopped.is_set(), "the calls in flight were not stopped"
+    assert ctx.abandoned
+    assert store.stopped.is_set(), "the calls in flight were not stopped"
     assert "LATER" not in store.data
