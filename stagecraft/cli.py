@@ -736,7 +736,8 @@ def cmd_sync(session: Session) -> int:
         session.note("reading the env file from standard input (end it with Ctrl-D)")
     session.started()
     try:
-        with _interrupts_cancel(ctx), _progress_line(session, ctx), _provider_output(session):
+        with (_interrupts_cancel(session, ctx), _progress_line(session, ctx),
+              _provider_output(session)):
             result = manager.hook.secrets_sync(provider=provider, ctx=ctx, options=options)
     except PartialSyncError as exc:
         if not args.json:  # with --json the error report carries the changes
@@ -839,10 +840,12 @@ def _refuse_store_options(provider: Any, options: Any) -> None:
 
 
 @contextlib.contextmanager
-def _interrupts_cancel(ctx: Any) -> Iterator[None]:
+def _interrupts_cancel(session: Session, ctx: Any) -> Iterator[None]:
     """While a sync runs, the first Ctrl-C cancels it: no new write starts, those in
     flight finish, and the sync reports what was written (exit 130).  A second one
-    stops at once."""
+    stops waiting (KeyboardInterrupt: the engine reports the calls in flight as
+    unknown and stops them).  Child processes of stores run in sessions of their
+    own, so a terminal's Ctrl-C reaches stagecraft alone."""
     import signal
     import threading
 
@@ -854,6 +857,8 @@ def _interrupts_cancel(ctx: Any) -> Iterator[None]:
         if ctx.cancelled:
             raise KeyboardInterrupt
         ctx.cancel()
+        session.note("interrupted: no new write starts, the writes in flight finish "
+                     "(Ctrl-C again to stop waiting)")
 
     before = signal.signal(signal.SIGINT, cancel)
     try:
