@@ -12,12 +12,10 @@ killed by their process group id and their keys reported unknown.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import pty
 import subprocess
 import sys
-import termios
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -35,9 +33,12 @@ CTRL_C = b"\x03"
 FIRST_NOTE = "Ctrl-C again to stop waiting"
 
 
-def _controlling_terminal() -> None:
-    """In the child, after ``setsid``: make the pty on stdin its controlling terminal."""
-    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+#: Run in the child's new session: take the pty on stdin as the controlling terminal,
+#: then become stagecraft (so its process group is the terminal's foreground one).
+_ON_TERMINAL = (
+    "import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
 
 
 class Terminal:
@@ -50,8 +51,8 @@ class Terminal:
         env["TERM"] = "dumb"  # no progress line: the output is only lines
         try:
             self.process = subprocess.Popen(
-                [str(STAGECRAFT), *args], cwd=cwd, env=env, stdin=slave, stdout=slave,
-                stderr=slave, start_new_session=True, preexec_fn=_controlling_terminal,
+                [sys.executable, "-c", _ON_TERMINAL, str(STAGECRAFT), *args], cwd=cwd, env=env,
+                stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
             )
         finally:
             os.close(slave)
