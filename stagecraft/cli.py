@@ -857,6 +857,8 @@ def _interrupts_cancel(session: Session, ctx: Any) -> Iterator[None]:
         if ctx.cancelled:
             raise KeyboardInterrupt
         ctx.cancel()
+        if ctx.stops_at_once:  # reading or planning: nothing in flight to wait for
+            raise KeyboardInterrupt
         session.note("interrupted: no new write starts, the writes in flight finish "
                      "(Ctrl-C again to stop waiting)")
 

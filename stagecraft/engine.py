@@ -29,6 +29,7 @@ everything it needs arrives as its location, its keys and ``ctx.config``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import threading
@@ -254,7 +255,41 @@ def plan(
 
 
 def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
-    """Sync into ``store`` (the steps in the module docstring)."""
+    """Sync into ``store`` (the steps in the module docstring).
+
+    Until the writes start, nothing is in flight, so the run is interruptible
+    (:meth:`Context.interruptible`): a Ctrl-C stops a long read or plan of
+    a large file at once, not at the end of it.
+    """
+    reading = _UntilWrites(ctx)
+    try:
+        return _sync(ctx, store, opts, reading)
+    except KeyboardInterrupt:
+        if not reading.open:
+            raise
+        raise InterruptedSyncError(
+            f"{store.id}: interrupted before anything was written", SyncResult(), {}
+        ) from None
+    finally:
+        reading.end()
+
+
+class _UntilWrites:
+    """The part of a sync before its first write: interruptible (see :func:`sync`)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._stack = contextlib.ExitStack()
+        self._stack.enter_context(ctx.interruptible())
+        self.open = True
+
+    def end(self) -> None:
+        """The writes start: from here a Ctrl-C lets those in flight finish."""
+        if self.open:
+            self.open = False
+            self._stack.close()
+
+
+def _sync(ctx: Context, store: SecretStore, opts: SyncOptions, reading: _UntilWrites) -> SyncResult:
     target_config = config_for(ctx, store, opts.config)
     tctx = ctx.for_store(target_config)
     target = resolve_target(tctx, store, opts.target)
@@ -338,6 +373,7 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
                 {printable(key): "not written: interrupted" for key in the_plan.writes},
             )
         ctx.check()
+        reading.end()
         del values, selected, current, names, keys  # a large source is not held while writing
         try:
             reported = _apply(tctx, target, session, the_plan, where)
@@ -429,7 +465,7 @@ def _apply(
             counts += f", {len(unknown)} unknown (may or may not have been written)"
         raise error(
             f"{target}: sync {what}: {counts}",
-            the_plan.result(reported, [*failed, *unknown], where=where),
+            the_plan.result(reported, {*failed, *unknown}, where=where),
             {printable(key): reason for key, reason in failed.items()},
             {printable(key): reason for key, reason in unknown.items()},
         )

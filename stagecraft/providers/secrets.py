@@ -366,7 +366,7 @@ class Context:
     """
 
     __slots__ = (
-        "__weakref__", "_cancelled", "_config_dir", "_cwd", "_stoppers", "config", "configs",
+        "__weakref__", "_cancelled", "_config_dir", "_cwd", "_interrupts", "config", "configs",
         "deadline", "logger", "on_progress", "redactor", "registry",
     )
 
@@ -384,7 +384,7 @@ class Context:
         self.logger: logging.Logger = _default_logger() if logger is None else logger
         self.redactor: Redactor = Redactor() if redactor is None else redactor
         self._cancelled = threading.Event()
-        self._stoppers = _Stoppers()
+        self._interrupts = _Interrupts()
         #: The typed config of the store being called (set by the engine).
         self.config: Any = None
         #: Where ``--from ID:`` / ``--to ID:`` look stores up (None: the default registry).
@@ -402,7 +402,7 @@ class Context:
         """
         child = Context(self.cwd, self.config_dir, self.deadline, self.logger, self.redactor)
         child._cancelled = self._cancelled
-        child._stoppers = self._stoppers
+        child._interrupts = self._interrupts
         child.registry = self.registry
         child.configs = self.configs
         child.on_progress = self.on_progress
@@ -450,11 +450,32 @@ class Context:
         reported as unknown.
         """
         self._cancelled.set()
-        self._stoppers.stop_all()
+        self._interrupts.stop_all()
 
     @property
     def abandoned(self) -> bool:
-        return self._stoppers.stopped.is_set()
+        return self._interrupts.stopped.is_set()
+
+    @contextlib.contextmanager
+    def interruptible(self) -> Iterator[None]:
+        """While the block runs, nothing is in flight that must finish (reading, planning).
+
+        The command's Ctrl-C then stops at once (KeyboardInterrupt in the main
+        thread) rather than at the next :meth:`check`; outside such blocks it
+        only cancels, so that writes in flight finish.
+        """
+        with self._interrupts.lock:
+            self._interrupts.interruptible += 1
+        try:
+            yield
+        finally:
+            with self._interrupts.lock:
+                self._interrupts.interruptible -= 1
+
+    @property
+    def stops_at_once(self) -> bool:
+        """Whether a Ctrl-C now may stop the run at once (see :meth:`interruptible`)."""
+        return self._interrupts.interruptible > 0
 
     @contextlib.contextmanager
     def stoppable(self, stop: Callable[[], None]) -> Iterator[None]:
@@ -462,7 +483,7 @@ class Context:
 
         ``stop`` must be quick and safe from another thread (``os.killpg`` of a child).
         """
-        with self._stoppers.registered(stop):
+        with self._interrupts.registered(stop):
             yield
 
     def remaining(self) -> float | None:
@@ -497,18 +518,20 @@ class Context:
         self.redactor.update(values)
 
 
-class _Stoppers:
-    """What :meth:`Context.abandon` stops: callbacks registered while calls are in flight."""
+class _Interrupts:
+    """How a run may be interrupted: what :meth:`Context.abandon` stops (callbacks
+    registered while calls are in flight), and whether it may stop at once."""
 
     def __init__(self) -> None:
         self.stopped = threading.Event()
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
+        self.interruptible = 0
         self._callbacks: dict[int, Callable[[], None]] = {}
         self._next = 0
 
     @contextlib.contextmanager
     def registered(self, stop: Callable[[], None]) -> Iterator[None]:
-        with self._lock:
+        with self.lock:
             number = self._next
             self._next += 1
             self._callbacks[number] = stop
@@ -518,11 +541,11 @@ class _Stoppers:
                 stop()
             yield
         finally:
-            with self._lock:
+            with self.lock:
                 self._callbacks.pop(number, None)
 
     def stop_all(self) -> None:
-        with self._lock:
+        with self.lock:
             self.stopped.set()
             callbacks = list(self._callbacks.values())
         for stop in callbacks:

@@ -159,6 +159,9 @@ def run(
             if changes:
                 raise SecretSetUnknownError(f"{name} {why}; it may or may not be set") from None
             raise error(f"{name} {why}; nothing was set") from None
+        except BaseException:  # a Ctrl-C that stops the sync at once: no call outlives it
+            _stop(child)
+            raise
     if ctx.abandoned and child.returncode < 0:
         why = "was stopped (Ctrl-C twice)"
         if changes:
