@@ -367,11 +367,7 @@ def _sync(ctx: Context, store: SecretStore, opts: SyncOptions, reading: _UntilWr
         if opts.dry_run:
             return the_plan.result(where=where)
         if ctx.cancelled:
-            raise InterruptedSyncError(
-                f"{target}: interrupted before anything was written",
-                SyncResult(source=where["source"], target=where["target"]),
-                {printable(key): "not written: interrupted" for key in the_plan.writes},
-            )
+            raise _interrupted_before_writing(target, the_plan, where)
         ctx.check()
         reading.end()
         del values, selected, current, names, keys  # a large source is not held while writing
@@ -438,6 +434,11 @@ def _apply(
             except KeyboardInterrupt:  # a second Ctrl-C: the batch was sent, or being sent
                 ctx.abandon()
                 unknown = dict.fromkeys(the_plan.writes, STOPPED_WAITING)
+            except CancelledError as exc:  # all or nothing, and nothing was: one message
+                if not ctx.cancelled:
+                    failed = dict.fromkeys(the_plan.writes, f"not written: {_reason(ctx, exc)}")
+                else:
+                    raise _interrupted_before_writing(target, the_plan, where) from None
             except UserError:
                 raise  # the user's to fix (a refused value, a missing target): as it is
             except Exception as exc:  # noqa: BLE001 - the batch failed: every key is named
@@ -470,6 +471,18 @@ def _apply(
             {printable(key): reason for key, reason in unknown.items()},
         )
     return reported
+
+
+def _interrupted_before_writing(
+    target: Endpoint, the_plan: Plan, where: Mapping[str, str]
+) -> InterruptedSyncError:
+    """Interrupted with nothing written: one message, not a line per planned key."""
+    changes = len(the_plan.writes) + len(the_plan.deletes)
+    return InterruptedSyncError(
+        f"{target}: interrupted before anything was written "
+        f"({changes} change(s) planned, none made)",
+        SyncResult(source=where["source"], target=where["target"]), {},
+    )
 
 
 def _write_each(
