@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import aws, discovery, encore, parsing, startup, store, sync, vault
+from benchmarks import aws, discovery, encore, interrupt, parsing, startup, store, sync, vault
 from benchmarks.harness import Row, markdown, table
 from benchmarks.machine import describe
 
@@ -49,6 +49,7 @@ class Plan:
     aws_latency: float = 0.05
     aws_repeats: int = 1
     aws_baseline_repeats: int = 1
+    interrupt_keys: int = 0  # keys of the env file a SIGINT interrupts (0: no row)
 
 
 FULL = Plan(
@@ -74,6 +75,7 @@ FULL = Plan(
     aws_latency=0.05,
     aws_repeats=5,
     aws_baseline_repeats=1,
+    interrupt_keys=300_000,
 )
 
 QUICK = Plan(
@@ -99,9 +101,10 @@ QUICK = Plan(
     aws_latency=0.01,
     aws_repeats=1,
     aws_baseline_repeats=1,
+    interrupt_keys=2_000,
 )
 
-NAMES = ("parse", "sync", "encore", "startup", "plugins", "store", "vault", "aws")
+NAMES = ("parse", "sync", "encore", "startup", "plugins", "store", "vault", "aws", "interrupt")
 
 
 def run(plan: Plan, only: Sequence[str] = NAMES,
@@ -140,6 +143,8 @@ def run(plan: Plan, only: Sequence[str] = NAMES,
         steps.append(("aws", lambda: aws.run(
             plan.aws_keys, plan.aws_latency, plan.aws_repeats, plan.aws_baseline_repeats,
         )))
+    if plan.interrupt_keys:
+        steps.append(("interrupt", lambda: interrupt.run(plan.interrupt_keys)))
     for name, step in steps:
         if name not in only:
             continue

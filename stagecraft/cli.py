@@ -1175,8 +1175,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> NoReturn:
-    """The ``stagecraft`` console script: :func:`main` in a process of its own, then exit."""
-    raise SystemExit(_main(None, _CollectorPause(own_process=True)))
+    """The ``stagecraft`` console script: :func:`main` in a process of its own, then exit.
+
+    A Ctrl-C before a command has its own handling (while the parser or the
+    plugins load) exits 130 too, without a traceback.
+    """
+    try:
+        code = _main(None, _CollectorPause(own_process=True))
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{PROG}: interrupted\n")
+        code = EXIT_INTERRUPTED
+    raise SystemExit(code)
 
 
 def _main(argv: Sequence[str] | None, pause: _CollectorPause) -> int:

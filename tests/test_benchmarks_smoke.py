@@ -118,3 +118,15 @@ def test_importtime_summary_names_the_command_modules(bench: ModuleType) -> None
     report = importtime.report(best, top=5)
     assert report.splitlines()[0].split() == ["module", "self", "ms", "cumul.", "ms"]
     assert len(report.splitlines()) == 6
+
+
+def test_the_interrupt_benchmark_gives_its_row(bench: ModuleType) -> None:
+    """A real SIGINT at each point of a small sync: one row, the target left whole."""
+    from benchmarks import interrupt
+
+    [row] = interrupt.run(2_000)
+    assert row.benchmark.startswith("Ctrl-C during an envfile sync of 2000 keys")
+    assert row.runs == len(interrupt.POINTS)
+    assert row.measured > 0
+    assert row.baseline > 0
+    assert math.isfinite(row.ratio)
