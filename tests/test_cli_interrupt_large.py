@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -42,10 +41,10 @@ def large_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes]:
 
 
 @pytest.fixture
-def project(tmp_path: Path, large_files: tuple[Path, bytes]) -> Iterator[Path]:
+def project(tmp_path: Path, large_files: tuple[Path, bytes]) -> Path:
     (tmp_path / "big.env").symlink_to(large_files[0])
     (tmp_path / "out.env").write_bytes(large_files[1])
-    yield tmp_path
+    return tmp_path
 
 
 def interrupt_after(project: Path, marker: str) -> tuple[int, str]:
