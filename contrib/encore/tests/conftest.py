@@ -48,6 +48,15 @@ class FakeEncore:
         self._mp = mp
         mp.setenv("FAKE_ENCORE_STARTED", str(self.started_file))
 
+    @staticmethod
+    def ended(pid: int) -> bool:
+        """Whether the call with process id ``pid`` has ended (gone, or a zombie not reaped)."""
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+                return handle.read().rsplit(")", 1)[1].split()[0] == "Z"
+        except FileNotFoundError:
+            return True
+
     def started(self) -> list[tuple[int, str]]:
         """``(pid, key)`` of every ``set`` that began its round trip, in order."""
         try:

@@ -26,15 +26,6 @@ if TYPE_CHECKING:
 WriteEnv = Callable[[Path, Mapping[str, str]], Path]
 
 
-def gone(pid: int) -> bool:
-    """Whether process ``pid`` has ended (absent, or a zombie nobody reaped yet)."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
-
-
 def test_a_hung_set_is_stopped_and_its_key_reported_unknown(
     fake_encore: FakeEncore, app: Path, ctx: Context, write_env: WriteEnv
 ) -> None:
@@ -51,7 +42,7 @@ def test_a_hung_set_is_stopped_and_its_key_reported_unknown(
         "(call_timeout in secrets.providers.encore) and was stopped; it may or may not be set")}
     [(pid, key)] = fake_encore.started()
     assert key == "API_KEY"
-    assert gone(pid), "the hung `encore secret set` was left running"
+    assert fake_encore.ended(pid), "the hung `encore secret set` was left running"
     assert fake_encore.stored() == {}
 
 
@@ -99,6 +90,6 @@ def test_call_timeout_from_the_config_file(
         os.chdir(cwd)
     assert code == 2
     [(pid, _key)] = fake_encore.started()
-    assert gone(pid)
+    assert fake_encore.ended(pid)
     with pytest.raises(ConfigError, match="call_timeout"):
         structure_plain({"call_timeout": 0}, Config, "encore")

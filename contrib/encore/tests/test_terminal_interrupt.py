@@ -98,15 +98,6 @@ def wait_for(condition: Callable[[], bool], what: str, detail: Callable[[], str]
         time.sleep(0.02)
 
 
-def gone(pid: int) -> bool:
-    """Whether process ``pid`` has ended (absent, or a zombie nobody reaped yet)."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
-
-
 @pytest.fixture
 def project(app: Path, fake_encore: FakeEncore) -> Path:
     lines = "".join(f"{key}={value}\n" for key, value in VALUES.items())
@@ -175,5 +166,5 @@ def test_a_second_ctrl_c_stops_waiting_and_names_the_unknown_keys(
     for key in set(VALUES) - {key for _pid, key in started}:
         assert f"    {key}: not written: interrupted" in text, text
     for pid, _key in started:
-        assert gone(pid), "an `encore secret set` in flight was left running"
+        assert fake_encore.ended(pid), "an `encore secret set` in flight was left running"
     assert fake_encore.stored() == {}

@@ -58,19 +58,29 @@ def test_a_write_cut_short_by_the_timeout_is_reported_unknown(
         assert value not in run.stdout + run.stderr
 
 
+def sync_to_silent_server(
+    run_stagecraft: RunStagecraft, tmp_path: Path, silent_server: SilentServer,
+    monkeypatch: pytest.MonkeyPatch, settings: str, *options: str,
+) -> str:
+    """A sync into a server that never answers, with these config ``settings``; its stderr."""
+    monkeypatch.setenv("VAULT_ADDR", silent_server.address)
+    write_env_file(tmp_path / ".env", VALUES)
+    (tmp_path / "stagecraft.yml").write_text(
+        f"secrets:\n  providers:\n    vault:\n{settings}      kv_version: 2\n", encoding="utf-8")
+    run = run_stagecraft("secrets", "sync", "--from", ".env", "--to", "vault:secret/hung",
+                         *options)
+    assert run.exit_code == 2, run.stderr
+    return run.stderr
+
+
 def test_the_configured_timeout_bounds_a_read_retries_included(
     run_stagecraft: RunStagecraft, tmp_path: Path, silent_server: SilentServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("VAULT_ADDR", silent_server.address)
-    write_env_file(tmp_path / ".env", VALUES)
-    (tmp_path / "stagecraft.yml").write_text(
-        "secrets:\n  providers:\n    vault:\n      timeout: 0.5\n      kv_version: 2\n",
-        encoding="utf-8")
-    run = run_stagecraft("secrets", "sync", "--from", ".env", "--to", "vault:secret/hung")
-    assert run.exit_code == 2, run.stderr
+    stderr = sync_to_silent_server(run_stagecraft, tmp_path, silent_server, monkeypatch,
+                                   "      timeout: 0.5\n")
     assert (f"vault: {silent_server.address} did not answer within 0.5 s "
-            "(secrets.providers.vault.timeout) while reading secret/hung") in run.stderr
+            "(secrets.providers.vault.timeout) while reading secret/hung") in stderr
     # One request: neither the client nor the engine tried again past the timeout
     # (before, 4 tries by the client times 4 by the engine).
     assert len(silent_server.accepted) == 1
@@ -80,12 +90,7 @@ def test_the_deadline_during_the_plan_read_names_the_store_place_and_step(
     run_stagecraft: RunStagecraft, tmp_path: Path, silent_server: SilentServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("VAULT_ADDR", silent_server.address)
-    write_env_file(tmp_path / ".env", VALUES)
-    (tmp_path / "stagecraft.yml").write_text(
-        "secrets:\n  providers:\n    vault:\n      kv_version: 2\n", encoding="utf-8")
-    run = run_stagecraft("secrets", "sync", "--from", ".env", "--to", "vault:secret/hung",
-                         "--timeout", "0.5")
-    assert run.exit_code == 2, run.stderr
-    assert f"vault: {silent_server.address} did not answer within" in run.stderr
-    assert "(the --timeout deadline) while reading secret/hung" in run.stderr
+    stderr = sync_to_silent_server(run_stagecraft, tmp_path, silent_server, monkeypatch, "",
+                                   "--timeout", "0.5")
+    assert f"vault: {silent_server.address} did not answer within" in stderr
+    assert "(the --timeout deadline) while reading secret/hung" in stderr
