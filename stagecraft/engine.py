@@ -29,12 +29,11 @@ everything it needs arrives as its location, its keys and ``ctx.config``.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import random
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
@@ -46,6 +45,14 @@ from stagecraft.errors import (
     printable,
 )
 from stagecraft.locations import ENV_FILE, Endpoint, split
+from stagecraft.outcomes import (
+    STOPPED_WAITING,
+    UNKNOWN,
+    UntilWrites,
+    give_up,
+    outcome,
+    reason_of,
+)
 from stagecraft.providers.secrets import (
     Action,
     Change,
@@ -261,7 +268,7 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
     (:meth:`Context.interruptible`): a Ctrl-C stops a long read or plan of
     a large file at once, not at the end of it.
     """
-    reading = _UntilWrites(ctx)
+    reading = UntilWrites(ctx)
     try:
         return _sync(ctx, store, opts, reading)
     except KeyboardInterrupt:
@@ -274,22 +281,7 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
         reading.end()
 
 
-class _UntilWrites:
-    """The part of a sync before its first write: interruptible (see :func:`sync`)."""
-
-    def __init__(self, ctx: Context) -> None:
-        self._stack = contextlib.ExitStack()
-        self._stack.enter_context(ctx.interruptible())
-        self.open = True
-
-    def end(self) -> None:
-        """The writes start: from here a Ctrl-C lets those in flight finish."""
-        if self.open:
-            self.open = False
-            self._stack.close()
-
-
-def _sync(ctx: Context, store: SecretStore, opts: SyncOptions, reading: _UntilWrites) -> SyncResult:
+def _sync(ctx: Context, store: SecretStore, opts: SyncOptions, reading: UntilWrites) -> SyncResult:
     target_config = config_for(ctx, store, opts.config)
     tctx = ctx.for_store(target_config)
     target = resolve_target(tctx, store, opts.target)
@@ -436,13 +428,13 @@ def _apply(
                 unknown = dict.fromkeys(the_plan.writes, STOPPED_WAITING)
             except CancelledError as exc:  # all or nothing, and nothing was: one message
                 if not ctx.cancelled:
-                    failed = dict.fromkeys(the_plan.writes, f"not written: {_reason(ctx, exc)}")
+                    failed = dict.fromkeys(the_plan.writes, f"not written: {reason_of(ctx, exc)}")
                 else:
                     raise _interrupted_before_writing(target, the_plan, where) from None
             except UserError:
                 raise  # the user's to fix (a refused value, a missing target): as it is
             except Exception as exc:  # noqa: BLE001 - the batch failed: every key is named
-                kind, reason = _outcome(ctx, store, exc)
+                kind, reason = outcome(ctx, store, exc)
                 (unknown if kind == UNKNOWN else failed).update(
                     dict.fromkeys(the_plan.writes, reason))
             else:
@@ -455,7 +447,7 @@ def _apply(
                 _retrying(ctx, store, lambda: session.delete(the_plan.deletes),
                           doing=f"removing keys from {target}")
             except Exception as exc:  # noqa: BLE001 - reported per key, as the writes are
-                kind, reason = _outcome(ctx, store, exc)
+                kind, reason = outcome(ctx, store, exc)
                 (unknown if kind == UNKNOWN else failed).update(dict.fromkeys(
                     the_plan.deletes, reason.replace("written", "removed")))
     if failed or unknown:
@@ -515,7 +507,7 @@ def _write_each(
             action = _retrying(ctx, store, lambda: session.write_one(key, value),
                                doing=f"writing {printable(key)}")
         except Exception as exc:  # noqa: BLE001 - one key's failure, reported with the rest
-            kind, reason = _outcome(ctx, store, exc, prefix=False)
+            kind, reason = outcome(ctx, store, exc, prefix=False)
             with lock:
                 if key in in_flight:  # else already reported, as abandoned
                     (unknown if kind == UNKNOWN else failed)[key] = reason
@@ -589,59 +581,25 @@ def _retrying(ctx: Context, store: SecretStore, call: Callable[[], T], *, doing:
         except Exception as exc:
             maybe_landed = maybe_landed or store.outcome_unknown(exc)
             if isinstance(exc, DeadlineError):
-                _give_up(DeadlineError(f"{doing}: the deadline (--timeout) passed"), maybe_landed)
+                give_up(DeadlineError(f"{doing}: the deadline (--timeout) passed"), maybe_landed)
             if attempt >= store.retries or not store.is_transient(exc):
                 if maybe_landed and not store.outcome_unknown(exc):
-                    raise OutcomeUnknownError(_reason(ctx, exc)) from exc
+                    raise OutcomeUnknownError(reason_of(ctx, exc)) from exc
                 raise
             last = exc
         attempt += 1
         delay = min(MAX_BACKOFF, BACKOFF * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)  # noqa: S311
         remaining = ctx.remaining()
         if remaining is not None and remaining <= delay:
-            _give_up(DeadlineError(f"{doing}: the deadline (--timeout) passed before another "
-                                   f"try (the last failure: {_reason(ctx, last)})"), maybe_landed)
+            give_up(DeadlineError(f"{doing}: the deadline (--timeout) passed before another "
+                                   f"try (the last failure: {reason_of(ctx, last)})"), maybe_landed)
         ctx.wait(delay)
         if ctx.cancelled:
-            _give_up(CancelledError(f"{doing}: interrupted before another try "
-                                    f"(the last failure: {_reason(ctx, last)})"), maybe_landed)
+            give_up(CancelledError(f"{doing}: interrupted before another try "
+                                    f"(the last failure: {reason_of(ctx, last)})"), maybe_landed)
         ctx.check()
-
-
-def _give_up(error: CancelledError, maybe_landed: bool) -> NoReturn:
-    """Stop retrying with ``error``, or as unknown when an attempt may have landed."""
-    raise OutcomeUnknownError(str(error)) if maybe_landed else error
 
 
 def _as_dict(values: Mapping[str, str]) -> dict[str, str]:
     """``values`` as a dict, without copying one (a large source is held once)."""
     return values if isinstance(values, dict) else dict(values)
-
-
-#: How a key's outcome is classified (see :func:`_outcome`).
-UNKNOWN, NOT_WRITTEN = "unknown", "not written"
-#: The reason of a key whose call was in flight at a second Ctrl-C.
-STOPPED_WAITING = "may or may not have been written: stopped waiting (Ctrl-C twice)"
-
-
-def _outcome(
-    ctx: Context, store: SecretStore, exc: BaseException, *, prefix: bool = True
-) -> tuple[str, str]:
-    """Whether a failed write left its keys unknown or not written, and the reason to show.
-
-    A store's own refusal of one key is shown as it is (``prefix=False``): it
-    says why, and the key is listed among those not synced.
-    """
-    if store.outcome_unknown(exc):
-        return UNKNOWN, f"may or may not have been written: {_reason(ctx, exc)}"
-    if isinstance(exc, CancelledError):
-        why = "interrupted" if ctx.cancelled else _reason(ctx, exc)
-        return NOT_WRITTEN, f"not written: {why}"
-    return NOT_WRITTEN, f"not written: {_reason(ctx, exc)}" if prefix else _reason(ctx, exc)
-
-
-def _reason(ctx: Context, exc: BaseException) -> str:
-    """Why a key failed, masked: a store's message may quote what it was sent."""
-    text = str(exc).strip().splitlines()
-    first = text[0] if text else type(exc).__name__
-    return ctx.redactor.redact(first)

@@ -39,6 +39,7 @@ from stagecraft.errors import (
     UserError,
     did_you_mean,
 )
+from stagecraft.interrupts import Interrupts
 from stagecraft.redact import Redactor
 
 if TYPE_CHECKING:
@@ -384,7 +385,7 @@ class Context:
         self.logger: logging.Logger = _default_logger() if logger is None else logger
         self.redactor: Redactor = Redactor() if redactor is None else redactor
         self._cancelled = threading.Event()
-        self._interrupts = _Interrupts()
+        self._interrupts = Interrupts()
         #: The typed config of the store being called (set by the engine).
         self.config: Any = None
         #: Where ``--from ID:`` / ``--to ID:`` look stores up (None: the default registry).
@@ -516,41 +517,6 @@ class Context:
     def add_secrets(self, values: Iterable[str]) -> None:
         """Register values the sync handles, so they are masked in any output."""
         self.redactor.update(values)
-
-
-class _Interrupts:
-    """How a run may be interrupted: what :meth:`Context.abandon` stops (callbacks
-    registered while calls are in flight), and whether it may stop at once."""
-
-    def __init__(self) -> None:
-        self.stopped = threading.Event()
-        self.lock = threading.Lock()
-        self.interruptible = 0
-        self._callbacks: dict[int, Callable[[], None]] = {}
-        self._next = 0
-
-    @contextlib.contextmanager
-    def registered(self, stop: Callable[[], None]) -> Iterator[None]:
-        with self.lock:
-            number = self._next
-            self._next += 1
-            self._callbacks[number] = stop
-            already = self.stopped.is_set()
-        try:
-            if already:
-                stop()
-            yield
-        finally:
-            with self.lock:
-                self._callbacks.pop(number, None)
-
-    def stop_all(self) -> None:
-        with self.lock:
-            self.stopped.set()
-            callbacks = list(self._callbacks.values())
-        for stop in callbacks:
-            with contextlib.suppress(Exception):  # one that fails leaves the others to run
-                stop()
 
 
 # ------------------------------------------------------------------ protocol
