@@ -564,7 +564,9 @@ def _concurrency(ctx: Context, store: SecretStore) -> int:
     return max(1, store.concurrency)
 
 
-def _retrying(ctx: Context, store: SecretStore, call: Callable[[], T], *, doing: str) -> T:
+def _retrying(
+    ctx: Context, store: SecretStore, call: Callable[[], T], *, doing: str = "calling the store"
+) -> T:
     """``call()``, retried with jittered exponential backoff while the store calls it transient.
 
     ``doing`` says what the call is for (``reading the source vault:secret/app``):
