@@ -5,15 +5,22 @@
 1. resolve both ends: the target store (the provider the hook was called
    with, routed for the location) and the source (``ID:LOCATION`` or an env
    file), refusing a source that is the target;
-2. read the source and register every value for masking at once;
+2. read the source and register every value for masking at once; a source
+   that does not exist (:class:`~stagecraft.store.NoSuchLocationError`) is
+   an error naming it;
 3. select keys (names, glob patterns, ``--exclude``), naming what matched
-   nothing before anything is written;
+   nothing before anything is written; with ``--prune``, refuse a source
+   that yields no selected key unless ``--allow-empty-source``;
 4. read the target's current values when the store is readable (and
-   register those too), or ask a write-only store which keys exist (it may
-   refuse here, before any write, when it knows a write would fail);
-5. plan each key: added, updated, unchanged, or removed (``--prune``); for
-   a write-only store, ``unchanged`` comes from the write record
-   (:mod:`stagecraft.record`; ``--no-record`` turns it off);
+   register those too; a target that does not exist reads as empty), or ask
+   a write-only store which keys exist (it may refuse here, before any
+   write, when it knows a write would fail);
+5. plan each key (:mod:`stagecraft.plan`): added, updated, unchanged, or
+   removed (``--prune``); the write record (:mod:`stagecraft.record`;
+   ``--no-record`` turns it off) gives a write-only store its
+   ``unchanged``, and makes a readable target's key that was changed there
+   since this machine last synced it a conflict: nothing is written
+   (unless ``--force``);
 6. ask the store which values it cannot hold, and whether the location can
    take the write as a whole, and refuse either at once, before any write
    (:mod:`stagecraft.refusals`);
@@ -21,9 +28,9 @@
 8. write only what changes: one batch ``write``, or ``write_one`` calls
    with bounded concurrency, retries of transient failures with backoff,
    and no new calls once the context is cancelled or past its deadline;
-9. delete pruned keys; for a write-only store, record keyed fingerprints of
-   what was written; return the result, or raise :class:`PartialSyncError`
-   listing the keys that were written and every key that was not.
+9. delete pruned keys; record keyed fingerprints of what the target now
+   holds; return the result, or raise :class:`PartialSyncError` listing the
+   keys that were written and every key that was not.
 
 A store never sees another store, the command line or the config file:
 everything it needs arrives as its location, its keys and ``ctx.config``.
@@ -34,34 +41,48 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable, Collection, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, TypeVar
-
-import attrs
 
 from stagecraft.errors import (
     CancelledError,
+    DeadlineError,
     InterruptedSyncError,
     SyncFailedError,
     UserError,
     printable,
 )
 from stagecraft.locations import ENV_FILE, Endpoint, split
+from stagecraft.outcomes import (
+    STOPPED_WAITING,
+    UNKNOWN,
+    UntilWrites,
+    give_up,
+    outcome,
+    reason_of,
+)
+from stagecraft.plan import ConflictError, Plan, plan
 from stagecraft.providers.secrets import (
     Action,
-    Change,
     Context,
     Registry,
     SyncOptions,
     SyncResult,
 )
+from stagecraft.record import TargetRecord, WriteRecord
 from stagecraft.redact import Structural
 from stagecraft.refusals import RefusedValuesError, check_refusals
 from stagecraft.selection import select
-from stagecraft.store import KeysNotWrittenError, SecretStore, StoreSession
+from stagecraft.store import (
+    KeysNotWrittenError,
+    NoSuchLocationError,
+    OutcomeUnknownError,
+    SecretStore,
+    StoreSession,
+)
 
 __all__ = [
+    "ConflictError",
     "InterruptedSyncError",
     "Plan",
     "RefusedValuesError",
@@ -164,88 +185,30 @@ def resolve_source(ctx: Context, target: SecretStore, text: str) -> tuple[Endpoi
     return Endpoint(routed, location), config
 
 
-# ------------------------------------------------------------------- planning
-
-
-@attrs.frozen
-class Plan:
-    """Per key what the sync does; ``writes`` holds the values to store (never shown).
-
-    Keys and actions are two parallel tuples rather than a record per key:
-    the result's records are made once the target is written, so a large
-    file store does not hold them while it renders the new file.
-    """
-
-    keys: tuple[str, ...]
-    actions: tuple[Action, ...]
-    writes: Mapping[str, str] = attrs.field(repr=False)
-    deletes: tuple[str, ...] = ()
-
-    def result(
-        self,
-        reported: Mapping[str, Action] | None = None,
-        failed: Collection[str] = (),
-        *,
-        where: Mapping[str, str],
-    ) -> SyncResult:
-        """The changes made: the plan's, less ``failed``, with the actions stores ``reported``."""
-        reported = reported or {}
-        return SyncResult(
-            (Change(key, reported.get(key, action))
-             for key, action in zip(self.keys, self.actions, strict=True) if key not in failed),
-            source=where["source"], target=where["target"],
-        )
-
-
-def plan(
-    selected: Mapping[str, str],
-    current: Mapping[str, str] | None,
-    existing: Collection[str] | None,
-    prunable: Sequence[str] = (),
-    recorded: Collection[str] = (),
-) -> Plan:
-    """Compare the selected source values with the target.
-
-    ``current`` is the target's values (None: the store cannot be read), in
-    which case ``existing`` says which keys exist (None: not even that, and
-    every key counts as updated, as nothing can be said) and ``recorded``
-    which keys' source values are the ones last written there (the write
-    record): a key both existing and recorded is unchanged.  ``prunable``
-    are target keys in the selection that the source lacks.
-    """
-    keys: list[str] = []
-    actions: list[Action] = []
-    writes: dict[str, str] = {}
-    for key, value in selected.items():
-        if current is not None:
-            before = current.get(key)
-            action = (
-                Action.ADDED if before is None
-                else Action.UNCHANGED if before == value
-                else Action.UPDATED
-            )
-        elif existing is not None:
-            action = (
-                Action.ADDED if key not in existing
-                else Action.UNCHANGED if key in recorded
-                else Action.UPDATED
-            )
-        else:
-            action = Action.UPDATED
-        keys.append(key)
-        actions.append(action)
-        if action is not Action.UNCHANGED:
-            writes[key] = value
-    keys += prunable
-    actions += [Action.REMOVED] * len(prunable)
-    return Plan(tuple(keys), tuple(actions), writes, tuple(prunable))
-
-
 # ------------------------------------------------------------------- the sync
 
 
 def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
-    """Sync into ``store`` (the steps in the module docstring)."""
+    """Sync into ``store`` (the steps in the module docstring).
+
+    Until the writes start, nothing is in flight, so the run is interruptible
+    (:meth:`Context.interruptible`): a Ctrl-C stops a long read or plan of
+    a large file at once, not at the end of it.
+    """
+    reading = UntilWrites(ctx)
+    try:
+        return _sync(ctx, store, opts, reading)
+    except KeyboardInterrupt:
+        if not reading.open:
+            raise
+        raise InterruptedSyncError(
+            Structural(f"{store.id}: interrupted before anything was written"), SyncResult(), {}
+        ) from None
+    finally:
+        reading.end()
+
+
+def _sync(ctx: Context, store: SecretStore, opts: SyncOptions, reading: UntilWrites) -> SyncResult:
     target_config = config_for(ctx, store, opts.config)
     tctx = ctx.for_store(target_config)
     target = resolve_target(tctx, store, opts.target)
@@ -261,8 +224,14 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
     ctx.endpoints.update(where)  # for the command's report, should the sync fail
     log.info("reading %s", where["source"])
 
-    values = _as_dict(_retrying(sctx, source.store,
-                               lambda: source.store.read(sctx, source.location, None)))
+    try:
+        values = _as_dict(_retrying(sctx, source.store,
+                                   lambda: source.store.read(sctx, source.location, None),
+                                   doing=f"reading the source {where['source']}"))
+    except NoSuchLocationError as exc:
+        why = f" ({ctx.redactor.redact(exc.why)})" if exc.why else ""
+        raise UserError(Structural(f"{where['source']}: the source does not exist{why}; check the "
+                        "location (nothing was written)")) from None
     ctx.add_secrets(values.values())
     if ctx.cancelled:
         raise InterruptedSyncError(
@@ -279,7 +248,12 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
         existing: Collection[str] | None = None
         if target.store.readable:
             log.info("reading %s", where["target"])
-            current = _retrying(tctx, target.store, lambda: session.read(None))
+            try:
+                current = _retrying(tctx, target.store, lambda: session.read(None),
+                                    doing=f"reading the target {target}")
+            except NoSuchLocationError:
+                log.info("%s does not exist yet: the sync creates it", where["target"])
+                current = {}
             # Values equal to the source's are registered already (and registering
             # them again would keep the target's copies alive).
             ctx.add_secrets(v for k, v in current.items() if values.get(k) != v)
@@ -295,23 +269,30 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
         }
         prunable = [key for key in keys if key not in values]
         log.info("%d key(s) selected", len(selected))
-        record: _Recording | None = None
+        if opts.prune and not selected and not opts.allow_empty_source:
+            raise UserError(Structural(
+                f"{where['source']}: the source has no selected key, so --prune would remove "
+                f"every selected key of {target}; nothing was written (if that is what you "
+                "want, add --allow-empty-source)"
+            ))
+        record = TargetRecord(WriteRecord(log), target.store.id, target.store.record_location(
+            tctx, target.location)) if opts.record else None
         recorded: Collection[str] = ()
         if current is None:
             wanted = list(selected)
             existing = _retrying(tctx, target.store, lambda: target.store.existing_keys(
-                tctx, target.location, wanted))
-            if opts.record:
-                record = _Recording(tctx, target)
-                if existing is not None:
-                    recorded = record.matching(
-                        {k: v for k, v in selected.items() if k in existing}
-                    )
+                tctx, target.location, wanted), doing=f"listing the keys of {target}")
+            if record is not None and existing is not None:
+                recorded = record.matching({k: v for k, v in selected.items() if k in existing})
         the_plan = plan(selected, current, existing, prunable, recorded)
+        unchanged = {key: selected[key] for key in the_plan.keys_with(Action.UNCHANGED)}
         if current is not None:
-            session.unchanged({key: selected[key] for key, action
-                               in zip(the_plan.keys, the_plan.actions, strict=True)
-                               if action is Action.UNCHANGED})
+            session.unchanged(unchanged)
+            if record is not None and not opts.force:
+                the_plan = the_plan.with_conflicts(record.changed(
+                    current, the_plan.keys_with(Action.UPDATED, Action.REMOVED)))
+        if Action.CONFLICT in the_plan.actions:
+            raise ConflictError(str(target), the_plan.result(where=where))
         log.info(
             "plan: %d to write, %d to remove", len(the_plan.writes), len(the_plan.deletes)
         )
@@ -319,23 +300,26 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
         if opts.dry_run:
             return the_plan.result(where=where)
         if ctx.cancelled:
-            raise InterruptedSyncError(
-                Structural(f"{target}: interrupted before anything was written"),
-                SyncResult(source=where["source"], target=where["target"]),
-                {printable(key): "not written: interrupted" for key in the_plan.writes},
-            )
+            raise _interrupted_before_writing(target, the_plan, where)
         ctx.check()
-        del values, selected, current, names, keys  # a large source is not held while writing
+        reading.end()
+        # Unchanged keys the record does not know yet: the target holds them as synced.
+        unrecorded = record.unrecorded(unchanged) if record is not None else {}
+        if record is not None:
+            record.release()
+            record.attempt(the_plan.writes)
+        # A large source is not held while writing.
+        del values, selected, current, names, keys, unchanged
         try:
             reported = _apply(tctx, target, session, the_plan, where)
         except SyncFailedError as exc:
             if record is not None:
-                record.written(the_plan, exc.result)
+                _record(record, the_plan, exc.result, unrecorded)
             raise
     # The target is written (a file store renders it when its session ends).
     result = the_plan.result(reported, where=where)
     if record is not None:
-        record.written(the_plan, result)
+        _record(record, the_plan, result, unrecorded)
     log.info("written: %d key(s) changed", sum(c.action is not Action.UNCHANGED
                                                        for c in result.changes))
     if ctx.cancelled:
@@ -345,29 +329,20 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
     return result
 
 
-class _Recording:
-    """The write record (:mod:`stagecraft.record`) for one write-only target of one sync."""
+def _record(
+    record: TargetRecord, the_plan: Plan, result: SyncResult, unrecorded: Mapping[str, str]
+) -> None:
+    """Record what the target now holds: the keys ``result`` says were written, and the
+    unchanged ones not yet recorded; forget removed keys.
 
-    def __init__(self, ctx: Context, target: Endpoint) -> None:
-        from stagecraft.record import WriteRecord
-
-        self.record = WriteRecord(log)
-        self.store = target.store.id
-        self.location = target.store.record_location(ctx, target.location)
-
-    def matching(self, values: Mapping[str, str]) -> set[str]:
-        return self.record.matching(self.store, self.location, values)
-
-    def written(self, the_plan: Plan, result: SyncResult) -> None:
-        """Record the keys ``result`` says were written; forget the others that were tried.
-
-        A write that failed (or timed out) may or may not have changed the
-        value, so its old fingerprint is no longer evidence of anything.
-        """
-        done = {change.key for change in result.changes}
-        written = {k: v for k, v in the_plan.writes.items() if k in done}
-        forget = [k for k in the_plan.writes if k not in done] + list(the_plan.deletes)
-        self.record.update(self.store, self.location, written, forget)
+    A write that failed (or timed out) may or may not have changed the value,
+    so neither its old nor its new value says ``unchanged`` any more.
+    """
+    done = {change.key for change in result.changes}
+    written = {key: value for key, value in the_plan.writes.items() if key in done}
+    unsure = [key for key in the_plan.writes if key not in done]
+    removed = [key for key in the_plan.deletes if key in done]
+    record.update({**unrecorded, **written}, removed, unsure)
 
 
 def _listed_not_in(ctx: Context, target: Endpoint, values: Mapping[str, str]) -> list[str]:
@@ -384,44 +359,57 @@ def _apply(
     store = target.store
     reported: dict[str, Action] = {}
     failed: dict[str, str] = {}
+    unknown: dict[str, str] = {}
     if the_plan.writes:
         if store.writes_one_by_one:
-            reported, failed = _write_each(ctx, store, session, the_plan)
+            reported, failed, unknown = _write_each(ctx, store, session, the_plan)
         else:
             try:
-                _retrying(ctx, store, lambda: session.write(the_plan.writes))
+                _retrying(ctx, store, lambda: session.write(the_plan.writes),
+                          doing=f"writing {target}")
             except KeysNotWrittenError as exc:
                 failed = _not_done(ctx, exc, "not written")
                 _progress(ctx, store, len(the_plan.writes) - len(failed), len(the_plan.writes))
-            except CancelledError as exc:
-                reason = "not written: interrupted" if ctx.cancelled else f"not written: {exc}"
-                failed = dict.fromkeys(the_plan.writes, reason)
+            except KeyboardInterrupt:  # a second Ctrl-C: the batch was sent, or being sent
+                ctx.abandon()
+                unknown = dict.fromkeys(the_plan.writes, STOPPED_WAITING)
+            except CancelledError as exc:  # all or nothing, and nothing was: one message
+                if not ctx.cancelled:
+                    failed = dict.fromkeys(the_plan.writes, f"not written: {reason_of(ctx, exc)}")
+                else:
+                    raise _interrupted_before_writing(target, the_plan, where) from None
             except UserError:
                 raise  # the user's to fix (a refused value, a missing target): as it is
             except Exception as exc:  # noqa: BLE001 - the batch failed: every key is named
-                failed = dict.fromkeys(the_plan.writes, f"not written: {_reason(ctx, exc)}")
+                kind, reason = outcome(ctx, store, exc)
+                (unknown if kind == UNKNOWN else failed).update(
+                    dict.fromkeys(the_plan.writes, reason))
             else:
                 _progress(ctx, store, len(the_plan.writes), len(the_plan.writes))
     if the_plan.deletes:
-        if failed or ctx.cancelled:
+        if failed or unknown or ctx.cancelled:
             failed.update(dict.fromkeys(the_plan.deletes, "not removed: an earlier step failed"))
         else:
             try:
-                _retrying(ctx, store, lambda: session.delete(the_plan.deletes))
+                _retrying(ctx, store, lambda: session.delete(the_plan.deletes),
+                          doing=f"removing keys from {target}")
             except KeysNotWrittenError as exc:
                 failed.update(_not_done(ctx, exc, "not removed"))
             except Exception as exc:  # noqa: BLE001 - reported per key, as the writes are
-                reason = _reason(ctx, exc)
-                failed.update(dict.fromkeys(the_plan.deletes, f"not removed: {reason}"))
-    if failed:
+                kind, reason = outcome(ctx, store, exc)
+                (unknown if kind == UNKNOWN else failed).update(dict.fromkeys(
+                    the_plan.deletes, reason.replace("written", "removed")))
+    if failed or unknown:
         error = InterruptedSyncError if ctx.cancelled else SyncFailedError
         what = "interrupted" if ctx.cancelled else "failed"
+        counts = f"{len(failed)} of {len(the_plan.keys)} key(s) not synced"
+        if unknown:
+            counts += f", {len(unknown)} unknown (may or may not have been written)"
         raise error(
-            Structural(
-                f"{target}: sync {what}: {len(failed)} of {len(the_plan.keys)} key(s) not synced"
-            ),
-            the_plan.result(reported, failed, where=where),
+            Structural(f"{target}: sync {what}: {counts}"),
+            the_plan.result(reported, {*failed, *unknown}, where=where),
             {printable(key): reason for key, reason in failed.items()},
+            {printable(key): reason for key, reason in unknown.items()},
         )
     return reported
 
@@ -431,38 +419,56 @@ def _not_done(ctx: Context, exc: KeysNotWrittenError, what: str) -> dict[str, st
     return {key: f"{what}: {ctx.redactor.redact(reason)}" for key, reason in exc.failed.items()}
 
 
+def _interrupted_before_writing(
+    target: Endpoint, the_plan: Plan, where: Mapping[str, str]
+) -> InterruptedSyncError:
+    """Interrupted with nothing written: one message, not a line per planned key."""
+    changes = len(the_plan.writes) + len(the_plan.deletes)
+    return InterruptedSyncError(
+        Structural(f"{target}: interrupted before anything was written "
+        f"({changes} change(s) planned, none made)"),
+        SyncResult(source=where["source"], target=where["target"]), {},
+    )
+
+
 def _write_each(
     ctx: Context, store: SecretStore, session: StoreSession, the_plan: Plan
-) -> tuple[dict[str, Action], dict[str, str]]:
-    """``write_one`` per key, ``concurrency`` at a time; every key ends done or failed.
+) -> tuple[dict[str, Action], dict[str, str], dict[str, str]]:
+    """``write_one`` per key, ``concurrency`` at a time; every key ends done, failed or unknown.
 
     Returns the actions the store reported where they differ from the plan,
-    and the reason of each key that failed.
+    the reason of each key that failed and of each key whose outcome is
+    unknown.  A second Ctrl-C (KeyboardInterrupt while waiting) abandons
+    the calls in flight (:meth:`Context.abandon` lets a store stop them) and
+    reports their keys unknown without waiting: the workers are daemon
+    threads, so the process can exit while one is stuck in a call.
     """
     planned = {key: action for key, action in zip(the_plan.keys, the_plan.actions, strict=True)
                if key in the_plan.writes}
     reported: dict[str, Action] = {}
     failed: dict[str, str] = {}
+    unknown: dict[str, str] = {}
+    in_flight: set[str] = set()
     lock = threading.Lock()
     total = len(the_plan.writes)
     count = 0
+    pending = iter(the_plan.writes.items())
 
     def one(key: str, value: str) -> None:
         nonlocal count
         try:
             ctx.check()
-            action = _retrying(ctx, store, lambda: session.write_one(key, value))
-        except CancelledError as exc:
-            reason = "not written: interrupted" if ctx.cancelled else f"not written: {exc}"
-            with lock:
-                failed[key] = reason
-            return
+            action = _retrying(ctx, store, lambda: session.write_one(key, value),
+                               doing=f"writing {printable(key)}")
         except Exception as exc:  # noqa: BLE001 - one key's failure, reported with the rest
-            reason = _reason(ctx, exc)
+            kind, reason = outcome(ctx, store, exc, prefix=False)
             with lock:
-                failed[key] = reason
+                if key in in_flight:  # else already reported, as abandoned
+                    (unknown if kind == UNKNOWN else failed)[key] = reason
             return
         with lock:
+            if key not in in_flight:
+                return
             if isinstance(action, Action) and action is not planned[key]:
                 reported[key] = action
             count += 1
@@ -470,11 +476,33 @@ def _write_each(
         log.debug("%s: %s", printable(key), reported.get(key, planned[key]))
         _progress(ctx, store, done, total)
 
-    workers = max(1, min(_concurrency(ctx, store), len(the_plan.writes)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=store.id) as pool:
-        for future in [pool.submit(one, k, v) for k, v in the_plan.writes.items()]:
-            future.result()
-    return reported, failed
+    def worker() -> None:
+        while True:
+            with lock:
+                item = next(pending, None)
+                if item is None or ctx.abandoned:
+                    return
+                in_flight.add(item[0])
+            one(*item)
+            with lock:
+                in_flight.discard(item[0])
+
+    count_workers = max(1, min(_concurrency(ctx, store), len(the_plan.writes)))
+    threads = [threading.Thread(target=worker, name=f"{store.id}-{number}", daemon=True)
+               for number in range(count_workers)]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            thread.join()
+    except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
+        with lock:
+            ctx.abandon()
+            unknown.update(dict.fromkeys(in_flight, STOPPED_WAITING))
+            in_flight.clear()
+            for key, _value in pending:
+                failed[key] = "not written: interrupted"
+    return reported, failed, unknown
 
 
 def _progress(ctx: Context, store: SecretStore, done: int, total: int) -> None:
@@ -490,31 +518,49 @@ def _concurrency(ctx: Context, store: SecretStore) -> int:
     return max(1, store.concurrency)
 
 
-def _retrying(ctx: Context, store: SecretStore, call: Callable[[], T]) -> T:
-    """``call()``, retried with jittered exponential backoff while the store calls it transient."""
+def _retrying(
+    ctx: Context, store: SecretStore, call: Callable[[], T], *, doing: str = "calling the store"
+) -> T:
+    """``call()``, retried with jittered exponential backoff while the store calls it transient.
+
+    ``doing`` says what the call is for (``reading the source vault:secret/app``):
+    a deadline that stops the call or its retries names it, with the last
+    failure.  When an attempt's outcome was unknown and no later one
+    succeeded, the error is an :class:`OutcomeUnknownError`: that attempt
+    may have landed.
+    """
     attempt = 0
+    maybe_landed = False
     while True:
         try:
             return call()
         except Exception as exc:
+            maybe_landed = maybe_landed or store.outcome_unknown(exc)
+            if isinstance(exc, DeadlineError):
+                passed = Structural(f"{doing}: the deadline (--timeout) passed")
+                give_up(DeadlineError(passed), maybe_landed)
             if attempt >= store.retries or not store.is_transient(exc):
+                if maybe_landed and not store.outcome_unknown(exc):
+                    raise OutcomeUnknownError(reason_of(ctx, exc)) from exc
                 raise
+            last = exc
         attempt += 1
         delay = min(MAX_BACKOFF, BACKOFF * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)  # noqa: S311
         remaining = ctx.remaining()
         if remaining is not None and remaining <= delay:
-            raise CancelledError(Structural("ran past its deadline while retrying"))
+            give_up(DeadlineError(Structural(
+                f"{doing}: the deadline (--timeout) passed before another "
+                f"try (the last failure: {reason_of(ctx, last)})"  # reason_of masks it
+            )), maybe_landed)
         ctx.wait(delay)
+        if ctx.cancelled:
+            give_up(CancelledError(Structural(
+                f"{doing}: interrupted before another try "
+                f"(the last failure: {reason_of(ctx, last)})"
+            )), maybe_landed)
         ctx.check()
 
 
 def _as_dict(values: Mapping[str, str]) -> dict[str, str]:
     """``values`` as a dict, without copying one (a large source is held once)."""
     return values if isinstance(values, dict) else dict(values)
-
-
-def _reason(ctx: Context, exc: BaseException) -> str:
-    """Why a key failed, masked: a store's message may quote what it was sent."""
-    text = str(exc).strip().splitlines()
-    first = text[0] if text else type(exc).__name__
-    return ctx.redactor.redact(first)

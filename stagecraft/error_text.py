@@ -34,13 +34,21 @@ def message_text(redactor: Redactor, exc: StagecraftError) -> str:
     them; a provider raising the error itself may not have).
     """
     if isinstance(exc, PartialSyncError):
-        head = exc.head.splitlines()[0] if exc.head else "sync failed"
-        if not isinstance(exc.head, Structural):
+        written = getattr(exc, "head", None)  # a provider's own subclass may not set it
+        if written is None:
+            written = str(exc)
+        head = written.splitlines()[0] if written else "sync failed"
+        if not isinstance(written, Structural):
             head = redactor.redact(head)
         done = [change.key for change in exc.result.changes]
-        lines = [head, f"  synced ({len(done)}): {', '.join(done) if done else '-'}",
-                 f"  not synced ({len(exc.failed)}):"]
-        lines += reason_lines(exc.failed, "    ", redactor.redact)
+        unknown = getattr(exc, "unknown", {})  # a provider's own subclass may predate it
+        lines = [head, f"  synced ({len(done)}): {', '.join(done) if done else '-'}"]
+        if exc.failed or not unknown:
+            lines.append(f"  not synced ({len(exc.failed)}):")
+            lines += reason_lines(exc.failed, "    ", redactor.redact)
+        if unknown:
+            lines.append(f"  unknown, may or may not have been written ({len(unknown)}):")
+            lines += reason_lines(unknown, "    ", redactor.redact)
         return "\n".join(lines)
     return str(exc) if exc.composed else redactor.redact(str(exc))
 

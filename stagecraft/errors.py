@@ -328,6 +328,31 @@ class CancelledError(ProviderError):
     """The sync was cancelled or ran past its deadline."""
 
 
+class DeadlineError(CancelledError):
+    """The sync ran past its deadline (``--timeout``)."""
+
+
+class NoSuchLocationError(UserError):
+    """There is nothing at all at a location: it does not exist (not "exists and is empty").
+
+    ``read`` (and a session's ``read``) raises it, so that a mistyped
+    ``--from`` is an error naming it rather than a source of no keys that
+    ``--prune`` would take as "delete everything".  The engine decides what
+    it means: for the source, an error (exit 1); for the target, a place the
+    sync creates, read as empty.  A store whose place cannot exist apart
+    from its keys (a name prefix, a parameter path) raises it when it finds
+    no key there.  ``why`` says what was looked for (a file, a secret), never a value.
+    """
+
+    def __init__(self, store_id: str, location: str, why: str = "") -> None:
+        self.store_id = store_id
+        self.location = location
+        self.why = why
+        where = f"{store_id}:{printable(location)}: does not exist"
+        # ``why`` is the store's own words: free text, so the message is then masked.
+        super().__init__(f"{where} ({why})" if why else Structural(where))
+
+
 class TransientError(ProviderError):
     """A failure worth trying again (throttling, a reset connection, a 5xx).
 
@@ -350,23 +375,46 @@ class KeysNotWrittenError(ProviderError):
         self.failed = dict(failed)
 
 
+class OutcomeUnknownError(ProviderError):
+    """A write was sent and no answer came: it may or may not have taken effect.
+
+    Raise it (or say so in :meth:`SecretStore.outcome_unknown`) when a
+    request or a child process that changes the store timed out, lost its
+    connection after sending, or was stopped: the engine then reports the
+    keys as *unknown* ("may or may not have been written"), never as "not
+    written".  It is not retried unless it is also a :class:`TransientError`
+    (a store that can tell a repeated write apart, as Vault's check-and-set
+    does, may make it both).
+    """
+
+
 class PartialSyncError(ProviderError):
     """Some keys were synced and some failed.
 
     ``result`` holds the changes that did happen, ``failed`` maps each key that
-    was not synced to the reason (which never includes its value); ``head``
-    is the first line of the message (structural when the engine wrote it).
+    was not synced to the reason (which never includes its value), and
+    ``unknown`` each key whose write was sent but not answered (a timeout, a
+    second Ctrl-C): it may or may not have been written.  ``head`` is the
+    first line of the message (structural when the engine wrote it).
     """
 
-    def __init__(self, message: str, result: SyncResult, failed: dict[str, str]) -> None:
+    def __init__(
+        self, message: str, result: SyncResult, failed: dict[str, str],
+        unknown: dict[str, str] | None = None,
+    ) -> None:
         self.head = message
         self.result = result
         self.failed = dict(sorted(failed.items()))
+        self.unknown = dict(sorted((unknown or {}).items()))
         lines = [message]
         done = [change.key for change in result.changes]
         lines.append(f"  synced ({len(done)}): {', '.join(done) if done else '-'}")
-        lines.append(f"  not synced ({len(self.failed)}):")
-        lines += reason_lines(self.failed, "    ")
+        if self.failed or not self.unknown:
+            lines.append(f"  not synced ({len(self.failed)}):")
+            lines += reason_lines(self.failed, "    ")
+        if self.unknown:
+            lines.append(f"  unknown, may or may not have been written ({len(self.unknown)}):")
+            lines += reason_lines(self.unknown, "    ")
         super().__init__("\n".join(lines))
 
 

@@ -10,7 +10,8 @@ same way for every store.  A store subclasses :class:`SecretStore`::
         id = "dirstore"
 
         def read(self, ctx, location, keys):
-            ...  # {key: value} of those keys (keys None: all); absent keys left out
+            ...  # {key: value} of those keys (keys None: all); absent keys left out;
+                 # no such directory: raise stagecraft.NoSuchLocationError
 
         def write_one(self, ctx, location, key, value):
             ...  # or write(ctx, location, values) for a batch
@@ -34,14 +35,19 @@ import contextlib
 from collections.abc import Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from stagecraft.errors import KeysNotWrittenError, TransientError
+from stagecraft.errors import (
+    KeysNotWrittenError,
+    NoSuchLocationError,
+    OutcomeUnknownError,
+    TransientError,
+)
 
 if TYPE_CHECKING:
     from stagecraft.providers.secrets import Action, Context, SyncOptions, SyncResult
 
 __all__ = [
-    "KeysNotWrittenError", "LazyConfig", "SecretStore", "StoreSession",
-    "TransientError",
+    "KeysNotWrittenError", "LazyConfig", "NoSuchLocationError", "OutcomeUnknownError",
+    "SecretStore", "StoreSession", "TransientError",
 ]
 
 
@@ -100,7 +106,8 @@ class SecretStore:
     ) -> Mapping[str, str]:
         """The current values of ``keys`` at ``location`` (None: every key); absent keys left out.
 
-        A location that does not exist yet reads as empty.
+        A location that does not exist raises :class:`NoSuchLocationError`
+        (one that exists and holds no key reads as empty).
         """
         raise NotImplementedError(f"store {self.id!r} cannot be read")
 
@@ -191,14 +198,21 @@ class SecretStore:
         """The name under which the write record keeps ``location``'s fingerprints.
 
         Two spellings of one place must give one name (default:
-        :meth:`normalise_location`); a store whose place also depends on
-        its config (Encore: the app) includes that.
+        :meth:`normalise_location`), and two places must give two: a store
+        whose place also depends on its config or environment (Encore: the
+        app; Vault: the server) includes that, or the record would see one
+        place's values as conflicts in the other.  Never a credential.
         """
         return self.normalise_location(ctx, location)
 
     def is_transient(self, exc: BaseException) -> bool:
         """Whether ``exc`` is worth retrying (default: :class:`TransientError`)."""
         return isinstance(exc, TransientError)
+
+    def outcome_unknown(self, exc: BaseException) -> bool:
+        """Whether a write that raised ``exc`` may have landed (default:
+        :class:`OutcomeUnknownError`): its keys are then reported unknown."""
+        return isinstance(exc, OutcomeUnknownError)
 
     @contextlib.contextmanager
     def session(

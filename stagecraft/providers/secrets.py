@@ -20,10 +20,11 @@ from the installed plugins the first time one of them is called
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ import attrs
 
 from stagecraft.errors import (
     CancelledError,
+    DeadlineError,
     DuplicateProviderError,
     EmptyProviderIDError,
     InvalidOptionsError,
@@ -41,6 +43,7 @@ from stagecraft.errors import (
     StagecraftError,
     UnknownProviderError,
 )
+from stagecraft.interrupts import Interrupts
 from stagecraft.providers.default_registry import (
     default_registry,
     get,
@@ -94,12 +97,17 @@ __all__ = [
 
 
 class Action(TextEnum):
-    """What a sync did (or would do) to one key of the target."""
+    """What a sync did (or would do) to one key of the target.
+
+    ``CONFLICT``: the key was changed in the target since this machine last
+    synced it, so the sync wrote nothing (see :mod:`stagecraft.record`).
+    """
 
     ADDED = "added"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
     REMOVED = "removed"
+    CONFLICT = "conflict"
 
 
 def _to_action(action: Action | str) -> Action:
@@ -166,6 +174,10 @@ class SyncResult:
         return self.keys_with(Action.REMOVED)
 
     @property
+    def conflicts(self) -> tuple[str, ...]:
+        return self.keys_with(Action.CONFLICT)
+
+    @property
     def changed(self) -> bool:
         """True when the target differs (or would differ) from before."""
         return any(change.action is not Action.UNCHANGED for change in self.changes)
@@ -200,9 +212,15 @@ class SyncOptions:
     exclude: tuple[str, ...] = attrs.field(default=(), converter=_to_keys)
     #: Remove target keys the source lacks, within the selection (``--prune``); stores only.
     prune: bool = False
-    #: Read and update the record of what was written to write-only stores
+    #: Read and update the record of what this machine last synced to each target
     #: (``--no-record`` turns it off); stores only.  See :mod:`stagecraft.record`.
     record: bool = True
+    #: With ``prune``: go on when the source yields no selected key, so every
+    #: selected target key is removed (``--allow-empty-source``); stores only.
+    allow_empty_source: bool = False
+    #: Overwrite keys changed in the target since the last sync (``--force``);
+    #: without it such a key is a conflict and nothing is written.  Stores only.
+    force: bool = False
 
     @keys.validator
     def _check_keys(self, _attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
@@ -268,8 +286,8 @@ class Context:
     """
 
     __slots__ = (
-        "__weakref__", "_cancelled", "_config_dir", "_cwd", "config", "configs", "deadline",
-        "endpoints", "logger", "on_progress", "redactor", "registry",
+        "__weakref__", "_cancelled", "_config_dir", "_cwd", "_interrupts", "config", "configs",
+        "deadline", "endpoints", "logger", "on_progress", "redactor", "registry",
     )
 
     def __init__(
@@ -286,6 +304,7 @@ class Context:
         self.logger: logging.Logger = _default_logger() if logger is None else logger
         self.redactor: Redactor = Redactor() if redactor is None else redactor
         self._cancelled = threading.Event()
+        self._interrupts = Interrupts()
         #: The typed config of the store being called (set by the engine).
         self.config: Any = None
         #: Where ``--from ID:`` / ``--to ID:`` look stores up (None: the default registry).
@@ -306,6 +325,7 @@ class Context:
         """
         child = Context(self.cwd, self.config_dir, self.deadline, self.logger, self.redactor)
         child._cancelled = self._cancelled
+        child._interrupts = self._interrupts
         child.registry = self.registry
         child.configs = self.configs
         child.on_progress = self.on_progress
@@ -346,6 +366,50 @@ class Context:
     def cancelled(self) -> bool:
         return self._cancelled.is_set()
 
+    def abandon(self) -> None:
+        """Stop waiting for the calls in flight (a second Ctrl-C): cancel, and stop them.
+
+        Runs every stopper registered with :meth:`stoppable` (a store kills
+        the child process it waits for); the keys of those calls are
+        reported as unknown.
+        """
+        self._cancelled.set()
+        self._interrupts.stop_all()
+
+    @property
+    def abandoned(self) -> bool:
+        return self._interrupts.stopped.is_set()
+
+    @contextlib.contextmanager
+    def interruptible(self) -> Iterator[None]:
+        """While the block runs, nothing is in flight that must finish (reading, planning).
+
+        The command's Ctrl-C then stops at once (KeyboardInterrupt in the main
+        thread) rather than at the next :meth:`check`; outside such blocks it
+        only cancels, so that writes in flight finish.
+        """
+        with self._interrupts.lock:
+            self._interrupts.interruptible += 1
+        try:
+            yield
+        finally:
+            with self._interrupts.lock:
+                self._interrupts.interruptible -= 1
+
+    @property
+    def stops_at_once(self) -> bool:
+        """Whether a Ctrl-C now may stop the run at once (see :meth:`interruptible`)."""
+        return self._interrupts.interruptible > 0
+
+    @contextlib.contextmanager
+    def stoppable(self, stop: Callable[[], None]) -> Iterator[None]:
+        """While the block runs, :meth:`abandon` calls ``stop`` (at once if already abandoned).
+
+        ``stop`` must be quick and safe from another thread (``os.killpg`` of a child).
+        """
+        with self._interrupts.registered(stop):
+            yield
+
     def remaining(self) -> float | None:
         """Seconds left before the deadline (None when there is none)."""
         if self.deadline is None:
@@ -361,7 +425,7 @@ class Context:
         if self._cancelled.is_set():
             raise CancelledError(Structural("sync cancelled"))
         if self.deadline is not None and time.monotonic() >= self.deadline:
-            raise CancelledError(Structural("sync ran past its deadline"))
+            raise DeadlineError(Structural("sync ran past its deadline"))
 
     # -- paths and secrets ----------------------------------------------------
 

@@ -11,6 +11,7 @@
           envs: []                    # specific environments (slugs)
           encore_bin: encore
           concurrency: 8              # `encore secret set` calls in flight
+          call_timeout: 60            # seconds one `encore` call may take (--timeout caps it)
           require_declared: false     # every secret the app declares must be set
 
 The core structures that section into :class:`Config` with its strict
@@ -31,7 +32,7 @@ from typing import Any
 
 import attrs
 
-from stagecraft.config_fields import concurrency
+from stagecraft.config_fields import concurrency, positive_seconds
 from stagecraft.errors import InvalidConfigError
 from stagecraft_encore.errors import TargetError
 
@@ -74,6 +75,9 @@ class Config:
     envs: list[str] = attrs.field(factory=list, validator=_check_envs)
     encore_bin: str = attrs.field(default="encore", validator=_check_bin)
     concurrency: int = attrs.field(default=8, validator=concurrency)
+    #: Seconds one ``encore`` call may take before it is stopped (a hung CLI
+    #: never hangs the sync); the sync's ``--timeout`` cuts it further.
+    call_timeout: float = attrs.field(default=60.0, validator=positive_seconds)
     #: Refuse a sync through the CLI when a secret the app declares is neither
     #: in the sync nor set in Encore for the selection (``encore debug meta``).
     require_declared: bool = False

@@ -6,7 +6,7 @@ config; provider errors (exit 2) come from the ``encore`` CLI or the machine.
 
 from __future__ import annotations
 
-from stagecraft.errors import ProviderError, UserError
+from stagecraft.errors import OutcomeUnknownError, ProviderError, UserError
 
 
 class TargetError(UserError):
@@ -27,6 +27,10 @@ class AppNotFoundError(ProviderError):
 
 class SecretSetError(ProviderError):
     """One ``encore secret set`` call failed; the message is the CLI's, masked."""
+
+
+class SecretSetUnknownError(SecretSetError, OutcomeUnknownError):
+    """``encore secret set`` was stopped before it answered: the key may or may not be set."""
 
 
 class SecretListError(ProviderError):

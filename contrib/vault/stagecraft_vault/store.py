@@ -16,11 +16,12 @@ request.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from stagecraft.store import LazyConfig, SecretStore, StoreSession
+from stagecraft.store import LazyConfig, NoSuchLocationError, SecretStore, StoreSession
 
 if TYPE_CHECKING:
     from stagecraft.providers.secrets import Context
@@ -60,14 +61,20 @@ class VaultSession(StoreSession):
         if self._connection is not None:
             self._connection.close()
 
-    def _kv(self) -> KVSecret:
-        if self._secret is None:
+    def _connect(self) -> Connection:
+        """The connection (no request yet): operations are bounded through it."""
+        if self._connection is None:
             from stagecraft_vault.client import Connection
-            from stagecraft_vault.kv import KVSecret
             from stagecraft_vault.settings import resolve
 
-            connection = Connection(self.ctx, resolve(self.ctx, self.config))
-            self._connection = connection
+            self._connection = Connection(self.ctx, resolve(self.ctx, self.config))
+        return self._connection
+
+    def _kv(self) -> KVSecret:
+        if self._secret is None:
+            from stagecraft_vault.kv import KVSecret
+
+            connection = self._connect()
             connection.login(self.where)
             mount = connection.mount(self.where, self.config.kv_version)
             self._secret = KVSecret(connection, mount, self.config.max_request_strings)
@@ -80,13 +87,16 @@ class VaultSession(StoreSession):
         return secret
 
     def read(self, keys: Collection[str] | None) -> Mapping[str, str]:
-        with self._lock:
-            data = self._read().data
+        with self._lock, self._connect().bounded():
+            secret = self._read()
+        if not secret.exists:  # the version is kept: a first write names it
+            raise NoSuchLocationError(self.store.id, self.location, f"no secret at {self.where}")
+        data = secret.data
         wanted = data.keys() if keys is None else [key for key in keys if key in data]
         return {key: as_text(data[key]) for key in wanted}
 
     def write(self, values: Mapping[str, str]) -> None:
-        with self._lock:  # the engine names the keys of a failed write itself
+        with self._lock, self._connect().bounded():  # the engine names a failed write's keys
             seen = self._seen if self._seen is not None else self._read()
             fields = dict(seen.data)
             fields.update(values)
@@ -105,7 +115,7 @@ class VaultSession(StoreSession):
             return self._kv().size_problem(fields)
 
     def delete(self, keys: Collection[str]) -> None:
-        with self._lock:  # the engine names the keys of a failed delete itself
+        with self._lock, self._connect().bounded():  # the engine names a failed delete's keys
             seen = self._seen if self._seen is not None else self._read()
             gone = set(keys)
             fields = {key: value for key, value in seen.data.items() if key not in gone}
@@ -156,6 +166,22 @@ class VaultStore(SecretStore):
         from stagecraft_vault.location import parse
 
         return f"{self.id}:{parse(location, self.config_of(ctx).mount)}"
+
+    def record_location(self, ctx: Context, location: str) -> str:
+        """The server (without any user or password in its URL), namespace and secret:
+        one path on two servers is two places to the write record."""
+        from urllib.parse import urlsplit
+
+        from stagecraft_vault.settings import configured_address
+
+        config = self.config_of(ctx)
+        parts = urlsplit((configured_address(config) or "").rstrip("/"))
+        port = f":{parts.port}" if parts.port else ""
+        namespace = (config.namespace or os.environ.get("VAULT_NAMESPACE")
+                     or os.environ.get("BAO_NAMESPACE") or "")
+        server = f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"
+        inside = f" namespace {namespace}" if namespace else ""
+        return f"{self.normalise_location(ctx, location)} at {server}{inside}"
 
     def read(
         self, ctx: Context, location: str, keys: Collection[str] | None

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from vault_helpers import make_ctx
+from vault_helpers import SilentServer, make_ctx
 
 from stagecraft.providers.secrets import Context
 from stagecraft.testing.servers.openbao import DevServer, dev_server
@@ -49,6 +49,16 @@ def path() -> str:
 
 
 @pytest.fixture
+def kv1(bao: DevServer, path: str) -> str:
+    """A fresh KV v1 mount; returns its name."""
+    mount = f"kv1-{path}"
+    status, body = bao.request("POST", f"sys/mounts/{mount}",
+                               {"type": "kv", "options": {"version": "1"}})
+    assert status == 204, body
+    return mount
+
+
+@pytest.fixture
 def location(path: str) -> str:
     return f"secret/{path}"
 
@@ -61,3 +71,13 @@ def store() -> VaultStore:
 @pytest.fixture
 def ctx(tmp_path: Path) -> Context:
     return make_ctx(tmp_path)
+
+
+@pytest.fixture
+def silent_server() -> Iterator[SilentServer]:
+    """An address that accepts connections and never answers."""
+    server = SilentServer()
+    try:
+        yield server
+    finally:
+        server.close()
