@@ -32,6 +32,7 @@ from benchmarks import (
     sync,
     vault,
 )
+from benchmarks import run as run_rows  # `run` is this module's own function
 from benchmarks.harness import Row, markdown, table
 from benchmarks.machine import describe
 
@@ -70,6 +71,8 @@ class Plan:
     refused_keys: int = 0  # 0: no refusal rows
     redaction_values: int = 0  # 0: no redaction rows
     redaction_repeats: int = 1
+    run_keys: int = 0  # 0: no `stagecraft run` rows
+    run_repeats: int = 1
 
 
 FULL = Plan(
@@ -103,6 +106,8 @@ FULL = Plan(
     refused_keys=100_000,
     redaction_values=100_000,
     redaction_repeats=5,
+    run_keys=50,
+    run_repeats=21,
 )
 
 QUICK = Plan(
@@ -136,11 +141,13 @@ QUICK = Plan(
     refused_keys=200,
     redaction_values=200,
     redaction_repeats=1,
+    run_keys=50,
+    run_repeats=1,
 )
 
 NAMES = (
     "parse", "sync", "encore", "startup", "plugins", "store", "vault", "aws", "github", "exec",
-    "refusals", "redaction",
+    "refusals", "redaction", "run",
 )
 
 
@@ -195,6 +202,8 @@ def run(plan: Plan, only: Sequence[str] = NAMES,
     if plan.redaction_values:
         steps.append(("redaction", lambda: redaction.run(plan.redaction_values,
                                                          plan.redaction_repeats)))
+    if plan.run_keys:
+        steps.append(("run", lambda: run_rows.run(plan.run_keys, plan.run_repeats)))
     for name, step in steps:
         if name not in only:
             continue

@@ -101,3 +101,20 @@ def test_the_command_gets_its_arguments_untouched(tmp_path: Path) -> None:
     code = "import sys; print(repr(sys.argv[1:]))"
     done = run(write_source(tmp_path), python(code, "--mask", "$DATABASE_URL", "a b"))
     assert done.stdout == b"['--mask', '$DATABASE_URL', 'a b']\n"
+
+
+@pytest.mark.parametrize("mask", [False, True])
+@pytest.mark.parametrize(("content", "status"), [
+    pytest.param(b"\x7fELF garbage", 126, id="not-a-program"),
+    pytest.param(b"#!/no/such/interpreter\n", 127, id="missing-interpreter"),
+])
+def test_a_command_that_cannot_be_executed_exits_as_a_shell_would(
+    tmp_path: Path, mask: bool, content: bytes, status: int
+) -> None:
+    program = tmp_path / "program"
+    program.write_bytes(content)
+    program.chmod(0o755)
+    done = run(write_source(tmp_path), [str(program)], mask=mask)
+    assert done.returncode == status
+    assert done.stderr.startswith(f"stagecraft: {program}: ".encode())
+    assert b"canary" not in done.stderr

@@ -84,7 +84,10 @@ def run_command(
     read_ends, write_ends = zip(*(os.pipe() for _ in sinks), strict=True)
     maskers = [StreamMasker(redactor, secrets.values(), sink) for sink in sinks]
 
+    pumping: list[bool] = []
+
     def pump() -> list[threading.Thread]:
+        pumping.append(True)  # the threads own the read ends from here on
         threads = [
             threading.Thread(target=_copy, args=(fd, masker), daemon=True)
             for fd, masker in zip(read_ends, maskers, strict=True)
@@ -99,8 +102,10 @@ def run_command(
         return supervise(path, argv, environment, stdout_fd=write_ends[0],
                          stderr_fd=write_ends[1], pump=pump)
     except OSError as exc:
-        for fd in (*read_ends, *write_ends):
-            _close_quietly(fd)
+        if pumping:
+            raise
+        for fd in read_ends:
+            os.close(fd)
         raise _not_started(argv[0], exc) from None
 
 
@@ -144,9 +149,3 @@ def _copy(fd: int, masker: StreamMasker) -> None:
     finally:
         os.close(fd)
 
-
-def _close_quietly(fd: int) -> None:
-    try:
-        os.close(fd)
-    except OSError:
-        pass

@@ -101,7 +101,7 @@ def supervise(
     """Start ``path`` with ``argv`` and ``environment``, forward signals, return its exit status.
 
     ``stdout_fd``/``stderr_fd``, when given, become the child's 1 and 2
-    (pipe write ends; closed here once the child holds them).  ``pump``
+    (pipe write ends; closed here, whether the child started or not).  ``pump``
     starts the threads that read those pipes; it is called with the signals
     blocked so the threads never take them, and they are joined after the
     child exits (when they reach end of file).
@@ -112,13 +112,15 @@ def supervise(
         if fd is not None
     ]
     with _signals_taken() as child_mask:
-        pid = os.posix_spawn(
-            path, list(argv), dict(environment), file_actions=actions,
-            setsigmask=child_mask, setsigdef=RESET_TO_DEFAULT,
-        )
-        for fd in (stdout_fd, stderr_fd):
-            if fd is not None:
-                os.close(fd)
+        try:
+            pid = os.posix_spawn(
+                path, list(argv), dict(environment), file_actions=actions,
+                setsigmask=child_mask, setsigdef=RESET_TO_DEFAULT,
+            )
+        finally:  # the child holds its own copies now (or never will)
+            for fd in (stdout_fd, stderr_fd):
+                if fd is not None:
+                    os.close(fd)
         threads = pump() if pump is not None else []
 
         def forward(signum: int) -> None:
