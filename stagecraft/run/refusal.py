@@ -10,27 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from stagecraft.config.manifest import Manifest, applicable_keys, keys_for_sync, missing_required
-from stagecraft.errors import UserError, printable
+from stagecraft.config.manifest import (
+    Manifest,
+    MissingDeclaredKeysError,
+    applicable_keys,
+    keys_for_sync,
+    missing_required,
+)
 from stagecraft.selection import select
 
 
-class MissingKeysForRunError(UserError):
+class MissingKeysForRunError(MissingDeclaredKeysError):
     """The source lacks declared keys required in the environment COMMAND runs with.
 
     Names the keys, the source and the environment; never a value.  Exit 1.
     """
 
-    def __init__(self, keys: Sequence[str], source: str, environment: str | None) -> None:
-        self.keys = tuple(keys)
-        self.source = source
-        self.environment = environment
-        where = f"required in {printable(environment)}" if environment else "required everywhere"
-        listed = ", ".join(printable(key) for key in self.keys)
-        super().__init__(
-            f"{printable(source)}: missing declared key(s) {where}: {listed}; "
-            "the command was not started"
-        )
+    consequence = "the command was not started"
 
 
 def secrets_for_run(
