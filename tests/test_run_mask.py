@@ -8,6 +8,8 @@ pieces, and look for them in Stagecraft's output, argv, environment and files.
 from __future__ import annotations
 
 import io
+import signal
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,7 @@ import pytest
 from stagecraft.redact import MASK, Redactor
 from stagecraft.run import mask_stream
 from stagecraft.run.mask_stream import StreamMasker
-from tests.run_helpers import SECRETS, base_env, python, run, write_source
+from tests.run_helpers import SECRETS, base_env, python, run, runner_argv, write_source
 
 VALUE = "canary-s3cret-value-0123456789"
 
@@ -142,3 +144,28 @@ def test_values_never_in_stagecrafts_argv_environment_output_or_files(
         if path.is_file() and path != source:
             data = path.read_bytes()
             assert not any(value.encode() in data for value in SECRETS.values()), path
+
+
+def test_a_closed_output_pipe_reaches_the_command_as_it_would_without_stagecraft(
+    tmp_path: Path,
+) -> None:
+    # `stagecraft run --mask -- yes | head -1`: yes dies of SIGPIPE (141), quietly.
+    argv = runner_argv(write_source(tmp_path), ["yes", "canary-s3cret"], mask=True)
+    proc = subprocess.Popen(argv, env=base_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait(timeout=120) == 128 + signal.SIGPIPE
+    assert first == b"canary-s3cret\n"  # not a selected value: shown as is
+    assert stderr == b""
+
+
+def test_a_command_started_with_sigchld_ignored_is_still_waited_for(tmp_path: Path) -> None:
+    # An "ignore" inherited on SIGCHLD would make the kernel reap the child first.
+    argv = runner_argv(write_source(tmp_path), ["sh", "-c", "exit 7"], mask=True)
+    done = subprocess.run(argv, env=base_env(), capture_output=True, timeout=120, check=False,
+                          preexec_fn=lambda: signal.signal(signal.SIGCHLD, signal.SIG_IGN))
+    assert done.returncode == 7, done.stderr

@@ -141,11 +141,18 @@ def _not_started(command: str, exc: OSError) -> CommandNotStartedError:
 
 
 def _copy(fd: int, masker: StreamMasker) -> None:
-    """Feed everything readable from ``fd`` to ``masker`` until end of file."""
+    """Feed everything readable from ``fd`` to ``masker`` until end of file.
+
+    When Stagecraft's own output is gone (a closed pipe, as in ``| head``),
+    copying stops and the pipe is closed, so COMMAND meets the closed pipe
+    on its next write, as it would have without Stagecraft in between.
+    """
     try:
         while chunk := os.read(fd, _READ_SIZE):
             masker.feed(chunk)
         masker.close()
+    except BrokenPipeError:
+        pass
     finally:
         os.close(fd)
 

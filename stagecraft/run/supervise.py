@@ -60,6 +60,8 @@ def _signals_taken() -> Iterator[frozenset[int]]:
     Yields the mask before the block, which the child starts with.
     """
     taken = {*FORWARDED, signal.SIGCHLD}
+    # An inherited "ignore" on SIGCHLD would reap the child before waitpid saw it.
+    child_handler = signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, taken)
     try:
         yield frozenset(previous)
@@ -69,6 +71,7 @@ def _signals_taken() -> Iterator[frozenset[int]]:
         while signal.sigtimedwait(taken, 0) is not None:
             pass
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        signal.signal(signal.SIGCHLD, child_handler)
 
 
 @contextmanager
