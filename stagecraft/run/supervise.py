@@ -107,7 +107,8 @@ def supervise(
     (pipe write ends; closed here, whether the child started or not).  ``pump``
     starts the threads that read those pipes; it is called with the signals
     blocked so the threads never take them, and they are joined after the
-    child exits (when they reach end of file).
+    child exits (they end at end of file: when every process holding the
+    pipes, COMMAND and anything it left running, has closed them).
     """
     actions = [
         (os.POSIX_SPAWN_DUP2, fd, target)
@@ -125,17 +126,23 @@ def supervise(
                 if fd is not None:
                     os.close(fd)
         threads = pump() if pump is not None else []
+        reaped = threading.Event()
 
         def forward(signum: int) -> None:
+            if reaped.is_set():  # the process id may name another process by now
+                return
             try:
                 os.kill(pid, signum)
-            except ProcessLookupError:  # already gone: its status says the rest
+            except ProcessLookupError:  # exited, not yet reaped: its status says the rest
                 pass
 
         with _fallback_forwarding(forward):
             status = _wait(pid, forward)
-        for thread in threads:
-            thread.join()
+            reaped.set()
+    # Joined with the signals unblocked: should a process COMMAND left behind
+    # keep the pipes open, a Ctrl-C still interrupts Stagecraft (exit 130).
+    for thread in threads:
+        thread.join()
     return exit_status(status)
 
 
