@@ -25,7 +25,7 @@ import signal
 import sys
 import threading
 from collections.abc import Mapping, Sequence
-from typing import BinaryIO
+from typing import BinaryIO, NoReturn
 
 from stagecraft.errors import UserError, printable
 from stagecraft.redact import Redactor
@@ -119,7 +119,7 @@ def _resolve(command: str, environment: Mapping[str, str]) -> str:
     return found
 
 
-def _replace_process(path: str, argv: Sequence[str], environment: Mapping[str, str]) -> None:
+def _replace_process(path: str, argv: Sequence[str], environment: Mapping[str, str]) -> NoReturn:
     """``execve`` COMMAND in place of Stagecraft; raises only when that fails."""
     sys.stdout.flush()
     sys.stderr.flush()
