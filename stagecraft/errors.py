@@ -252,6 +252,9 @@ class MissingDeclaredKeysError(UserError):
     Names the keys, the source and the environment; never a value.
     """
 
+    #: What the refusal spared, said at the end of the message.
+    consequence = "nothing was written (is this the right source?)"
+
     def __init__(self, keys: Sequence[str], source: str, environment: str | None) -> None:
         self.keys = tuple(keys)
         self.source = source
@@ -259,8 +262,33 @@ class MissingDeclaredKeysError(UserError):
         where = f"required in {environment}" if environment else "required everywhere"
         listed = ", ".join(printable(key) for key in self.keys)
         super().__init__(Structural(
-            f"{printable(source)}: missing declared key(s) {where}: {listed}; "
-            "nothing was written (is this the right source?)"
+            f"{printable(source)}: missing declared key(s) {where}: {listed}; {self.consequence}"
+        ))
+
+
+class MissingKeysForRunError(MissingDeclaredKeysError):
+    """The source lacks declared keys required in the environment COMMAND runs with.
+
+    Names the keys, the source and the environment; never a value.  Exit 1.
+    """
+
+    consequence = "the command was not started"
+
+
+class ConflictError(UserError):
+    """Keys were changed in the target since this machine last synced them; nothing was written.
+
+    ``result`` is the plan, with those keys as ``conflict`` (``! KEY``), so
+    the command can show it; ``--check`` reports it as drift (exit 4).
+    """
+
+    def __init__(self, target: str, result: SyncResult) -> None:
+        self.result = result
+        keys = result.conflicts
+        super().__init__(Structural(
+            f"{target}: {len(keys)} key(s) changed in the target since this machine last "
+            f"synced them, so nothing was written: {', '.join(map(printable, keys))}. "
+            "Bring the new values into the source, or overwrite them with --force"
         ))
 
 
@@ -290,7 +318,17 @@ class UnwritableValueError(UserError):
         self.reason = reason
 
 
-# --------------------------------------------------------------------- files
+# ------------------------------------------------------- files and commands
+
+
+class CommandNotStartedError(UserError):
+    """COMMAND was not found or could not be executed; exits 127 or 126 as a shell would."""
+
+    def __init__(self, command: str, reason: str, exit_code: int) -> None:
+        self.command = command
+        self.exit_code = exit_code
+        super().__init__(Structural(f"{printable(command)}: {reason}"))
+
 
 
 class FileReadError(UserError):
