@@ -28,6 +28,7 @@ class SlowStore(SecretStore):
     """Keeps values in memory; every write costs ``latency`` seconds of waiting."""
 
     id = "slow"
+    writes_one_by_one = True
     concurrency: ClassVar[int] = 8
 
     def __init__(self, latency: float) -> None:

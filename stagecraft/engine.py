@@ -26,98 +26,78 @@
    listing the keys that were written and every key that was not.
 
 A store never sees another store, the command line or the config file:
-everything it needs arrives as its location, its keys and ``ctx.config``.
+everything it needs arrives as its location, its keys and its typed config
+(``ctx.config``, ``session.config``).  The engine talks to the target only
+through the session it opens for the sync (:meth:`StoreBase.session`).
+The steps have their own modules: :mod:`stagecraft.plan`,
+:mod:`stagecraft.refusals`, :mod:`stagecraft.applying` (writes, with
+:mod:`stagecraft.retrying`) and :mod:`stagecraft.recording`.
 """
 
 from __future__ import annotations
 
 import logging
-import random
-import threading
-from collections.abc import Callable, Collection, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from collections.abc import Collection, Mapping
+from typing import Any
 
-import attrs
-
-from stagecraft.errors import EXIT_INTERRUPTED, CancelledError, UserError, printable
+from stagecraft.applying import InterruptedSyncError, SyncFailedError, apply, reason
+from stagecraft.config.converter import structure_plain
+from stagecraft.context import Context
+from stagecraft.errors import UserError, printable
 from stagecraft.locations import ENV_FILE, Endpoint, split
-from stagecraft.providers.secrets import (
-    Action,
-    Change,
-    Context,
-    PartialSyncError,
-    Registry,
-    SyncOptions,
-    SyncResult,
-)
+from stagecraft.plan import Plan, plan
+from stagecraft.providers.secrets import Action, Registry, SyncOptions, SyncResult
+from stagecraft.recording import Recording
 from stagecraft.refusals import RefusedValuesError, check_refusals
+from stagecraft.retrying import retrying
 from stagecraft.selection import select
-from stagecraft.store import KeysNotWrittenError, SecretStore, StoreSession
+from stagecraft.store_base import StoreBase, StoreSession
 
 __all__ = [
     "InterruptedSyncError",
     "Plan",
     "RefusedValuesError",
     "SyncFailedError",
+    "config_for",
     "plan",
+    "reason",
     "resolve_source",
     "resolve_target",
     "sync",
 ]
 
-T = TypeVar("T")
-
 #: The engine's narration (``-v``): names, paths and counts, never values, so the
 #: command shows it unmasked (see :mod:`stagecraft.redacted_logging`).
 log = logging.getLogger("stagecraft.engine")
-
-#: First retry delay in seconds; each later one doubles, with jitter.
-BACKOFF = 0.2
-#: No single wait is longer than this.
-MAX_BACKOFF = 5.0
-
-
-class SyncFailedError(PartialSyncError):
-    """Some keys were written and some not; raised by the engine, so its message is its own."""
-
-
-class InterruptedSyncError(SyncFailedError, CancelledError):
-    """The sync was interrupted (SIGINT); ``result`` holds what was written.  Exit 130.
-
-    Also a :class:`~stagecraft.errors.CancelledError`: it is one.
-    """
-
-    exit_code = EXIT_INTERRUPTED
 
 
 # ----------------------------------------------------------------- resolving
 
 
 def _registry(ctx: Context) -> Registry:
-    if ctx.registry is not None:
-        return ctx.registry
-    from stagecraft.providers.secrets import default_registry
-
-    return default_registry()
+    """Where ``--from ID:`` looks stores up: the run's registry (without one, none: only env
+    files and the target's own default can be a source)."""
+    return ctx.registry if ctx.registry is not None else Registry()
 
 
-def config_for(ctx: Context, store: SecretStore, given: Any = None) -> Any:
-    """The store's typed config: ``given`` (structured if raw), else its section, else defaults."""
+def config_for(ctx: Context, store: StoreBase[Any], given: Any = None) -> Any:
+    """The store's typed config: ``given`` (structured if raw), else its section, else defaults.
+
+    The one place a store's config is made: the run's ``configs`` structures
+    the ``stagecraft.yml`` section, the rest is defaults or hand-made options.
+    """
     config = given
     if config is None and ctx.configs is not None:
         config = ctx.configs(store)
     config_class = store.Config
     if config_class is None or isinstance(config, config_class):
         return config
-    if config is None:  # the defaults: no converter needed (and none imported)
+    if config is None:
         return config_class()
-    from stagecraft.config.converter import structure_plain
-
-    return structure_plain({} if config is None else config, config_class, store.id)
+    return structure_plain(config, config_class, store.id)
 
 
-def resolve_target(ctx: Context, store: SecretStore, location: str) -> Endpoint:
+def resolve_target(ctx: Context, store: StoreBase[Any], location: str) -> Endpoint:
     """The target: ``location`` in ``store``, or the store's configured default."""
     if not location:
         location = store.default_location(ctx, "target") or ""
@@ -130,7 +110,7 @@ def resolve_target(ctx: Context, store: SecretStore, location: str) -> Endpoint:
     return Endpoint(store.route(ctx, location), location)
 
 
-def resolve_source(ctx: Context, target: SecretStore, text: str) -> tuple[Endpoint, Any]:
+def resolve_source(ctx: Context, target: StoreBase[Any], text: str) -> tuple[Endpoint, Any]:
     """The source and its config: ``ID:LOCATION``, an env file, or the target's default."""
     if not text:
         text = target.default_location(ctx, "source") or ""
@@ -140,13 +120,12 @@ def resolve_source(ctx: Context, target: SecretStore, text: str) -> tuple[Endpoi
                 "or set secrets.from in stagecraft.yml"
             )
         return Endpoint(ENV_FILE, text), None
-    store_id, location = split(
-        text, _registry(ctx), cwd=ctx.cwd, reserved=target.reserved_prefixes
-    )
+    registry = _registry(ctx)
+    store_id, location = split(text, registry, cwd=ctx.cwd, reserved=target.reserved_prefixes)
     if store_id is None:
         return Endpoint(ENV_FILE, location), None
-    store = _registry(ctx).get(store_id)
-    if not isinstance(store, SecretStore):
+    store = registry.get(store_id)
+    if not isinstance(store, StoreBase):
         raise UserError(
             f"{store_id}: this provider implements sync itself and cannot be read from; "
             "only stores can be a --from ID:"
@@ -167,90 +146,21 @@ def resolve_source(ctx: Context, target: SecretStore, text: str) -> tuple[Endpoi
     return Endpoint(routed, location), config
 
 
-# ------------------------------------------------------------------- planning
-
-
-@attrs.frozen
-class Plan:
-    """Per key what the sync does; ``writes`` holds the values to store (never shown).
-
-    Keys and actions are two parallel tuples rather than a record per key:
-    the result's records are made once the target is written, so a large
-    file store does not hold them while it renders the new file.
-    """
-
-    keys: tuple[str, ...]
-    actions: tuple[Action, ...]
-    writes: Mapping[str, str] = attrs.field(repr=False)
-    deletes: tuple[str, ...] = ()
-
-    def result(
-        self,
-        reported: Mapping[str, Action] | None = None,
-        failed: Collection[str] = (),
-        *,
-        where: Mapping[str, str],
-    ) -> SyncResult:
-        """The changes made: the plan's, less ``failed``, with the actions stores ``reported``."""
-        reported = reported or {}
-        return SyncResult(
-            (Change(key, reported.get(key, action))
-             for key, action in zip(self.keys, self.actions, strict=True) if key not in failed),
-            source=where["source"], target=where["target"],
-        )
-
-
-def plan(
-    selected: Mapping[str, str],
-    current: Mapping[str, str] | None,
-    existing: Collection[str] | None,
-    prunable: Sequence[str] = (),
-    recorded: Collection[str] = (),
-) -> Plan:
-    """Compare the selected source values with the target.
-
-    ``current`` is the target's values (None: the store cannot be read), in
-    which case ``existing`` says which keys exist (None: not even that, and
-    every key counts as updated, as nothing can be said) and ``recorded``
-    which keys' source values are the ones last written there (the write
-    record): a key both existing and recorded is unchanged.  ``prunable``
-    are target keys in the selection that the source lacks.
-    """
-    keys: list[str] = []
-    actions: list[Action] = []
-    writes: dict[str, str] = {}
-    for key, value in selected.items():
-        if current is not None:
-            before = current.get(key)
-            action = (
-                Action.ADDED if before is None
-                else Action.UNCHANGED if before == value
-                else Action.UPDATED
-            )
-        elif existing is not None:
-            action = (
-                Action.ADDED if key not in existing
-                else Action.UNCHANGED if key in recorded
-                else Action.UPDATED
-            )
-        else:
-            action = Action.UPDATED
-        keys.append(key)
-        actions.append(action)
-        if action is not Action.UNCHANGED:
-            writes[key] = value
-    keys += prunable
-    actions += [Action.REMOVED] * len(prunable)
-    return Plan(tuple(keys), tuple(actions), writes, tuple(prunable))
-
-
 # ------------------------------------------------------------------- the sync
 
 
-def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
+def _interrupted(target: Endpoint, where: Mapping[str, str],
+                 keys: Collection[str] = ()) -> InterruptedSyncError:
+    return InterruptedSyncError(
+        f"{target}: interrupted before anything was written",
+        SyncResult(source=where["source"], target=where["target"]),
+        {printable(key): "not written: interrupted" for key in keys},
+    )
+
+
+def sync(ctx: Context, store: StoreBase[Any], opts: SyncOptions) -> SyncResult:
     """Sync into ``store`` (the steps in the module docstring)."""
-    target_config = config_for(ctx, store, opts.config)
-    tctx = ctx.for_store(target_config)
+    tctx = ctx.for_store(config_for(ctx, store, opts.config))
     target = resolve_target(tctx, store, opts.target)
     source, source_config = resolve_source(tctx, store, opts.source)
     sctx = ctx.for_store(source_config)
@@ -264,14 +174,11 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
     ctx.endpoints.update(where)  # for the command's report, should the sync fail
     log.info("reading %s", where["source"])
 
-    values = _as_dict(_retrying(sctx, source.store,
+    values = _as_dict(retrying(sctx, source.store,
                                lambda: source.store.read(sctx, source.location, None)))
     ctx.add_secrets(values.values())
     if ctx.cancelled:
-        raise InterruptedSyncError(
-            f"{target}: interrupted before anything was written",
-            SyncResult(source=where["source"], target=where["target"]), {},
-        )
+        raise _interrupted(target, where)
     ctx.check()
     if opts.prune and not target.store.can_prune:
         why = "cannot delete keys" if not target.store.can_delete else "cannot be read back"
@@ -282,7 +189,7 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
         existing: Collection[str] | None = None
         if target.store.readable:
             log.info("reading %s", where["target"])
-            current = _retrying(tctx, target.store, lambda: session.read(None))
+            current = retrying(tctx, target.store, lambda: session.read(None))
             # Values equal to the source's are registered already (and registering
             # them again would keep the target's copies alive).
             ctx.add_secrets(v for k, v in current.items() if values.get(k) != v)
@@ -291,46 +198,39 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
         else:
             names = list(values)
             if opts.prune:
-                names += _listed_not_in(tctx, target, values)
+                names += _listed_not_in(tctx, target.store, session, values)
         keys = select(names, opts.keys, opts.exclude, where=where["source"])
         selected = values if len(keys) == len(values) == len(names) else {
             key: values[key] for key in keys if key in values
         }
         prunable = [key for key in keys if key not in values]
         log.info("%d key(s) selected", len(selected))
-        record: _Recording | None = None
+        record: Recording | None = None
         recorded: Collection[str] = ()
         if current is None:
             wanted = list(selected)
-            existing = _retrying(tctx, target.store, lambda: target.store.existing_keys(
-                tctx, target.location, wanted))
+            existing = retrying(tctx, target.store, lambda: session.existing_keys(wanted))
             if opts.record:
-                record = _Recording(tctx, target)
+                record = Recording(tctx, target.store, target.location)
                 if existing is not None:
                     recorded = record.matching(
                         {k: v for k, v in selected.items() if k in existing}
                     )
         the_plan = plan(selected, current, existing, prunable, recorded)
         if current is not None:
-            session.unchanged({key: selected[key] for key, action
-                               in zip(the_plan.keys, the_plan.actions, strict=True)
-                               if action is Action.UNCHANGED})
+            session.unchanged(the_plan.unchanged(selected))
         log.info(
             "plan: %d to write, %d to remove", len(the_plan.writes), len(the_plan.deletes)
         )
-        check_refusals(tctx, target, session, the_plan.writes, the_plan.deletes)
+        check_refusals(target, session, the_plan.writes, the_plan.deletes)
         if opts.dry_run:
             return the_plan.result(where=where)
         if ctx.cancelled:
-            raise InterruptedSyncError(
-                f"{target}: interrupted before anything was written",
-                SyncResult(source=where["source"], target=where["target"]),
-                {printable(key): "not written: interrupted" for key in the_plan.writes},
-            )
+            raise _interrupted(target, where, the_plan.writes)
         ctx.check()
         del values, selected, current, names, keys  # a large source is not held while writing
         try:
-            reported = _apply(tctx, target, session, the_plan, where)
+            reported = apply(tctx, target, session, the_plan, where)
         except SyncFailedError as exc:
             if record is not None:
                 record.written(the_plan, exc.result)
@@ -348,174 +248,13 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
     return result
 
 
-class _Recording:
-    """The write record (:mod:`stagecraft.record`) for one write-only target of one sync."""
-
-    def __init__(self, ctx: Context, target: Endpoint) -> None:
-        from stagecraft.record import WriteRecord
-
-        self.record = WriteRecord(log)
-        self.store = target.store.id
-        self.location = target.store.record_location(ctx, target.location)
-
-    def matching(self, values: Mapping[str, str]) -> set[str]:
-        return self.record.matching(self.store, self.location, values)
-
-    def written(self, the_plan: Plan, result: SyncResult) -> None:
-        """Record the keys ``result`` says were written; forget the others that were tried.
-
-        A write that failed (or timed out) may or may not have changed the
-        value, so its old fingerprint is no longer evidence of anything.
-        """
-        done = {change.key for change in result.changes}
-        written = {k: v for k, v in the_plan.writes.items() if k in done}
-        forget = [k for k in the_plan.writes if k not in done] + list(the_plan.deletes)
-        self.record.update(self.store, self.location, written, forget)
-
-
-def _listed_not_in(ctx: Context, target: Endpoint, values: Mapping[str, str]) -> list[str]:
+def _listed_not_in(
+    ctx: Context, store: StoreBase[Any], session: StoreSession[Any], values: Mapping[str, str]
+) -> list[str]:
     """The keys a write-only target lists that ``values`` lacks (what ``--prune`` may remove)."""
-    return list(_retrying(ctx, target.store, lambda: target.store.prunable_keys(
-        ctx, target.location, values)))
-
-
-def _apply(
-    ctx: Context, target: Endpoint, session: StoreSession, the_plan: Plan, where: dict[str, str]
-) -> dict[str, Action]:
-    """Write and delete what the plan says; returns the actions stores reported, where they
-    differ from the plan.  Raises :class:`SyncFailedError` naming every key not synced."""
-    store = target.store
-    reported: dict[str, Action] = {}
-    failed: dict[str, str] = {}
-    if the_plan.writes:
-        if store.writes_one_by_one:
-            reported, failed = _write_each(ctx, store, session, the_plan)
-        else:
-            try:
-                _retrying(ctx, store, lambda: session.write(the_plan.writes))
-            except KeysNotWrittenError as exc:
-                failed = _not_done(ctx, exc, "not written")
-                _progress(ctx, store, len(the_plan.writes) - len(failed), len(the_plan.writes))
-            except CancelledError as exc:
-                reason = "not written: interrupted" if ctx.cancelled else f"not written: {exc}"
-                failed = dict.fromkeys(the_plan.writes, reason)
-            except UserError:
-                raise  # the user's to fix (a refused value, a missing target): as it is
-            except Exception as exc:  # noqa: BLE001 - the batch failed: every key is named
-                failed = dict.fromkeys(the_plan.writes, f"not written: {_reason(ctx, exc)}")
-            else:
-                _progress(ctx, store, len(the_plan.writes), len(the_plan.writes))
-    if the_plan.deletes:
-        if failed or ctx.cancelled:
-            failed.update(dict.fromkeys(the_plan.deletes, "not removed: an earlier step failed"))
-        else:
-            try:
-                _retrying(ctx, store, lambda: session.delete(the_plan.deletes))
-            except KeysNotWrittenError as exc:
-                failed.update(_not_done(ctx, exc, "not removed"))
-            except Exception as exc:  # noqa: BLE001 - reported per key, as the writes are
-                reason = _reason(ctx, exc)
-                failed.update(dict.fromkeys(the_plan.deletes, f"not removed: {reason}"))
-    if failed:
-        error = InterruptedSyncError if ctx.cancelled else SyncFailedError
-        what = "interrupted" if ctx.cancelled else "failed"
-        raise error(
-            f"{target}: sync {what}: {len(failed)} of {len(the_plan.keys)} key(s) not synced",
-            the_plan.result(reported, failed, where=where),
-            {printable(key): reason for key, reason in failed.items()},
-        )
-    return reported
-
-
-def _not_done(ctx: Context, exc: KeysNotWrittenError, what: str) -> dict[str, str]:
-    """The keys a batch call failed for, each with the store's reason, masked."""
-    return {key: f"{what}: {ctx.redactor.redact(reason)}" for key, reason in exc.failed.items()}
-
-
-def _write_each(
-    ctx: Context, store: SecretStore, session: StoreSession, the_plan: Plan
-) -> tuple[dict[str, Action], dict[str, str]]:
-    """``write_one`` per key, ``concurrency`` at a time; every key ends done or failed.
-
-    Returns the actions the store reported where they differ from the plan,
-    and the reason of each key that failed.
-    """
-    planned = {key: action for key, action in zip(the_plan.keys, the_plan.actions, strict=True)
-               if key in the_plan.writes}
-    reported: dict[str, Action] = {}
-    failed: dict[str, str] = {}
-    lock = threading.Lock()
-    total = len(the_plan.writes)
-    count = 0
-
-    def one(key: str, value: str) -> None:
-        nonlocal count
-        try:
-            ctx.check()
-            action = _retrying(ctx, store, lambda: session.write_one(key, value))
-        except CancelledError as exc:
-            reason = "not written: interrupted" if ctx.cancelled else f"not written: {exc}"
-            with lock:
-                failed[key] = reason
-            return
-        except Exception as exc:  # noqa: BLE001 - one key's failure, reported with the rest
-            reason = _reason(ctx, exc)
-            with lock:
-                failed[key] = reason
-            return
-        with lock:
-            if isinstance(action, Action) and action is not planned[key]:
-                reported[key] = action
-            count += 1
-            done = count
-        log.debug("%s: %s", printable(key), reported.get(key, planned[key]))
-        _progress(ctx, store, done, total)
-
-    workers = max(1, min(_concurrency(ctx, store), len(the_plan.writes)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=store.id) as pool:
-        for future in [pool.submit(one, k, v) for k, v in the_plan.writes.items()]:
-            future.result()
-    return reported, failed
-
-
-def _progress(ctx: Context, store: SecretStore, done: int, total: int) -> None:
-    """Tell ``ctx.on_progress`` (a progress display, if any) how many writes are done."""
-    if ctx.on_progress is not None:
-        ctx.on_progress(store.id, done, total)
-
-
-def _concurrency(ctx: Context, store: SecretStore) -> int:
-    configured = getattr(ctx.config, "concurrency", None)
-    if isinstance(configured, int) and not isinstance(configured, bool) and configured > 0:
-        return configured
-    return max(1, store.concurrency)
-
-
-def _retrying(ctx: Context, store: SecretStore, call: Callable[[], T]) -> T:
-    """``call()``, retried with jittered exponential backoff while the store calls it transient."""
-    attempt = 0
-    while True:
-        try:
-            return call()
-        except Exception as exc:
-            if attempt >= store.retries or not store.is_transient(exc):
-                raise
-        attempt += 1
-        delay = min(MAX_BACKOFF, BACKOFF * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)  # noqa: S311
-        remaining = ctx.remaining()
-        if remaining is not None and remaining <= delay:
-            raise CancelledError("ran past its deadline while retrying")
-        ctx.wait(delay)
-        ctx.check()
+    return list(retrying(ctx, store, lambda: session.prunable_keys(values)))
 
 
 def _as_dict(values: Mapping[str, str]) -> dict[str, str]:
     """``values`` as a dict, without copying one (a large source is held once)."""
     return values if isinstance(values, dict) else dict(values)
-
-
-def _reason(ctx: Context, exc: BaseException) -> str:
-    """Why a key failed, masked: a store's message may quote what it was sent."""
-    text = str(exc).strip().splitlines()
-    first = text[0] if text else type(exc).__name__
-    return ctx.redactor.redact(first)

@@ -109,9 +109,8 @@ class StoreContract(CreatedFileModes):
         return self.make_location(tmp_path)
 
     def context(self, tmp_path: Path, store: SecretStore) -> Context:
-        ctx = Context(cwd=tmp_path, logger=logging.getLogger("stagecraft.contract"))
-        ctx.registry = Registry([store])
-        return ctx
+        return Context(cwd=tmp_path, logger=logging.getLogger("stagecraft.contract"),
+                       registry=Registry([store]))
 
     def sync(
         self, tmp_path: Path, store: SecretStore, location: str, values: Mapping[str, str],

@@ -196,8 +196,7 @@ def test_per_key_layout_ignores_deeper_and_differently_cased_names(
 def test_per_key_writes_create_new_secrets_with_tags_and_update_old_ones(
     aws_env: object, prefix: str, sm: Any, tmp_path: Any
 ) -> None:
-    ctx = Context(cwd=tmp_path)
-    ctx.config = Config(tags={"team": "web"})
+    ctx = Context(cwd=tmp_path, config=Config(tags={"team": "web"}))
     store, location = SecretPerKeyStore(), f"{prefix}/prod/"
     sm.create_secret(Name=f"{location}OLD", SecretString="before")
     with store.session(ctx, location, dry_run=False) as session:
@@ -273,8 +272,7 @@ def test_per_key_delete_keeps_the_recovery_window_and_a_later_write_restores(
 def test_per_key_force_delete_removes_at_once(
     aws_env: object, prefix: str, sm: Any, tmp_path: Any
 ) -> None:
-    ctx = Context(cwd=tmp_path)
-    ctx.config = Config(force_delete=True)
+    ctx = Context(cwd=tmp_path, config=Config(force_delete=True))
     store, location = SecretPerKeyStore(), f"{prefix}/prod/"
     write_all(store, ctx, location, {"A": "1", "B": "2"})
     store.delete(ctx, location, ["A"])

@@ -215,8 +215,7 @@ def test_no_token_is_one_clear_user_error(
 def test_write_one_reports_what_github_did(
     store: GitHubStore, ctx: Context, tmp_path: Path, github: FakeGitHub
 ) -> None:
-    place = store.route(ctx, "octo/app")
-    with place.session(ctx, "octo/app", dry_run=False) as session:
+    with store.session(ctx, "octo/app", dry_run=False) as session:
         assert session.write_one("NEW_KEY", "v") is Action.ADDED
         assert session.write_one("new_key", "w") is Action.UPDATED
     assert github.stored("octo/app") == {"NEW_KEY": "w"}

@@ -1,0 +1,341 @@
+"""What a secret store implements: how to read and write one place, a session per sync.
+
+A *store* is a provider that only knows its place (an env file, a Vault
+path, an AWS prefix).  Everything else a sync does -- choosing keys,
+masking, planning, dry runs, ``--check``, concurrency, retries, partial
+failures, cancellation -- is done once, by :mod:`stagecraft.engine`, the
+same way for every store.  A store subclasses :class:`SecretStore`::
+
+    class DirStore(stagecraft.SecretStore):
+        id = "dirstore"
+        writes_one_by_one = True  # declared: the engine calls write_one concurrently
+        can_delete = True         # declared: --prune may remove keys
+
+        def read(self, ctx, location, keys):
+            ...  # {key: value} of those keys (keys None: all); absent keys left out
+
+        def write_one(self, ctx, location, key, value):
+            ...  # or write(ctx, location, values) for a batch
+
+        def delete(self, ctx, location, keys):
+            ...  # optional: only stores that can prune
+
+The engine reads, plans and writes a target through one
+:class:`StoreSession` per location per sync (:meth:`StoreBase.session`, a
+context manager); a session holds that sync's state (a connection, the
+version read, a locked file).  The default session is built from the
+store's ``read`` / ``write`` / ``write_one`` / ``delete``, so a simple store
+writes just those; a store with per-sync state overrides ``session`` and
+implements its session instead.  What a store can do is declared
+(``writes_one_by_one``, ``can_delete``, ``lists_keys``), never guessed
+from which methods it overrides.
+
+``ctx.config`` (and ``session.config``) holds the store's own section of
+``stagecraft.yml``, structured into the store's ``Config`` attrs class (its
+defaults when the section is absent), typed: a store subclassing
+``SecretStore[Config]`` has ``self.config_of(ctx)`` and
+``session.config`` typed as ``Config``.
+
+:class:`stagecraft.store.SecretStore` adds ``sync`` (the engine) on top of
+:class:`StoreBase`; the engine itself only knows this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+from collections.abc import Collection, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Generic
+
+from stagecraft.context import ConfigT, Context
+from stagecraft.errors import ProviderError
+
+if TYPE_CHECKING:
+    from stagecraft.providers.secrets import Action
+
+__all__ = ["KeysNotWrittenError", "LazyConfig", "StoreBase", "StoreSession", "TransientError"]
+
+
+class TransientError(ProviderError):
+    """A failure worth trying again (throttling, a reset connection, a 5xx).
+
+    Raise it from a read, write or delete (or say so in
+    :meth:`StoreBase.is_transient`): the engine retries the call with
+    backoff, up to :attr:`StoreBase.retries` times, within the deadline.
+    """
+
+
+class KeysNotWrittenError(ProviderError):
+    """A batch ``write`` or ``delete`` that failed for some keys only; the others were done.
+
+    ``failed`` maps each key that failed to the store's reason (never a
+    value); the engine reports those keys as not synced, masked, and the
+    rest as synced.
+    """
+
+    free_text = True
+
+    def __init__(self, failed: Mapping[str, str]) -> None:
+        super().__init__(f"{len(failed)} key(s) failed")
+        self.failed = dict(failed)
+
+
+class LazyConfig:
+    """A store's ``Config`` class, imported from ``module`` when first asked for.
+
+    Every command builds the registry, so every installed store's class is
+    defined on every run; its attrs config class (and what that module
+    imports) is needed only when a config is structured or described.
+    Use it as ``Config = LazyConfig("my_store.config", "Config")``; it
+    answers on the class and on instances alike.
+    """
+
+    def __init__(self, module: str, name: str = "Config") -> None:
+        self.module = module
+        self.name = name
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        return getattr(importlib.import_module(self.module), self.name)
+
+
+class StoreBase(Generic[ConfigT]):
+    """What every store is; subclasses set :attr:`id` and implement reads and writes.
+
+    Class attributes (declarations; the engine trusts them):
+
+    * ``id``: the provider id, also the prefix of ``--from ID:LOC`` / ``--to ID:LOC``.
+    * ``readable``: False when values cannot be read back (write-only
+      stores); the engine then plans from :meth:`existing_keys`.
+    * ``writes_one_by_one``: True when the store writes with ``write_one``
+      (run concurrently by the engine) rather than one batch ``write``.
+    * ``can_delete``: True when the store deletes keys (``--prune``).
+    * ``lists_keys``: True when a write-only store implements
+      :meth:`prunable_keys`, so ``--prune`` can plan removals.
+    * ``concurrency``: how many ``write_one`` calls may run at once (a
+      ``concurrency`` field in the store's ``Config`` overrides it).
+    * ``retries``: how many times a transient failure is retried.
+    * ``Config``: an attrs class for the store's ``stagecraft.yml`` section
+      (subclass ``SecretStore[Config]`` to have it typed).
+    * ``location_help``: the location syntax, for ``--help`` and describe.
+    * ``reserved_prefixes``: words of the store's own location grammar that
+      look like ``ID:`` (Encore's ``env:staging``) and so are not store ids.
+    """
+
+    id: ClassVar[str] = ""
+    readable: ClassVar[bool] = True
+    writes_one_by_one: ClassVar[bool] = False
+    can_delete: ClassVar[bool] = False
+    lists_keys: ClassVar[bool] = False
+    concurrency: ClassVar[int] = 1
+    retries: ClassVar[int] = 3
+    Config: ClassVar[Any] = None
+    location_help: ClassVar[str] = ""
+    reserved_prefixes: ClassVar[tuple[str, ...]] = ()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} id={self.id!r}>"
+
+    # -- what a simple store implements (the default session calls these) -------
+
+    def read(
+        self, ctx: Context[ConfigT], location: str, keys: Collection[str] | None
+    ) -> Mapping[str, str]:
+        """The current values of ``keys`` at ``location`` (None: every key); absent keys left out.
+
+        A location that does not exist yet reads as empty.  The engine reads
+        a source with it; a store that overrides :meth:`session` writes it
+        as one read through a session.
+        """
+        raise NotImplementedError(f"store {self.id!r} cannot be read")
+
+    def write(self, ctx: Context[ConfigT], location: str, values: Mapping[str, str]) -> None:
+        """Store ``values`` (only the keys that change) at ``location``, all or none."""
+        raise NotImplementedError(
+            f"store {self.id!r} cannot be written: it implements neither write nor "
+            "write_one with writes_one_by_one = True"
+        )
+
+    def write_one(
+        self, ctx: Context[ConfigT], location: str, key: str, value: str
+    ) -> Action | None:
+        """Store one value (``writes_one_by_one = True``); may return the action it took."""
+        raise NotImplementedError(f"store {self.id!r} cannot write one key")
+
+    def delete(self, ctx: Context[ConfigT], location: str, keys: Collection[str]) -> None:
+        """Remove ``keys`` from ``location`` (``--prune``; declare ``can_delete = True``)."""
+        raise NotImplementedError(f"store {self.id!r} cannot delete keys")
+
+    # -- optional refinements -----------------------------------------------
+
+    def default_location(self, ctx: Context[ConfigT], role: str) -> str | None:
+        """The location used when ``--from`` (``role="source"``) or ``--to`` is absent.
+
+        Config-file paths are relative to the config's directory: return
+        them resolved (``ctx.resolve(path, from_config=True)``).
+        """
+        return None
+
+    def route(self, ctx: Context[ConfigT], location: str) -> StoreBase[Any]:
+        """The store that serves ``location`` (default: this one).
+
+        A store whose locations come in kinds (Encore: the CLI or a
+        ``.cue`` file) returns the store of that kind.
+        """
+        return self
+
+    def normalise_location(self, ctx: Context[ConfigT], location: str) -> str:
+        """A canonical name of the place, to tell that source and target are one place.
+
+        Two stores that reach the same place give the same name (file stores:
+        ``file:`` and the real path); the default is ``ID:LOCATION``.
+        """
+        return f"{self.id}:{location}"
+
+    def shown_location(self, ctx: Context[ConfigT], location: str) -> str:
+        """``location`` as reports (``--json``) name it: as written by default; a file
+        store shows the absolute path, whether the location was given or a default."""
+        return location
+
+    def check_values(
+        self, ctx: Context[ConfigT], location: str, values: Mapping[str, str]
+    ) -> Mapping[str, str]:
+        """Keys this store cannot hold faithfully, each with the reason (never the value).
+
+        Called before anything is written (and in a dry run): a refusal
+        stops the sync with exit 1 and nothing sent.
+        """
+        return {}
+
+    def existing_keys(
+        self, ctx: Context[ConfigT], location: str, keys: Collection[str]
+    ) -> Collection[str] | None:
+        """For write-only stores: which of ``keys`` exist at ``location`` (None: cannot tell).
+
+        Called once per sync, before anything is written (in a dry run too).
+        A key listed here is planned as updated, or as unchanged when the
+        core's write record (:mod:`stagecraft.record`) says this machine
+        last wrote the same value there; a key left out is planned as added,
+        whatever the record says.  A store that can tell a write would fail
+        (Encore: a conflicting selection) raises a :class:`~stagecraft.errors.UserError` here,
+        naming the keys, so the sync stops before its first write.
+        """
+        return None
+
+    def prunable_keys(
+        self, ctx: Context[ConfigT], location: str, keys: Collection[str]
+    ) -> Collection[str]:
+        """For write-only stores that list their keys (``lists_keys = True``): those at
+        ``location`` not in ``keys``.
+
+        ``keys`` are the source's; the store says what "the same key" means
+        (GitHub: case-insensitively).  It lets ``--prune`` plan removals on a
+        store that cannot be read; the keys returned are what :meth:`delete`
+        is given.  Called once per sync with ``--prune``.
+        """
+        raise NotImplementedError(f"store {self.id!r} cannot list its keys")
+
+    def record_location(self, ctx: Context[ConfigT], location: str) -> str:
+        """The name under which the write record keeps ``location``'s fingerprints.
+
+        Two spellings of one place must give one name (default:
+        :meth:`normalise_location`); a store whose place also depends on
+        its config (Encore: the app) includes that.
+        """
+        return self.normalise_location(ctx, location)
+
+    def is_transient(self, exc: BaseException) -> bool:
+        """Whether ``exc`` is worth retrying (default: :class:`TransientError`)."""
+        return isinstance(exc, TransientError)
+
+    @contextlib.contextmanager
+    def session(
+        self, ctx: Context[ConfigT], location: str, *, dry_run: bool
+    ) -> Iterator[StoreSession[ConfigT]]:
+        """One read-plan-write of ``location`` during one sync; holds that sync's state.
+
+        The default session reads and writes through the methods above, one
+        call each.  A store with per-sync state (a connection, a lock, the
+        version read) overrides it and yields its own :class:`StoreSession`.
+        """
+        yield StoreSession(self, ctx, location)
+
+    def config_of(self, ctx: Context[ConfigT]) -> ConfigT:
+        """``ctx.config``; the ``Config`` defaults when a store is called outside the engine.
+
+        The engine always gives a store a context holding its config; a test
+        or script calling ``read`` with a bare :class:`Context` gets the defaults.
+        """
+        if ctx.config is None and self.Config is not None:
+            config: ConfigT = self.Config()
+            return config
+        return ctx.config
+
+    @property
+    def can_prune(self) -> bool:
+        """True when ``--prune`` can plan: the store deletes, and is read or lists its keys."""
+        return self.can_delete and (self.readable or self.lists_keys)
+
+
+class StoreSession(Generic[ConfigT]):
+    """One sync's reads and writes of one location (see :meth:`StoreBase.session`).
+
+    The engine talks to a target only through its session.  This default
+    one calls the store's methods; a store with per-sync state subclasses
+    it and keeps that state here, never on the store object, which the
+    registry shares between threads.  ``config`` is the store's typed config.
+    """
+
+    def __init__(self, store: StoreBase[ConfigT], ctx: Context[ConfigT], location: str) -> None:
+        self.store = store
+        self.config: ConfigT = store.config_of(ctx)
+        self.ctx: Context[ConfigT] = ctx if ctx.config is self.config else ctx.for_store(
+            self.config)
+        self.location = location
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.store.id}:{self.location}>"
+
+    def read(self, keys: Collection[str] | None) -> Mapping[str, str]:
+        return self.store.read(self.ctx, self.location, keys)
+
+    def write(self, values: Mapping[str, str]) -> None:
+        self.store.write(self.ctx, self.location, values)
+
+    def write_one(self, key: str, value: str) -> Action | None:
+        return self.store.write_one(self.ctx, self.location, key, value)
+
+    def delete(self, keys: Collection[str]) -> None:
+        self.store.delete(self.ctx, self.location, keys)
+
+    def existing_keys(self, keys: Collection[str]) -> Collection[str] | None:
+        """See :meth:`StoreBase.existing_keys`."""
+        return self.store.existing_keys(self.ctx, self.location, keys)
+
+    def prunable_keys(self, keys: Collection[str]) -> Collection[str]:
+        """See :meth:`StoreBase.prunable_keys`."""
+        return self.store.prunable_keys(self.ctx, self.location, keys)
+
+    def check_values(self, values: Mapping[str, str]) -> Mapping[str, str]:
+        """See :meth:`StoreBase.check_values`."""
+        return self.store.check_values(self.ctx, self.location, values)
+
+    def refusal(self, writes: Mapping[str, str], deletes: Collection[str]) -> str | None:
+        """Why the location cannot take these writes and deletes as a whole, or None.
+
+        Asked once, after the plan and before anything is written (in a dry
+        run too), when there is something to write or delete.  A limit on the
+        whole (how many fields one secret may hold, how large one JSON object
+        may be) is refused here, so the engine says so in one message, exits 1
+        and sends nothing; limits on single values belong in
+        :meth:`StoreBase.check_values`.  The session has read the location
+        by now (when the store is readable) and can compute the result exactly.
+        """
+        return None
+
+    def unchanged(self, values: Mapping[str, str]) -> None:
+        """These keys already hold these (equal) values: nothing to write.
+
+        A session holding its own copies may keep the caller's strings
+        instead, so a large sync holds each unchanged value once (see
+        :class:`~stagecraft.filestore.FileStore`); by default nothing happens.
+        """
