@@ -49,7 +49,7 @@ def test_mypy_strict_on_a_plugin_outside_the_repository_sees_stagecraft(tmp_path
     lines = done.stdout.splitlines()
     assert not any("good_plugin.py" in line for line in lines), done.stdout
     assert not any("import-not-found" in line or "import-untyped" in line for line in lines)
-    supertype = 'incompatible with supertype "stagecraft.store.SecretStore"'
+    supertype = 'incompatible with supertype "stagecraft.store_base.StoreBase"'
     assert any(line.startswith("bad_plugin.py:") and supertype in line
                for line in lines), done.stdout
     assert done.returncode == 1

@@ -12,6 +12,7 @@ from moto_server import SECRET_ACCESS_KEY, SESSION_TOKEN, free_port
 from stagecraft.errors import ProviderError
 from stagecraft.providers.secrets import Context
 from stagecraft.store import SecretStore, TransientError
+from stagecraft.testing import sessions
 from stagecraft_aws.config import Config
 from stagecraft_aws.parameterstore import ParameterStore
 from stagecraft_aws.secretsmanager import SecretPerKeyStore
@@ -33,7 +34,7 @@ def assert_one_clean_line(exc: BaseException, where: str) -> None:
 
 def fail(store: SecretStore, ctx: Context, location: str) -> ProviderError:
     with pytest.raises(ProviderError) as caught:
-        store.write_one(ctx, location, "KEY", VALUE)
+        sessions.write_one(store, ctx, location, "KEY", VALUE)
     assert caught.value.exit_code == 2
     return caught.value
 
@@ -64,7 +65,7 @@ def test_a_profile_from_the_config_files_is_used(
     Path(aws_env["AWS_SHARED_CREDENTIALS_FILE"]).write_text(
         f"[ci]\naws_access_key_id = AKIAPROFILE\naws_secret_access_key = {SECRET_ACCESS_KEY}\n")
     ctx = Context(cwd=tmp_path, config=Config(profile="ci"))
-    ParameterStore().write_one(ctx, f"/{prefix}/", "KEY", VALUE)
+    sessions.write_one(ParameterStore(), ctx, f"/{prefix}/", "KEY", VALUE)
     assert ssm.get_parameter(Name=f"/{prefix}/KEY", WithDecryption=True)["Parameter"][
         "Value"] == VALUE
     assert SECRET_ACCESS_KEY not in ctx.redactor.redact(SECRET_ACCESS_KEY)
