@@ -41,7 +41,6 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from stagecraft.applying import InterruptedSyncError, SyncFailedError, apply, reason
-from stagecraft.config.converter import structure_plain
 from stagecraft.context import Context
 from stagecraft.errors import UserError, printable
 from stagecraft.locations import ENV_FILE, Endpoint, split
@@ -92,8 +91,12 @@ def config_for(ctx: Context, store: StoreBase[Any], given: Any = None) -> Any:
     config_class = store.Config
     if config_class is None or isinstance(config, config_class):
         return config
-    if config is None:
+    if config is None:  # the defaults: no converter needed
         return config_class()
+    # Raw options handed over in code (SyncOptions(config={...})): a rare path, and
+    # cattrs is not imported by a sync that has none.
+    from stagecraft.config.converter import structure_plain
+
     return structure_plain(config, config_class, store.id)
 
 

@@ -53,6 +53,7 @@ from stagecraft.providers.registry import (
     UnknownProviderError,
     provider_id,
 )
+from stagecraft.selection import MissingKeysError, select
 from stagecraft.text_enum import TextEnum
 
 __all__ = [
@@ -91,38 +92,6 @@ __all__ = [
 
 class InvalidOptionsError(UserError, ValueError):
     """:class:`SyncOptions` were given invalid keys."""
-
-
-class MissingKeysError(UserError):
-    """Requested keys (or glob patterns) match nothing in the source.
-
-    Raised before anything is written.  ``patterns`` are the glob patterns
-    that matched no key; ``excluded`` says they came from ``--exclude``.
-    """
-
-    def __init__(
-        self,
-        keys: Iterable[str],
-        source: str,
-        *,
-        patterns: Iterable[str] = (),
-        excluded: bool = False,
-    ) -> None:
-        from stagecraft.errors import printable
-
-        self.keys = tuple(sorted(keys))
-        self.patterns = tuple(patterns)
-        self.source = source
-        parts = []
-        if self.keys:
-            noun = "key" if len(self.keys) == 1 else "keys"
-            parts.append(f"requested {noun} not found: {', '.join(map(printable, self.keys))}")
-        if self.patterns:
-            what = "--exclude pattern" if excluded else "pattern"
-            noun = what if len(self.patterns) == 1 else what + "s"
-            listed = ", ".join(map(printable, self.patterns))
-            parts.append(f"{noun} matched no key: {listed}")
-        super().__init__(f"{source}: " + "; ".join(parts))
 
 
 class PartialSyncError(ProviderError):
@@ -249,12 +218,13 @@ class SyncOptions:
     target: str = ""
     keys: tuple[str, ...] = attrs.field(default=(), converter=_to_keys)
     dry_run: bool = False
-    #: Glob patterns of keys to leave out (``--exclude``); stores only.
+    #: Glob patterns of keys to leave out (``--exclude``); :meth:`select` applies them.
     exclude: tuple[str, ...] = attrs.field(default=(), converter=_to_keys)
-    #: Remove target keys the source lacks, within the selection (``--prune``); stores only.
+    #: Remove target keys the source lacks, within the selection (``--prune``); the
+    #: engine plans it for stores that declare ``can_delete``.
     prune: bool = False
     #: Read and update the record of what was written to write-only stores
-    #: (``--no-record`` turns it off); stores only.  See :mod:`stagecraft.record`.
+    #: (``--no-record`` turns it off).  See :mod:`stagecraft.record`.
     record: bool = True
 
     @keys.validator
@@ -271,16 +241,11 @@ class SyncOptions:
             raise InvalidOptionsError(f"key requested more than once: {', '.join(duplicates)}")
 
     def select(self, available: Iterable[str], *, source: str) -> list[str]:
-        """The keys to sync: all of ``available`` or the requested ones.
+        """The keys to sync: those of ``available`` that ``keys`` selects, minus ``exclude``.
 
-        Raises :class:`MissingKeysError` naming every requested key that
-        ``available`` lacks, so a provider can fail before writing anything.
+        The engine's one selection (:func:`stagecraft.selection.select`):
+        names and glob patterns.  Raises :class:`MissingKeysError` naming
+        every requested key or pattern that ``available`` lacks, so a
+        provider can fail before writing anything.
         """
-        names = list(available)
-        if not self.keys:
-            return names
-        present = set(names)
-        missing = [key for key in self.keys if key not in present]
-        if missing:
-            raise MissingKeysError(missing, source)
-        return list(self.keys)
+        return select(available, self.keys, self.exclude, where=source)
