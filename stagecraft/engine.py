@@ -57,7 +57,6 @@ __all__ = [
     "Plan",
     "RefusedValuesError",
     "SyncFailedError",
-    "config_for",
     "plan",
     "reason",
     "resolve_source",
@@ -77,27 +76,6 @@ def _registry(ctx: Context) -> Registry:
     """Where ``--from ID:`` looks stores up: the run's registry (without one, none: only env
     files and the target's own default can be a source)."""
     return ctx.registry if ctx.registry is not None else Registry()
-
-
-def config_for(ctx: Context, store: StoreBase[Any], given: Any = None) -> Any:
-    """The store's typed config: ``given`` (structured if raw), else its section, else defaults.
-
-    The one place a store's config is made: the run's ``configs`` structures
-    the ``stagecraft.yml`` section, the rest is defaults or hand-made options.
-    """
-    config = given
-    if config is None and ctx.configs is not None:
-        config = ctx.configs(store)
-    config_class = store.Config
-    if config_class is None or isinstance(config, config_class):
-        return config
-    if config is None:  # the defaults: no converter needed
-        return config_class()
-    # Raw options handed over in code (SyncOptions(config={...})): a rare path, and
-    # cattrs is not imported by a sync that has none.
-    from stagecraft.config.converter import structure_plain
-
-    return structure_plain(config, config_class, store.id)
 
 
 def resolve_target(ctx: Context, store: StoreBase[Any], location: str) -> Endpoint:
@@ -133,7 +111,7 @@ def resolve_source(ctx: Context, target: StoreBase[Any], text: str) -> tuple[End
             f"{store_id}: this provider implements sync itself and cannot be read from; "
             "only stores can be a --from ID:"
         )
-    config = config_for(ctx, store)
+    config = store.config_for(ctx)
     sctx = ctx.for_store(config)
     if not location:
         if not store.readable:
@@ -163,7 +141,7 @@ def _interrupted(target: Endpoint, where: Mapping[str, str],
 
 def sync(ctx: Context, store: StoreBase[Any], opts: SyncOptions) -> SyncResult:
     """Sync into ``store`` (the steps in the module docstring)."""
-    tctx = ctx.for_store(config_for(ctx, store, opts.config))
+    tctx = ctx.for_store(store.config_for(ctx, opts.config))
     target = resolve_target(tctx, store, opts.target)
     source, source_config = resolve_source(tctx, store, opts.source)
     sctx = ctx.for_store(source_config)

@@ -259,15 +259,40 @@ class StoreBase(Generic[ConfigT]):
         """
         yield StoreSession(self, ctx, location)
 
+    def config_for(self, ctx: Context[Any], given: Any = None) -> ConfigT:
+        """The store's typed config; the one place it is made.
+
+        ``given`` (an instance, or a raw mapping from ``SyncOptions.config``,
+        structured by the core's strict converter), else the store's section
+        of ``stagecraft.yml`` (``ctx.configs``, which keeps file and line
+        for errors), else the ``Config`` defaults.  A store without a
+        ``Config`` class gets its section as it is (or None).
+        """
+        config = given
+        if config is None and ctx.configs is not None:
+            config = ctx.configs(self)
+        config_class = self.Config
+        if config_class is None or isinstance(config, config_class):
+            typed: ConfigT = config
+            return typed
+        if config is None:  # the defaults: no converter needed
+            defaults: ConfigT = config_class()
+            return defaults
+        # Raw options handed over in code (SyncOptions(config={...})): a rare path, and
+        # cattrs is not imported by a sync that has none.
+        from stagecraft.config.converter import structure_plain
+
+        structured: ConfigT = structure_plain(config, config_class, self.id)
+        return structured
+
     def config_of(self, ctx: Context[ConfigT]) -> ConfigT:
-        """``ctx.config``; the ``Config`` defaults when a store is called outside the engine.
+        """``ctx.config``, or :meth:`config_for` when a store is called outside the engine.
 
         The engine always gives a store a context holding its config; a test
         or script calling ``read`` with a bare :class:`Context` gets the defaults.
         """
-        if ctx.config is None and self.Config is not None:
-            config: ConfigT = self.Config()
-            return config
+        if ctx.config is None:
+            return self.config_for(ctx)
         return ctx.config
 
     @property

@@ -103,7 +103,9 @@ def test_the_graph_sees_real_edges() -> None:
     edges = graph()
     assert "stagecraft.providers.secrets" in edges["stagecraft.plugins.manager"]
     assert "stagecraft.selection" in edges["stagecraft.engine"]
-    assert "stagecraft.config.converter" in edges["stagecraft.engine"]  # a deferred import counts
+    assert "stagecraft.config.converter" in edges["stagecraft.store_base"]  # a deferred import counts
+    assert "stagecraft.engine" in edges["stagecraft.store"]
+    assert "stagecraft" not in edges["stagecraft.store"]  # not through the package root
     assert "stagecraft_encore.cue" in edges["stagecraft_encore.cue_store"]
     assert "stagecraft.dotenv.writer" in edges["stagecraft.dotenv.document"]
     readers = "stagecraft.dotenv.readers"

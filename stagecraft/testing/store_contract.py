@@ -36,7 +36,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from stagecraft.engine import InterruptedSyncError, config_for
+from stagecraft.engine import InterruptedSyncError
 from stagecraft.errors import ProviderError
 from stagecraft.providers.secrets import (
     Action,
@@ -88,7 +88,7 @@ class StoreContract(CreatedFileModes):
 
     def read_back(self, store: SecretStore, ctx: Context, location: str) -> Mapping[str, str]:
         """What ``location`` holds now (write-only stores override this)."""
-        config = config_for(ctx, store, self.config)
+        config = store.config_for(ctx, self.config)
         routed_ctx = ctx.for_store(config)
         return dict(store.route(routed_ctx, location).read(routed_ctx, location, None))
 
@@ -123,7 +123,7 @@ class StoreContract(CreatedFileModes):
 
     def readable(self, store: SecretStore, tmp_path: Path, location: str) -> bool:
         ctx = self.context(tmp_path, store)
-        return store.route(ctx.for_store(config_for(ctx, store, self.config)), location).readable
+        return store.route(ctx.for_store(store.config_for(ctx, self.config)), location).readable
 
     @contextlib.contextmanager
     def intercepted(
@@ -136,7 +136,7 @@ class StoreContract(CreatedFileModes):
         reaches every store, whatever its session does underneath.
         """
         ctx = self.context(tmp_path, store)
-        routed = store.route(ctx.for_store(config_for(ctx, store, self.config)), location)
+        routed = store.route(ctx.for_store(store.config_for(ctx, self.config)), location)
         opened = routed.session
 
         @contextlib.contextmanager
@@ -226,7 +226,7 @@ class StoreContract(CreatedFileModes):
     ) -> None:
         routed_can_delete = store.route(
             self.context(tmp_path, store).for_store(
-                config_for(self.context(tmp_path, store), store, self.config)), location
+                store.config_for(self.context(tmp_path, store), self.config)), location
         ).can_delete
         self.sync(tmp_path, store, location, CANARY_VALUES)
         smaller = dict(list(CANARY_VALUES.items())[1:])
@@ -273,7 +273,7 @@ class StoreContract(CreatedFileModes):
         self, store: SecretStore, location: str, tmp_path: Path
     ) -> None:
         ctx = self.context(tmp_path, store)
-        config = config_for(ctx, store, self.config)
+        config = store.config_for(ctx, self.config)
         width = getattr(config, "concurrency", None) or store.concurrency
         count = max(6, 3 * width)
         values = {f"CONTRACT_K{i:02d}": f"cancel-canary-{i:02d}-Wq3" for i in range(count)}

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from fake_github import TOKEN, FakeGitHub, Secret
 
-from stagecraft.engine import config_for
 from stagecraft.errors import UserError
 from stagecraft.providers.secrets import Action, Context, SyncOptions, SyncResult
 from stagecraft.testing import write_env_file
@@ -189,7 +188,7 @@ def test_the_token_comes_from_config_then_github_token_then_gh_token(
     result = sync(store, ctx, tmp_path, "octo/app", {"C": "1"},
                   config=Config(token="config-token-3"))
     assert result.added == ("C",)
-    assert "config-token-3" not in repr(config_for(ctx, store, Config(token="config-token-3")))
+    assert "config-token-3" not in repr(store.config_for(ctx, Config(token="config-token-3")))
     assert ctx.redactor.redact("x config-token-3 y") != "x config-token-3 y", "token not masked"
 
 
