@@ -32,6 +32,7 @@ _EXPORTS = {
     "SecretsProvider": "stagecraft.providers.secrets",
     "SyncOptions": "stagecraft.providers.secrets",
     "SyncResult": "stagecraft.providers.secrets",
+    "NoSuchLocationError": "stagecraft.store",
     "SecretStore": "stagecraft.store",
     "TransientError": "stagecraft.store",
     "FileStore": "stagecraft.filestore",
@@ -45,6 +46,7 @@ __all__ = [
     "Context",
     "FileStore",
     "MissingKeysError",
+    "NoSuchLocationError",
     "PartialSyncError",
     "PluginError",
     "PluginLoadError",
@@ -82,7 +84,7 @@ if TYPE_CHECKING:
         SyncOptions,
         SyncResult,
     )
-    from stagecraft.store import SecretStore, TransientError
+    from stagecraft.store import NoSuchLocationError, SecretStore, TransientError
 
 
 def __getattr__(name: str) -> Any:

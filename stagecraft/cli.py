@@ -5,8 +5,9 @@
     stagecraft [--config FILE] [-p MODULE | -p no:NAME]... [--plugins-dir DIR]... [-v|-q]
                [--color {auto,always,never}] [--version] COMMAND
     stagecraft secrets sync [--provider ID] [--from [ID:]SOURCE|-] [--to [ID:]TARGET]
-                            [--dry-run | --check] [--prune] [--exclude PATTERN]...
-                            [--no-record] [--timeout SECONDS] [--json] [KEY|PATTERN ...]
+                            [--dry-run | --check] [--prune] [--allow-empty-source] [--force]
+                            [--exclude PATTERN]... [--no-record] [--timeout SECONDS] [--json]
+                            [KEY|PATTERN ...]
     stagecraft secrets providers [ID] [--json]
     stagecraft plugins [--json]
     stagecraft config check
@@ -65,9 +66,11 @@ if TYPE_CHECKING:
     from stagecraft.providers.secrets import SyncResult
 
 PROG = "stagecraft"
-SYMBOLS = {"added": "+", "updated": "~", "unchanged": "=", "removed": "-"}
+#: ``!``: changed in the target since this machine last synced it (nothing written).
+SYMBOLS = {"added": "+", "updated": "~", "unchanged": "=", "removed": "-", "conflict": "!"}
 #: Plan lines are coloured like a diff (terminals only).
-COLOURS = {"added": "green", "updated": "yellow", "unchanged": "dim", "removed": "red"}
+COLOURS = {"added": "green", "updated": "yellow", "unchanged": "dim", "removed": "red",
+           "conflict": "bold"}
 
 
 # ------------------------------------------------------------------ session
@@ -437,11 +440,17 @@ def _sync_arguments(sync: argparse.ArgumentParser) -> None:
     )
     sync.add_argument("--prune", action="store_true",
                       help="also remove target keys the source lacks (within the selection)")
+    sync.add_argument("--allow-empty-source", action="store_true",
+                      help="with --prune, go on when the source yields no selected key "
+                      "(then every selected target key is removed)")
+    sync.add_argument("--force", action="store_true",
+                      help="overwrite keys changed in the target since this machine last "
+                      "synced them (without it they are a conflict and nothing is written)")
     sync.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
                       help="leave out keys matching PATTERN (a name or glob; repeatable)")
     sync.add_argument("--no-record", dest="record", action="store_false",
-                      help="for write-only stores: neither read nor update the record of "
-                      "what this machine wrote (plans then never say unchanged)")
+                      help="neither read nor update the record of what this machine last "
+                      "synced (no conflicts are found; write-only plans never say unchanged)")
     sync.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
                       help="stop starting writes after SECONDS and report what was not written")
     sync.add_argument("keys", nargs="*", metavar="KEY|PATTERN",
@@ -719,6 +728,7 @@ def _table(rows: Sequence[Sequence[str]]) -> list[str]:
 def cmd_sync(session: Session) -> int:
     """``secrets sync``: one run of the chosen provider, printed per key."""
     from stagecraft.errors import PluginError
+    from stagecraft.plan import ConflictError
     from stagecraft.providers.secrets import Context, PartialSyncError, SyncOptions, SyncResult
 
     args = session.args
@@ -752,6 +762,8 @@ def cmd_sync(session: Session) -> int:
         exclude=tuple(args.exclude),
         prune=args.prune,
         record=args.record,
+        allow_empty_source=args.allow_empty_source,
+        force=args.force,
     )
     _refuse_store_options(provider, options)
     session.sync_provider = provider.id
@@ -763,6 +775,14 @@ def cmd_sync(session: Session) -> int:
     try:
         with _interrupts_cancel(ctx), _progress_line(session, ctx), _provider_output(session):
             result = manager.hook.secrets_sync(provider=provider, ctx=ctx, options=options)
+    except ConflictError as exc:
+        if args.check:  # a conflict is drift: the plan, and exit 4
+            _report_sync(session, provider.id, options, exc.result)
+            session.note("check failed: keys changed in the target since the last sync")
+            return EXIT_DRIFT
+        if not args.json:  # with --json the error report carries the changes
+            _report_sync(session, provider.id, options, exc.result)
+        raise
     except PartialSyncError as exc:
         if not args.json:  # with --json the error report carries the changes
             _report_sync(session, provider.id, options, exc.result)
@@ -846,14 +866,15 @@ def _reserved(registry: Any) -> set[str]:
 
 
 def _refuse_store_options(provider: Any, options: Any) -> None:
-    """``--exclude``, ``--prune`` and ``ID:`` sources need the engine, so a store."""
+    """``--exclude``, ``--prune``, ``--force`` and ``ID:`` sources need the engine, so a store."""
     from stagecraft.selection import is_pattern
     from stagecraft.store import SecretStore
 
     if isinstance(provider, SecretStore):
         return
-    used = [flag for flag, on in (("--exclude", options.exclude), ("--prune", options.prune))
-            if on]
+    used = [flag for flag, on in (("--exclude", options.exclude), ("--prune", options.prune),
+                                  ("--allow-empty-source", options.allow_empty_source),
+                                  ("--force", options.force)) if on]
     used += ["KEY patterns"] if any(is_pattern(key) for key in options.keys) else []
     used += ["--from -"] if options.source == "-" else []
     if used:
@@ -992,7 +1013,8 @@ def _report_sync(session: Session, provider_id: str, options: Any, result: SyncR
     counts = dict.fromkeys(SYMBOLS, 0)
     for change in result.changes:
         counts[change.action.value] += 1
-    summary = ", ".join(f"{count} {action}" for action, count in counts.items())
+    summary = ", ".join(f"{count} {action}" for action, count in counts.items()
+                        if count or action != "conflict")
     suffix = " (dry run: nothing written)" if options.dry_run else ""
     session.note(f"{provider_id}: {summary}{suffix}")
 
@@ -1367,6 +1389,10 @@ def _report_error(
                   "source": where.get("source", options.source),
                   "target": where.get("target", options.target),
                   "dry_run": options.dry_run, **report}
+    from stagecraft.plan import ConflictError
+
+    if isinstance(exc, ConflictError):
+        report["changes"] = _changes_json(exc.result)
     if isinstance(exc, PartialSyncError):
         report["changes"] = _changes_json(exc.result)
         report["failed"] = [

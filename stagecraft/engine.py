@@ -5,15 +5,22 @@
 1. resolve both ends: the target store (the provider the hook was called
    with, routed for the location) and the source (``ID:LOCATION`` or an env
    file), refusing a source that is the target;
-2. read the source and register every value for masking at once;
+2. read the source and register every value for masking at once; a source
+   that does not exist (:class:`~stagecraft.store_base.NoSuchLocationError`) is
+   an error naming it;
 3. select keys (names, glob patterns, ``--exclude``), naming what matched
-   nothing before anything is written;
+   nothing before anything is written; with ``--prune``, refuse a source
+   that yields no selected key unless ``--allow-empty-source``;
 4. read the target's current values when the store is readable (and
-   register those too), or ask a write-only store which keys exist (it may
-   refuse here, before any write, when it knows a write would fail);
-5. plan each key: added, updated, unchanged, or removed (``--prune``); for
-   a write-only store, ``unchanged`` comes from the write record
-   (:mod:`stagecraft.record`; ``--no-record`` turns it off);
+   register those too; a target that does not exist reads as empty), or ask
+   a write-only store which keys exist (it may refuse here, before any
+   write, when it knows a write would fail);
+5. plan each key (:mod:`stagecraft.plan`): added, updated, unchanged, or
+   removed (``--prune``); the write record (:mod:`stagecraft.record`;
+   ``--no-record`` turns it off) gives a write-only store its
+   ``unchanged``, and makes a readable target's key that was changed there
+   since this machine last synced it a conflict: nothing is written
+   (unless ``--force``);
 6. ask the store which values it cannot hold, and whether the location can
    take the write as a whole, and refuse either at once, before any write
    (:mod:`stagecraft.refusals`);
@@ -21,17 +28,18 @@
 8. write only what changes: one batch ``write``, or ``write_one`` calls
    with bounded concurrency, retries of transient failures with backoff,
    and no new calls once the context is cancelled or past its deadline;
-9. delete pruned keys; for a write-only store, record keyed fingerprints of
-   what was written; return the result, or raise :class:`PartialSyncError`
-   listing the keys that were written and every key that was not.
+9. delete pruned keys; record keyed fingerprints of what the target now
+   holds; return the result, or raise :class:`PartialSyncError` listing the
+   keys that were written and every key that was not.
 
 A store never sees another store, the command line or the config file:
 everything it needs arrives as its location, its keys and its typed config
 (``ctx.config``, ``session.config``).  The engine talks to the target only
-through the session it opens for the sync (:meth:`StoreBase.session`).
-The steps have their own modules: :mod:`stagecraft.plan`,
-:mod:`stagecraft.refusals`, :mod:`stagecraft.applying` (writes, with
-:mod:`stagecraft.retrying`) and :mod:`stagecraft.recording`.
+through the session it opens for the sync
+(:meth:`~stagecraft.store_base.StoreBase.session`).  The steps have their
+own modules: :mod:`stagecraft.plan`, :mod:`stagecraft.refusals`,
+:mod:`stagecraft.applying` (writes, with :mod:`stagecraft.retrying`) and
+:mod:`stagecraft.record`.
 """
 
 from __future__ import annotations
@@ -40,25 +48,25 @@ import logging
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from stagecraft.applying import InterruptedSyncError, SyncFailedError, apply, reason
+from stagecraft.applying import InterruptedSyncError, SyncFailedError, apply
 from stagecraft.context import Context
 from stagecraft.errors import UserError, printable
 from stagecraft.locations import ENV_FILE, Endpoint, split
-from stagecraft.plan import Plan, plan
+from stagecraft.plan import ConflictError, Plan, plan
 from stagecraft.providers.secrets import Action, Registry, SyncOptions, SyncResult
-from stagecraft.recording import Recording
+from stagecraft.record import TargetRecord, WriteRecord
 from stagecraft.refusals import RefusedValuesError, check_refusals
 from stagecraft.retrying import retrying
 from stagecraft.selection import select
-from stagecraft.store_base import StoreBase, StoreSession
+from stagecraft.store_base import NoSuchLocationError, StoreBase, StoreSession
 
 __all__ = [
+    "ConflictError",
     "InterruptedSyncError",
     "Plan",
     "RefusedValuesError",
     "SyncFailedError",
     "plan",
-    "reason",
     "resolve_source",
     "resolve_target",
     "sync",
@@ -130,15 +138,6 @@ def resolve_source(ctx: Context, target: StoreBase[Any], text: str) -> tuple[End
 # ------------------------------------------------------------------- the sync
 
 
-def _interrupted(target: Endpoint, where: Mapping[str, str],
-                 keys: Collection[str] = ()) -> InterruptedSyncError:
-    return InterruptedSyncError(
-        f"{target}: interrupted before anything was written",
-        SyncResult(source=where["source"], target=where["target"]),
-        {printable(key): "not written: interrupted" for key in keys},
-    )
-
-
 def sync(ctx: Context, store: StoreBase[Any], opts: SyncOptions) -> SyncResult:
     """Sync into ``store`` (the steps in the module docstring)."""
     tctx = ctx.for_store(store.config_for(ctx, opts.config))
@@ -155,11 +154,19 @@ def sync(ctx: Context, store: StoreBase[Any], opts: SyncOptions) -> SyncResult:
     ctx.endpoints.update(where)  # for the command's report, should the sync fail
     log.info("reading %s", where["source"])
 
-    values = _as_dict(retrying(sctx, source.store,
-                               lambda: source.store.read(sctx, source.location, None)))
+    try:
+        values = _as_dict(retrying(sctx, source.store,
+                                   lambda: source.store.read(sctx, source.location, None)))
+    except NoSuchLocationError as exc:
+        why = f" ({ctx.redactor.redact(exc.why)})" if exc.why else ""
+        raise UserError(f"{where['source']}: the source does not exist{why}; check the "
+                        "location (nothing was written)") from None
     ctx.add_secrets(values.values())
     if ctx.cancelled:
-        raise _interrupted(target, where)
+        raise InterruptedSyncError(
+            f"{target}: interrupted before anything was written",
+            SyncResult(source=where["source"], target=where["target"]), {},
+        )
     ctx.check()
     if opts.prune and not target.store.can_prune:
         why = "cannot delete keys" if not target.store.can_delete else "cannot be read back"
@@ -170,7 +177,11 @@ def sync(ctx: Context, store: StoreBase[Any], opts: SyncOptions) -> SyncResult:
         existing: Collection[str] | None = None
         if target.store.readable:
             log.info("reading %s", where["target"])
-            current = retrying(tctx, target.store, lambda: session.read(None))
+            try:
+                current = retrying(tctx, target.store, lambda: session.read(None))
+            except NoSuchLocationError:
+                log.info("%s does not exist yet: the sync creates it", where["target"])
+                current = {}
             # Values equal to the source's are registered already (and registering
             # them again would keep the target's copies alive).
             ctx.add_secrets(v for k, v in current.items() if values.get(k) != v)
@@ -186,20 +197,29 @@ def sync(ctx: Context, store: StoreBase[Any], opts: SyncOptions) -> SyncResult:
         }
         prunable = [key for key in keys if key not in values]
         log.info("%d key(s) selected", len(selected))
-        record: Recording | None = None
+        if opts.prune and not selected and not opts.allow_empty_source:
+            raise UserError(
+                f"{where['source']}: the source has no selected key, so --prune would remove "
+                f"every selected key of {target}; nothing was written (if that is what you "
+                "want, add --allow-empty-source)"
+            )
+        record = TargetRecord(WriteRecord(log), target.store.id,
+                              session.record_location()) if opts.record else None
         recorded: Collection[str] = ()
         if current is None:
             wanted = list(selected)
             existing = retrying(tctx, target.store, lambda: session.existing_keys(wanted))
-            if opts.record:
-                record = Recording(tctx, target.store, target.location)
-                if existing is not None:
-                    recorded = record.matching(
-                        {k: v for k, v in selected.items() if k in existing}
-                    )
+            if record is not None and existing is not None:
+                recorded = record.matching({k: v for k, v in selected.items() if k in existing})
         the_plan = plan(selected, current, existing, prunable, recorded)
+        unchanged = {key: selected[key] for key in the_plan.keys_with(Action.UNCHANGED)}
         if current is not None:
-            session.unchanged(the_plan.unchanged(selected))
+            session.unchanged(unchanged)
+            if record is not None and not opts.force:
+                the_plan = the_plan.with_conflicts(record.changed(
+                    current, the_plan.keys_with(Action.UPDATED, Action.REMOVED)))
+        if Action.CONFLICT in the_plan.actions:
+            raise ConflictError(str(target), the_plan.result(where=where))
         log.info(
             "plan: %d to write, %d to remove", len(the_plan.writes), len(the_plan.deletes)
         )
@@ -207,19 +227,29 @@ def sync(ctx: Context, store: StoreBase[Any], opts: SyncOptions) -> SyncResult:
         if opts.dry_run:
             return the_plan.result(where=where)
         if ctx.cancelled:
-            raise _interrupted(target, where, the_plan.writes)
+            raise InterruptedSyncError(
+                f"{target}: interrupted before anything was written",
+                SyncResult(source=where["source"], target=where["target"]),
+                {printable(key): "not written: interrupted" for key in the_plan.writes},
+            )
         ctx.check()
-        del values, selected, current, names, keys  # a large source is not held while writing
+        # Unchanged keys the record does not know yet: the target holds them as synced.
+        unrecorded = record.unrecorded(unchanged) if record is not None else {}
+        if record is not None:
+            record.release()
+            record.attempt(the_plan.writes)
+        # A large source is not held while writing.
+        del values, selected, current, names, keys, unchanged
         try:
             reported = apply(tctx, target, session, the_plan, where)
         except SyncFailedError as exc:
             if record is not None:
-                record.written(the_plan, exc.result)
+                _record(record, the_plan, exc.result, unrecorded)
             raise
     # The target is written (a file store renders it when its session ends).
     result = the_plan.result(reported, where=where)
     if record is not None:
-        record.written(the_plan, result)
+        _record(record, the_plan, result, unrecorded)
     log.info("written: %d key(s) changed", sum(c.action is not Action.UNCHANGED
                                                        for c in result.changes))
     if ctx.cancelled:
@@ -227,6 +257,22 @@ def sync(ctx: Context, store: StoreBase[Any], opts: SyncOptions) -> SyncResult:
             f"{target}: interrupted after every change was written", result, {}
         )
     return result
+
+
+def _record(
+    record: TargetRecord, the_plan: Plan, result: SyncResult, unrecorded: Mapping[str, str]
+) -> None:
+    """Record what the target now holds: the keys ``result`` says were written, and the
+    unchanged ones not yet recorded; forget removed keys.
+
+    A write that failed (or timed out) may or may not have changed the value,
+    so neither its old nor its new value says ``unchanged`` any more.
+    """
+    done = {change.key for change in result.changes}
+    written = {key: value for key, value in the_plan.writes.items() if key in done}
+    unsure = [key for key in the_plan.writes if key not in done]
+    removed = [key for key in the_plan.deletes if key in done]
+    record.update({**unrecorded, **written}, removed, unsure)
 
 
 def _listed_not_in(

@@ -1,8 +1,13 @@
-"""The plan of one sync: per key what happens to the target, before anything is written.
+"""A sync's plan: per key, what the engine will do to the target, and why it may not.
 
-Made from the selected source values and what the target holds (its values,
-or for a write-only store which keys exist and which the write record says
-are unchanged); it holds the values to write, never shown.
+:func:`plan` compares the selected source values with the target and says,
+per key, ``added``, ``updated``, ``unchanged`` or ``removed``.
+:meth:`Plan.with_conflicts` then marks the keys the write record
+(:mod:`stagecraft.record`) shows were changed in the target since this
+machine last synced them: writing those would silently undo a change made
+there (a rotated password), so they are ``conflict`` and
+:class:`ConflictError` stops the sync before anything is written, unless
+``--force``.
 """
 
 from __future__ import annotations
@@ -11,9 +16,27 @@ from collections.abc import Collection, Mapping, Sequence
 
 import attrs
 
+from stagecraft.errors import UserError, printable
 from stagecraft.providers.secrets import Action, Change, SyncResult
 
-__all__ = ["Plan", "plan"]
+__all__ = ["ConflictError", "Plan", "plan"]
+
+
+class ConflictError(UserError):
+    """Keys were changed in the target since this machine last synced them; nothing was written.
+
+    ``result`` is the plan, with those keys as ``conflict`` (``! KEY``), so
+    the command can show it; ``--check`` reports it as drift (exit 4).
+    """
+
+    def __init__(self, target: str, result: SyncResult) -> None:
+        self.result = result
+        keys = result.conflicts
+        super().__init__(
+            f"{target}: {len(keys)} key(s) changed in the target since this machine last "
+            f"synced them, so nothing was written: {', '.join(map(printable, keys))}. "
+            "Bring the new values into the source, or overwrite them with --force"
+        )
 
 
 @attrs.frozen
@@ -45,10 +68,22 @@ class Plan:
             source=where["source"], target=where["target"],
         )
 
-    def unchanged(self, selected: Mapping[str, str]) -> dict[str, str]:
-        """The keys planned as unchanged, with their (selected) values."""
-        return {key: selected[key] for key, action in zip(self.keys, self.actions, strict=True)
-                if action is Action.UNCHANGED}
+    def keys_with(self, *actions: Action) -> list[str]:
+        """The keys planned as one of ``actions``, in order."""
+        return [key for key, action in zip(self.keys, self.actions, strict=True)
+                if action in actions]
+
+    def with_conflicts(self, conflicts: Collection[str]) -> Plan:
+        """This plan with ``conflicts`` marked ``conflict``: neither written nor removed."""
+        if not conflicts:
+            return self
+        return Plan(
+            self.keys,
+            tuple(Action.CONFLICT if key in conflicts else action
+                  for key, action in zip(self.keys, self.actions, strict=True)),
+            {key: value for key, value in self.writes.items() if key not in conflicts},
+            tuple(key for key in self.deletes if key not in conflicts),
+        )
 
 
 def plan(

@@ -15,6 +15,7 @@ from stagecraft.context import ConfigT, Context
 from stagecraft.store_base import (
     KeysNotWrittenError,
     LazyConfig,
+    NoSuchLocationError,
     StoreBase,
     StoreSession,
     TransientError,
@@ -23,7 +24,10 @@ from stagecraft.store_base import (
 if TYPE_CHECKING:
     from stagecraft.providers.secrets import SyncOptions, SyncResult
 
-__all__ = ["KeysNotWrittenError", "LazyConfig", "SecretStore", "StoreSession", "TransientError"]
+__all__ = [
+    "KeysNotWrittenError", "LazyConfig", "NoSuchLocationError", "SecretStore", "StoreSession",
+    "TransientError",
+]
 
 
 class SecretStore(StoreBase[ConfigT]):

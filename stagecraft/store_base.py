@@ -12,7 +12,8 @@ same way for every store.  A store subclasses :class:`SecretStore`::
         can_delete = True         # declared: --prune may remove keys
 
         def read(self, ctx, location, keys):
-            ...  # {key: value} of those keys (keys None: all); absent keys left out
+            ...  # {key: value} of those keys (keys None: all); absent keys left out;
+                 # no such directory: raise stagecraft.NoSuchLocationError
 
         def write_one(self, ctx, location, key, value):
             ...  # or write(ctx, location, values) for a batch
@@ -48,12 +49,35 @@ from collections.abc import Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
 from stagecraft.context import ConfigT, Context
-from stagecraft.errors import ProviderError
+from stagecraft.errors import ProviderError, UserError, printable
 
 if TYPE_CHECKING:
     from stagecraft.providers.secrets import Action
 
-__all__ = ["KeysNotWrittenError", "LazyConfig", "StoreBase", "StoreSession", "TransientError"]
+__all__ = [
+    "KeysNotWrittenError", "LazyConfig", "NoSuchLocationError", "StoreBase", "StoreSession",
+    "TransientError",
+]
+
+
+class NoSuchLocationError(UserError):
+    """There is nothing at all at a location: it does not exist (not "exists and is empty").
+
+    ``read`` (and a session's ``read``) raises it, so that a mistyped
+    ``--from`` is an error naming it rather than a source of no keys that
+    ``--prune`` would take as "delete everything".  The engine decides what
+    it means: for the source, an error (exit 1); for the target, a place the
+    sync creates, read as empty.  A store whose place cannot exist apart
+    from its keys (a name prefix, a parameter path) raises it when it finds
+    no key there.  ``why`` says what was looked for (a file, a secret), never a value.
+    """
+
+    def __init__(self, store_id: str, location: str, why: str = "") -> None:
+        self.store_id = store_id
+        self.location = location
+        self.why = why
+        detail = f" ({why})" if why else ""
+        super().__init__(f"{store_id}:{printable(location)}: does not exist{detail}")
 
 
 class TransientError(ProviderError):
@@ -142,7 +166,8 @@ class StoreBase(Generic[ConfigT]):
     ) -> Mapping[str, str]:
         """The current values of ``keys`` at ``location`` (None: every key); absent keys left out.
 
-        A location that does not exist yet reads as empty.  The engine reads
+        A location that does not exist raises :class:`NoSuchLocationError`
+        (one that exists and holds no key reads as empty).  The engine reads
         a source with it; a store that overrides :meth:`session` writes it
         as one read through a session.
         """
@@ -238,8 +263,10 @@ class StoreBase(Generic[ConfigT]):
         """The name under which the write record keeps ``location``'s fingerprints.
 
         Two spellings of one place must give one name (default:
-        :meth:`normalise_location`); a store whose place also depends on
-        its config (Encore: the app) includes that.
+        :meth:`normalise_location`), and two places must give two: a store
+        whose place also depends on its config or environment (Encore: the
+        app; Vault: the server) includes that, or the record would see one
+        place's values as conflicts in the other.  Never a credential.
         """
         return self.normalise_location(ctx, location)
 
@@ -339,6 +366,11 @@ class StoreSession(Generic[ConfigT]):
     def prunable_keys(self, keys: Collection[str]) -> Collection[str]:
         """See :meth:`StoreBase.prunable_keys`."""
         return self.store.prunable_keys(self.ctx, self.location, keys)
+
+    def record_location(self) -> str:
+        """See :meth:`StoreBase.record_location`; a session may answer from what it holds
+        (the AWS stores: the endpoint their client reaches)."""
+        return self.store.record_location(self.ctx, self.location)
 
     def check_values(self, values: Mapping[str, str]) -> Mapping[str, str]:
         """See :meth:`StoreBase.check_values`."""

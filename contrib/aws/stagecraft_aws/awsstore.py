@@ -76,6 +76,19 @@ class Place(StoreSession["AwsConfig"]):
         with self._lock:
             return self._tokens.setdefault(key, str(uuid.uuid4()))
 
+    def record_location(self) -> str:
+        """The location with the endpoint and profile it is reached through: one name in two
+        regions (or behind two endpoints) is two places to the write record.
+
+        The account is not part of it (it would cost a call); two accounts
+        reached through one profile and region share entries, so a key
+        synced to both shows as a conflict rather than being missed.
+        """
+        meta = self.client.meta
+        profile = self.config.profile or "default chain"
+        return (f"{self.store.normalise_location(self.ctx, self.location)} at "
+                f"{meta.endpoint_url} ({meta.region_name}, profile {profile})")
+
     # -- each kind of place implements read and its writes (StoreSession's methods) --
 
     def read(self, keys: Collection[str] | None) -> Mapping[str, str]:
