@@ -35,6 +35,7 @@ _EXPORTS = {
     "NoSuchLocationError": "stagecraft.store",
     "SecretStore": "stagecraft.store",
     "TransientError": "stagecraft.store",
+    "OutcomeUnknownError": "stagecraft.store",
     "FileStore": "stagecraft.filestore",
     "PartialSyncError": "stagecraft.providers.secrets",
 }
@@ -47,6 +48,7 @@ __all__ = [
     "FileStore",
     "MissingKeysError",
     "NoSuchLocationError",
+    "OutcomeUnknownError",
     "PartialSyncError",
     "PluginError",
     "PluginLoadError",
@@ -84,7 +86,12 @@ if TYPE_CHECKING:
         SyncOptions,
         SyncResult,
     )
-    from stagecraft.store import NoSuchLocationError, SecretStore, TransientError
+    from stagecraft.store import (
+        NoSuchLocationError,
+        OutcomeUnknownError,
+        SecretStore,
+        TransientError,
+    )
 
 
 def __getattr__(name: str) -> Any:

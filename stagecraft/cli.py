@@ -773,7 +773,8 @@ def cmd_sync(session: Session) -> int:
         session.note("reading the env file from standard input (end it with Ctrl-D)")
     session.started()
     try:
-        with _interrupts_cancel(ctx), _progress_line(session, ctx), _provider_output(session):
+        with (_interrupts_cancel(session, ctx), _progress_line(session, ctx),
+              _provider_output(session)):
             result = manager.hook.secrets_sync(provider=provider, ctx=ctx, options=options)
     except ConflictError as exc:
         if args.check:  # a conflict is drift: the plan, and exit 4
@@ -885,10 +886,12 @@ def _refuse_store_options(provider: Any, options: Any) -> None:
 
 
 @contextlib.contextmanager
-def _interrupts_cancel(ctx: Any) -> Iterator[None]:
+def _interrupts_cancel(session: Session, ctx: Any) -> Iterator[None]:
     """While a sync runs, the first Ctrl-C cancels it: no new write starts, those in
     flight finish, and the sync reports what was written (exit 130).  A second one
-    stops at once."""
+    stops waiting (KeyboardInterrupt: the engine reports the calls in flight as
+    unknown and stops them).  Child processes of stores run in sessions of their
+    own, so a terminal's Ctrl-C reaches stagecraft alone."""
     import signal
     import threading
 
@@ -900,6 +903,10 @@ def _interrupts_cancel(ctx: Any) -> Iterator[None]:
         if ctx.cancelled:
             raise KeyboardInterrupt
         ctx.cancel()
+        if ctx.stops_at_once:  # reading or planning: nothing in flight to wait for
+            raise KeyboardInterrupt
+        session.note("interrupted: no new write starts, the writes in flight finish "
+                     "(Ctrl-C again to stop waiting)")
 
     before = signal.signal(signal.SIGINT, cancel)
     try:
@@ -1220,8 +1227,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> NoReturn:
-    """The ``stagecraft`` console script: :func:`main` in a process of its own, then exit."""
-    raise SystemExit(_main(None, _CollectorPause(own_process=True)))
+    """The ``stagecraft`` console script: :func:`main` in a process of its own, then exit.
+
+    A Ctrl-C before a command has its own handling (while the parser or the
+    plugins load) exits 130 too, without a traceback.
+    """
+    try:
+        code = _main(None, _CollectorPause(own_process=True))
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{PROG}: interrupted\n")
+        code = EXIT_INTERRUPTED
+    raise SystemExit(code)
 
 
 def _main(argv: Sequence[str] | None, pause: _CollectorPause) -> int:
@@ -1398,6 +1414,10 @@ def _report_error(
         report["failed"] = [
             {"key": key, "reason": session.redactor.redact(reason)}
             for key, reason in exc.failed.items()
+        ]
+        report["unknown"] = [
+            {"key": key, "reason": session.redactor.redact(reason)}
+            for key, reason in getattr(exc, "unknown", {}).items()
         ]
         report["source"] = exc.result.source or report.get("source", "")
         report["target"] = exc.result.target or report.get("target", "")

@@ -11,16 +11,18 @@ reports a misspelled attribute.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic
 
 import attrs
 
-from stagecraft.errors import CancelledError
+from stagecraft.errors import CancelledError, DeadlineError
+from stagecraft.interrupts import Interrupts
 from stagecraft.redact import Redactor
 
 if TYPE_CHECKING:
@@ -88,6 +90,8 @@ class Context(Generic[ConfigT]):
     _cancelled: threading.Event = attrs.field(
         factory=threading.Event, kw_only=True, alias="cancel_event"
     )
+    #: What an interruption reaches (shared by every context of the run).
+    _interrupts: Interrupts = attrs.field(factory=Interrupts, kw_only=True, alias="interrupts")
 
     def __attrs_post_init__(self) -> None:
         # None means ``cwd`` (no config file); given paths are made absolute.
@@ -97,7 +101,8 @@ class Context(Generic[ConfigT]):
     def for_store(self, config: Any) -> Context[Any]:
         """A context for one store of a sync: its own ``config``, everything else shared.
 
-        Cancelling either context cancels both: they share one event.
+        Cancelling either context cancels both: they share one event (and
+        what an interruption reaches).
         """
         return attrs.evolve(self, config=config)
 
@@ -117,6 +122,50 @@ class Context(Generic[ConfigT]):
     def cancelled(self) -> bool:
         return self._cancelled.is_set()
 
+    def abandon(self) -> None:
+        """Stop waiting for the calls in flight (a second Ctrl-C): cancel, and stop them.
+
+        Runs every stopper registered with :meth:`stoppable` (a store kills
+        the child process it waits for); the keys of those calls are
+        reported as unknown.
+        """
+        self._cancelled.set()
+        self._interrupts.stop_all()
+
+    @property
+    def abandoned(self) -> bool:
+        return self._interrupts.stopped.is_set()
+
+    @contextlib.contextmanager
+    def interruptible(self) -> Iterator[None]:
+        """While the block runs, nothing is in flight that must finish (reading, planning).
+
+        The command's Ctrl-C then stops at once (KeyboardInterrupt in the main
+        thread) rather than at the next :meth:`check`; outside such blocks it
+        only cancels, so that writes in flight finish.
+        """
+        with self._interrupts.lock:
+            self._interrupts.interruptible += 1
+        try:
+            yield
+        finally:
+            with self._interrupts.lock:
+                self._interrupts.interruptible -= 1
+
+    @property
+    def stops_at_once(self) -> bool:
+        """Whether a Ctrl-C now may stop the run at once (see :meth:`interruptible`)."""
+        return self._interrupts.interruptible > 0
+
+    @contextlib.contextmanager
+    def stoppable(self, stop: Callable[[], None]) -> Iterator[None]:
+        """While the block runs, :meth:`abandon` calls ``stop`` (at once if already abandoned).
+
+        ``stop`` must be quick and safe from another thread (``os.killpg`` of a child).
+        """
+        with self._interrupts.registered(stop):
+            yield
+
     def remaining(self) -> float | None:
         """Seconds left before the deadline (None when there is none)."""
         if self.deadline is None:
@@ -132,7 +181,7 @@ class Context(Generic[ConfigT]):
         if self._cancelled.is_set():
             raise CancelledError("sync cancelled")
         if self.deadline is not None and time.monotonic() >= self.deadline:
-            raise CancelledError("sync ran past its deadline")
+            raise DeadlineError("sync ran past its deadline")
 
     # -- paths and secrets ----------------------------------------------------
 

@@ -38,8 +38,8 @@ everything it needs arrives as its location, its keys and its typed config
 through the session it opens for the sync
 (:meth:`~stagecraft.store_base.StoreBase.session`).  The steps have their
 own modules: :mod:`stagecraft.plan`, :mod:`stagecraft.refusals`,
-:mod:`stagecraft.applying` (writes, with :mod:`stagecraft.retrying`) and
-:mod:`stagecraft.record`.
+:mod:`stagecraft.applying` (writes, with :mod:`stagecraft.retrying` and
+:mod:`stagecraft.outcomes`) and :mod:`stagecraft.record`.
 """
 
 from __future__ import annotations
@@ -48,10 +48,16 @@ import logging
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from stagecraft.applying import InterruptedSyncError, SyncFailedError, apply
+from stagecraft.applying import (
+    InterruptedSyncError,
+    SyncFailedError,
+    apply,
+    interrupted_before_writing,
+)
 from stagecraft.context import Context
-from stagecraft.errors import UserError, printable
+from stagecraft.errors import UserError
 from stagecraft.locations import ENV_FILE, Endpoint, split
+from stagecraft.outcomes import UntilWrites
 from stagecraft.plan import ConflictError, Plan, plan
 from stagecraft.providers.secrets import Action, Registry, SyncOptions, SyncResult
 from stagecraft.record import TargetRecord, WriteRecord
@@ -139,7 +145,28 @@ def resolve_source(ctx: Context, target: StoreBase[Any], text: str) -> tuple[End
 
 
 def sync(ctx: Context, store: StoreBase[Any], opts: SyncOptions) -> SyncResult:
-    """Sync into ``store`` (the steps in the module docstring)."""
+    """Sync into ``store`` (the steps in the module docstring).
+
+    Until the writes start, nothing is in flight, so the run is interruptible
+    (:meth:`Context.interruptible`): a Ctrl-C stops a long read or plan of
+    a large file at once, not at the end of it.
+    """
+    reading = UntilWrites(ctx)
+    try:
+        return _sync(ctx, store, opts, reading)
+    except KeyboardInterrupt:
+        if not reading.open:
+            raise
+        raise InterruptedSyncError(
+            f"{store.id}: interrupted before anything was written", SyncResult(), {}
+        ) from None
+    finally:
+        reading.end()
+
+
+def _sync(
+    ctx: Context, store: StoreBase[Any], opts: SyncOptions, reading: UntilWrites
+) -> SyncResult:
     tctx = ctx.for_store(store.config_for(ctx, opts.config))
     target = resolve_target(tctx, store, opts.target)
     source, source_config = resolve_source(tctx, store, opts.source)
@@ -156,7 +183,8 @@ def sync(ctx: Context, store: StoreBase[Any], opts: SyncOptions) -> SyncResult:
 
     try:
         values = _as_dict(retrying(sctx, source.store,
-                                   lambda: source.store.read(sctx, source.location, None)))
+                                   lambda: source.store.read(sctx, source.location, None),
+                                   doing=f"reading the source {where['source']}"))
     except NoSuchLocationError as exc:
         why = f" ({ctx.redactor.redact(exc.why)})" if exc.why else ""
         raise UserError(f"{where['source']}: the source does not exist{why}; check the "
@@ -178,7 +206,8 @@ def sync(ctx: Context, store: StoreBase[Any], opts: SyncOptions) -> SyncResult:
         if target.store.readable:
             log.info("reading %s", where["target"])
             try:
-                current = retrying(tctx, target.store, lambda: session.read(None))
+                current = retrying(tctx, target.store, lambda: session.read(None),
+                                    doing=f"reading the target {target}")
             except NoSuchLocationError:
                 log.info("%s does not exist yet: the sync creates it", where["target"])
                 current = {}
@@ -208,7 +237,8 @@ def sync(ctx: Context, store: StoreBase[Any], opts: SyncOptions) -> SyncResult:
         recorded: Collection[str] = ()
         if current is None:
             wanted = list(selected)
-            existing = retrying(tctx, target.store, lambda: session.existing_keys(wanted))
+            existing = retrying(tctx, target.store, lambda: session.existing_keys(wanted),
+                                doing=f"listing the keys of {target}")
             if record is not None and existing is not None:
                 recorded = record.matching({k: v for k, v in selected.items() if k in existing})
         the_plan = plan(selected, current, existing, prunable, recorded)
@@ -227,12 +257,9 @@ def sync(ctx: Context, store: StoreBase[Any], opts: SyncOptions) -> SyncResult:
         if opts.dry_run:
             return the_plan.result(where=where)
         if ctx.cancelled:
-            raise InterruptedSyncError(
-                f"{target}: interrupted before anything was written",
-                SyncResult(source=where["source"], target=where["target"]),
-                {printable(key): "not written: interrupted" for key in the_plan.writes},
-            )
+            raise interrupted_before_writing(target, the_plan, where)
         ctx.check()
+        reading.end()
         # Unchanged keys the record does not know yet: the target holds them as synced.
         unrecorded = record.unrecorded(unchanged) if record is not None else {}
         if record is not None:
@@ -279,7 +306,8 @@ def _listed_not_in(
     ctx: Context, store: StoreBase[Any], session: StoreSession[Any], values: Mapping[str, str]
 ) -> list[str]:
     """The keys a write-only target lists that ``values`` lacks (what ``--prune`` may remove)."""
-    return list(retrying(ctx, store, lambda: session.prunable_keys(values)))
+    return list(retrying(ctx, store, lambda: session.prunable_keys(values),
+                         doing="listing the keys to remove"))
 
 
 def _as_dict(values: Mapping[str, str]) -> dict[str, str]:

@@ -16,6 +16,7 @@ from stagecraft.store_base import (
     KeysNotWrittenError,
     LazyConfig,
     NoSuchLocationError,
+    OutcomeUnknownError,
     StoreBase,
     StoreSession,
     TransientError,
@@ -25,8 +26,8 @@ if TYPE_CHECKING:
     from stagecraft.providers.secrets import SyncOptions, SyncResult
 
 __all__ = [
-    "KeysNotWrittenError", "LazyConfig", "NoSuchLocationError", "SecretStore", "StoreSession",
-    "TransientError",
+    "KeysNotWrittenError", "LazyConfig", "NoSuchLocationError", "OutcomeUnknownError",
+    "SecretStore", "StoreSession", "TransientError",
 ]
 
 

@@ -50,13 +50,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
 from stagecraft.context import ConfigT, Context
 from stagecraft.errors import ProviderError, UserError, printable
+from stagecraft.store_session import StoreSession
 
 if TYPE_CHECKING:
     from stagecraft.providers.secrets import Action
 
 __all__ = [
-    "KeysNotWrittenError", "LazyConfig", "NoSuchLocationError", "StoreBase", "StoreSession",
-    "TransientError",
+    "KeysNotWrittenError", "LazyConfig", "NoSuchLocationError", "OutcomeUnknownError",
+    "StoreBase", "StoreSession", "TransientError",
 ]
 
 
@@ -102,6 +103,19 @@ class KeysNotWrittenError(ProviderError):
     def __init__(self, failed: Mapping[str, str]) -> None:
         super().__init__(f"{len(failed)} key(s) failed")
         self.failed = dict(failed)
+
+
+class OutcomeUnknownError(ProviderError):
+    """A write was sent and no answer came: it may or may not have taken effect.
+
+    Raise it (or say so in :meth:`StoreBase.outcome_unknown`) when a
+    request or a child process that changes the store timed out, lost its
+    connection after sending, or was stopped: the engine then reports the
+    keys as *unknown* ("may or may not have been written"), never as "not
+    written".  It is not retried unless it is also a :class:`TransientError`
+    (a store that can tell a repeated write apart, as Vault's check-and-set
+    does, may make it both).
+    """
 
 
 class LazyConfig:
@@ -274,6 +288,11 @@ class StoreBase(Generic[ConfigT]):
         """Whether ``exc`` is worth retrying (default: :class:`TransientError`)."""
         return isinstance(exc, TransientError)
 
+    def outcome_unknown(self, exc: BaseException) -> bool:
+        """Whether a write that raised ``exc`` may have landed (default:
+        :class:`OutcomeUnknownError`): its keys are then reported unknown."""
+        return isinstance(exc, OutcomeUnknownError)
+
     @contextlib.contextmanager
     def session(
         self, ctx: Context[ConfigT], location: str, *, dry_run: bool
@@ -326,73 +345,3 @@ class StoreBase(Generic[ConfigT]):
     def can_prune(self) -> bool:
         """True when ``--prune`` can plan: the store deletes, and is read or lists its keys."""
         return self.can_delete and (self.readable or self.lists_keys)
-
-
-class StoreSession(Generic[ConfigT]):
-    """One sync's reads and writes of one location (see :meth:`StoreBase.session`).
-
-    The engine talks to a target only through its session.  This default
-    one calls the store's methods; a store with per-sync state subclasses
-    it and keeps that state here, never on the store object, which the
-    registry shares between threads.  ``config`` is the store's typed config.
-    """
-
-    def __init__(self, store: StoreBase[ConfigT], ctx: Context[ConfigT], location: str) -> None:
-        self.store = store
-        self.config: ConfigT = store.config_of(ctx)
-        self.ctx: Context[ConfigT] = ctx if ctx.config is self.config else ctx.for_store(
-            self.config)
-        self.location = location
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.store.id}:{self.location}>"
-
-    def read(self, keys: Collection[str] | None) -> Mapping[str, str]:
-        return self.store.read(self.ctx, self.location, keys)
-
-    def write(self, values: Mapping[str, str]) -> None:
-        self.store.write(self.ctx, self.location, values)
-
-    def write_one(self, key: str, value: str) -> Action | None:
-        return self.store.write_one(self.ctx, self.location, key, value)
-
-    def delete(self, keys: Collection[str]) -> None:
-        self.store.delete(self.ctx, self.location, keys)
-
-    def existing_keys(self, keys: Collection[str]) -> Collection[str] | None:
-        """See :meth:`StoreBase.existing_keys`."""
-        return self.store.existing_keys(self.ctx, self.location, keys)
-
-    def prunable_keys(self, keys: Collection[str]) -> Collection[str]:
-        """See :meth:`StoreBase.prunable_keys`."""
-        return self.store.prunable_keys(self.ctx, self.location, keys)
-
-    def record_location(self) -> str:
-        """See :meth:`StoreBase.record_location`; a session may answer from what it holds
-        (the AWS stores: the endpoint their client reaches)."""
-        return self.store.record_location(self.ctx, self.location)
-
-    def check_values(self, values: Mapping[str, str]) -> Mapping[str, str]:
-        """See :meth:`StoreBase.check_values`."""
-        return self.store.check_values(self.ctx, self.location, values)
-
-    def refusal(self, writes: Mapping[str, str], deletes: Collection[str]) -> str | None:
-        """Why the location cannot take these writes and deletes as a whole, or None.
-
-        Asked once, after the plan and before anything is written (in a dry
-        run too), when there is something to write or delete.  A limit on the
-        whole (how many fields one secret may hold, how large one JSON object
-        may be) is refused here, so the engine says so in one message, exits 1
-        and sends nothing; limits on single values belong in
-        :meth:`StoreBase.check_values`.  The session has read the location
-        by now (when the store is readable) and can compute the result exactly.
-        """
-        return None
-
-    def unchanged(self, values: Mapping[str, str]) -> None:
-        """These keys already hold these (equal) values: nothing to write.
-
-        A session holding its own copies may keep the caller's strings
-        instead, so a large sync holds each unchanged value once (see
-        :class:`~stagecraft.filestore.FileStore`); by default nothing happens.
-        """

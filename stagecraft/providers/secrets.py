@@ -98,17 +98,27 @@ class PartialSyncError(ProviderError):
     """Some keys were synced and some failed.
 
     ``result`` holds the changes that did happen, ``failed`` maps each key that
-    was not synced to the reason (which never includes its value).
+    was not synced to the reason (which never includes its value), and
+    ``unknown`` each key whose write was sent but not answered (a timeout, a
+    second Ctrl-C): it may or may not have been written.
     """
 
-    def __init__(self, message: str, result: SyncResult, failed: dict[str, str]) -> None:
+    def __init__(
+        self, message: str, result: SyncResult, failed: dict[str, str],
+        unknown: dict[str, str] | None = None,
+    ) -> None:
         self.result = result
         self.failed = dict(sorted(failed.items()))
+        self.unknown = dict(sorted((unknown or {}).items()))
         lines = [message]
         done = [change.key for change in result.changes]
         lines.append(f"  synced ({len(done)}): {', '.join(done) if done else '-'}")
-        lines.append(f"  not synced ({len(self.failed)}):")
-        lines += reason_lines(self.failed, "    ")
+        if self.failed or not self.unknown:
+            lines.append(f"  not synced ({len(self.failed)}):")
+            lines += reason_lines(self.failed, "    ")
+        if self.unknown:
+            lines.append(f"  unknown, may or may not have been written ({len(self.unknown)}):")
+            lines += reason_lines(self.unknown, "    ")
         super().__init__("\n".join(lines))
 
 
