@@ -169,6 +169,8 @@ class StoreBase(Generic[ConfigT]):
     Config: ClassVar[Any] = None
     location_help: ClassVar[str] = ""
     reserved_prefixes: ClassVar[tuple[str, ...]] = ()
+    #: What :meth:`session` opens for each sync (see :class:`StoreSession`).
+    session_class: ClassVar[type[StoreSession[Any]]] = StoreSession
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} id={self.id!r}>"
@@ -299,11 +301,17 @@ class StoreBase(Generic[ConfigT]):
     ) -> Iterator[StoreSession[ConfigT]]:
         """One read-plan-write of ``location`` during one sync; holds that sync's state.
 
-        The default session reads and writes through the methods above, one
-        call each.  A store with per-sync state (a connection, a lock, the
-        version read) overrides it and yields its own :class:`StoreSession`.
+        Opens a :attr:`session_class` and closes it when the sync ends.  The
+        default session reads and writes through the methods above, one call
+        each; a store with per-sync state (a connection, the version read)
+        sets ``session_class`` to its own :class:`StoreSession`, and one that
+        must hold something around the whole sync (a file lock) overrides this.
         """
-        yield StoreSession(self, ctx, location)
+        session: StoreSession[ConfigT] = self.session_class(self, ctx, location)
+        try:
+            yield session
+        finally:
+            session.close()
 
     def config_for(self, ctx: Context[Any], given: Any = None) -> ConfigT:
         """The store's typed config; the one place it is made.

@@ -40,6 +40,9 @@ class StoreSession(Generic[ConfigT]):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.store.id}:{self.location}>"
 
+    def close(self) -> None:
+        """End what the session holds (a connection); called once the sync is done."""
+
     def read(self, keys: Collection[str] | None) -> Mapping[str, str]:
         return self.store.read(self.ctx, self.location, keys)
 

@@ -14,10 +14,9 @@ CLI strips) is refused before any call, in a dry run too.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from stagecraft.errors import printable
@@ -30,43 +29,6 @@ from stagecraft_encore.declared import declared_secrets
 from stagecraft_encore.errors import DeclaredSecretMissingError, SelectionConflictError
 from stagecraft_encore.listing import Group, Prediction, classify, location_of, selectors_of
 from stagecraft_encore.targets import CliTarget, parse_target
-
-
-class EncoreCli(SecretStore[EncoreConfig]):
-    """Encore's secret store through the CLI; one :class:`EncoreCliSession` per sync."""
-
-    id = "encore"
-    Config = EncoreConfig
-    readable = False
-    writes_one_by_one = True
-    concurrency = 8
-
-    def normalise_location(self, ctx: Context[EncoreConfig], location: str) -> str:
-        return f"encore:{_target(location).describe()}"
-
-    def check_values(
-        self, ctx: Context[EncoreConfig], location: str, values: Mapping[str, str]
-    ) -> Mapping[str, str]:
-        refused = dict(cue.iter_refusals(values))
-        for key, value in values.items():
-            if key not in refused and value.endswith(("\r", "\n")):
-                refused[key] = (
-                    "the value ends with a newline, which `encore secret set` strips "
-                    "(use --to .secrets.local.cue for local values, or remove the newline)"
-                )
-        return refused
-
-    @contextlib.contextmanager
-    def session(
-        self, ctx: Context[EncoreConfig], location: str, *, dry_run: bool
-    ) -> Iterator[StoreSession[EncoreConfig]]:
-        yield EncoreCliSession(self, ctx, location)
-
-    def record_location(self, ctx: Context[EncoreConfig], location: str) -> str:
-        """The app (its id, else its ``encore.app`` path) and the selection, in a fixed order."""
-        return f"encore:{app_identity(find_app(_app_root(ctx)))}:" + ",".join(
-            sorted(selectors_of(_target(location)))
-        )
 
 
 class EncoreCliSession(StoreSession[EncoreConfig]):
@@ -130,6 +92,38 @@ class EncoreCliSession(StoreSession[EncoreConfig]):
 
     def write_one(self, key: str, value: str) -> Action | None:
         return set_secret(self.ctx, self.binary, self.app_root, self.target, key, value)
+
+
+class EncoreCli(SecretStore[EncoreConfig]):
+    """Encore's secret store through the CLI; one :class:`EncoreCliSession` per sync."""
+
+    id = "encore"
+    Config = EncoreConfig
+    readable = False
+    writes_one_by_one = True
+    concurrency = 8
+    session_class = EncoreCliSession
+
+    def normalise_location(self, ctx: Context[EncoreConfig], location: str) -> str:
+        return f"encore:{_target(location).describe()}"
+
+    def check_values(
+        self, ctx: Context[EncoreConfig], location: str, values: Mapping[str, str]
+    ) -> Mapping[str, str]:
+        refused = dict(cue.iter_refusals(values))
+        for key, value in values.items():
+            if key not in refused and value.endswith(("\r", "\n")):
+                refused[key] = (
+                    "the value ends with a newline, which `encore secret set` strips "
+                    "(use --to .secrets.local.cue for local values, or remove the newline)"
+                )
+        return refused
+
+    def record_location(self, ctx: Context[EncoreConfig], location: str) -> str:
+        """The app (its id, else its ``encore.app`` path) and the selection, in a fixed order."""
+        return f"encore:{app_identity(find_app(_app_root(ctx)))}:" + ",".join(
+            sorted(selectors_of(_target(location)))
+        )
 
 
 #: What ``EncoreStore.route`` hands every CLI location (it holds no per-sync state).

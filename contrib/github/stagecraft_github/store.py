@@ -17,9 +17,8 @@ modules of their own, imported when a sync runs (PyNaCl only when it writes).
 
 from __future__ import annotations
 
-import contextlib
 import threading
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from stagecraft.errors import UserError
@@ -31,51 +30,6 @@ if TYPE_CHECKING:
     from stagecraft_github.client import Client
     from stagecraft_github.config import Config as GitHubConfig
     from stagecraft_github.location import Location
-
-
-class GitHubStore(SecretStore["GitHubConfig"]):
-    """GitHub Actions, environment, Dependabot and organization secrets."""
-
-    id: ClassVar[str] = "github"
-    readable: ClassVar[bool] = False
-    writes_one_by_one: ClassVar[bool] = True
-    can_delete: ClassVar[bool] = True
-    lists_keys: ClassVar[bool] = True
-    #: Imported when a config is structured or described, not when the registry is built.
-    Config = LazyConfig("stagecraft_github.config")
-    location_help: ClassVar[str] = (
-        "OWNER/REPO, OWNER/REPO/environments/NAME, OWNER/REPO/dependabot or orgs/ORG"
-    )
-
-    def normalise_location(self, ctx: Context[GitHubConfig], location: str) -> str:
-        from stagecraft_github.location import parse
-
-        return f"{self.id}:{parse(location).identity}"
-
-    @contextlib.contextmanager
-    def session(
-        self, ctx: Context[GitHubConfig], location: str, *, dry_run: bool
-    ) -> Iterator[StoreSession[GitHubConfig]]:
-        session = GitHubSession(self, ctx, location)
-        try:
-            yield session
-        finally:
-            session.close()
-
-    def record_location(self, ctx: Context[GitHubConfig], location: str) -> str:
-        """The API base and the place: github.com's ``octo/app`` is not an Enterprise one's."""
-        from stagecraft_github.location import parse
-        from stagecraft_github.settings import api_url
-
-        return f"{self.id}:{api_url(self.config_of(ctx))}:{parse(location).identity}"
-
-    def check_values(
-        self, ctx: Context[GitHubConfig], location: str, values: Mapping[str, str]
-    ) -> Mapping[str, str]:
-        """Names and sizes GitHub refuses (the session adds the location's secret limit)."""
-        from stagecraft_github.rules import refusals
-
-        return refusals(values)
 
 
 class GitHubSession(StoreSession["GitHubConfig"]):
@@ -155,3 +109,39 @@ class GitHubSession(StoreSession["GitHubConfig"]):
         for name in keys:
             self.ctx.check()
             api.delete(name)
+
+
+class GitHubStore(SecretStore["GitHubConfig"]):
+    """GitHub Actions, environment, Dependabot and organization secrets."""
+
+    id: ClassVar[str] = "github"
+    readable: ClassVar[bool] = False
+    writes_one_by_one: ClassVar[bool] = True
+    can_delete: ClassVar[bool] = True
+    lists_keys: ClassVar[bool] = True
+    session_class = GitHubSession
+    #: Imported when a config is structured or described, not when the registry is built.
+    Config = LazyConfig("stagecraft_github.config")
+    location_help: ClassVar[str] = (
+        "OWNER/REPO, OWNER/REPO/environments/NAME, OWNER/REPO/dependabot or orgs/ORG"
+    )
+
+    def normalise_location(self, ctx: Context[GitHubConfig], location: str) -> str:
+        from stagecraft_github.location import parse
+
+        return f"{self.id}:{parse(location).identity}"
+
+    def record_location(self, ctx: Context[GitHubConfig], location: str) -> str:
+        """The API base and the place: github.com's ``octo/app`` is not an Enterprise one's."""
+        from stagecraft_github.location import parse
+        from stagecraft_github.settings import api_url
+
+        return f"{self.id}:{api_url(self.config_of(ctx))}:{parse(location).identity}"
+
+    def check_values(
+        self, ctx: Context[GitHubConfig], location: str, values: Mapping[str, str]
+    ) -> Mapping[str, str]:
+        """Names and sizes GitHub refuses (the session adds the location's secret limit)."""
+        from stagecraft_github.rules import refusals
+
+        return refusals(values)

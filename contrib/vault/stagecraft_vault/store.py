@@ -15,10 +15,9 @@ request.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from stagecraft.store import LazyConfig, NoSuchLocationError, SecretStore, StoreSession
@@ -151,22 +150,13 @@ class VaultStore(SecretStore["VaultConfig"]):
 
     id: ClassVar[str] = "vault"
     can_delete: ClassVar[bool] = True
+    session_class = VaultSession
     #: Imported when a config is structured or described, not when the registry is built.
     Config = LazyConfig("stagecraft_vault.config")
     location_help: ClassVar[str] = (
         "MOUNT/PATH: the fields of one KV secret, as `vault kv put MOUNT/PATH K=V` makes them "
         "(vault:secret/myapp); with `mount` set in the config, PATH inside that mount"
     )
-
-    @contextlib.contextmanager
-    def session(
-        self, ctx: Context[VaultConfig], location: str, *, dry_run: bool
-    ) -> Iterator[StoreSession[VaultConfig]]:
-        session = VaultSession(self, ctx, location)
-        try:
-            yield session
-        finally:
-            session.close()
 
     def normalise_location(self, ctx: Context[VaultConfig], location: str) -> str:
         from stagecraft_vault.location import parse
