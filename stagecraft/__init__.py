@@ -94,13 +94,6 @@ if TYPE_CHECKING:
     )
 
 
-def run_engine(ctx: Context, store: SecretStore, options: SyncOptions) -> SyncResult:
-    """Sync into ``store`` with the core's engine (what :meth:`SecretStore.sync` does)."""
-    from stagecraft.engine import sync
-
-    return sync(ctx, store, options)
-
-
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:

@@ -5,7 +5,7 @@ every key matching a pattern or equal to a name, minus the excluded ones.  A
 name or pattern that matches nothing is a mistake the user wants to hear
 about before anything is written (a typo would otherwise sync nothing and
 exit 0), so :func:`select` names every one of them at once
-(:class:`~stagecraft.providers.secrets.MissingKeysError`).
+(:class:`MissingKeysError`).
 
 Patterns are shell globs (``*``, ``?``, ``[...]``), matched case-sensitively
 as env var names are.
@@ -17,11 +17,42 @@ import fnmatch
 import re
 from collections.abc import Iterable, Sequence
 
-from stagecraft.providers.secrets import MissingKeysError
+from stagecraft.errors import UserError, printable
 
-__all__ = ["is_pattern", "select"]
+__all__ = ["MissingKeysError", "is_pattern", "select"]
 
 _GLOB = re.compile(r"[*?\[]")
+
+
+class MissingKeysError(UserError):
+    """Requested keys (or glob patterns) match nothing in the source.
+
+    Raised before anything is written.  ``patterns`` are the glob patterns
+    that matched no key; ``excluded`` says they came from ``--exclude``.
+    """
+
+    def __init__(
+        self,
+        keys: Iterable[str],
+        source: str,
+        *,
+        patterns: Iterable[str] = (),
+        excluded: bool = False,
+    ) -> None:
+        self.keys = tuple(sorted(keys))
+        self.patterns = tuple(patterns)
+        self.source = source
+        parts = []
+        if self.keys:
+            noun = "key" if len(self.keys) == 1 else "keys"
+            parts.append(f"requested {noun} not found: {', '.join(map(printable, self.keys))}")
+        if self.patterns:
+            what = "--exclude pattern" if excluded else "pattern"
+            noun = what if len(self.patterns) == 1 else what + "s"
+            listed = ", ".join(map(printable, self.patterns))
+            parts.append(f"{noun} matched no key: {listed}")
+        super().__init__(f"{source}: " + "; ".join(parts))
+
 
 
 def is_pattern(text: str) -> bool:

@@ -18,6 +18,7 @@ import stat
 import time
 from pathlib import Path
 
+import attrs
 import pytest
 
 from stagecraft.exec_command import commands_on_path, exec_command
@@ -75,9 +76,7 @@ def store_of(path: Path, timeout: float = 30.0) -> ExecStore:
 
 
 def context(tmp_path: Path, store: ExecStore) -> Context:
-    ctx = Context(cwd=tmp_path, logger=logging.getLogger("test.exec"))
-    ctx.registry = Registry([store])
-    return ctx
+    return Context(cwd=tmp_path, logger=logging.getLogger("test.exec"), registry=Registry([store]))
 
 
 def sync(tmp_path: Path, store: ExecStore, values: dict[str, str], **options: object):  # type: ignore[no-untyped-def]
@@ -119,8 +118,7 @@ def running(pid: int) -> bool:
 def test_the_deadline_bounds_a_call(tmp_path: Path) -> None:
     path = helper(tmp_path, "slow", DESCRIBE + "sleep 300\n")
     store = store_of(path, timeout=60.0)
-    ctx = context(tmp_path, store)
-    ctx.deadline = time.monotonic() + 0.5
+    ctx = attrs.evolve(context(tmp_path, store), deadline=time.monotonic() + 0.5)
     with pytest.raises(HelperTimeoutError, match="no answer to read within"):
         store.read(ctx, "x", None)
 
