@@ -28,8 +28,7 @@ def run(keys: int, repeats: int, root: Path) -> list[Row]:
     source = root / "exec-source.env"
     source.write_text("".join(f"{k}={v}\n" for k, v in values.items()), encoding="utf-8")
     store = ExecStore(exec_command("bench", [str(HELPER)]))
-    ctx = Context(cwd=root)
-    ctx.registry = Registry([store])
+    ctx = Context(cwd=root, registry=Registry([store]))
     store.description  # noqa: B018 - asked once per process, as a real sync does first
     rounds = iter(range(10**6))
 

@@ -66,8 +66,7 @@ class Setup:
         self.fake.add_repository("octo", self.repository)
 
     def stagecraft(self) -> None:
-        ctx = Context(cwd=self.root)
-        ctx.registry = self.registry
+        ctx = Context(cwd=self.root, registry=self.registry)
         result = self.store.sync(ctx, SyncOptions(source=".env",
                                                   target=f"octo/{self.repository}"))
         if len(result.added) != self.keys:
@@ -127,8 +126,7 @@ def run(keys: int, latency: float, repeats: int) -> list[Row]:
                                  setup=setup.fresh)
             fake.latency = 0.0
             before = len(fake.seen())
-            ctx = Context(cwd=root)
-            ctx.registry = setup.registry
+            ctx = Context(cwd=root, registry=setup.registry)
             setup.store.sync(ctx, SyncOptions(source=".env", target=f"octo/{setup.repository}"))
             quiet = fake.seen()[before:]
     writes = [r for r in quiet if r.method != "GET"]

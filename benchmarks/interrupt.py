@@ -46,9 +46,15 @@ def run(keys: int) -> list[Row]:
         old = _env_text("old", keys)
         argv = [script, "secrets", "sync", "--from", str(source), "--to", f"envfile:{target}"]
 
+        runs = iter(range(10**6))
+
         def start() -> subprocess.Popen[bytes]:
+            # Each run puts the old target back, which a shared write record would
+            # rightly call a change made in the target: every run has a record of its own.
             target.write_bytes(old)
-            return subprocess.Popen(argv, cwd=root, env=env, stdout=subprocess.DEVNULL,
+            state = root / f"state-{next(runs)}"
+            own = {**env, "XDG_STATE_HOME": str(state), "XDG_CONFIG_HOME": str(state)}
+            return subprocess.Popen(argv, cwd=root, env=own, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)
 
         started = time.perf_counter()

@@ -28,6 +28,7 @@ class SlowStore(SecretStore):
     """Keeps values in memory; every write costs ``latency`` seconds of waiting."""
 
     id = "slow"
+    writes_one_by_one = True
     concurrency: ClassVar[int] = 8
 
     def __init__(self, latency: float) -> None:
@@ -49,8 +50,7 @@ def run(keys: int, latency: float, concurrency: int, repeats: int, root: Path) -
     source.write_text("".join(f"K{i:03d}=value-{i:03d}\n" for i in range(keys)), encoding="utf-8")
     store = SlowStore(latency)
     type(store).concurrency = concurrency
-    ctx = Context(cwd=root)
-    ctx.registry = Registry([store])
+    ctx = Context(cwd=root, registry=Registry([store]))
     rounds = iter(range(10**6))
 
     def engine() -> None:

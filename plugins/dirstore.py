@@ -18,7 +18,9 @@ from stagecraft.files import atomic_write, make_private_dirs
 
 class DirStore(stagecraft.SecretStore):
     id = "dirstore"
-    concurrency = 4  # write_one calls in flight at once
+    writes_one_by_one = True  # the engine calls write_one, 4 at a time
+    concurrency = 4
+    can_delete = True  # --prune may remove keys
 
     def read(
         self, ctx: stagecraft.Context, location: str, keys: Collection[str] | None

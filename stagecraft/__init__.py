@@ -62,9 +62,3 @@ __all__ = [
     "hookspec",
 ]
 
-
-def run_engine(ctx: Context, store: SecretStore, options: SyncOptions) -> SyncResult:
-    """Sync into ``store`` with the core's engine (what :meth:`SecretStore.sync` does)."""
-    from stagecraft.engine import sync
-
-    return sync(ctx, store, options)

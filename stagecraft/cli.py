@@ -115,6 +115,12 @@ class Session:
         #: The progress line on stderr while a sync writes (terminals only), if any.
         self.progress: Any = None
 
+    def show_progress(self, store_id: str, done: int, total: int) -> None:
+        """Writes done so far, on the progress line while there is one (a run's ``on_progress``)."""
+        line = self.progress
+        if line is not None:
+            line(store_id, done, total)
+
     def out(self, text: str = "") -> None:
         """A line of results on stdout."""
         with writing_output():
@@ -736,18 +742,17 @@ def cmd_sync(session: Session) -> int:
     registry = manager.build_registry()
     provider, target = _target_provider(session, config, registry)
     source = args.source or _configured(config, registry, "source")
+    import time
+
     ctx = Context(
         cwd=session.cwd,
         config_dir=config.directory if config is not None else session.cwd,
+        deadline=None if args.timeout is None else time.monotonic() + args.timeout,
         redactor=session.redactor,
+        registry=registry,
+        configs=config.provider_config if config is not None else None,
+        on_progress=session.show_progress,
     )
-    ctx.registry = registry
-    if config is not None:
-        ctx.configs = config.provider_config
-    if args.timeout is not None:
-        import time
-
-        ctx.deadline = time.monotonic() + args.timeout
     options = SyncOptions(
         config=config.provider_config(provider) if config is not None else None,
         source=source,
@@ -930,7 +935,7 @@ def _progress_line(session: Session, ctx: Any) -> Iterator[None]:
 
     from stagecraft.progress import ProgressLine
 
-    line = session.progress = ctx.on_progress = ProgressLine(session.stderr)
+    line = session.progress = ProgressLine(session.stderr)
 
     class ClearFirst(logging.Filter):
         """A log record (a warning mid-sync) starts on a clean line, not after the counts."""
@@ -949,7 +954,7 @@ def _progress_line(session: Session, ctx: Any) -> Iterator[None]:
         for handler in handlers:
             handler.removeFilter(clear_first)
         line.clear()
-        session.progress = ctx.on_progress = None
+        session.progress = None
 
 
 @contextlib.contextmanager

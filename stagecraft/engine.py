@@ -6,7 +6,7 @@
    with, routed for the location) and the source (``ID:LOCATION`` or an env
    file), refusing a source that is the target;
 2. read the source and register every value for masking at once; a source
-   that does not exist (:class:`~stagecraft.store.NoSuchLocationError`) is
+   that does not exist (:class:`~stagecraft.store_base.NoSuchLocationError`) is
    an error naming it;
 3. select keys (names, glob patterns, ``--exclude``), naming what matched
    nothing before anything is written; with ``--prune``, refuse a source
@@ -33,53 +33,39 @@
    keys that were written and every key that was not.
 
 A store never sees another store, the command line or the config file:
-everything it needs arrives as its location, its keys and ``ctx.config``.
+everything it needs arrives as its location, its keys and its typed config
+(``ctx.config``, ``session.config``).  The engine talks to the target only
+through the session it opens for the sync
+(:meth:`~stagecraft.store_base.StoreBase.session`).  The steps have their
+own modules: :mod:`stagecraft.plan`, :mod:`stagecraft.refusals`,
+:mod:`stagecraft.applying` (writes, with :mod:`stagecraft.retrying` and
+:mod:`stagecraft.outcomes`) and :mod:`stagecraft.record`.
 """
 
 from __future__ import annotations
 
 import logging
-import random
-import threading
-from collections.abc import Callable, Collection, Mapping
-from typing import Any, TypeVar
+from collections.abc import Collection, Mapping
+from typing import Any
 
-from stagecraft.errors import (
-    CancelledError,
-    DeadlineError,
+from stagecraft.applying import (
     InterruptedSyncError,
     SyncFailedError,
-    UserError,
-    printable,
+    apply,
+    interrupted_before_writing,
 )
+from stagecraft.context import Context
+from stagecraft.errors import UserError
 from stagecraft.locations import ENV_FILE, Endpoint, split
-from stagecraft.outcomes import (
-    STOPPED_WAITING,
-    UNKNOWN,
-    UntilWrites,
-    give_up,
-    outcome,
-    reason_of,
-)
+from stagecraft.outcomes import UntilWrites
 from stagecraft.plan import ConflictError, Plan, plan
-from stagecraft.providers.secrets import (
-    Action,
-    Context,
-    Registry,
-    SyncOptions,
-    SyncResult,
-)
+from stagecraft.providers.secrets import Action, Registry, SyncOptions, SyncResult
 from stagecraft.record import TargetRecord, WriteRecord
 from stagecraft.redact import Structural
 from stagecraft.refusals import RefusedValuesError, check_refusals
+from stagecraft.retrying import retrying
 from stagecraft.selection import select
-from stagecraft.store import (
-    KeysNotWrittenError,
-    NoSuchLocationError,
-    OutcomeUnknownError,
-    SecretStore,
-    StoreSession,
-)
+from stagecraft.store_base import NoSuchLocationError, StoreBase, StoreSession
 
 __all__ = [
     "ConflictError",
@@ -93,45 +79,21 @@ __all__ = [
     "sync",
 ]
 
-T = TypeVar("T")
-
 #: The engine's narration (``-v``): names, paths and counts, never values, so the
 #: command shows it unmasked (see :mod:`stagecraft.redacted_logging`).
 log = logging.getLogger("stagecraft.engine")
-
-#: First retry delay in seconds; each later one doubles, with jitter.
-BACKOFF = 0.2
-#: No single wait is longer than this.
-MAX_BACKOFF = 5.0
 
 
 # ----------------------------------------------------------------- resolving
 
 
 def _registry(ctx: Context) -> Registry:
-    if ctx.registry is not None:
-        return ctx.registry
-    from stagecraft.providers.secrets import default_registry
-
-    return default_registry()
+    """Where ``--from ID:`` looks stores up: the run's registry (without one, none: only env
+    files and the target's own default can be a source)."""
+    return ctx.registry if ctx.registry is not None else Registry()
 
 
-def config_for(ctx: Context, store: SecretStore, given: Any = None) -> Any:
-    """The store's typed config: ``given`` (structured if raw), else its section, else defaults."""
-    config = given
-    if config is None and ctx.configs is not None:
-        config = ctx.configs(store)
-    config_class = store.Config
-    if config_class is None or isinstance(config, config_class):
-        return config
-    if config is None:  # the defaults: no converter needed (and none imported)
-        return config_class()
-    from stagecraft.config.converter import structure_plain
-
-    return structure_plain({} if config is None else config, config_class, store.id)
-
-
-def resolve_target(ctx: Context, store: SecretStore, location: str) -> Endpoint:
+def resolve_target(ctx: Context, store: StoreBase[Any], location: str) -> Endpoint:
     """The target: ``location`` in ``store``, or the store's configured default."""
     if not location:
         location = store.default_location(ctx, "target") or ""
@@ -144,7 +106,7 @@ def resolve_target(ctx: Context, store: SecretStore, location: str) -> Endpoint:
     return Endpoint(store.route(ctx, location), location)
 
 
-def resolve_source(ctx: Context, target: SecretStore, text: str) -> tuple[Endpoint, Any]:
+def resolve_source(ctx: Context, target: StoreBase[Any], text: str) -> tuple[Endpoint, Any]:
     """The source and its config: ``ID:LOCATION``, an env file, or the target's default."""
     if not text:
         text = target.default_location(ctx, "source") or ""
@@ -154,18 +116,17 @@ def resolve_source(ctx: Context, target: SecretStore, text: str) -> tuple[Endpoi
                 "or set secrets.from in stagecraft.yml")
             )
         return Endpoint(ENV_FILE, text), None
-    store_id, location = split(
-        text, _registry(ctx), cwd=ctx.cwd, reserved=target.reserved_prefixes
-    )
+    registry = _registry(ctx)
+    store_id, location = split(text, registry, cwd=ctx.cwd, reserved=target.reserved_prefixes)
     if store_id is None:
         return Endpoint(ENV_FILE, location), None
-    store = _registry(ctx).get(store_id)
-    if not isinstance(store, SecretStore):
+    store = registry.get(store_id)
+    if not isinstance(store, StoreBase):
         raise UserError(
             Structural(f"{store_id}: this provider implements sync itself and cannot be read from; "
             "only stores can be a --from ID:")
         )
-    config = config_for(ctx, store)
+    config = store.config_for(ctx)
     sctx = ctx.for_store(config)
     if not location:
         if not store.readable:
@@ -188,7 +149,7 @@ def resolve_source(ctx: Context, target: SecretStore, text: str) -> tuple[Endpoi
 # ------------------------------------------------------------------- the sync
 
 
-def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
+def sync(ctx: Context, store: StoreBase[Any], opts: SyncOptions) -> SyncResult:
     """Sync into ``store`` (the steps in the module docstring).
 
     Until the writes start, nothing is in flight, so the run is interruptible
@@ -208,9 +169,10 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
         reading.end()
 
 
-def _sync(ctx: Context, store: SecretStore, opts: SyncOptions, reading: UntilWrites) -> SyncResult:
-    target_config = config_for(ctx, store, opts.config)
-    tctx = ctx.for_store(target_config)
+def _sync(
+    ctx: Context, store: StoreBase[Any], opts: SyncOptions, reading: UntilWrites
+) -> SyncResult:
+    tctx = ctx.for_store(store.config_for(ctx, opts.config))
     target = resolve_target(tctx, store, opts.target)
     source, source_config = resolve_source(tctx, store, opts.source)
     sctx = ctx.for_store(source_config)
@@ -225,7 +187,7 @@ def _sync(ctx: Context, store: SecretStore, opts: SyncOptions, reading: UntilWri
     log.info("reading %s", where["source"])
 
     try:
-        values = _as_dict(_retrying(sctx, source.store,
+        values = _as_dict(retrying(sctx, source.store,
                                    lambda: source.store.read(sctx, source.location, None),
                                    doing=f"reading the source {where['source']}"))
     except NoSuchLocationError as exc:
@@ -249,7 +211,7 @@ def _sync(ctx: Context, store: SecretStore, opts: SyncOptions, reading: UntilWri
         if target.store.readable:
             log.info("reading %s", where["target"])
             try:
-                current = _retrying(tctx, target.store, lambda: session.read(None),
+                current = retrying(tctx, target.store, lambda: session.read(None),
                                     doing=f"reading the target {target}")
             except NoSuchLocationError:
                 log.info("%s does not exist yet: the sync creates it", where["target"])
@@ -262,7 +224,7 @@ def _sync(ctx: Context, store: SecretStore, opts: SyncOptions, reading: UntilWri
         else:
             names = list(values)
             if opts.prune:
-                names += _listed_not_in(tctx, target, values)
+                names += _listed_not_in(tctx, target.store, session, values)
         keys = select(names, opts.keys, opts.exclude, where=where["source"])
         selected = values if len(keys) == len(values) == len(names) else {
             key: values[key] for key in keys if key in values
@@ -275,13 +237,13 @@ def _sync(ctx: Context, store: SecretStore, opts: SyncOptions, reading: UntilWri
                 f"every selected key of {target}; nothing was written (if that is what you "
                 "want, add --allow-empty-source)"
             ))
-        record = TargetRecord(WriteRecord(log), target.store.id, target.store.record_location(
-            tctx, target.location)) if opts.record else None
+        record = TargetRecord(WriteRecord(log), target.store.id,
+                              session.record_location()) if opts.record else None
         recorded: Collection[str] = ()
         if current is None:
             wanted = list(selected)
-            existing = _retrying(tctx, target.store, lambda: target.store.existing_keys(
-                tctx, target.location, wanted), doing=f"listing the keys of {target}")
+            existing = retrying(tctx, target.store, lambda: session.existing_keys(wanted),
+                                doing=f"listing the keys of {target}")
             if record is not None and existing is not None:
                 recorded = record.matching({k: v for k, v in selected.items() if k in existing})
         the_plan = plan(selected, current, existing, prunable, recorded)
@@ -296,11 +258,11 @@ def _sync(ctx: Context, store: SecretStore, opts: SyncOptions, reading: UntilWri
         log.info(
             "plan: %d to write, %d to remove", len(the_plan.writes), len(the_plan.deletes)
         )
-        check_refusals(tctx, target, session, the_plan.writes, the_plan.deletes)
+        check_refusals(target, session, the_plan.writes, the_plan.deletes)
         if opts.dry_run:
             return the_plan.result(where=where)
         if ctx.cancelled:
-            raise _interrupted_before_writing(target, the_plan, where)
+            raise interrupted_before_writing(target, the_plan, where)
         ctx.check()
         reading.end()
         # Unchanged keys the record does not know yet: the target holds them as synced.
@@ -311,7 +273,7 @@ def _sync(ctx: Context, store: SecretStore, opts: SyncOptions, reading: UntilWri
         # A large source is not held while writing.
         del values, selected, current, names, keys, unchanged
         try:
-            reported = _apply(tctx, target, session, the_plan, where)
+            reported = apply(tctx, target, session, the_plan, where)
         except SyncFailedError as exc:
             if record is not None:
                 _record(record, the_plan, exc.result, unrecorded)
@@ -345,220 +307,12 @@ def _record(
     record.update({**unrecorded, **written}, removed, unsure)
 
 
-def _listed_not_in(ctx: Context, target: Endpoint, values: Mapping[str, str]) -> list[str]:
+def _listed_not_in(
+    ctx: Context, store: StoreBase[Any], session: StoreSession[Any], values: Mapping[str, str]
+) -> list[str]:
     """The keys a write-only target lists that ``values`` lacks (what ``--prune`` may remove)."""
-    return list(_retrying(ctx, target.store, lambda: target.store.prunable_keys(
-        ctx, target.location, values)))
-
-
-def _apply(
-    ctx: Context, target: Endpoint, session: StoreSession, the_plan: Plan, where: dict[str, str]
-) -> dict[str, Action]:
-    """Write and delete what the plan says; returns the actions stores reported, where they
-    differ from the plan.  Raises :class:`SyncFailedError` naming every key not synced."""
-    store = target.store
-    reported: dict[str, Action] = {}
-    failed: dict[str, str] = {}
-    unknown: dict[str, str] = {}
-    if the_plan.writes:
-        if store.writes_one_by_one:
-            reported, failed, unknown = _write_each(ctx, store, session, the_plan)
-        else:
-            try:
-                _retrying(ctx, store, lambda: session.write(the_plan.writes),
-                          doing=f"writing {target}")
-            except KeysNotWrittenError as exc:
-                failed = _not_done(ctx, exc, "not written")
-                _progress(ctx, store, len(the_plan.writes) - len(failed), len(the_plan.writes))
-            except KeyboardInterrupt:  # a second Ctrl-C: the batch was sent, or being sent
-                ctx.abandon()
-                unknown = dict.fromkeys(the_plan.writes, STOPPED_WAITING)
-            except CancelledError as exc:  # all or nothing, and nothing was: one message
-                if not ctx.cancelled:
-                    failed = dict.fromkeys(the_plan.writes, f"not written: {reason_of(ctx, exc)}")
-                else:
-                    raise _interrupted_before_writing(target, the_plan, where) from None
-            except UserError:
-                raise  # the user's to fix (a refused value, a missing target): as it is
-            except Exception as exc:  # noqa: BLE001 - the batch failed: every key is named
-                kind, reason = outcome(ctx, store, exc)
-                (unknown if kind == UNKNOWN else failed).update(
-                    dict.fromkeys(the_plan.writes, reason))
-            else:
-                _progress(ctx, store, len(the_plan.writes), len(the_plan.writes))
-    if the_plan.deletes:
-        if failed or unknown or ctx.cancelled:
-            failed.update(dict.fromkeys(the_plan.deletes, "not removed: an earlier step failed"))
-        else:
-            try:
-                _retrying(ctx, store, lambda: session.delete(the_plan.deletes),
-                          doing=f"removing keys from {target}")
-            except KeysNotWrittenError as exc:
-                failed.update(_not_done(ctx, exc, "not removed"))
-            except Exception as exc:  # noqa: BLE001 - reported per key, as the writes are
-                kind, reason = outcome(ctx, store, exc)
-                (unknown if kind == UNKNOWN else failed).update(dict.fromkeys(
-                    the_plan.deletes, reason.replace("written", "removed")))
-    if failed or unknown:
-        error = InterruptedSyncError if ctx.cancelled else SyncFailedError
-        what = "interrupted" if ctx.cancelled else "failed"
-        counts = f"{len(failed)} of {len(the_plan.keys)} key(s) not synced"
-        if unknown:
-            counts += f", {len(unknown)} unknown (may or may not have been written)"
-        raise error(
-            Structural(f"{target}: sync {what}: {counts}"),
-            the_plan.result(reported, {*failed, *unknown}, where=where),
-            {printable(key): reason for key, reason in failed.items()},
-            {printable(key): reason for key, reason in unknown.items()},
-        )
-    return reported
-
-
-def _not_done(ctx: Context, exc: KeysNotWrittenError, what: str) -> dict[str, str]:
-    """The keys a batch call failed for, each with the store's reason, masked."""
-    return {key: f"{what}: {ctx.redactor.redact(reason)}" for key, reason in exc.failed.items()}
-
-
-def _interrupted_before_writing(
-    target: Endpoint, the_plan: Plan, where: Mapping[str, str]
-) -> InterruptedSyncError:
-    """Interrupted with nothing written: one message, not a line per planned key."""
-    changes = len(the_plan.writes) + len(the_plan.deletes)
-    return InterruptedSyncError(
-        Structural(f"{target}: interrupted before anything was written "
-        f"({changes} change(s) planned, none made)"),
-        SyncResult(source=where["source"], target=where["target"]), {},
-    )
-
-
-def _write_each(
-    ctx: Context, store: SecretStore, session: StoreSession, the_plan: Plan
-) -> tuple[dict[str, Action], dict[str, str], dict[str, str]]:
-    """``write_one`` per key, ``concurrency`` at a time; every key ends done, failed or unknown.
-
-    Returns the actions the store reported where they differ from the plan,
-    the reason of each key that failed and of each key whose outcome is
-    unknown.  A second Ctrl-C (KeyboardInterrupt while waiting) abandons
-    the calls in flight (:meth:`Context.abandon` lets a store stop them) and
-    reports their keys unknown without waiting: the workers are daemon
-    threads, so the process can exit while one is stuck in a call.
-    """
-    planned = {key: action for key, action in zip(the_plan.keys, the_plan.actions, strict=True)
-               if key in the_plan.writes}
-    reported: dict[str, Action] = {}
-    failed: dict[str, str] = {}
-    unknown: dict[str, str] = {}
-    in_flight: set[str] = set()
-    lock = threading.Lock()
-    total = len(the_plan.writes)
-    count = 0
-    pending = iter(the_plan.writes.items())
-
-    def one(key: str, value: str) -> None:
-        nonlocal count
-        try:
-            ctx.check()
-            action = _retrying(ctx, store, lambda: session.write_one(key, value),
-                               doing=f"writing {printable(key)}")
-        except Exception as exc:  # noqa: BLE001 - one key's failure, reported with the rest
-            kind, reason = outcome(ctx, store, exc, prefix=False)
-            with lock:
-                if key in in_flight:  # else already reported, as abandoned
-                    (unknown if kind == UNKNOWN else failed)[key] = reason
-            return
-        with lock:
-            if key not in in_flight:
-                return
-            if isinstance(action, Action) and action is not planned[key]:
-                reported[key] = action
-            count += 1
-            done = count
-        log.debug("%s: %s", printable(key), reported.get(key, planned[key]))
-        _progress(ctx, store, done, total)
-
-    def worker() -> None:
-        while True:
-            with lock:
-                item = next(pending, None)
-                if item is None or ctx.abandoned:
-                    return
-                in_flight.add(item[0])
-            one(*item)
-            with lock:
-                in_flight.discard(item[0])
-
-    count_workers = max(1, min(_concurrency(ctx, store), len(the_plan.writes)))
-    threads = [threading.Thread(target=worker, name=f"{store.id}-{number}", daemon=True)
-               for number in range(count_workers)]
-    for thread in threads:
-        thread.start()
-    try:
-        for thread in threads:
-            thread.join()
-    except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
-        with lock:
-            ctx.abandon()
-            unknown.update(dict.fromkeys(in_flight, STOPPED_WAITING))
-            in_flight.clear()
-            for key, _value in pending:
-                failed[key] = "not written: interrupted"
-    return reported, failed, unknown
-
-
-def _progress(ctx: Context, store: SecretStore, done: int, total: int) -> None:
-    """Tell ``ctx.on_progress`` (a progress display, if any) how many writes are done."""
-    if ctx.on_progress is not None:
-        ctx.on_progress(store.id, done, total)
-
-
-def _concurrency(ctx: Context, store: SecretStore) -> int:
-    configured = getattr(ctx.config, "concurrency", None)
-    if isinstance(configured, int) and not isinstance(configured, bool) and configured > 0:
-        return configured
-    return max(1, store.concurrency)
-
-
-def _retrying(
-    ctx: Context, store: SecretStore, call: Callable[[], T], *, doing: str = "calling the store"
-) -> T:
-    """``call()``, retried with jittered exponential backoff while the store calls it transient.
-
-    ``doing`` says what the call is for (``reading the source vault:secret/app``):
-    a deadline that stops the call or its retries names it, with the last
-    failure.  When an attempt's outcome was unknown and no later one
-    succeeded, the error is an :class:`OutcomeUnknownError`: that attempt
-    may have landed.
-    """
-    attempt = 0
-    maybe_landed = False
-    while True:
-        try:
-            return call()
-        except Exception as exc:
-            maybe_landed = maybe_landed or store.outcome_unknown(exc)
-            if isinstance(exc, DeadlineError):
-                passed = Structural(f"{doing}: the deadline (--timeout) passed")
-                give_up(DeadlineError(passed), maybe_landed)
-            if attempt >= store.retries or not store.is_transient(exc):
-                if maybe_landed and not store.outcome_unknown(exc):
-                    raise OutcomeUnknownError(reason_of(ctx, exc)) from exc
-                raise
-            last = exc
-        attempt += 1
-        delay = min(MAX_BACKOFF, BACKOFF * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)  # noqa: S311
-        remaining = ctx.remaining()
-        if remaining is not None and remaining <= delay:
-            give_up(DeadlineError(Structural(
-                f"{doing}: the deadline (--timeout) passed before another "
-                f"try (the last failure: {reason_of(ctx, last)})"  # reason_of masks it
-            )), maybe_landed)
-        ctx.wait(delay)
-        if ctx.cancelled:
-            give_up(CancelledError(Structural(
-                f"{doing}: interrupted before another try "
-                f"(the last failure: {reason_of(ctx, last)})"
-            )), maybe_landed)
-        ctx.check()
+    return list(retrying(ctx, store, lambda: session.prunable_keys(values),
+                         doing="listing the keys to remove"))
 
 
 def _as_dict(values: Mapping[str, str]) -> dict[str, str]:

@@ -395,8 +395,8 @@ class TransientError(ProviderError):
     """A failure worth trying again (throttling, a reset connection, a 5xx).
 
     Raise it from ``write``, ``write_one``, ``read`` or ``delete`` (or say so
-    in :meth:`SecretStore.is_transient`): the engine retries the call with
-    backoff, up to :attr:`SecretStore.retries` times, within the deadline.
+    in :meth:`StoreBase.is_transient`): the engine retries the call with
+    backoff, up to :attr:`StoreBase.retries` times, within the deadline.
     """
 
 
@@ -416,7 +416,7 @@ class KeysNotWrittenError(ProviderError):
 class OutcomeUnknownError(ProviderError):
     """A write was sent and no answer came: it may or may not have taken effect.
 
-    Raise it (or say so in :meth:`SecretStore.outcome_unknown`) when a
+    Raise it (or say so in :meth:`StoreBase.outcome_unknown`) when a
     request or a child process that changes the store timed out, lost its
     connection after sending, or was stopped: the engine then reports the
     keys as *unknown* ("may or may not have been written"), never as "not

@@ -57,7 +57,7 @@ class ExecStore(SecretStore):
         return self.description.location_help or f"a location the {name} helper understands"
 
     @property
-    def can_delete(self) -> bool:
+    def can_delete(self) -> bool:  # type: ignore[override]
         return self.description.delete
 
     @property

@@ -26,9 +26,9 @@ from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from stagecraft.context import Context
 from stagecraft.errors import UserError, printable
 from stagecraft.files import LockedFile, exposure, locked_update, read_bytes, real_path
-from stagecraft.providers.secrets import Context
 from stagecraft.redact import Structural
 from stagecraft.store import NoSuchLocationError, SecretStore, StoreSession
 
@@ -41,10 +41,16 @@ D = TypeVar("D")
 CHECK_EVERY = 2048
 
 
-class FileStore(SecretStore, Generic[D]):
-    """A store whose location is a file; ``D`` is the parsed document's type."""
+class FileStore(SecretStore[Any], Generic[D]):
+    """A store whose location is a file; ``D`` is the parsed document's type.
+
+    A file store that declares ``Config`` has it typed by taking
+    ``ctx: Context[Config]`` in its methods.  A format that cannot remove a
+    key declares ``can_delete = False``.
+    """
 
     location_help = "PATH (a file, relative to the working directory)"
+    can_delete = True
 
     # -- the format: what a subclass implements --------------------------------
 
@@ -118,20 +124,13 @@ class FileStore(SecretStore, Generic[D]):
             return values
         return {key: values[key] for key in keys if key in values}
 
-    def write(self, ctx: Context, location: str, values: Mapping[str, str]) -> None:
-        with self.session(ctx, location, dry_run=False) as session:
-            session.write(values)
-
-    def delete(self, ctx: Context, location: str, keys: Collection[str]) -> None:
-        with self.session(ctx, location, dry_run=False) as session:
-            session.delete(keys)
-
-    @property
-    def can_delete(self) -> bool:
-        return type(self).remove is not FileStore.remove
+    def shown_location(self, ctx: Context, location: str) -> str:
+        return str(self.path(ctx, location))
 
     @contextlib.contextmanager
-    def session(self, ctx: Context, location: str, *, dry_run: bool) -> Iterator[StoreSession]:
+    def session(
+        self, ctx: Context, location: str, *, dry_run: bool
+    ) -> Iterator[StoreSession[Any]]:
         path = self.path(ctx, location)
         with locked_update(path, dry_run=dry_run) as file:
             if file.original is None and not self.may_create(ctx, path):
@@ -143,13 +142,14 @@ class FileStore(SecretStore, Generic[D]):
             session.save()
 
 
-class _FileSession(StoreSession, Generic[D]):
+class _FileSession(StoreSession[Any], Generic[D]):
     """The document of one locked file, edited in memory and written once."""
 
     store: FileStore[D]
 
     def __init__(
-        self, store: FileStore[D], ctx: Context, location: str, path: Path, file: LockedFile
+        self, store: FileStore[D], ctx: Context, location: str, path: Path,
+        file: LockedFile,
     ) -> None:
         super().__init__(store, ctx, location)
         self.path = path

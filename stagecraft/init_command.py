@@ -171,9 +171,8 @@ def _has_default_target(store: Any, directory: Path, config_dir: Path) -> bool:
     """Whether ``store`` finds a target by itself, from its config's defaults (a file store)."""
     if not isinstance(store, SecretStore):
         return True  # it implements sync itself, defaults and all
-    config_class = getattr(store, "Config", None)
-    ctx = Context(cwd=directory, config_dir=config_dir).for_store(
-        config_class() if config_class is not None else None)
+    bare = Context(cwd=directory, config_dir=config_dir)
+    ctx = bare.for_store(store.config_for(bare))
     try:
         return bool(store.default_location(ctx, "target"))
     except StagecraftError:  # a store that cannot tell without settings has none

@@ -7,7 +7,7 @@ chosen provider (``--provider`` or ``secrets.provider``) and ``--from`` is an
 env file.  So that a typo in the prefix is not taken for a file name,
 ``word:rest`` whose word names no store is an error with a did-you-mean --
 unless the whole text is an existing path, or the word belongs to the
-target store's own grammar (:attr:`~stagecraft.store.SecretStore.reserved_prefixes`,
+target store's own grammar (:attr:`~stagecraft.store_base.StoreBase.reserved_prefixes`,
 Encore's ``env:staging``).  A path holding a colon is written ``./a:b.env``.
 A bare location that is exactly a store id (``--to vault``) is an error too:
 it is almost always a forgotten ``:LOCATION``, and taken as a file name it
@@ -19,10 +19,12 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from pathlib import Path
+from typing import Any
 
 import attrs
 
 from stagecraft import dotenv
+from stagecraft.context import Context
 from stagecraft.errors import (
     BareStoreIdError,
     UnknownStoreError,
@@ -30,10 +32,9 @@ from stagecraft.errors import (
     did_you_mean,
     printable,
 )
-from stagecraft.filestore import FileStore
-from stagecraft.providers.secrets import Context, Registry
+from stagecraft.providers.registry import Registry
 from stagecraft.redact import Structural
-from stagecraft.store import SecretStore
+from stagecraft.store_base import StoreBase
 
 __all__ = [
     "ENV_FILE", "STDIN", "BareStoreIdError", "EnvFileSource", "Endpoint", "UnknownStoreError",
@@ -48,7 +49,7 @@ _PREFIX = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*):(.*)", re.DOTALL)
 class Endpoint:
     """One side of a sync: a store and a location in it."""
 
-    store: SecretStore
+    store: StoreBase[Any]
     location: str
 
     def __str__(self) -> str:
@@ -58,11 +59,7 @@ class Endpoint:
         """The location as reports (``--json``) name it, by one rule whether it was given
         or a default: a file as an absolute path (``-``, standard input, as it is), any
         other location (a Vault path, an Encore environment) as written."""
-        if isinstance(self.store, EnvFileSource):
-            return self.location if self.location == STDIN else str(ctx.resolve(self.location))
-        if isinstance(self.store, FileStore):
-            return str(self.store.path(ctx, self.location))
-        return self.location
+        return self.store.shown_location(ctx, self.location)
 
 
 def split(
@@ -96,7 +93,7 @@ def split(
     )
 
 
-class EnvFileSource(SecretStore):
+class EnvFileSource(StoreBase[None]):
     """``--from FILE`` without a prefix: an env file read by the core's own reader.
 
     Not registered: it only reads, so any store can be fed from a plain env
@@ -121,6 +118,9 @@ class EnvFileSource(SecretStore):
         if keys is None:
             return values
         return {key: values[key] for key in keys if key in values}
+
+    def shown_location(self, ctx: Context, location: str) -> str:
+        return location if location == STDIN else str(ctx.resolve(location))
 
     def normalise_location(self, ctx: Context, location: str) -> str:
         if location == STDIN:

@@ -10,11 +10,11 @@ a sync at once (:class:`UntilWrites`).
 from __future__ import annotations
 
 import contextlib
-from typing import NoReturn
+from typing import Any, NoReturn
 
+from stagecraft.context import Context
 from stagecraft.errors import CancelledError
-from stagecraft.providers.secrets import Context
-from stagecraft.store import OutcomeUnknownError, SecretStore
+from stagecraft.store_base import OutcomeUnknownError, StoreBase
 
 __all__ = [
     "NOT_WRITTEN", "STOPPED_WAITING", "UNKNOWN", "UntilWrites", "give_up", "outcome",
@@ -29,7 +29,7 @@ STOPPED_WAITING = "may or may not have been written: stopped waiting (Ctrl-C twi
 
 
 def outcome(
-    ctx: Context, store: SecretStore, exc: BaseException, *, prefix: bool = True
+    ctx: Context, store: StoreBase[Any], exc: BaseException, *, prefix: bool = True
 ) -> tuple[str, str]:
     """Whether a failed write left its keys unknown or not written, and the reason to show.
 

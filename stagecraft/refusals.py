@@ -14,22 +14,22 @@ with the number of keys, whatever the store.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from typing import Any
 
 from stagecraft.errors import RefusedValuesError, printable
 from stagecraft.key_reasons import reason_lines
 from stagecraft.locations import Endpoint
-from stagecraft.providers.secrets import Context
-from stagecraft.store import StoreSession
+from stagecraft.store_base import StoreSession
 
 __all__ = ["RefusedValuesError", "check_refusals"]
 
 
 def check_refusals(
-    ctx: Context, target: Endpoint, session: StoreSession,
+    target: Endpoint, session: StoreSession[Any],
     writes: Mapping[str, str], deletes: Collection[str],
 ) -> None:
     """Raise :class:`RefusedValuesError` when the target refuses the planned writes."""
-    refused = target.store.check_values(ctx, target.location, writes)
+    refused = session.check_values(writes)
     if refused:
         raise RefusedValuesError(refused_keys_message(str(target), refused))
     if writes or deletes:

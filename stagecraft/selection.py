@@ -5,7 +5,7 @@ every key matching a pattern or equal to a name, minus the excluded ones.  A
 name or pattern that matches nothing is a mistake the user wants to hear
 about before anything is written (a typo would otherwise sync nothing and
 exit 0), so :func:`select` names every one of them at once
-(:class:`~stagecraft.providers.secrets.MissingKeysError`).
+(:class:`MissingKeysError`).
 
 Patterns are shell globs (``*``, ``?``, ``[...]``), matched case-sensitively
 as env var names are.
@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 
 from stagecraft.errors import MissingKeysError
 
-__all__ = ["is_pattern", "select"]
+__all__ = ["MissingKeysError", "is_pattern", "select"]
 
 _GLOB = re.compile(r"[*?\[]")
 

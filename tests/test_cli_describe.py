@@ -30,6 +30,8 @@ class Config:
 
 class Vaultish(stagecraft.SecretStore):
     id = "vaultish"
+    writes_one_by_one = True
+    can_delete = True
     Config = Config
     location_help = "PATH under the mount (secret/myapp)"
     readable = True

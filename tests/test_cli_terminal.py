@@ -39,6 +39,7 @@ import stagecraft
 
 class SlowStore(stagecraft.SecretStore):
     id = "slow"
+    writes_one_by_one = True
     location_help = "PATH of a JSON file"
 
     def read(self, ctx, location, keys):

@@ -12,9 +12,10 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
-from stagecraft import engine
+from stagecraft import retrying
 from stagecraft.engine import InterruptedSyncError, SyncFailedError
 from stagecraft.errors import CancelledError
 from stagecraft.providers.secrets import Context, Registry, SyncOptions
@@ -32,6 +33,7 @@ class MemoryStore(SecretStore):
     """A store in memory whose writes can land and then fail (``after``: what they raise)."""
 
     id = "memory"
+    writes_one_by_one = True
     concurrency = 3
 
     def __init__(self, after: dict[str, list[Exception]] | None = None,
@@ -56,6 +58,7 @@ class MemoryStore(SecretStore):
 
 class BatchStore(MemoryStore):
     id = "batch"
+    writes_one_by_one = False
 
     def write(self, ctx: Context, location: str, values: Mapping[str, str]) -> None:  # type: ignore[override]
         self.data.update(values)
@@ -63,18 +66,15 @@ class BatchStore(MemoryStore):
         if failures:
             raise failures.pop(0)
 
-    write_one = SecretStore.write_one  # type: ignore[assignment]
-
 
 @pytest.fixture(autouse=True)
 def short_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine, "BACKOFF", 0.001)
+    monkeypatch.setattr(retrying, "BACKOFF", 0.001)
 
 
 def run(tmp_path: Path, store: SecretStore, ctx: Context | None = None, **opts: Any) -> Any:
     write_env_file(tmp_path / "src.env", VALUES)
-    ctx = ctx or Context(cwd=tmp_path)
-    ctx.registry = Registry([store])
+    ctx = attrs.evolve(ctx or Context(cwd=tmp_path), registry=Registry([store]))
     return store.sync(ctx, SyncOptions(source="src.env", target="here", **opts))
 
 
@@ -118,10 +118,9 @@ def test_a_batch_that_lands_then_times_out_every_time_is_unknown(tmp_path: Path)
 def test_the_deadline_stopping_retries_after_an_unknown_attempt_is_unknown(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(engine, "BACKOFF", 60.0)  # longer than what is left: no retry
+    monkeypatch.setattr(retrying, "BACKOFF", 60.0)  # longer than what is left: no retry
     store = BatchStore(after={"*": [LandsThenTimesOut("no answer")]})
-    ctx = Context(cwd=tmp_path)
-    ctx.deadline = float("inf")
+    ctx = Context(cwd=tmp_path, deadline=float("inf"))
     monkeypatch.setattr(Context, "remaining", lambda self: 1.0)
     with pytest.raises(SyncFailedError) as info:
         run(tmp_path, store, ctx)
@@ -133,10 +132,9 @@ def test_the_deadline_stopping_retries_after_an_unknown_attempt_is_unknown(
 def test_a_deadline_during_the_plan_read_names_the_step_and_the_last_failure(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(engine, "BACKOFF", 60.0)
+    monkeypatch.setattr(retrying, "BACKOFF", 60.0)
     store = MemoryStore(read_failures=[TransientError("memory: the server answered 503")])
-    ctx = Context(cwd=tmp_path)
-    ctx.deadline = float("inf")
+    ctx = Context(cwd=tmp_path, deadline=float("inf"))
     monkeypatch.setattr(Context, "remaining", lambda self: 1.0)
     with pytest.raises(CancelledError) as info:
         run(tmp_path, store, ctx)
@@ -172,8 +170,7 @@ def test_a_second_interrupt_reports_calls_in_flight_unknown_and_stops_them(
     store = StallingStore()
     values = {"HANG_1": "h1", "HANG_2": "h2", "LATER": "l"}
     write_env_file(tmp_path / "src.env", values)
-    ctx = Context(cwd=tmp_path)
-    ctx.registry = Registry([store])
+    ctx = Context(cwd=tmp_path, registry=Registry([store]))
     joined = threading.Thread.join
 
     def interrupted_join(thread: threading.Thread, timeout: float | None = None) -> None:

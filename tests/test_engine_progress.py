@@ -23,6 +23,7 @@ class Memory(stagecraft.SecretStore):
     """A per-key store in memory; ``fail`` keys raise."""
 
     id = "memory"
+    writes_one_by_one = True
     concurrency = 4
 
     def __init__(self, fail: Collection[str] = ()) -> None:
@@ -42,6 +43,7 @@ class Memory(stagecraft.SecretStore):
 
 class Batch(Memory):
     id = "batch"
+    writes_one_by_one = False  # it has write_one, yet declares batch writes
 
     def write_one(self, ctx: Context, location: str, key: str, value: str) -> None:
         raise AssertionError("not called")
@@ -61,8 +63,6 @@ def run(
     source.write_text("".join(f"{k}={v}\n" for k, v in VALUES.items()))
     registry = Registry()
     registry.register(store)
-    ctx = Context(tmp_path)
-    ctx.registry = registry
     calls = [] if calls is None else calls
     lock = threading.Lock()
 
@@ -70,7 +70,7 @@ def run(
         with lock:
             calls.append((store_id, done, total))
 
-    ctx.on_progress = record
+    ctx = Context(tmp_path, registry=registry, on_progress=record)
     try:
         sync(ctx, store, SyncOptions(source=str(source), target="here", dry_run=dry_run))
     finally:
@@ -103,6 +103,5 @@ def test_dry_runs_and_unchanged_keys_report_nothing(tmp_path: Path) -> None:
 
 
 def test_for_store_contexts_share_the_callback(tmp_path: Path) -> None:
-    ctx = Context(tmp_path)
-    ctx.on_progress = print
+    ctx = Context(tmp_path, on_progress=print)
     assert ctx.for_store(None).on_progress is print

@@ -49,8 +49,7 @@ class TestBase64EnvStore(StoreContract):
 
 
 def sync(tmp_path: Path, store: SecretStore, **options: object) -> None:
-    ctx = Context(cwd=tmp_path)
-    ctx.registry = Registry([store])
+    ctx = Context(cwd=tmp_path, registry=Registry([store]))
     store.sync(ctx, SyncOptions(source="src.env", target="out.b64", **options))
 
 

@@ -103,7 +103,9 @@ def test_the_graph_sees_real_edges() -> None:
     edges = graph()
     assert "stagecraft.providers.secrets" in edges["stagecraft.plugins.manager"]
     assert "stagecraft.selection" in edges["stagecraft.engine"]
-    assert "stagecraft.config.converter" in edges["stagecraft.engine"]  # a deferred import counts
+    # a deferred import counts
+    assert "stagecraft.config.converter" in edges["stagecraft.store_base"]
+    assert "stagecraft.engine" in edges["stagecraft.store"]
     assert "stagecraft_encore.cue" in edges["stagecraft_encore.cue_store"]
     assert "stagecraft.dotenv.writer" in edges["stagecraft.dotenv.document"]
     readers = "stagecraft.dotenv.readers"
@@ -180,3 +182,22 @@ def test_the_root_import_finder_finds_them(tmp_path: Path) -> None:
     source.write_text("import stagecraft\nfrom stagecraft import hookspecs\n"
                       "def f():\n    from stagecraft import __version__\n")
     assert _imports_of_the_package_root(source) == [1, 4]
+
+
+def test_no_module_reaches_through_the_package_root() -> None:
+    """``import stagecraft`` or ``from stagecraft import NAME`` (a re-export, not a module)
+    would make the package's re-exports a dependency: the core imports modules directly."""
+    known = modules()
+    offenders = []
+    for name, path in known.items():
+        if name == "stagecraft" or not name.startswith("stagecraft."):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import) and any(a.name == "stagecraft" for a in node.names):
+                offenders.append(f"{name}: import stagecraft")
+            elif (isinstance(node, ast.ImportFrom) and node.module == "stagecraft"
+                  and not node.level):
+                offenders += [f"{name}: from stagecraft import {alias.name}"
+                              for alias in node.names if f"stagecraft.{alias.name}" not in known
+                              and alias.name != "__version__"]  # metadata, not a re-export
+    assert offenders == []

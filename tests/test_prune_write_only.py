@@ -24,6 +24,8 @@ class ListingStore(stagecraft.SecretStore):
 
     id = "listing"
     readable = False
+    can_delete = True
+    lists_keys = True
 
     def __init__(self) -> None:
         self.data: dict[str, str] = {}
@@ -52,7 +54,7 @@ class ListingStore(stagecraft.SecretStore):
 class BlindStore(ListingStore):
     """The same without a way to list: --prune cannot plan."""
 
-    prunable_keys = stagecraft.SecretStore.prunable_keys  # type: ignore[assignment]
+    lists_keys = False
 
 
 def test_prune_removes_listed_keys_the_source_lacks(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import threading
 import time
 from pathlib import Path
 
+import attrs
 import pytest
 
 import stagecraft
@@ -121,16 +122,23 @@ def test_add_secrets_feeds_the_redactor_and_repr_hides_them() -> None:
     assert canary not in repr(ctx)
 
 
-def test_context_is_a_plain_handle(tmp_path: Path) -> None:
-    """Weak references work, assigned paths are made absolute, ``config_dir=None`` means cwd."""
+def test_context_is_a_frozen_handle(tmp_path: Path) -> None:
+    """Weak references work, given paths are made absolute, ``config_dir=None`` means cwd,
+    and nothing is changed after construction: a store's context is a new one."""
     import weakref
 
     ctx = Context(cwd=tmp_path)
     assert weakref.ref(ctx)() is ctx
-    ctx.cwd = Path("relative")
-    assert ctx.cwd == Path.cwd() / "relative"
-    ctx.config_dir = None
-    assert ctx.config_dir == ctx.cwd
-    ctx.config_dir = "conf"
-    assert ctx.resolve("x.env", from_config=True) == Path.cwd() / "conf" / "x.env"
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        ctx.cwd = Path("relative")  # type: ignore[misc]
+    relative = Context(cwd=Path("relative"))
+    assert relative.cwd == Path.cwd() / "relative"
+    assert relative.config_dir == relative.cwd
+    configured = Context(cwd="relative", config_dir="conf")
+    assert configured.resolve("x.env", from_config=True) == Path.cwd() / "conf" / "x.env"
     assert ctx != Context(cwd=ctx.cwd, config_dir=ctx.config_dir)  # compared by identity
+    store_ctx = ctx.for_store({"k": 1})
+    assert store_ctx.config == {"k": 1}
+    assert ctx.config is None
+    store_ctx.cancel()
+    assert ctx.cancelled  # one run: one cancellation

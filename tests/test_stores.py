@@ -85,6 +85,7 @@ class CountingStore(SecretStore):
     """A write_one store in memory that counts calls in flight and can fail or stall."""
 
     id = "counting"
+    writes_one_by_one = True
     concurrency = 3
 
     def __init__(self, latency: float = 0.0, fail: Collection[str] = (),
@@ -122,8 +123,7 @@ class CountingStore(SecretStore):
 
 def run_engine(tmp_path: Path, store: SecretStore, values: dict[str, str], **opts: Any) -> Any:
     write_env_file(tmp_path / "src.env", values)
-    ctx = Context(cwd=tmp_path)
-    ctx.registry = Registry([store])
+    ctx = Context(cwd=tmp_path, registry=Registry([store]))
     return store.sync(ctx, SyncOptions(source="src.env", target="here", **opts))
 
 
@@ -137,7 +137,7 @@ def test_write_one_calls_are_bounded_by_concurrency(tmp_path: Path) -> None:
 
 
 def test_transient_failures_are_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("stagecraft.engine.BACKOFF", 0.001)
+    monkeypatch.setattr("stagecraft.retrying.BACKOFF", 0.001)
     store = CountingStore(transient=2)
     result = run_engine(tmp_path, store, {"A": "value-a", "B": "value-b"})
     assert set(result.added) == {"A", "B"}
@@ -170,8 +170,7 @@ def test_deadline_stops_new_writes(tmp_path: Path) -> None:
     store = CountingStore(latency=0.2)
     values = {f"K{i}": f"value-{i}" for i in range(9)}
     write_env_file(tmp_path / "src.env", values)
-    ctx = Context(cwd=tmp_path, deadline=time.monotonic() + 0.3)
-    ctx.registry = Registry([store])
+    ctx = Context(cwd=tmp_path, deadline=time.monotonic() + 0.3, registry=Registry([store]))
     with pytest.raises(SyncFailedError) as info:
         store.sync(ctx, SyncOptions(source="src.env", target="here"))
     assert set(store.data) == {c.key for c in info.value.result.changes}
@@ -203,8 +202,7 @@ def test_dirstore_refuses_keys_that_name_another_place(tmp_path: Path) -> None:
 
     (tmp_path / "a.json").write_text('{"OK": "1", "../escaped": "2", "..": "3"}\n')
     store = dirstore.DirStore()
-    ctx = Context(cwd=tmp_path)
-    ctx.registry = Registry([store, jsonfile.JsonFileStore()])
+    ctx = Context(cwd=tmp_path, registry=Registry([store, jsonfile.JsonFileStore()]))
     with pytest.raises(RefusedValuesError) as info:
         store.sync(ctx, SyncOptions(source="jsonfile:a.json", target="secrets.d"))
     assert str(info.value) == (  # one reason, stated once, a line per key
@@ -219,8 +217,7 @@ def test_dirstore_refuses_keys_that_name_another_place(tmp_path: Path) -> None:
 def test_dirstore_reads_back_carriage_returns_exactly(tmp_path: Path) -> None:
     (tmp_path / "a.json").write_text('{"CRLF": "a\\r\\nb", "CR": "c\\rd"}\n')
     store = dirstore.DirStore()
-    ctx = Context(cwd=tmp_path)
-    ctx.registry = Registry([store, jsonfile.JsonFileStore()])
+    ctx = Context(cwd=tmp_path, registry=Registry([store, jsonfile.JsonFileStore()]))
     options = SyncOptions(source="jsonfile:a.json", target="secrets.d")
     assert store.sync(ctx, options).added == ("CRLF", "CR")
     assert store.sync(ctx, options).unchanged == ("CRLF", "CR")
@@ -232,8 +229,7 @@ def test_a_source_that_is_the_target_is_refused(tmp_path: Path) -> None:
 
     write_env_file(tmp_path / "a.env", {"A": "1"})
     store = EnvfileStore()
-    ctx = Context(cwd=tmp_path)
-    ctx.registry = Registry([store])
+    ctx = Context(cwd=tmp_path, registry=Registry([store]))
     with pytest.raises(Exception, match="source and target are the same file"):
         store.sync(ctx, SyncOptions(source="envfile:a.env", target="./a.env"))
 
@@ -241,8 +237,7 @@ def test_a_source_that_is_the_target_is_refused(tmp_path: Path) -> None:
 def test_a_file_store_target_ending_in_a_slash_is_refused(tmp_path: Path) -> None:
     write_env_file(tmp_path / "a.env", {"A": "value-a"})
     store = jsonfile.JsonFileStore()
-    ctx = Context(cwd=tmp_path)
-    ctx.registry = Registry([store])
+    ctx = Context(cwd=tmp_path, registry=Registry([store]))
     with pytest.raises(Exception, match="names a directory"):
         store.sync(ctx, SyncOptions(source="a.env", target="newdir/"))
     assert not (tmp_path / "newdir").exists()
@@ -341,6 +336,7 @@ import stagecraft
 
 class Slow(stagecraft.SecretStore):
     id = "slow"
+    writes_one_by_one = True
     concurrency = 2
 
     def read(self, ctx, location, keys):

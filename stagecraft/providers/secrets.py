@@ -5,8 +5,8 @@ contract between the core and every provider plugin:
 
 * :class:`SyncOptions`: what to sync (the provider's config section, source,
   target, keys, dry run).
-* :class:`Context`: the run's working directory, cancellation, deadline,
-  logger and redactor.
+* :class:`Context` (from :mod:`stagecraft.context`): the run's working
+  directory, cancellation, deadline, logger, redactor and registry.
 * :class:`SyncResult`: per-key changes, never values.
 * :class:`SecretsProvider` and :class:`Registry` (providers by id, sorted,
   thread-safe, checked once), from :mod:`stagecraft.providers.protocol` and
@@ -20,19 +20,14 @@ from the installed plugins the first time one of them is called
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import threading
-import time
-from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
 
+from stagecraft.context import Context
 from stagecraft.errors import (
     CancelledError,
-    DeadlineError,
     DuplicateProviderError,
     EmptyProviderIDError,
     InvalidOptionsError,
@@ -43,7 +38,6 @@ from stagecraft.errors import (
     StagecraftError,
     UnknownProviderError,
 )
-from stagecraft.interrupts import Interrupts
 from stagecraft.providers.default_registry import (
     default_registry,
     get,
@@ -56,7 +50,8 @@ from stagecraft.providers.default_registry import (
 )
 from stagecraft.providers.protocol import SecretsProvider
 from stagecraft.providers.registry import Origin, Registry, provider_id
-from stagecraft.redact import Redactor, Structural
+from stagecraft.redact import Structural
+from stagecraft.selection import select
 from stagecraft.text_enum import TextEnum
 
 __all__ = [
@@ -208,18 +203,19 @@ class SyncOptions:
     target: str = ""
     keys: tuple[str, ...] = attrs.field(default=(), converter=_to_keys)
     dry_run: bool = False
-    #: Glob patterns of keys to leave out (``--exclude``); stores only.
+    #: Glob patterns of keys to leave out (``--exclude``); :meth:`select` applies them.
     exclude: tuple[str, ...] = attrs.field(default=(), converter=_to_keys)
-    #: Remove target keys the source lacks, within the selection (``--prune``); stores only.
+    #: Remove target keys the source lacks, within the selection (``--prune``); the
+    #: engine plans it for stores that declare ``can_delete``.
     prune: bool = False
     #: Read and update the record of what this machine last synced to each target
-    #: (``--no-record`` turns it off); stores only.  See :mod:`stagecraft.record`.
+    #: (``--no-record`` turns it off).  See :mod:`stagecraft.record`.
     record: bool = True
     #: With ``prune``: go on when the source yields no selected key, so every
-    #: selected target key is removed (``--allow-empty-source``); stores only.
+    #: selected target key is removed (``--allow-empty-source``).
     allow_empty_source: bool = False
     #: Overwrite keys changed in the target since the last sync (``--force``);
-    #: without it such a key is a conflict and nothing is written.  Stores only.
+    #: without it such a key is a conflict and nothing is written.
     force: bool = False
 
     @keys.validator
@@ -238,205 +234,11 @@ class SyncOptions:
             )
 
     def select(self, available: Iterable[str], *, source: str) -> list[str]:
-        """The keys to sync: all of ``available`` or the requested ones.
+        """The keys to sync: those of ``available`` that ``keys`` selects, minus ``exclude``.
 
-        Raises :class:`MissingKeysError` naming every requested key that
-        ``available`` lacks, so a provider can fail before writing anything.
+        The engine's one selection (:func:`stagecraft.selection.select`):
+        names and glob patterns.  Raises :class:`MissingKeysError` naming
+        every requested key or pattern that ``available`` lacks, so a
+        provider can fail before writing anything.
         """
-        names = list(available)
-        if not self.keys:
-            return names
-        present = set(names)
-        missing = [key for key in self.keys if key not in present]
-        if missing:
-            raise MissingKeysError(missing, source)
-        return list(self.keys)
-
-
-# ------------------------------------------------------------------- context
-
-
-def _default_logger() -> logging.Logger:
-    return logging.getLogger("stagecraft")
-
-
-def _absolute(path: str | Path) -> Path:
-    # resolve() promises an absolute path, so the bases it joins onto must be.
-    return Path(path).absolute()
-
-
-class Context:
-    """What a provider needs to know about the run, beyond the options.
-
-    * ``cwd``: the working directory; paths given on the command line are
-      relative to it.
-    * ``config_dir``: the directory of ``stagecraft.yml`` (``cwd`` without
-      one); paths from the config file are relative to it.
-    * ``deadline``: a :func:`time.monotonic` time after which the sync should
-      stop (None for no deadline); see :meth:`check`.
-    * ``logger``: where providers log; values must never be logged.
-    * ``redactor``: providers register the values they read with
-      :meth:`add_secrets`, so the command can mask them should one slip into
-      an error message.
-
-    A plain class, not attrs (``attrs.evolve`` does not apply): it is a
-    handle on the run rather than a value, compared by identity, and every
-    command defines it, so generated methods would only cost start-up time.
-    Assigned paths are made absolute, as the constructor makes them.
-    """
-
-    __slots__ = (
-        "__weakref__", "_cancelled", "_config_dir", "_cwd", "_interrupts", "config", "configs",
-        "deadline", "endpoints", "logger", "on_progress", "redactor", "registry",
-    )
-
-    def __init__(
-        self,
-        cwd: str | Path | None = None,
-        config_dir: str | Path | None = None,
-        deadline: float | None = None,
-        logger: logging.Logger | None = None,
-        redactor: Redactor | None = None,
-    ) -> None:
-        self.cwd = Path.cwd() if cwd is None else cwd
-        self.config_dir = config_dir
-        self.deadline = deadline
-        self.logger: logging.Logger = _default_logger() if logger is None else logger
-        self.redactor: Redactor = Redactor() if redactor is None else redactor
-        self._cancelled = threading.Event()
-        self._interrupts = Interrupts()
-        #: The typed config of the store being called (set by the engine).
-        self.config: Any = None
-        #: Where ``--from ID:`` / ``--to ID:`` look stores up (None: the default registry).
-        self.registry: Registry | None = None
-        #: Structures a provider's ``stagecraft.yml`` section (defaults when absent).
-        self.configs: Callable[[SecretsProvider], Any] | None = None
-        #: Told ``(store id, keys written, keys to write)`` as writes finish (a progress
-        #: display); never a value.  Called from the engine's worker threads.
-        self.on_progress: Callable[[str, int, int], None] | None = None
-        #: ``source`` and ``target`` of the sync being run, as its result names them, once
-        #: the engine has resolved them: a failure's report names them too.
-        self.endpoints: dict[str, str] = {}
-
-    def for_store(self, config: Any) -> Context:
-        """A context for one store of a sync: its own ``config``, everything else shared.
-
-        Cancelling either context cancels both: they share one event.
-        """
-        child = Context(self.cwd, self.config_dir, self.deadline, self.logger, self.redactor)
-        child._cancelled = self._cancelled
-        child._interrupts = self._interrupts
-        child.registry = self.registry
-        child.configs = self.configs
-        child.on_progress = self.on_progress
-        child.endpoints = self.endpoints
-        child.config = config
-        return child
-
-    @property
-    def cwd(self) -> Path:
-        return self._cwd
-
-    @cwd.setter
-    def cwd(self, value: str | Path) -> None:
-        self._cwd = _absolute(value)
-
-    @property
-    def config_dir(self) -> Path:
-        return self._config_dir
-
-    @config_dir.setter
-    def config_dir(self, value: str | Path | None) -> None:
-        """None means ``cwd`` (no config file)."""
-        self._config_dir = self._cwd if value is None else _absolute(value)
-
-    def __repr__(self) -> str:
-        return (
-            f"Context(cwd={self.cwd!r}, config_dir={self.config_dir!r}, "
-            f"deadline={self.deadline!r})"
-        )
-
-    # -- cancellation -------------------------------------------------------
-
-    def cancel(self) -> None:
-        """Ask the sync to stop at its next :meth:`check`."""
-        self._cancelled.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancelled.is_set()
-
-    def abandon(self) -> None:
-        """Stop waiting for the calls in flight (a second Ctrl-C): cancel, and stop them.
-
-        Runs every stopper registered with :meth:`stoppable` (a store kills
-        the child process it waits for); the keys of those calls are
-        reported as unknown.
-        """
-        self._cancelled.set()
-        self._interrupts.stop_all()
-
-    @property
-    def abandoned(self) -> bool:
-        return self._interrupts.stopped.is_set()
-
-    @contextlib.contextmanager
-    def interruptible(self) -> Iterator[None]:
-        """While the block runs, nothing is in flight that must finish (reading, planning).
-
-        The command's Ctrl-C then stops at once (KeyboardInterrupt in the main
-        thread) rather than at the next :meth:`check`; outside such blocks it
-        only cancels, so that writes in flight finish.
-        """
-        with self._interrupts.lock:
-            self._interrupts.interruptible += 1
-        try:
-            yield
-        finally:
-            with self._interrupts.lock:
-                self._interrupts.interruptible -= 1
-
-    @property
-    def stops_at_once(self) -> bool:
-        """Whether a Ctrl-C now may stop the run at once (see :meth:`interruptible`)."""
-        return self._interrupts.interruptible > 0
-
-    @contextlib.contextmanager
-    def stoppable(self, stop: Callable[[], None]) -> Iterator[None]:
-        """While the block runs, :meth:`abandon` calls ``stop`` (at once if already abandoned).
-
-        ``stop`` must be quick and safe from another thread (``os.killpg`` of a child).
-        """
-        with self._interrupts.registered(stop):
-            yield
-
-    def remaining(self) -> float | None:
-        """Seconds left before the deadline (None when there is none)."""
-        if self.deadline is None:
-            return None
-        return max(0.0, self.deadline - time.monotonic())
-
-    def wait(self, seconds: float) -> None:
-        """Sleep up to ``seconds``; wakes at once when the sync is cancelled."""
-        self._cancelled.wait(seconds)
-
-    def check(self) -> None:
-        """Raise :class:`CancelledError` if cancelled or past the deadline."""
-        if self._cancelled.is_set():
-            raise CancelledError(Structural("sync cancelled"))
-        if self.deadline is not None and time.monotonic() >= self.deadline:
-            raise DeadlineError(Structural("sync ran past its deadline"))
-
-    # -- paths and secrets ----------------------------------------------------
-
-    def resolve(self, path: str | Path, *, from_config: bool = False) -> Path:
-        """Make ``path`` absolute: config paths against ``config_dir``, others against ``cwd``."""
-        candidate = Path(path).expanduser()
-        if candidate.is_absolute():
-            return candidate
-        base = self.config_dir if from_config else self.cwd
-        return base / candidate
-
-    def add_secrets(self, values: Iterable[str]) -> None:
-        """Register values the sync handles, so they are masked in any output."""
-        self.redactor.update(values)
+        return select(available, self.keys, self.exclude, where=source)

@@ -36,9 +36,10 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+import attrs
 import pytest
 
-from stagecraft.engine import InterruptedSyncError, config_for
+from stagecraft.engine import InterruptedSyncError
 from stagecraft.errors import ProviderError, UserError
 from stagecraft.providers.secrets import (
     Action,
@@ -92,7 +93,7 @@ class StoreContract(CreatedFileModes):
     def read_back(self, store: SecretStore, ctx: Context, location: str) -> Mapping[str, str]:
         """What ``location`` holds now, nothing if it does not exist (write-only stores
         override this)."""
-        config = config_for(ctx, store, self.config)
+        config = store.config_for(ctx, self.config)
         routed_ctx = ctx.for_store(config)
         try:
             return dict(store.route(routed_ctx, location).read(routed_ctx, location, None))
@@ -116,9 +117,8 @@ class StoreContract(CreatedFileModes):
         return self.make_location(tmp_path)
 
     def context(self, tmp_path: Path, store: SecretStore) -> Context:
-        ctx = Context(cwd=tmp_path, logger=logging.getLogger("stagecraft.contract"))
-        ctx.registry = Registry([store])
-        return ctx
+        return Context(cwd=tmp_path, logger=logging.getLogger("stagecraft.contract"),
+                       registry=Registry([store]))
 
     def sync(
         self, tmp_path: Path, store: SecretStore, location: str, values: Mapping[str, str],
@@ -131,7 +131,7 @@ class StoreContract(CreatedFileModes):
 
     def readable(self, store: SecretStore, tmp_path: Path, location: str) -> bool:
         ctx = self.context(tmp_path, store)
-        return store.route(ctx.for_store(config_for(ctx, store, self.config)), location).readable
+        return store.route(ctx.for_store(store.config_for(ctx, self.config)), location).readable
 
     @contextlib.contextmanager
     def intercepted(
@@ -146,7 +146,7 @@ class StoreContract(CreatedFileModes):
         reaches every store, whatever its session does underneath.
         """
         ctx = self.context(tmp_path, store)
-        routed = store.route(ctx.for_store(config_for(ctx, store, self.config)), location)
+        routed = store.route(ctx.for_store(store.config_for(ctx, self.config)), location)
         opened = routed.session
 
         @contextlib.contextmanager
@@ -236,7 +236,7 @@ class StoreContract(CreatedFileModes):
     ) -> None:
         routed_can_delete = store.route(
             self.context(tmp_path, store).for_store(
-                config_for(self.context(tmp_path, store), store, self.config)), location
+                store.config_for(self.context(tmp_path, store), self.config)), location
         ).can_delete
         self.sync(tmp_path, store, location, CANARY_VALUES)
         smaller = dict(list(CANARY_VALUES.items())[1:])
@@ -256,13 +256,13 @@ class StoreContract(CreatedFileModes):
         sync (even with --prune) naming it, before anything is written; as a target it is
         created."""
         ctx = self.context(tmp_path, store)
-        routed_ctx = ctx.for_store(config_for(ctx, store, self.config))
+        routed_ctx = ctx.for_store(store.config_for(ctx, self.config))
         if self.readable(store, tmp_path, location):
             with pytest.raises(NoSuchLocationError):
                 store.route(routed_ctx, location).read(routed_ctx, location, None)
             target = _MemoryStore(CANARY_VALUES)
-            ctx.registry = Registry([store, target])
-            ctx.configs = lambda provider: self.config if provider is store else None
+            ctx = attrs.evolve(ctx, registry=Registry([store, target]),
+                               configs=lambda provider: self.config if provider is store else None)
             with pytest.raises(UserError) as info:
                 target.sync(ctx, SyncOptions(source=f"{store.id}:{location}", target="t",
                                              prune=True))
@@ -309,7 +309,7 @@ class StoreContract(CreatedFileModes):
         self, store: SecretStore, location: str, tmp_path: Path
     ) -> None:
         ctx = self.context(tmp_path, store)
-        config = config_for(ctx, store, self.config)
+        config = store.config_for(ctx, self.config)
         width = getattr(config, "concurrency", None) or store.concurrency
         count = max(6, 3 * width)
         values = {f"CONTRACT_K{i:02d}": f"cancel-canary-{i:02d}-Wq3" for i in range(count)}
@@ -448,6 +448,7 @@ class _MemoryStore(SecretStore):
     """A target in memory, for checks that need a second store."""
 
     id = "contract-memory"
+    can_delete = True
 
     def __init__(self, values: Mapping[str, str]) -> None:
         self.values = dict(values)

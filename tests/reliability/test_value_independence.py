@@ -30,6 +30,7 @@ import stagecraft
 
 class Echo(stagecraft.SecretStore):
     id = "echo"
+    writes_one_by_one = True
 
     def read(self, ctx, location, keys):
         return {}

@@ -67,8 +67,7 @@ class Project:
 
     def read(self, location: str = "secrets.env.age", config: Config | None = None
              ) -> Mapping[str, str]:
-        ctx = Context(cwd=self.root)
-        ctx.config = config or self.config()
+        ctx = Context(cwd=self.root, config=config or self.config())
         return PROVIDER.read(ctx, location, None)
 
 

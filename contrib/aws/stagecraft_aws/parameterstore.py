@@ -17,7 +17,7 @@ import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from stagecraft.providers.secrets import Action, Context
+from stagecraft.providers.secrets import Context
 from stagecraft.store import NoSuchLocationError
 from stagecraft_aws.awsstore import AwsStore, LocationError, Place
 
@@ -105,6 +105,7 @@ class ParameterStore(AwsStore):
     concurrency = 3
     retries = 6
     place_class = ParameterPlace
+    writes_one_by_one = True
 
     def check_location(self, location: str) -> None:
         if not location.startswith("/"):
@@ -121,10 +122,6 @@ class ParameterStore(AwsStore):
                 f"{self.id}:{location}: a parameter path may hold only letters, digits, "
                 "single '/' and _.-"
             )
-
-    def write_one(self, ctx: Context, location: str, key: str, value: str) -> Action | None:
-        self.place(ctx, location).write_one(key, value)
-        return None
 
     def check_values(
         self, ctx: Context, location: str, values: Mapping[str, str]

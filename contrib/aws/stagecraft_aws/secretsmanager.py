@@ -25,7 +25,7 @@ from typing import Any
 
 from stagecraft.errors import ProviderError, UserError
 from stagecraft.providers.secrets import Action, Context
-from stagecraft.store import NoSuchLocationError, SecretStore, StoreSession
+from stagecraft.store import NoSuchLocationError, StoreSession
 from stagecraft_aws.awsstore import AwsStore, LocationError, Place
 
 #: Secrets Manager's limits.
@@ -230,12 +230,10 @@ class SecretPerKeyStore(AwsStore):
     concurrency = 10
     retries = 5
     place_class = SecretPerKeyPlace
+    writes_one_by_one = True
 
     def check_location(self, location: str) -> None:
         _check_name(location, self.id)
-
-    def write_one(self, ctx: Context, location: str, key: str, value: str) -> Action | None:
-        return self.place(ctx, location).write_one(key, value)
 
     def check_values(
         self, ctx: Context, location: str, values: Mapping[str, str]
@@ -382,25 +380,6 @@ class JsonSecretStore(AwsStore):
     def check_location(self, location: str) -> None:
         _check_name(location, self.id)
 
-    def write(self, ctx: Context, location: str, values: Mapping[str, str]) -> None:
-        self.place(ctx, location).write(values)
-
-    @contextlib.contextmanager
-    def session(self, ctx: Context, location: str, *, dry_run: bool) -> Iterator[StoreSession]:
-        with super().session(ctx, location, dry_run=dry_run):
-            yield _JsonSecretSession(self, ctx, location)
-
-
-class _JsonSecretSession(StoreSession):
-    """Asks the place the plan read whether the object can take the write (its size)."""
-
-    store: JsonSecretStore
-
-    def refusal(self, writes: Mapping[str, str], deletes: Collection[str]) -> str | None:
-        place = self.store.place(self.ctx, self.location)
-        assert isinstance(place, JsonSecretPlace)
-        return place.refusal(writes, deletes)
-
 
 # ------------------------------------------------------------ the registered store
 
@@ -415,35 +394,20 @@ class SecretsManagerStore(AwsStore):
     retries = 5
 
     def __init__(self) -> None:
-        super().__init__()
         self.per_key = SecretPerKeyStore()
         self.json_object = JsonSecretStore()
 
-    def route(self, ctx: Context, location: str) -> SecretStore:
+    def route(self, ctx: Context, location: str) -> AwsStore:
         return self.per_key if location.endswith("/") else self.json_object
 
-    def _routed(self, ctx: Context, location: str) -> AwsStore:
-        store = self.route(ctx, location)
-        assert isinstance(store, AwsStore)
-        return store
-
-    # Callers that do not route still reach the right layout (one call at a time).
-
-    def open(self, ctx: Context, location: str) -> Place:
-        return self._routed(ctx, location).open(ctx, location)
-
-    def place(self, ctx: Context, location: str) -> Place:
-        return self._routed(ctx, location).place(ctx, location)
+    # Callers that do not route (a source's read) still reach the right layout.
 
     @contextlib.contextmanager
     def session(self, ctx: Context, location: str, *, dry_run: bool) -> Iterator[StoreSession]:
-        with self._routed(ctx, location).session(ctx, location, dry_run=dry_run) as session:
+        with self.route(ctx, location).session(ctx, location, dry_run=dry_run) as session:
             yield session
-
-    def write(self, ctx: Context, location: str, values: Mapping[str, str]) -> None:
-        self._routed(ctx, location).write(ctx, location, values)
 
     def check_values(
         self, ctx: Context, location: str, values: Mapping[str, str]
     ) -> Mapping[str, str]:
-        return self._routed(ctx, location).check_values(ctx, location, values)
+        return self.route(ctx, location).check_values(ctx, location, values)

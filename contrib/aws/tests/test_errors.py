@@ -12,6 +12,7 @@ from moto_server import SECRET_ACCESS_KEY, SESSION_TOKEN, free_port
 from stagecraft.errors import ProviderError
 from stagecraft.providers.secrets import Context
 from stagecraft.store import SecretStore, TransientError
+from stagecraft.testing import sessions
 from stagecraft_aws.config import Config
 from stagecraft_aws.parameterstore import ParameterStore
 from stagecraft_aws.secretsmanager import SecretPerKeyStore
@@ -33,7 +34,7 @@ def assert_one_clean_line(exc: BaseException, where: str) -> None:
 
 def fail(store: SecretStore, ctx: Context, location: str) -> ProviderError:
     with pytest.raises(ProviderError) as caught:
-        store.write_one(ctx, location, "KEY", VALUE)
+        sessions.write_one(store, ctx, location, "KEY", VALUE)
     assert caught.value.exit_code == 2
     return caught.value
 
@@ -47,8 +48,7 @@ def test_no_credentials(aws_env: object, ctx: Context, monkeypatch: pytest.Monke
 
 
 def test_unknown_profile(aws_env: object, tmp_path: Path) -> None:
-    ctx = Context(cwd=tmp_path)
-    ctx.config = Config(profile="nope")
+    ctx = Context(cwd=tmp_path, config=Config(profile="nope"))
     error = fail(SecretPerKeyStore(), ctx, "app/prod/")
     assert_one_clean_line(error, "aws-sm:app/prod/")
     assert "profile 'nope'" in str(error)
@@ -64,9 +64,8 @@ def test_a_profile_from_the_config_files_is_used(
     Path(aws_env["AWS_CONFIG_FILE"]).write_text("[profile ci]\nregion = eu-west-1\n")
     Path(aws_env["AWS_SHARED_CREDENTIALS_FILE"]).write_text(
         f"[ci]\naws_access_key_id = AKIAPROFILE\naws_secret_access_key = {SECRET_ACCESS_KEY}\n")
-    ctx = Context(cwd=tmp_path)
-    ctx.config = Config(profile="ci")
-    ParameterStore().write_one(ctx, f"/{prefix}/", "KEY", VALUE)
+    ctx = Context(cwd=tmp_path, config=Config(profile="ci"))
+    sessions.write_one(ParameterStore(), ctx, f"/{prefix}/", "KEY", VALUE)
     assert ssm.get_parameter(Name=f"/{prefix}/KEY", WithDecryption=True)["Parameter"][
         "Value"] == VALUE
     assert SECRET_ACCESS_KEY not in ctx.redactor.redact(SECRET_ACCESS_KEY)
@@ -118,8 +117,7 @@ def test_access_denied(proxy: Any, ctx: Context) -> None:
 
 
 def test_kms_failure(proxy: Any, tmp_path: Path) -> None:
-    ctx = Context(cwd=tmp_path)
-    ctx.config = Config(kms_key_id="alias/app")
+    ctx = Context(cwd=tmp_path, config=Config(kms_key_id="alias/app"))
     proxy.faults.reset(every({"CreateSecret": ("kms",)}))
     error = fail(SecretPerKeyStore(), ctx, "app/prod/")
     assert_one_clean_line(error, "aws-sm:app/prod/")
@@ -180,8 +178,7 @@ def test_a_failing_credential_provider(
         monkeypatch.delenv(name)
     Path(aws_env["AWS_CONFIG_FILE"]).write_text(
         "[profile broken]\nregion = eu-west-1\ncredential_process = false\n")
-    ctx = Context(cwd=tmp_path)
-    ctx.config = Config(profile="broken")
+    ctx = Context(cwd=tmp_path, config=Config(profile="broken"))
     error = fail(ParameterStore(), ctx, "/app/prod/")
     assert_one_clean_line(error, "aws-ssm:/app/prod/")
     assert "cannot load AWS credentials (CredentialRetrievalError)" in str(error)

@@ -18,7 +18,7 @@ import pytest
 
 from stagecraft.providers.secrets import Action, Context
 from stagecraft.store import NoSuchLocationError
-from stagecraft.testing import TRICKY_VALUES
+from stagecraft.testing import TRICKY_VALUES, sessions
 from stagecraft_aws.awsstore import AwsStore, LocationError
 from stagecraft_aws.config import Config
 from stagecraft_aws.parameterstore import ParameterStore
@@ -225,8 +225,7 @@ def test_per_key_layout_ignores_deeper_and_differently_cased_names(
 def test_per_key_writes_create_new_secrets_with_tags_and_update_old_ones(
     aws_env: object, prefix: str, sm: Any, tmp_path: Any
 ) -> None:
-    ctx = Context(cwd=tmp_path)
-    ctx.config = Config(tags={"team": "web"})
+    ctx = Context(cwd=tmp_path, config=Config(tags={"team": "web"}))
     store, location = SecretPerKeyStore(), f"{prefix}/prod/"
     sm.create_secret(Name=f"{location}OLD", SecretString="before")
     with store.session(ctx, location, dry_run=False) as session:
@@ -244,8 +243,8 @@ def test_per_key_write_without_a_read_finds_out_whether_the_secret_exists(
 ) -> None:
     store, location = SecretPerKeyStore(), f"{prefix}/prod/"
     sm.create_secret(Name=f"{location}OLD", SecretString="before")
-    assert store.write_one(ctx, location, "OLD", "after") is Action.UPDATED
-    assert store.write_one(ctx, location, "NEW", "fresh") is Action.ADDED
+    assert sessions.write_one(store, ctx, location, "OLD", "after") is Action.UPDATED
+    assert sessions.write_one(store, ctx, location, "NEW", "fresh") is Action.ADDED
     assert read_all(store, ctx, location) == {"OLD": "after", "NEW": "fresh"}
 
 
@@ -258,15 +257,15 @@ def test_json_layout_keeps_unselected_keys_and_their_types(
     store = JsonSecretStore()
     assert store.read(ctx, location, ["PORT", "DEBUG", "NOPE"]) == {
         "PORT": "5432", "DEBUG": "true"}
-    store.write(ctx, location, {"CHANGE": "new", "ADDED": "yes"})
+    sessions.write(store, ctx, location, {"CHANGE": "new", "ADDED": "yes"})
     stored = json.loads(sm.get_secret_value(SecretId=location)["SecretString"])
     assert stored == {"KEEP": "kept", "PORT": 5432, "DEBUG": True, "CHANGE": "new",
                       "ADDED": "yes"}
-    store.delete(ctx, location, ["ADDED", "KEEP"])
+    sessions.delete(store, ctx, location, ["ADDED", "KEEP"])
     stored = json.loads(sm.get_secret_value(SecretId=location)["SecretString"])
     assert stored == {"PORT": 5432, "DEBUG": True, "CHANGE": "new"}
     before = version_count(sm, location)
-    store.write(ctx, location, {"CHANGE": "new"})  # what it already holds
+    sessions.write(store, ctx, location, {"CHANGE": "new"})  # what it already holds
     assert version_count(sm, location) == before
 
 
@@ -290,8 +289,8 @@ def test_per_key_delete_keeps_the_recovery_window_and_a_later_write_restores(
 ) -> None:
     store, location = SecretPerKeyStore(), f"{prefix}/prod/"
     write_all(store, ctx, location, {"A": "1", "B": "2", "C": "3"})
-    store.delete(ctx, location, ["A", "B"])
-    store.delete(ctx, location, ["A"])  # deleting again is harmless
+    sessions.delete(store, ctx, location, ["A", "B"])
+    sessions.delete(store, ctx, location, ["A"])  # deleting again is harmless
     assert read_all(store, ctx, location) == {"C": "3"}
     described = sm.describe_secret(SecretId=f"{location}A")
     assert "DeletedDate" in described  # scheduled, recoverable
@@ -302,11 +301,10 @@ def test_per_key_delete_keeps_the_recovery_window_and_a_later_write_restores(
 def test_per_key_force_delete_removes_at_once(
     aws_env: object, prefix: str, sm: Any, tmp_path: Any
 ) -> None:
-    ctx = Context(cwd=tmp_path)
-    ctx.config = Config(force_delete=True)
+    ctx = Context(cwd=tmp_path, config=Config(force_delete=True))
     store, location = SecretPerKeyStore(), f"{prefix}/prod/"
     write_all(store, ctx, location, {"A": "1", "B": "2"})
-    store.delete(ctx, location, ["A"])
+    sessions.delete(store, ctx, location, ["A"])
     with pytest.raises(sm.exceptions.ResourceNotFoundException):
         sm.describe_secret(SecretId=f"{location}A")
     assert read_all(store, ctx, location) == {"B": "2"}
@@ -329,7 +327,7 @@ def test_parameter_store_pages_every_read_and_delete_path(
     assert store.read(ctx, location, wanted) == {k: values[k] for k in wanted if k in values}
     assert proxy.faults.calls["GetParameters"] == 4  # 36 names, 10 a call
     proxy.faults.reset()
-    store.delete(ctx, location, [*values][:101])
+    sessions.delete(store, ctx, location, [*values][:101])
     assert proxy.faults.calls["DeleteParameters"] == 11
     assert read_all(store, ctx, location) == {k: values[k] for k in [*values][101:]}
 

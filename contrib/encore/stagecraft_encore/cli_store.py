@@ -14,10 +14,9 @@ CLI strips) is refused before any call, in a dry run too.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from stagecraft.errors import printable
@@ -29,62 +28,35 @@ from stagecraft_encore.config import Config as EncoreConfig
 from stagecraft_encore.declared import declared_secrets
 from stagecraft_encore.errors import DeclaredSecretMissingError, SelectionConflictError
 from stagecraft_encore.listing import Group, Prediction, classify, location_of, selectors_of
-from stagecraft_encore.targets import CliTarget
+from stagecraft_encore.targets import CliTarget, parse_target
 
 
-class EncoreCli(SecretStore):
-    """One CLI target (types and environments), made per sync by ``EncoreStore.route``."""
+class EncoreCliSession(StoreSession[EncoreConfig]):
+    """One sync of one selection (types and environments): the CLI and the app, found once."""
 
-    id = "encore"
-    Config = EncoreConfig
-    readable = False
-    concurrency = 8
-
-    def __init__(self, target: CliTarget) -> None:
-        self.target = target
-
-    def __repr__(self) -> str:
-        return f"<EncoreCli {self.target.describe()!r}>"
-
-    def normalise_location(self, ctx: Context, location: str) -> str:
-        return f"encore:{self.target.describe()}"
-
-    def check_values(
-        self, ctx: Context, location: str, values: Mapping[str, str]
-    ) -> Mapping[str, str]:
-        refused = dict(cue.iter_refusals(values))
-        for key, value in values.items():
-            if key not in refused and value.endswith(("\r", "\n")):
-                refused[key] = (
-                    "the value ends with a newline, which `encore secret set` strips "
-                    "(use --to .secrets.local.cue for local values, or remove the newline)"
-                )
-        return refused
-
-    @contextlib.contextmanager
-    def session(self, ctx: Context, location: str, *, dry_run: bool) -> Iterator[StoreSession]:
+    def __init__(self, store: EncoreCli, ctx: Context[EncoreConfig], location: str) -> None:
+        super().__init__(store, ctx, location)
+        self.target = _target(location)
         # Checked before planning, so a missing CLI or app fails a dry run too.
-        find_binary(self.config_of(ctx).encore_bin, ctx)
-        find_app(_app_root(ctx))
-        yield StoreSession(self, ctx, location)
+        self.binary = find_binary(self.config.encore_bin, ctx)
+        self.app_root = _app_root(self.ctx)
+        find_app(self.app_root)
 
-    def existing_keys(
-        self, ctx: Context, location: str, keys: Collection[str]
-    ) -> Collection[str] | None:
+    def existing_keys(self, keys: Collection[str]) -> Collection[str] | None:
         """Keys with a group of exactly this selection, from one ``encore secret list`` call.
 
         Raises :class:`SelectionConflictError` naming every key whose
         existing group overlaps the selection without equalling it, so the
         sync stops before its first ``set`` (a dry run too).
         """
-        binary = find_binary(self.config_of(ctx).encore_bin, ctx)
+        ctx, binary = self.ctx, self.binary
         unsynced: list[str] = []
-        if self.config_of(ctx).require_declared:
-            declared = declared_secrets(ctx, binary, _app_root(ctx))
+        if self.config.require_declared:
+            declared = declared_secrets(ctx, binary, self.app_root)
             unsynced = [name for name in declared if name not in keys]
         if not keys and not unsynced:
             return set()
-        groups = list_groups(ctx, binary, _app_root(ctx), [*keys, *unsynced])
+        groups = list_groups(ctx, binary, self.app_root, [*keys, *unsynced])
         if groups is None:
             ctx.logger.warning(
                 "encore: this encore CLI has no `encore secret list KEY...` (an older version); "
@@ -118,15 +90,51 @@ class EncoreCli(SecretStore):
             raise SelectionConflictError(_conflict_message(self.target, conflicts))
         return existing
 
-    def record_location(self, ctx: Context, location: str) -> str:
+    def write_one(self, key: str, value: str) -> Action | None:
+        return set_secret(self.ctx, self.binary, self.app_root, self.target, key, value)
+
+
+class EncoreCli(SecretStore[EncoreConfig]):
+    """Encore's secret store through the CLI; one :class:`EncoreCliSession` per sync."""
+
+    id = "encore"
+    Config = EncoreConfig
+    readable = False
+    writes_one_by_one = True
+    concurrency = 8
+    session_class = EncoreCliSession
+
+    def normalise_location(self, ctx: Context[EncoreConfig], location: str) -> str:
+        return f"encore:{_target(location).describe()}"
+
+    def check_values(
+        self, ctx: Context[EncoreConfig], location: str, values: Mapping[str, str]
+    ) -> Mapping[str, str]:
+        refused = dict(cue.iter_refusals(values))
+        for key, value in values.items():
+            if key not in refused and value.endswith(("\r", "\n")):
+                refused[key] = (
+                    "the value ends with a newline, which `encore secret set` strips "
+                    "(use --to .secrets.local.cue for local values, or remove the newline)"
+                )
+        return refused
+
+    def record_location(self, ctx: Context[EncoreConfig], location: str) -> str:
         """The app (its id, else its ``encore.app`` path) and the selection, in a fixed order."""
         return f"encore:{app_identity(find_app(_app_root(ctx)))}:" + ",".join(
-            sorted(selectors_of(self.target))
+            sorted(selectors_of(_target(location)))
         )
 
-    def write_one(self, ctx: Context, location: str, key: str, value: str) -> Action | None:
-        binary = find_binary(self.config_of(ctx).encore_bin, ctx)
-        return set_secret(ctx, binary, _app_root(ctx), self.target, key, value)
+
+#: What ``EncoreStore.route`` hands every CLI location (it holds no per-sync state).
+CLI_STORE = EncoreCli()
+
+
+def _target(location: str) -> CliTarget:
+    target = parse_target(location)
+    if not isinstance(target, CliTarget):
+        raise TypeError(f"encore: {location!r} is not a CLI selection")
+    return target
 
 
 def _app_root(ctx: Context) -> Path:

@@ -26,6 +26,7 @@ class EncoreCueFile(FileStore[cue.CueDocument]):
 
     id = "encore"
     Config = EncoreConfig
+    can_delete = False  # the format's writer cannot remove a key (no --prune)
 
     def path(self, ctx: Context, location: str) -> Path:
         app_root = ctx.resolve(self.config_of(ctx).app_root or ".", from_config=True)
@@ -91,3 +92,7 @@ def warn_if_tracked(ctx: Context, path: Path) -> None:
             "encore: %s holds secrets but is not ignored by git; add it to .gitignore",
             path,
         )
+
+
+#: What ``EncoreStore.route`` hands the override file (it holds no per-sync state).
+CUE_STORE = EncoreCueFile()

@@ -47,17 +47,17 @@ class EncoreStore(SecretStore):
 
         return default_target(config.types, config.envs).describe()
 
-    def route(self, ctx: Context, location: str) -> SecretStore:
+    def route(self, ctx: Context, location: str) -> SecretStore[EncoreConfig]:
         from stagecraft_encore.targets import CueTarget, parse_target
 
         target = parse_target(location)
         if isinstance(target, CueTarget):
-            from stagecraft_encore.cue_store import EncoreCueFile
+            from stagecraft_encore.cue_store import CUE_STORE
 
-            return EncoreCueFile()
-        from stagecraft_encore.cli_store import EncoreCli
+            return CUE_STORE
+        from stagecraft_encore.cli_store import CLI_STORE
 
-        return EncoreCli(target)
+        return CLI_STORE
 
 
 #: The v1 name, kept for code that imported it.

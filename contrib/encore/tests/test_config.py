@@ -56,15 +56,14 @@ def test_cattrs_reports_validator_errors() -> None:
 
 def test_the_engine_structures_raw_options_with_the_core_converter() -> None:
     """Options built by hand may carry a mapping; the engine structures it, strictly."""
-    from stagecraft.engine import config_for
     from stagecraft.providers.secrets import Context
     from stagecraft_encore.provider import EncoreStore
 
     ctx, store = Context(), EncoreStore()
-    assert config_for(ctx, store) == Config()
+    assert store.config_for(ctx) == Config()
     config = Config(concurrency=2)
-    assert config_for(ctx, store, config) is config
-    assert config_for(ctx, store, {"concurrency": 2, "types": ["pr"]}) == Config(
+    assert store.config_for(ctx, config) is config
+    assert store.config_for(ctx, {"concurrency": 2, "types": ["pr"]}) == Config(
         concurrency=2, types=["pr"]
     )
 
@@ -79,11 +78,10 @@ def test_the_engine_structures_raw_options_with_the_core_converter() -> None:
     ],
 )
 def test_raw_options_errors(value: object, fragment: str) -> None:
-    from stagecraft.engine import config_for
     from stagecraft.providers.secrets import Context
     from stagecraft_encore.provider import EncoreStore
 
     with pytest.raises(ConfigError) as info:
-        config_for(Context(), EncoreStore(), value)
+        EncoreStore().config_for(Context(), value)
     assert fragment in str(info.value)
     assert "secrets.providers.encore" in str(info.value)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import pytest
 
 from stagecraft.engine import RefusedValuesError
@@ -213,7 +214,7 @@ def test_the_override_file_can_be_a_source_but_cli_environments_cannot(
     sync(ctx, source=".env", target=CUE)
     registry = Registry()
     registry.register(EncoreProvider())
-    ctx.registry = registry
+    ctx = attrs.evolve(ctx, registry=registry)
     result = EnvfileStore().sync(ctx, SyncOptions(source=f"encore:{CUE}", target="out.env"))
     assert result.added == ("A", "B")
     assert (app / "out.env").read_text("utf-8") == 'A=1\nB=two words\n'

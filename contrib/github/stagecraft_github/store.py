@@ -9,17 +9,16 @@ value this machine last wrote there is unchanged, another listed key is
 updated, an unlisted one added -- and ``--prune`` removes listed names the
 source lacks.
 
-:class:`GitHubStore` is what the registry holds; :meth:`GitHubStore.route`
-makes one bound to the location for each sync, which keeps that sync's
-client, names list and public key.  The HTTP client, the rules and the sealing are
+:class:`GitHubStore` is what the registry holds; each sync opens a
+:class:`GitHubSession` for its location, which keeps that sync's client,
+names list and public key.  The HTTP client, the rules and the sealing are
 modules of their own, imported when a sync runs (PyNaCl only when it writes).
 """
 
 from __future__ import annotations
 
-import contextlib
 import threading
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from stagecraft.errors import UserError
@@ -29,90 +28,44 @@ if TYPE_CHECKING:
     from stagecraft.providers.secrets import Action, Context
     from stagecraft_github.api import SecretsApi
     from stagecraft_github.client import Client
+    from stagecraft_github.config import Config as GitHubConfig
     from stagecraft_github.location import Location
 
 
-class GitHubStore(SecretStore):
-    """GitHub Actions, environment, Dependabot and organization secrets.
+class GitHubSession(StoreSession["GitHubConfig"]):
+    """One sync of one location: its connection, names list and public key, made on first use."""
 
-    The registry holds one with no location; :meth:`route` gives each sync
-    its own, bound to the location, which keeps that sync's connection,
-    names list and public key.
-    """
+    def __init__(self, store: GitHubStore, ctx: Context[GitHubConfig], location: str) -> None:
+        from stagecraft_github.location import parse
 
-    id: ClassVar[str] = "github"
-    readable: ClassVar[bool] = False
-    #: Imported when a config is structured or described, not when the registry is built.
-    Config = LazyConfig("stagecraft_github.config")
-    location_help: ClassVar[str] = (
-        "OWNER/REPO, OWNER/REPO/environments/NAME, OWNER/REPO/dependabot or orgs/ORG"
-    )
-
-    def __init__(self, where: Location | None = None) -> None:
-        self.where = where
+        super().__init__(store, ctx, location)
+        self.where: Location = parse(location)
         self._lock = threading.Lock()
         self._client: Client | None = None
         self._api: SecretsApi | None = None
 
-    def __repr__(self) -> str:
-        return f"<GitHubStore {self.where}>" if self.where else "<GitHubStore>"
-
-    def route(self, ctx: Context, location: str) -> SecretStore:
-        from stagecraft_github.location import parse
-
-        return GitHubStore(parse(location))
-
-    def normalise_location(self, ctx: Context, location: str) -> str:
-        from stagecraft_github.location import parse
-
-        return f"{self.id}:{parse(location).identity}"
-
-    def bound(self) -> Location:
-        """The location this store object serves (the engine routes before any call)."""
-        if self.where is None:
-            raise TypeError("github: call route(ctx, location) first: it binds the location")
-        return self.where
-
-    def api(self, ctx: Context) -> SecretsApi:
+    def api(self) -> SecretsApi:
         """This sync's requests about the location (the connection made on first use)."""
-        where = self.bound()
         with self._lock:
             if self._api is None:
                 from stagecraft_github.api import SecretsApi
                 from stagecraft_github.client import Client
                 from stagecraft_github.settings import resolve
 
-                config = self.config_of(ctx)
-                self._client = Client(ctx, resolve(ctx, config), str(where))
-                self._api = SecretsApi(self._client, where, config)
+                self._client = Client(self.ctx, resolve(self.ctx, self.config), str(self.where))
+                self._api = SecretsApi(self._client, self.where, self.config)
             return self._api
 
     def close(self) -> None:
-        """End the sync's connections; a later sync lists and fetches anew."""
+        """End the sync's connections."""
         with self._lock:
             client, self._client, self._api = self._client, None, None
         if client is not None:
             client.close()
 
-    @contextlib.contextmanager
-    def session(self, ctx: Context, location: str, *, dry_run: bool) -> Iterator[StoreSession]:
-        try:
-            yield StoreSession(self, ctx, location)
-        finally:
-            self.close()
-
-    def record_location(self, ctx: Context, location: str) -> str:
-        """The API base and the place: github.com's ``octo/app`` is not an Enterprise one's."""
-        from stagecraft_github.location import parse
-        from stagecraft_github.settings import api_url
-
-        return f"{self.id}:{api_url(self.config_of(ctx))}:{parse(location).identity}"
-
     # -- planning -------------------------------------------------------------------
 
-    def existing_keys(
-        self, ctx: Context, location: str, keys: Collection[str]
-    ) -> Collection[str] | None:
+    def existing_keys(self, keys: Collection[str]) -> Collection[str] | None:
         """The keys GitHub lists (case-insensitively); refuses keys that are one secret."""
         from stagecraft_github.rules import case_clashes, describe_clashes
 
@@ -123,27 +76,21 @@ class GitHubStore(SecretStore):
                 f"(GitHub stores names in upper case): {describe_clashes(clashes)}; nothing "
                 "was written; rename or --exclude one of each"
             )
-        listed = {name.upper() for name in self.api(ctx).names()}
+        listed = {name.upper() for name in self.api().names()}
         return [key for key in keys if key.upper() in listed]
 
-    def prunable_keys(
-        self, ctx: Context, location: str, keys: Collection[str]
-    ) -> Collection[str]:
+    def prunable_keys(self, keys: Collection[str]) -> Collection[str]:
         wanted = {key.upper() for key in keys}
-        return [name for name in self.api(ctx).names() if name.upper() not in wanted]
+        return [name for name in self.api().names() if name.upper() not in wanted]
 
-    def check_values(
-        self, ctx: Context, location: str, values: Mapping[str, str]
-    ) -> Mapping[str, str]:
+    def check_values(self, values: Mapping[str, str]) -> Mapping[str, str]:
         """Names and sizes GitHub refuses; more secrets than the location holds stops the sync."""
-        from stagecraft_github.rules import refusals
-
-        refused = refusals(values)
+        refused = super().check_values(values)
         if refused or not values:
             return refused
-        listed = {name.upper() for name in self.api(ctx).names()}
+        listed = {name.upper() for name in self.api().names()}
         new = {key.upper() for key in values} - listed
-        limit = self.bound().limit
+        limit = self.where.limit
         if len(listed) + len(new) > limit:
             raise UserError(
                 f"github: {self.where}: this sync would make {len(listed) + len(new)} secrets "
@@ -154,11 +101,47 @@ class GitHubStore(SecretStore):
 
     # -- writing --------------------------------------------------------------------
 
-    def write_one(self, ctx: Context, location: str, key: str, value: str) -> Action | None:
-        return self.api(ctx).put(key, value)
+    def write_one(self, key: str, value: str) -> Action | None:
+        return self.api().put(key, value)
 
-    def delete(self, ctx: Context, location: str, keys: Collection[str]) -> None:
-        api = self.api(ctx)
+    def delete(self, keys: Collection[str]) -> None:
+        api = self.api()
         for name in keys:
-            ctx.check()
+            self.ctx.check()
             api.delete(name)
+
+
+class GitHubStore(SecretStore["GitHubConfig"]):
+    """GitHub Actions, environment, Dependabot and organization secrets."""
+
+    id: ClassVar[str] = "github"
+    readable: ClassVar[bool] = False
+    writes_one_by_one: ClassVar[bool] = True
+    can_delete: ClassVar[bool] = True
+    lists_keys: ClassVar[bool] = True
+    session_class = GitHubSession
+    #: Imported when a config is structured or described, not when the registry is built.
+    Config = LazyConfig("stagecraft_github.config")
+    location_help: ClassVar[str] = (
+        "OWNER/REPO, OWNER/REPO/environments/NAME, OWNER/REPO/dependabot or orgs/ORG"
+    )
+
+    def normalise_location(self, ctx: Context[GitHubConfig], location: str) -> str:
+        from stagecraft_github.location import parse
+
+        return f"{self.id}:{parse(location).identity}"
+
+    def record_location(self, ctx: Context[GitHubConfig], location: str) -> str:
+        """The API base and the place: github.com's ``octo/app`` is not an Enterprise one's."""
+        from stagecraft_github.location import parse
+        from stagecraft_github.settings import api_url
+
+        return f"{self.id}:{api_url(self.config_of(ctx))}:{parse(location).identity}"
+
+    def check_values(
+        self, ctx: Context[GitHubConfig], location: str, values: Mapping[str, str]
+    ) -> Mapping[str, str]:
+        """Names and sizes GitHub refuses (the session adds the location's secret limit)."""
+        from stagecraft_github.rules import refusals
+
+        return refusals(values)

@@ -40,6 +40,5 @@ def store() -> GitHubStore:
 
 @pytest.fixture
 def ctx(tmp_path: Path, store: GitHubStore) -> Context:
-    context = Context(cwd=tmp_path, logger=logging.getLogger("stagecraft.test.github"))
-    context.registry = Registry([store])
-    return context
+    return Context(cwd=tmp_path, logger=logging.getLogger("stagecraft.test.github"),
+                   registry=Registry([store]))

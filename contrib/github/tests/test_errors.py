@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from fake_github import TOKEN, FakeGitHub, Request, Secret
 
@@ -129,7 +130,7 @@ def test_a_deadline_stops_the_writes(
     import time
 
     github.latency = 0.3
-    ctx.deadline = time.monotonic() + 1.0
+    ctx = attrs.evolve(ctx, deadline=time.monotonic() + 1.0)
     with pytest.raises((PartialSyncError, CancelledError)) as info:
         sync(store, ctx, tmp_path, "octo/app", {f"K_{i}": str(i) for i in range(10)})
     stored = github.stored("octo/app")

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from fake_github import TOKEN, FakeGitHub, Secret
 
-from stagecraft.engine import config_for
 from stagecraft.errors import UserError
 from stagecraft.providers.secrets import Action, Context, SyncOptions, SyncResult
 from stagecraft.testing import write_env_file
@@ -189,7 +188,7 @@ def test_the_token_comes_from_config_then_github_token_then_gh_token(
     result = sync(store, ctx, tmp_path, "octo/app", {"C": "1"},
                   config=Config(token="config-token-3"))
     assert result.added == ("C",)
-    assert "config-token-3" not in repr(config_for(ctx, store, Config(token="config-token-3")))
+    assert "config-token-3" not in repr(store.config_for(ctx, Config(token="config-token-3")))
     assert ctx.redactor.redact("x config-token-3 y") != "x config-token-3 y", "token not masked"
 
 
@@ -215,8 +214,7 @@ def test_no_token_is_one_clear_user_error(
 def test_write_one_reports_what_github_did(
     store: GitHubStore, ctx: Context, tmp_path: Path, github: FakeGitHub
 ) -> None:
-    place = store.route(ctx, "octo/app")
-    with place.session(ctx, "octo/app", dry_run=False) as session:
+    with store.session(ctx, "octo/app", dry_run=False) as session:
         assert session.write_one("NEW_KEY", "v") is Action.ADDED
         assert session.write_one("new_key", "w") is Action.UPDATED
     assert github.stored("octo/app") == {"NEW_KEY": "w"}

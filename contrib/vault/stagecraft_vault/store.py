@@ -15,10 +15,9 @@ request.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from stagecraft.store import LazyConfig, NoSuchLocationError, SecretStore, StoreSession
@@ -40,15 +39,14 @@ def as_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-class VaultSession(StoreSession):
+class VaultSession(StoreSession["VaultConfig"]):
     """One sync's reads and writes of one secret, and the version the plan was made from.
 
     Calls are serialised by a lock: the engine may write from worker threads.
     """
 
-    def __init__(self, store: SecretStore, ctx: Context, location: str) -> None:
+    def __init__(self, store: VaultStore, ctx: Context[VaultConfig], location: str) -> None:
         super().__init__(store, ctx, location)
-        self.config: VaultConfig = store.config_of(ctx)
         from stagecraft_vault.location import parse
 
         self.where: Location = parse(location, self.config.mount)
@@ -143,10 +141,16 @@ class VaultSession(StoreSession):
             self._seen = current
 
 
-class VaultStore(SecretStore):
-    """HashiCorp Vault / OpenBao KV secrets (v2, and v1 when the mount says so)."""
+class VaultStore(SecretStore["VaultConfig"]):
+    """HashiCorp Vault / OpenBao KV secrets (v2, and v1 when the mount says so).
+
+    Everything a sync does goes through its :class:`VaultSession`;
+    :meth:`read` is one session's read (a source).
+    """
 
     id: ClassVar[str] = "vault"
+    can_delete: ClassVar[bool] = True
+    session_class = VaultSession
     #: Imported when a config is structured or described, not when the registry is built.
     Config = LazyConfig("stagecraft_vault.config")
     location_help: ClassVar[str] = (
@@ -154,15 +158,7 @@ class VaultStore(SecretStore):
         "(vault:secret/myapp); with `mount` set in the config, PATH inside that mount"
     )
 
-    @contextlib.contextmanager
-    def session(self, ctx: Context, location: str, *, dry_run: bool) -> Iterator[StoreSession]:
-        session = VaultSession(self, ctx, location)
-        try:
-            yield session
-        finally:
-            session.close()
-
-    def normalise_location(self, ctx: Context, location: str) -> str:
+    def normalise_location(self, ctx: Context[VaultConfig], location: str) -> str:
         from stagecraft_vault.location import parse
 
         return f"{self.id}:{parse(location, self.config_of(ctx).mount)}"
@@ -184,15 +180,7 @@ class VaultStore(SecretStore):
         return f"{self.normalise_location(ctx, location)} at {server}{inside}"
 
     def read(
-        self, ctx: Context, location: str, keys: Collection[str] | None
+        self, ctx: Context[VaultConfig], location: str, keys: Collection[str] | None
     ) -> Mapping[str, str]:
         with self.session(ctx, location, dry_run=True) as session:
             return session.read(keys)
-
-    def write(self, ctx: Context, location: str, values: Mapping[str, str]) -> None:
-        with self.session(ctx, location, dry_run=False) as session:
-            session.write(values)
-
-    def delete(self, ctx: Context, location: str, keys: Collection[str]) -> None:
-        with self.session(ctx, location, dry_run=False) as session:
-            session.delete(keys)

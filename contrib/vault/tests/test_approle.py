@@ -9,6 +9,7 @@ import pytest
 from vault_helpers import kv_get, make_ctx
 
 from stagecraft.errors import ProviderError
+from stagecraft.testing import sessions
 from stagecraft.testing.servers.openbao import DevServer
 from stagecraft_vault.config import Config
 from stagecraft_vault.settings import MissingCredentialError
@@ -52,7 +53,7 @@ def test_login_with_variables_then_read_and_write(
     monkeypatch.setenv("VAULT_ROLE_ID", approle.role_id)
     monkeypatch.setenv("VAULT_SECRET_ID", approle.secret_id)
     ctx = make_ctx(tmp_path, Config(auth="approle", approle_mount=approle.mount))
-    store.write(ctx, location, {"A": "from CI"})
+    sessions.write(store, ctx, location, {"A": "from CI"})
     assert store.read(ctx, location, None) == {"A": "from CI"}
     assert kv_get(bao, path) == ({"A": "from CI"}, 1)
     shown = ctx.redactor.redact(f"{approle.role_id} {approle.secret_id}")
@@ -69,7 +70,7 @@ def test_login_with_named_variable_and_file(
     config = Config(auth="approle", approle_mount=approle.mount, role_id_env="CI_ROLE",
                     secret_id_file="secret-id")
     ctx = make_ctx(tmp_path, config)
-    store.write(ctx, location, {"A": "1"})
+    sessions.write(store, ctx, location, {"A": "1"})
     assert store.read(ctx, location, None) == {"A": "1"}
 
 

@@ -13,6 +13,7 @@ from vault_helpers import SilentServer, kv_put, make_ctx
 from stagecraft.errors import CancelledError, ConfigError, ProviderError
 from stagecraft.providers.secrets import Context
 from stagecraft.store import TransientError
+from stagecraft.testing import sessions
 from stagecraft.testing.servers import free_port
 from stagecraft.testing.servers.openbao import DevServer, dev_server
 from stagecraft_vault.config import Config
@@ -30,7 +31,7 @@ def failure(store: VaultStore, ctx: Context, location: str) -> ProviderError:
     with pytest.raises(ProviderError) as read_error:
         store.read(ctx, location, None)
     with pytest.raises(ProviderError) as write_error:
-        store.write(ctx, location, {"KEY": CANARY})
+        sessions.write(store, ctx, location, {"KEY": CANARY})
     for caught in (read_error, write_error):
         message = str(caught.value)
         assert "\n" not in message
@@ -144,7 +145,7 @@ def test_tls_with_the_ca_from_the_environment(
 ) -> None:
     assert tls_env.ca_cert is not None
     monkeypatch.setenv("VAULT_CACERT", str(tls_env.ca_cert))
-    store.write(ctx, location, {"A": "over TLS"})
+    sessions.write(store, ctx, location, {"A": "over TLS"})
     assert store.read(ctx, location, None) == {"A": "over TLS"}
 
 
@@ -154,7 +155,7 @@ def test_tls_skip_verify_works_and_warns_loudly(
 ) -> None:
     ctx = make_ctx(tmp_path, Config(tls_skip_verify=True))
     with caplog.at_level(logging.WARNING, logger="stagecraft"):
-        store.write(ctx, location, {"A": "1"})
+        sessions.write(store, ctx, location, {"A": "1"})
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any("TLS VERIFICATION IS OFF" in message and tls_env.address in message
                for message in warnings)
@@ -196,7 +197,7 @@ def test_past_the_deadline_nothing_is_sent(store: VaultStore, tmp_path: Path, ba
                                            location: str, path: str) -> None:
     ctx = make_ctx(tmp_path, deadline=time.monotonic() - 1)
     with pytest.raises(CancelledError):
-        store.write(ctx, location, {"A": "1"})
+        sessions.write(store, ctx, location, {"A": "1"})
     assert bao.request("GET", f"secret/metadata/{path}")[0] == 404
 
 

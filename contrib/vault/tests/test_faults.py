@@ -17,7 +17,7 @@ import pytest
 from fault_proxy import FaultProxy
 from vault_helpers import kv_get, kv_put, make_ctx
 
-from stagecraft import engine
+from stagecraft import retrying
 from stagecraft.errors import StagecraftError
 from stagecraft.providers.secrets import PartialSyncError, SyncOptions
 from stagecraft.testing import write_env_file
@@ -34,7 +34,7 @@ KEYS = 20
 def short_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """The same retries, shorter waits: the outcome does not depend on the delays."""
     monkeypatch.setattr(client, "BACKOFF", 0.005)
-    monkeypatch.setattr(engine, "BACKOFF", 0.005)
+    monkeypatch.setattr(retrying, "BACKOFF", 0.005)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from vault_helpers import VALUES, kv_get, kv_put, make_ctx
 
 from stagecraft.providers.secrets import Context
 from stagecraft.store import NoSuchLocationError
+from stagecraft.testing import sessions
 from stagecraft.testing.servers.openbao import DevServer
 from stagecraft_vault.config import Config
 from stagecraft_vault.errors import ConflictError, TooManyFieldsError
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.usefixtures("vault_env")
 
 def test_round_trip_of_tricky_values(store: VaultStore, ctx: Context, bao: DevServer,
                                      location: str, path: str) -> None:
-    store.write(ctx, location, VALUES)
+    sessions.write(store, ctx, location, VALUES)
     assert store.read(ctx, location, None) == VALUES
     assert kv_get(bao, path) == (VALUES, 1)  # one write, stored as sent
 
@@ -49,16 +50,16 @@ def test_read_registers_every_value_for_masking(
 
 def test_unchanged_values_write_nothing(store: VaultStore, ctx: Context, bao: DevServer,
                                         location: str, path: str) -> None:
-    store.write(ctx, location, {"A": "1", "B": "2"})
-    store.write(ctx, location, {"A": "1"})
-    store.write(ctx, location, {})
-    store.delete(ctx, location, ["NOT_THERE"])
+    sessions.write(store, ctx, location, {"A": "1", "B": "2"})
+    sessions.write(store, ctx, location, {"A": "1"})
+    sessions.write(store, ctx, location, {})
+    sessions.delete(store, ctx, location, ["NOT_THERE"])
     assert kv_get(bao, path) == ({"A": "1", "B": "2"}, 1)
 
 
 def test_writing_nothing_creates_no_secret(store: VaultStore, ctx: Context, bao: DevServer,
                                            location: str, path: str) -> None:
-    store.write(ctx, location, {})
+    sessions.write(store, ctx, location, {})
     status, _ = bao.request("GET", f"secret/metadata/{path}")
     assert status == 404
 
@@ -67,16 +68,16 @@ def test_write_keeps_other_fields_in_one_new_version(
     store: VaultStore, ctx: Context, bao: DevServer, location: str, path: str
 ) -> None:
     kv_put(bao, path, {"OTHER": "kept", "A": "old"})
-    store.write(ctx, location, {"A": "new", "B": "added"})
+    sessions.write(store, ctx, location, {"A": "new", "B": "added"})
     assert kv_get(bao, path) == ({"OTHER": "kept", "A": "new", "B": "added"}, 2)
 
 
 def test_delete_removes_fields_not_the_secret(store: VaultStore, ctx: Context, bao: DevServer,
                                               location: str, path: str) -> None:
     kv_put(bao, path, {"A": "1", "B": "2", "C": "3"})
-    store.delete(ctx, location, ["A", "C"])
+    sessions.delete(store, ctx, location, ["A", "C"])
     assert kv_get(bao, path) == ({"B": "2"}, 2)
-    store.delete(ctx, location, ["B"])
+    sessions.delete(store, ctx, location, ["B"])
     assert kv_get(bao, path) == ({}, 3)  # an empty secret, still there
 
 
@@ -127,7 +128,7 @@ def test_deleted_latest_version_does_not_exist_and_can_be_written(
     assert bao.request("DELETE", f"secret/data/{path}")[0] == 204
     with pytest.raises(NoSuchLocationError):
         store.read(ctx, location, None)
-    store.write(ctx, location, {"B": "2"})
+    sessions.write(store, ctx, location, {"B": "2"})
     assert kv_get(bao, path) == ({"B": "2"}, 2)
 
 
@@ -136,7 +137,7 @@ def test_non_string_fields_read_as_json_and_are_kept(
 ) -> None:
     kv_put(bao, path, {"N": 5, "L": ["a", 1], "S": "s"})
     assert store.read(ctx, location, None) == {"N": "5", "L": '["a", 1]', "S": "s"}
-    store.write(ctx, location, {"S": "t"})
+    sessions.write(store, ctx, location, {"S": "t"})
     assert kv_get(bao, path) == ({"N": 5, "L": ["a", 1], "S": "t"}, 2)
 
 
@@ -145,7 +146,7 @@ def test_too_many_fields_fail_before_anything_is_written(
 ) -> None:
     values = {f"K{i:03d}": f"v{i}" for i in range(499)}
     with pytest.raises(TooManyFieldsError) as caught:
-        store.write(ctx, location, values)
+        sessions.write(store, ctx, location, values)
     message = str(caught.value)
     assert "499 fields" in message
     assert "at most 498" in message
@@ -154,7 +155,7 @@ def test_too_many_fields_fail_before_anything_is_written(
     assert location in message
     assert kv_get(bao, path) == ({}, 0)
     del values["K498"]
-    store.write(ctx, location, values)  # the largest secret one write can carry
+    sessions.write(store, ctx, location, values)  # the largest secret one write can carry
     assert kv_get(bao, path) == (values, 1)
 
 
@@ -163,7 +164,7 @@ def test_the_size_limit_counts_fields_already_there(
 ) -> None:
     kv_put(bao, path, {f"OLD{i:03d}": "x" for i in range(400)})
     with pytest.raises(TooManyFieldsError, match="would hold 500 fields"):
-        store.write(ctx, location, {f"NEW{i:03d}": "y" for i in range(100)})
+        sessions.write(store, ctx, location, {f"NEW{i:03d}": "y" for i in range(100)})
     assert kv_get(bao, path)[1] == 1
 
 
@@ -199,7 +200,7 @@ def test_configured_mount_takes_the_whole_location_as_path(
     store: VaultStore, bao: DevServer, tmp_path: Path, path: str
 ) -> None:
     ctx = make_ctx(tmp_path, Config(mount="secret"))
-    store.write(ctx, f"{path}/deeper", {"A": "1"})
+    sessions.write(store, ctx, f"{path}/deeper", {"A": "1"})
     assert kv_get(bao, f"{path}/deeper") == ({"A": "1"}, 1)
     assert store.normalise_location(ctx, f"/{path}/deeper/") == f"vault:secret/{path}/deeper"
 
@@ -211,7 +212,7 @@ def test_a_mount_with_slashes_is_found_from_the_server(
     status, body = bao.request("POST", f"sys/mounts/{mount}",
                                {"type": "kv", "options": {"version": "2"}})
     assert status == 204, body
-    store.write(ctx, f"{mount}/app", {"A": "1"})
+    sessions.write(store, ctx, f"{mount}/app", {"A": "1"})
     assert kv_get(bao, "app", mount=mount) == ({"A": "1"}, 1)
 
 
@@ -219,7 +220,7 @@ def test_kv_version_from_config_skips_the_mount_lookup(
     store: VaultStore, bao: DevServer, tmp_path: Path, location: str, path: str
 ) -> None:
     ctx = make_ctx(tmp_path, Config(kv_version=2))
-    store.write(ctx, location, {"A": "1"})
+    sessions.write(store, ctx, location, {"A": "1"})
     assert store.read(ctx, location, None) == {"A": "1"}
     assert kv_get(bao, path) == ({"A": "1"}, 1)
 
@@ -239,9 +240,9 @@ def v1_get(bao: DevServer, mount: str, name: str) -> dict[str, object]:
 def test_kv1_round_trip_keep_and_delete(store: VaultStore, ctx: Context, bao: DevServer,
                                         kv1: str) -> None:
     bao.request("POST", f"{kv1}/app", {"OTHER": "kept"})
-    store.write(ctx, f"{kv1}/app", VALUES)
+    sessions.write(store, ctx, f"{kv1}/app", VALUES)
     assert store.read(ctx, f"{kv1}/app", None) == {**VALUES, "OTHER": "kept"}
-    store.delete(ctx, f"{kv1}/app", list(VALUES))
+    sessions.delete(store, ctx, f"{kv1}/app", list(VALUES))
     assert v1_get(bao, kv1, "app") == {"OTHER": "kept"}
 
 
@@ -261,7 +262,7 @@ def test_kv1_size_limit_is_500_fields(store: VaultStore, ctx: Context, bao: DevS
                                       kv1: str) -> None:
     values = {f"K{i:03d}": "v" for i in range(501)}
     with pytest.raises(TooManyFieldsError, match="at most 500"):
-        store.write(ctx, f"{kv1}/app", values)
+        sessions.write(store, ctx, f"{kv1}/app", values)
     del values["K500"]
-    store.write(ctx, f"{kv1}/app", values)
+    sessions.write(store, ctx, f"{kv1}/app", values)
     assert v1_get(bao, kv1, "app") == values

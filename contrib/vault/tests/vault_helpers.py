@@ -34,10 +34,8 @@ VALUES = {
 
 
 def make_ctx(tmp_path: Path, config: Config | None = None, **kwargs: Any) -> Context:
-    ctx = Context(cwd=tmp_path, config_dir=tmp_path, logger=logging.getLogger("stagecraft"),
-                  **kwargs)
-    ctx.config = config if config is not None else Config()
-    return ctx
+    return Context(cwd=tmp_path, config_dir=tmp_path, logger=logging.getLogger("stagecraft"),
+                  **kwargs, config=config if config is not None else Config())
 
 
 def kv_get(server: DevServer, path: str, mount: str = "secret") -> tuple[dict[str, Any], int]:
