@@ -92,6 +92,7 @@ import stagecraft
 
 class Loud(stagecraft.SecretStore):
     id = "loud"
+    writes_one_by_one = True
 
     def read(self, ctx, location, keys):
         return {}
