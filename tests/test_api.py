@@ -82,7 +82,8 @@ def test_sync_copies_and_prints_nothing(project: Path, capsys: pytest.CaptureFix
     assert dotenv_values(project / ".env.staging") == {"API_KEY": SECRET, "DB_USER": "app"}
     assert capsys.readouterr() == ("", "")
     again = stagecraft.sync(".env.local", "envfile:.env.staging", ["DB_*"])
-    assert again.unchanged == ("DB_USER",) and not again.changed
+    assert again.unchanged == ("DB_USER",)
+    assert not again.changed
 
 
 def test_sync_runs_the_wrappers_of_plugins_dirs(project: Path) -> None:
@@ -133,7 +134,7 @@ def test_prune_removes_what_the_source_lacks(project: Path) -> None:
 
 
 def test_errors_are_the_documented_ones(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(stagecraft.UserError, match="not-there.env"):
+    with pytest.raises(stagecraft.UserError, match=r"not-there\.env"):
         stagecraft.sync("not-there.env", "envfile:.env.staging")
     with pytest.raises(UnknownStoreError, match="'valt' is not a store id"):
         stagecraft.sync(".env.local", "valt:secret/app")
@@ -163,7 +164,8 @@ def test_a_partial_failure_is_masked(project: Path, monkeypatch: pytest.MonkeyPa
     with pytest.raises(stagecraft.PartialSyncError) as raised:
         stagecraft.sync(".env.local", "envfile:.env.staging")
     error = raised.value
-    assert SECRET not in str(error) and SECRET not in repr(error.failed)
+    assert SECRET not in str(error)
+    assert SECRET not in repr(error.failed)
     assert list(error.failed) == ["API_KEY"]
     assert error.result.added == ("API_KEY", "DB_USER")
     assert error.exit_code == 2
@@ -186,7 +188,7 @@ def test_read_env_files_and_stores(project: Path, capsys: pytest.CaptureFixture[
 
 
 def test_read_errors(project: Path) -> None:
-    with pytest.raises(stagecraft.UserError, match="missing.env"):
+    with pytest.raises(stagecraft.UserError, match=r"missing\.env"):
         stagecraft.read("missing.env")
     with pytest.raises(stagecraft.UserError, match="write-only"):
         stagecraft.read("github:octo/repo")

@@ -4,7 +4,6 @@ and an embedding caller's garbage collector, which it leaves as it was."""
 from __future__ import annotations
 
 import gc
-import os
 import subprocess
 import sys
 from pathlib import Path
