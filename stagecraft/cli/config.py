@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from stagecraft import config_show
+from stagecraft.cli.command import Command
 from stagecraft.cli.loading import config_of, manager_of, settings_of
 from stagecraft.cli.session import Session
 from stagecraft.config.provider_choice import check_sections, choose_provider
 from stagecraft.errors import EXIT_OK
 
-__all__ = ["cmd_config_check", "cmd_config_show"]
+__all__ = ["SHOW", "CHECK", "cmd_config_check", "cmd_config_show"]
 
 
 def cmd_config_check(session: Session) -> int:
@@ -74,3 +75,28 @@ def cmd_config_show(session: Session) -> int:
         session.note("no stagecraft.yml found: these are the defaults (create one with "
                      "`stagecraft init`)")
     return EXIT_OK
+
+
+CHECK = Command(
+    ("config", "check"), cmd_config_check,
+    help="validate stagecraft.yml",
+    description="Validate stagecraft.yml, its plugins and the chosen provider's section.",
+    example="""
+        stagecraft config check
+        stagecraft --config deploy/stagecraft.yml config check
+    """,
+)
+
+
+SHOW = Command(
+    ("config", "show"), cmd_config_show,
+    help="show the effective configuration",
+    description="Show the configuration in effect: which file, which provider, the "
+    "plugin settings (environment included) and each provider section with its "
+    "defaults filled in. Anything that looks like a credential is masked.",
+    example="""
+        stagecraft config show
+        stagecraft config show --json
+    """,
+    json_help="print the configuration as JSON",
+)

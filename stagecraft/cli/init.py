@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from stagecraft.cli.command import Command
 from stagecraft.cli.completion import completer
 from stagecraft.cli.loading import manager_of
 from stagecraft.cli.session import Session
 from stagecraft.errors import EXIT_OK
 from stagecraft.init_command import initialise
 
-__all__ = ["arguments", "cmd_init"]
+__all__ = ["COMMAND", "arguments", "cmd_init"]
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,3 +34,18 @@ def cmd_init(session: Session) -> int:
     for line in report.lines:
         session.out(line)
     return EXIT_OK
+
+
+COMMAND = Command(
+    ("init",), cmd_init,
+    help="create stagecraft.yml for the project here",
+    description="Create stagecraft.yml in the working directory (or the file --config "
+    "names) from what is there (env files, an encore.app) or for --provider ID. Never "
+    "overwrites an existing file. In a git work tree, the env files it configures "
+    "(source and target) are added to .gitignore.",
+    example="""
+        stagecraft init
+        stagecraft init --provider encore
+    """,
+    arguments=arguments,
+)

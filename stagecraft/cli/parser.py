@@ -1,8 +1,8 @@
 """The command line's grammar: the parser of every command, its help and its usage errors.
 
-Each command's own options are declared in its module
-(``stagecraft.cli.<command>``, an ``arguments`` function beside its
-handler); this module puts them together with the global options
+Each command is declared in its own module (``stagecraft.cli.<command>``,
+a :class:`~stagecraft.cli.command.Command` beside its handler); this module
+puts them together with the global options
 (:mod:`stagecraft.cli.global_options`), the help texts and the exit codes.
 What a usage error says (the word at fault, a did-you-mean) is
 :mod:`stagecraft.usage`'s.
@@ -13,12 +13,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from stagecraft.cli import completion, config, init, plugins, providers, sync
+from stagecraft.cli.command import Command
 from stagecraft.cli.global_options import add_global_options
-from stagecraft.cli.session import PROG, Session
+from stagecraft.cli.session import PROG
 from stagecraft.cli.version import version_text
 from stagecraft.colour import Palette, wants_colour
 from stagecraft.errors import (
@@ -89,28 +90,18 @@ class _VersionAction(argparse.Action):
         raise SystemExit(EXIT_OK)
 
 
-def _command(
-    group: Any,
-    name: str,
-    handler: Callable[[Session], int],
-    *,
-    help: str,
-    description: str,
-    example: str,
-    json_help: str | None = None,
-    arguments: Callable[[argparse.ArgumentParser], None] | None = None,
-) -> None:
+def _add_command(group: Any, command: Command) -> None:
     """A leaf command with its handler, ``--json`` if it has one, its own
-    ``arguments``, then the global options (so its own come first in the usage line)."""
+    arguments, then the global options (so its own come first in the usage line)."""
     parser: Parser = group.add_parser(
-        name, help=help, description=description, epilog=_examples(example),
-        formatter_class=HelpFormatter,
+        command.words[-1], help=command.help, description=command.description,
+        epilog=_examples(command.example), formatter_class=HelpFormatter,
     )
-    parser.set_defaults(handler=handler)
-    if json_help is not None:
-        parser.add_argument("--json", action="store_true", help=json_help)
-    if arguments is not None:
-        arguments(parser)
+    parser.set_defaults(handler=command.handler)
+    if command.json_help is not None:
+        parser.add_argument("--json", action="store_true", help=command.json_help)
+    if command.arguments is not None:
+        command.arguments(parser)
     add_global_options(
         parser.add_argument_group("global options (also accepted before the command)"),
         late=True,
@@ -122,6 +113,22 @@ def _examples(text: str) -> str:
     lines = [line.strip() for line in text.strip("\n").splitlines()]
     return "examples:\n" + "\n".join(f"  {line}" if line else "" for line in lines)
 
+
+#: The leaf commands, in the order of ``--help`` and of argparse's choices.
+LEAVES = (sync.COMMAND, providers.COMMAND, plugins.COMMAND, config.CHECK, config.SHOW,
+          init.COMMAND, completion.COMMAND)
+
+#: The commands that group leaves: help, description and examples of each.
+GROUPS = {
+    "secrets": ("sync secrets; list and describe providers", "Secrets commands.", """
+        stagecraft secrets sync --dry-run
+        stagecraft secrets providers envfile
+    """),
+    "config": ("config file commands", "Config file commands.", """
+        stagecraft config check
+        stagecraft config show --json
+    """),
+}
 
 #: Every command, one line each, for ``stagecraft --help``.
 COMMANDS = (
@@ -178,108 +185,18 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", metavar="COMMAND", required=True, help=argparse.SUPPRESS
     )
 
-    secrets = commands.add_parser(
-        "secrets", help="sync secrets; list and describe providers",
-        description="Secrets commands.", formatter_class=HelpFormatter,
-        epilog=_examples("""
-            stagecraft secrets sync --dry-run
-            stagecraft secrets providers envfile
-        """),
-    )
-    secrets_commands = secrets.add_subparsers(dest="secrets_command", metavar="COMMAND",
-                                              required=True)
-    _command(
-        secrets_commands, "sync", sync.cmd_sync,
-        help="copy secrets from a source to a target",
-        description="Copy secrets from SOURCE to TARGET with a provider. Prints one line per "
-        "key: '+ KEY' added, '~ KEY' updated, '= KEY' unchanged, '- KEY' removed.",
-        example="""
-            stagecraft secrets sync --dry-run
-            stagecraft secrets sync --from .env.local --to envfile:.env.staging 'STRIPE_*'
-            stagecraft secrets sync --check --json   # in CI: exit 4 when out of sync
-            sops -d prod.env | stagecraft secrets sync --from - --to encore:dev,local
-        """,
-        json_help="print the result as JSON",
-        arguments=sync.arguments,
-    )
-    _command(
-        secrets_commands, "providers", providers.cmd_providers,
-        help="list secrets providers, or describe one",
-        description="List the installed secrets providers, with the plugin providing each; "
-        "with ID, describe that provider: its distribution, location syntax, config keys "
-        "with types and defaults, and whether it can be read back and prune.",
-        example="""
-            stagecraft secrets providers
-            stagecraft secrets providers encore --json
-        """,
-        json_help="print the list (or the description) as JSON",
-        arguments=providers.arguments,
-    )
-    _command(
-        commands, "plugins", plugins.cmd_plugins,
-        help="list plugins and their status",
-        description="List every plugin found, including disabled and failed ones.",
-        example="""
-            stagecraft plugins
-            stagecraft -p no:encore plugins --json
-        """,
-        json_help="print the list as JSON",
-    )
-    config_parser = commands.add_parser(
-        "config", help="config file commands", description="Config file commands.",
-        formatter_class=HelpFormatter,
-        epilog=_examples("""
-            stagecraft config check
-            stagecraft config show --json
-        """),
-    )
-    config_commands = config_parser.add_subparsers(dest="config_command", metavar="COMMAND",
-                                                   required=True)
-    _command(
-        config_commands, "check", config.cmd_config_check,
-        help="validate stagecraft.yml",
-        description="Validate stagecraft.yml, its plugins and the chosen provider's section.",
-        example="""
-            stagecraft config check
-            stagecraft --config deploy/stagecraft.yml config check
-        """,
-    )
-    _command(
-        config_commands, "show", config.cmd_config_show,
-        help="show the effective configuration",
-        description="Show the configuration in effect: which file, which provider, the "
-        "plugin settings (environment included) and each provider section with its "
-        "defaults filled in. Anything that looks like a credential is masked.",
-        example="""
-            stagecraft config show
-            stagecraft config show --json
-        """,
-        json_help="print the configuration as JSON",
-    )
-    _command(
-        commands, "init", init.cmd_init,
-        help="create stagecraft.yml for the project here",
-        description="Create stagecraft.yml in the working directory (or the file --config "
-        "names) from what is there (env files, an encore.app) or for --provider ID. Never "
-        "overwrites an existing file. In a git work tree, the env files it configures "
-        "(source and target) are added to .gitignore.",
-        example="""
-            stagecraft init
-            stagecraft init --provider encore
-        """,
-        arguments=init.arguments,
-    )
-    _command(
-        commands, "completion", completion.cmd_completion,
-        help="print a shell completion script",
-        description="Print the completion script for SHELL. It completes commands, options "
-        "and their values, provider ids and store prefixes (--from ID:, --to ID:) of the "
-        "installed plugins.",
-        example="""
-            eval "$(stagecraft completion bash)"      # in ~/.bashrc
-            eval "$(stagecraft completion zsh)"       # in ~/.zshrc
-            stagecraft completion fish > ~/.config/fish/completions/stagecraft.fish
-        """,
-        arguments=completion.arguments,
-    )
+    groups: dict[str, Any] = {}
+    for command in LEAVES:
+        if len(command.words) == 1:
+            _add_command(commands, command)
+            continue
+        group = command.words[0]
+        if group not in groups:
+            help, description, example = GROUPS[group]
+            parent = commands.add_parser(group, help=help, description=description,
+                                         formatter_class=HelpFormatter,
+                                         epilog=_examples(example))
+            groups[group] = parent.add_subparsers(dest=f"{group}_command", metavar="COMMAND",
+                                                  required=True)
+        _add_command(groups[group], command)
     return parser

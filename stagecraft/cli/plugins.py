@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from stagecraft.cli.command import Command
 from stagecraft.cli.loading import config_of, manager_of
 from stagecraft.cli.session import Session, table
 from stagecraft.errors import EXIT_OK, PluginError, PluginLoadError
 from stagecraft.plugins import PluginInfo, Status
 
-__all__ = ["cmd_plugins"]
+__all__ = ["COMMAND", "cmd_plugins"]
 
 
 def cmd_plugins(session: Session) -> int:
@@ -56,3 +57,15 @@ def _plugin_json(info: PluginInfo) -> dict[str, object]:
         "hooks": list(info.hooks),
         "error": info.error,
     }
+
+
+COMMAND = Command(
+    ("plugins",), cmd_plugins,
+    help="list plugins and their status",
+    description="List every plugin found, including disabled and failed ones.",
+    example="""
+        stagecraft plugins
+        stagecraft -p no:encore plugins --json
+    """,
+    json_help="print the list as JSON",
+)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 
+from stagecraft.cli.command import Command
 from stagecraft.cli.completion import completer
 from stagecraft.cli.loading import config_of, manager_of
 from stagecraft.cli.session import Session, table
 from stagecraft.describe import describe, render
 from stagecraft.errors import EXIT_OK
 
-__all__ = ["arguments", "cmd_providers"]
+__all__ = ["COMMAND", "arguments", "cmd_providers"]
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
@@ -60,3 +61,18 @@ def cmd_providers(session: Session) -> int:
     for line in table(rows):
         session.out(line)
     return EXIT_OK
+
+
+COMMAND = Command(
+    ("secrets", "providers"), cmd_providers,
+    help="list secrets providers, or describe one",
+    description="List the installed secrets providers, with the plugin providing each; "
+    "with ID, describe that provider: its distribution, location syntax, config keys "
+    "with types and defaults, and whether it can be read back and prune.",
+    example="""
+        stagecraft secrets providers
+        stagecraft secrets providers encore --json
+    """,
+    json_help="print the list (or the description) as JSON",
+    arguments=arguments,
+)

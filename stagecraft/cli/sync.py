@@ -12,13 +12,14 @@ import sys
 
 from stagecraft.api import prepare_sync, run_sync
 from stagecraft.cli.capture import interrupts_cancel, is_terminal, progress_line, provider_output
+from stagecraft.cli.command import Command
 from stagecraft.cli.completion import completer
 from stagecraft.cli.session import Session
 from stagecraft.errors import EXIT_DRIFT, EXIT_INTERRUPTED, EXIT_OK, printable
 from stagecraft.locations import STDIN
 from stagecraft.providers.secrets import PartialSyncError, SyncOptions, SyncResult
 
-__all__ = ["arguments", "changes_json", "cmd_sync"]
+__all__ = ["COMMAND", "arguments", "changes_json", "cmd_sync"]
 
 SYMBOLS = {"added": "+", "updated": "~", "unchanged": "=", "removed": "-"}
 #: Plan lines are coloured like a diff (terminals only).
@@ -128,3 +129,19 @@ def _report_sync(
     summary = ", ".join(f"{count} {action}" for action, count in counts.items())
     suffix = " (dry run: nothing written)" if options.dry_run else ""
     session.note(f"{provider_id}: {summary}{suffix}")
+
+
+COMMAND = Command(
+    ("secrets", "sync"), cmd_sync,
+    help="copy secrets from a source to a target",
+    description="Copy secrets from SOURCE to TARGET with a provider. Prints one line per "
+    "key: '+ KEY' added, '~ KEY' updated, '= KEY' unchanged, '- KEY' removed.",
+    example="""
+        stagecraft secrets sync --dry-run
+        stagecraft secrets sync --from .env.local --to envfile:.env.staging 'STRIPE_*'
+        stagecraft secrets sync --check --json   # in CI: exit 4 when out of sync
+        sops -d prod.env | stagecraft secrets sync --from - --to encore:dev,local
+    """,
+    json_help="print the result as JSON",
+    arguments=arguments,
+)
