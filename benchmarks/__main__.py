@@ -11,6 +11,7 @@ verdicts: the table is the result, and timings are not assertions.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -220,7 +221,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"[bench] {text}", file=sys.stderr, flush=True)
 
     started = time.perf_counter()
-    rows = run(plan, args.only or NAMES, progress)
+    with tempfile.TemporaryDirectory(prefix="stagecraft-bench-xdg-") as xdg:
+        # Every sync updates the write record: these go to a scratch directory.
+        os.environ["XDG_STATE_HOME"] = str(Path(xdg) / "state")
+        os.environ["XDG_CONFIG_HOME"] = str(Path(xdg) / "config")
+        rows = run(plan, args.only or NAMES, progress)
     elapsed = time.perf_counter() - started
     machine = describe()
     kind = "quick smoke run: verdicts mean nothing" if args.quick else "full"

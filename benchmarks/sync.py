@@ -2,10 +2,13 @@
 
 A sync is ``stagecraft_envfile.PROVIDER.sync``: read and parse the source, read
 and parse the target under its lock, set every key (10% of them changed),
-render and write the target atomically.  Its alternative is python-dotenv
+render and write the target atomically, and keep the write record up to date
+(look up the fingerprints of the keys it overwrites, for conflicts, and of the
+unchanged ones; record the changed ones).  Its alternative is python-dotenv
 *only parsing the source*: the target says the whole sync costs less than that
-one step of a python-dotenv based tool.  Before each timed sync the target is
-restored, so every run does the same work.
+one step of a python-dotenv based tool.  Before each timed sync the target and
+the record are restored to what an earlier sync left (the record then matches
+the target, so there is no conflict), so every run does the same work.
 
 Sizes run smallest first.  When the growth seen so far predicts that one run
 of the next size would take longer than ``max_run`` seconds, that size is not
@@ -26,6 +29,7 @@ from benchmarks.harness import Row, cost_row, median_times, speedup_row
 from benchmarks.inputs import changed, entries, render
 from benchmarks.parsing import label, python_dotenv_parse
 from stagecraft.providers.secrets import Action, Context, SyncOptions, SyncResult
+from stagecraft.record import RECORD_FILE, state_home
 from stagecraft_envfile import PROVIDER
 
 CHANGED_FRACTION = 0.10
@@ -45,15 +49,26 @@ class Case:
         self.target = root / f"target-{count}.env"
         self.source.write_text(self.source_text, encoding="utf-8")
         self.target_bytes = changed(items, CHANGED_FRACTION).encode("utf-8")
+        # A sync of the target's own values leaves the record an earlier sync would.
+        self.record = state_home() / RECORD_FILE
+        self.record.unlink(missing_ok=True)
+        base = root / f"base-{count}.env"
+        base.write_bytes(self.target_bytes)
+        self.target.unlink(missing_ok=True)
+        self.sync(base)
+        base.unlink()
+        self.record_bytes = self.record.read_bytes()
         self.restore()
 
     def restore(self) -> None:
         self.target.write_bytes(self.target_bytes)
         self.target.chmod(0o600)
+        self.record.write_bytes(self.record_bytes)
 
-    def sync(self) -> SyncResult:
+    def sync(self, source: Path | None = None) -> SyncResult:
         ctx = Context(cwd=self.root, config_dir=self.root)
-        return PROVIDER.sync(ctx, SyncOptions(source=str(self.source), target=str(self.target)))
+        return PROVIDER.sync(ctx, SyncOptions(source=str(source or self.source),
+                                              target=str(self.target)))
 
     def check(self, result: SyncResult) -> None:
         """The sync did what the benchmark claims: every key seen, 10% updated."""
@@ -75,6 +90,7 @@ class Case:
     def remove(self) -> None:
         self.source.unlink(missing_ok=True)
         self.target.unlink(missing_ok=True)
+        self.record.unlink(missing_ok=True)
 
 
 def _predict(done: dict[int, float], count: int) -> float:

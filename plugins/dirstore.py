@@ -24,7 +24,9 @@ class DirStore(stagecraft.SecretStore):
         self, ctx: stagecraft.Context, location: str, keys: Collection[str] | None
     ) -> dict[str, str]:
         folder = ctx.resolve(location)
-        files = sorted(folder.iterdir()) if folder.is_dir() else []
+        if not folder.is_dir():
+            raise stagecraft.NoSuchLocationError(self.id, location, f"no directory {folder}")
+        files = sorted(folder.iterdir())
         return {f.name: f.read_bytes().decode() for f in files if keys is None or f.name in keys}
 
     def check_values(

@@ -35,6 +35,7 @@ _EXPORTS = {
     "SecretsProvider": "stagecraft.providers.secrets",
     "SyncOptions": "stagecraft.providers.secrets",
     "SyncResult": "stagecraft.providers.secrets",
+    "NoSuchLocationError": "stagecraft.store",
     "SecretStore": "stagecraft.store",
     "TransientError": "stagecraft.store",
     "FileStore": "stagecraft.filestore",
@@ -49,6 +50,7 @@ __all__ = [
     "Context",
     "FileStore",
     "MissingKeysError",
+    "NoSuchLocationError",
     "PartialSyncError",
     "PluginError",
     "PluginLoadError",
@@ -88,7 +90,7 @@ if TYPE_CHECKING:
         SyncOptions,
         SyncResult,
     )
-    from stagecraft.store import SecretStore, TransientError
+    from stagecraft.store import NoSuchLocationError, SecretStore, TransientError
 
 
 def run_engine(ctx: Context, store: SecretStore, options: SyncOptions) -> SyncResult:

@@ -64,6 +64,8 @@ def prepare_sync(
     prune: bool = False,
     dry_run: bool = False,
     record: bool = True,
+    allow_empty_source: bool = False,
+    force: bool = False,
     timeout: float | None = None,
     redactor: Redactor | None = None,
 ) -> PreparedSync:
@@ -91,17 +93,21 @@ def prepare_sync(
         exclude=tuple(exclude),
         prune=prune,
         record=record,
+        allow_empty_source=allow_empty_source,
+        force=force,
     )
     _refuse_store_options(where.provider, options)
     return PreparedSync(manager, where.provider, ctx, options)
 
 
 def _refuse_store_options(provider: SecretsProvider, options: SyncOptions) -> None:
-    """``--exclude``, ``--prune``, key patterns and ``--from -`` need the engine, so a store."""
+    """``--exclude``, ``--prune``, ``--force``, key patterns and ``--from -`` need the engine,
+    so a store."""
     if isinstance(provider, SecretStore):
         return
-    used = [flag for flag, on in (("--exclude", options.exclude), ("--prune", options.prune))
-            if on]
+    used = [flag for flag, on in (("--exclude", options.exclude), ("--prune", options.prune),
+                                  ("--allow-empty-source", options.allow_empty_source),
+                                  ("--force", options.force)) if on]
     used += ["KEY patterns"] if any(is_pattern(key) for key in options.keys) else []
     used += ["--from -"] if options.source == STDIN else []
     if used:

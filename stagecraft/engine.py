@@ -5,15 +5,22 @@
 1. resolve both ends: the target store (the provider the hook was called
    with, routed for the location) and the source (``ID:LOCATION`` or an env
    file), refusing a source that is the target;
-2. read the source and register every value for masking at once;
+2. read the source and register every value for masking at once; a source
+   that does not exist (:class:`~stagecraft.store.NoSuchLocationError`) is
+   an error naming it;
 3. select keys (names, glob patterns, ``--exclude``), naming what matched
-   nothing before anything is written;
+   nothing before anything is written; with ``--prune``, refuse a source
+   that yields no selected key unless ``--allow-empty-source``;
 4. read the target's current values when the store is readable (and
-   register those too), or ask a write-only store which keys exist (it may
-   refuse here, before any write, when it knows a write would fail);
-5. plan each key: added, updated, unchanged, or removed (``--prune``); for
-   a write-only store, ``unchanged`` comes from the write record
-   (:mod:`stagecraft.record`; ``--no-record`` turns it off);
+   register those too; a target that does not exist reads as empty), or ask
+   a write-only store which keys exist (it may refuse here, before any
+   write, when it knows a write would fail);
+5. plan each key (:mod:`stagecraft.plan`): added, updated, unchanged, or
+   removed (``--prune``); the write record (:mod:`stagecraft.record`;
+   ``--no-record`` turns it off) gives a write-only store its
+   ``unchanged``, and makes a readable target's key that was changed there
+   since this machine last synced it a conflict: nothing is written
+   (unless ``--force``);
 6. ask the store which values it cannot hold, and whether the location can
    take the write as a whole, and refuse either at once, before any write
    (:mod:`stagecraft.refusals`);
@@ -21,9 +28,9 @@
 8. write only what changes: one batch ``write``, or ``write_one`` calls
    with bounded concurrency, retries of transient failures with backoff,
    and no new calls once the context is cancelled or past its deadline;
-9. delete pruned keys; for a write-only store, record keyed fingerprints of
-   what was written; return the result, or raise :class:`PartialSyncError`
-   listing the keys that were written and every key that was not.
+9. delete pruned keys; record keyed fingerprints of what the target now
+   holds; return the result, or raise :class:`PartialSyncError` listing the
+   keys that were written and every key that was not.
 
 A store never sees another store, the command line or the config file:
 everything it needs arrives as its location, its keys and ``ctx.config``.
@@ -34,28 +41,28 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-import attrs
-
 from stagecraft.errors import EXIT_INTERRUPTED, CancelledError, UserError, printable
 from stagecraft.locations import ENV_FILE, Endpoint, split
+from stagecraft.plan import ConflictError, Plan, plan
 from stagecraft.providers.secrets import (
     Action,
-    Change,
     Context,
     PartialSyncError,
     Registry,
     SyncOptions,
     SyncResult,
 )
+from stagecraft.record import TargetRecord, WriteRecord
 from stagecraft.refusals import RefusedValuesError, check_refusals
 from stagecraft.selection import select
-from stagecraft.store import KeysNotWrittenError, SecretStore, StoreSession
+from stagecraft.store import KeysNotWrittenError, NoSuchLocationError, SecretStore, StoreSession
 
 __all__ = [
+    "ConflictError",
     "InterruptedSyncError",
     "Plan",
     "RefusedValuesError",
@@ -167,83 +174,6 @@ def resolve_source(ctx: Context, target: SecretStore, text: str) -> tuple[Endpoi
     return Endpoint(routed, location), config
 
 
-# ------------------------------------------------------------------- planning
-
-
-@attrs.frozen
-class Plan:
-    """Per key what the sync does; ``writes`` holds the values to store (never shown).
-
-    Keys and actions are two parallel tuples rather than a record per key:
-    the result's records are made once the target is written, so a large
-    file store does not hold them while it renders the new file.
-    """
-
-    keys: tuple[str, ...]
-    actions: tuple[Action, ...]
-    writes: Mapping[str, str] = attrs.field(repr=False)
-    deletes: tuple[str, ...] = ()
-
-    def result(
-        self,
-        reported: Mapping[str, Action] | None = None,
-        failed: Collection[str] = (),
-        *,
-        where: Mapping[str, str],
-    ) -> SyncResult:
-        """The changes made: the plan's, less ``failed``, with the actions stores ``reported``."""
-        reported = reported or {}
-        return SyncResult(
-            (Change(key, reported.get(key, action))
-             for key, action in zip(self.keys, self.actions, strict=True) if key not in failed),
-            source=where["source"], target=where["target"],
-        )
-
-
-def plan(
-    selected: Mapping[str, str],
-    current: Mapping[str, str] | None,
-    existing: Collection[str] | None,
-    prunable: Sequence[str] = (),
-    recorded: Collection[str] = (),
-) -> Plan:
-    """Compare the selected source values with the target.
-
-    ``current`` is the target's values (None: the store cannot be read), in
-    which case ``existing`` says which keys exist (None: not even that, and
-    every key counts as updated, as nothing can be said) and ``recorded``
-    which keys' source values are the ones last written there (the write
-    record): a key both existing and recorded is unchanged.  ``prunable``
-    are target keys in the selection that the source lacks.
-    """
-    keys: list[str] = []
-    actions: list[Action] = []
-    writes: dict[str, str] = {}
-    for key, value in selected.items():
-        if current is not None:
-            before = current.get(key)
-            action = (
-                Action.ADDED if before is None
-                else Action.UNCHANGED if before == value
-                else Action.UPDATED
-            )
-        elif existing is not None:
-            action = (
-                Action.ADDED if key not in existing
-                else Action.UNCHANGED if key in recorded
-                else Action.UPDATED
-            )
-        else:
-            action = Action.UPDATED
-        keys.append(key)
-        actions.append(action)
-        if action is not Action.UNCHANGED:
-            writes[key] = value
-    keys += prunable
-    actions += [Action.REMOVED] * len(prunable)
-    return Plan(tuple(keys), tuple(actions), writes, tuple(prunable))
-
-
 # ------------------------------------------------------------------- the sync
 
 
@@ -264,8 +194,13 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
     ctx.endpoints.update(where)  # for the command's report, should the sync fail
     log.info("reading %s", where["source"])
 
-    values = _as_dict(_retrying(sctx, source.store,
-                               lambda: source.store.read(sctx, source.location, None)))
+    try:
+        values = _as_dict(_retrying(sctx, source.store,
+                                   lambda: source.store.read(sctx, source.location, None)))
+    except NoSuchLocationError as exc:
+        why = f" ({ctx.redactor.redact(exc.why)})" if exc.why else ""
+        raise UserError(f"{where['source']}: the source does not exist{why}; check the "
+                        "location (nothing was written)") from None
     ctx.add_secrets(values.values())
     if ctx.cancelled:
         raise InterruptedSyncError(
@@ -282,7 +217,11 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
         existing: Collection[str] | None = None
         if target.store.readable:
             log.info("reading %s", where["target"])
-            current = _retrying(tctx, target.store, lambda: session.read(None))
+            try:
+                current = _retrying(tctx, target.store, lambda: session.read(None))
+            except NoSuchLocationError:
+                log.info("%s does not exist yet: the sync creates it", where["target"])
+                current = {}
             # Values equal to the source's are registered already (and registering
             # them again would keep the target's copies alive).
             ctx.add_secrets(v for k, v in current.items() if values.get(k) != v)
@@ -298,23 +237,30 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
         }
         prunable = [key for key in keys if key not in values]
         log.info("%d key(s) selected", len(selected))
-        record: _Recording | None = None
+        if opts.prune and not selected and not opts.allow_empty_source:
+            raise UserError(
+                f"{where['source']}: the source has no selected key, so --prune would remove "
+                f"every selected key of {target}; nothing was written (if that is what you "
+                "want, add --allow-empty-source)"
+            )
+        record = TargetRecord(WriteRecord(log), target.store.id, target.store.record_location(
+            tctx, target.location)) if opts.record else None
         recorded: Collection[str] = ()
         if current is None:
             wanted = list(selected)
             existing = _retrying(tctx, target.store, lambda: target.store.existing_keys(
                 tctx, target.location, wanted))
-            if opts.record:
-                record = _Recording(tctx, target)
-                if existing is not None:
-                    recorded = record.matching(
-                        {k: v for k, v in selected.items() if k in existing}
-                    )
+            if record is not None and existing is not None:
+                recorded = record.matching({k: v for k, v in selected.items() if k in existing})
         the_plan = plan(selected, current, existing, prunable, recorded)
+        unchanged = {key: selected[key] for key in the_plan.keys_with(Action.UNCHANGED)}
         if current is not None:
-            session.unchanged({key: selected[key] for key, action
-                               in zip(the_plan.keys, the_plan.actions, strict=True)
-                               if action is Action.UNCHANGED})
+            session.unchanged(unchanged)
+            if record is not None and not opts.force:
+                the_plan = the_plan.with_conflicts(record.changed(
+                    current, the_plan.keys_with(Action.UPDATED, Action.REMOVED)))
+        if Action.CONFLICT in the_plan.actions:
+            raise ConflictError(str(target), the_plan.result(where=where))
         log.info(
             "plan: %d to write, %d to remove", len(the_plan.writes), len(the_plan.deletes)
         )
@@ -328,17 +274,23 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
                 {printable(key): "not written: interrupted" for key in the_plan.writes},
             )
         ctx.check()
-        del values, selected, current, names, keys  # a large source is not held while writing
+        # Unchanged keys the record does not know yet: the target holds them as synced.
+        unrecorded = record.unrecorded(unchanged) if record is not None else {}
+        if record is not None:
+            record.release()
+            record.attempt(the_plan.writes)
+        # A large source is not held while writing.
+        del values, selected, current, names, keys, unchanged
         try:
             reported = _apply(tctx, target, session, the_plan, where)
         except SyncFailedError as exc:
             if record is not None:
-                record.written(the_plan, exc.result)
+                _record(record, the_plan, exc.result, unrecorded)
             raise
     # The target is written (a file store renders it when its session ends).
     result = the_plan.result(reported, where=where)
     if record is not None:
-        record.written(the_plan, result)
+        _record(record, the_plan, result, unrecorded)
     log.info("written: %d key(s) changed", sum(c.action is not Action.UNCHANGED
                                                        for c in result.changes))
     if ctx.cancelled:
@@ -348,29 +300,20 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
     return result
 
 
-class _Recording:
-    """The write record (:mod:`stagecraft.record`) for one write-only target of one sync."""
+def _record(
+    record: TargetRecord, the_plan: Plan, result: SyncResult, unrecorded: Mapping[str, str]
+) -> None:
+    """Record what the target now holds: the keys ``result`` says were written, and the
+    unchanged ones not yet recorded; forget removed keys.
 
-    def __init__(self, ctx: Context, target: Endpoint) -> None:
-        from stagecraft.record import WriteRecord
-
-        self.record = WriteRecord(log)
-        self.store = target.store.id
-        self.location = target.store.record_location(ctx, target.location)
-
-    def matching(self, values: Mapping[str, str]) -> set[str]:
-        return self.record.matching(self.store, self.location, values)
-
-    def written(self, the_plan: Plan, result: SyncResult) -> None:
-        """Record the keys ``result`` says were written; forget the others that were tried.
-
-        A write that failed (or timed out) may or may not have changed the
-        value, so its old fingerprint is no longer evidence of anything.
-        """
-        done = {change.key for change in result.changes}
-        written = {k: v for k, v in the_plan.writes.items() if k in done}
-        forget = [k for k in the_plan.writes if k not in done] + list(the_plan.deletes)
-        self.record.update(self.store, self.location, written, forget)
+    A write that failed (or timed out) may or may not have changed the value,
+    so neither its old nor its new value says ``unchanged`` any more.
+    """
+    done = {change.key for change in result.changes}
+    written = {key: value for key, value in the_plan.writes.items() if key in done}
+    unsure = [key for key in the_plan.writes if key not in done]
+    removed = [key for key in the_plan.deletes if key in done]
+    record.update({**unrecorded, **written}, removed, unsure)
 
 
 def _listed_not_in(ctx: Context, target: Endpoint, values: Mapping[str, str]) -> list[str]:

@@ -17,7 +17,7 @@ from stagecraft.errors import ProviderError
 from stagecraft.exec_command import ExecCommand
 from stagecraft.exec_protocol import Description, ExecHelper
 from stagecraft.providers.secrets import Context
-from stagecraft.store import KeysNotWrittenError, SecretStore
+from stagecraft.store import KeysNotWrittenError, NoSuchLocationError, SecretStore
 
 __all__ = ["ExecStore"]
 
@@ -76,7 +76,9 @@ class ExecStore(SecretStore):
             raise ProviderError(f"{self.helper}: cannot be read (describe says readable: false)")
         values = self.helper.read(ctx, location, None if keys is None else list(keys),
                                   _plain(ctx.config))
-        return {} if values is None else values
+        if values is None:
+            raise NoSuchLocationError(self.id, location, "the helper answered exists: false")
+        return values
 
     def write(self, ctx: Context, location: str, values: Mapping[str, str]) -> None:
         failed = self.helper.write(ctx, location, values, _plain(ctx.config))

@@ -29,7 +29,7 @@ from typing import Any, Generic, TypeVar
 from stagecraft.errors import UserError, printable
 from stagecraft.files import LockedFile, exposure, locked_update, read_bytes, real_path
 from stagecraft.providers.secrets import Context
-from stagecraft.store import SecretStore, StoreSession
+from stagecraft.store import NoSuchLocationError, SecretStore, StoreSession
 
 __all__ = ["FileStore"]
 
@@ -103,8 +103,8 @@ class FileStore(SecretStore, Generic[D]):
         self, ctx: Context, location: str, keys: Collection[str] | None
     ) -> Mapping[str, str]:
         path = self.path(ctx, location)
-        if not path.exists():  # a place not written yet holds nothing
-            return {}
+        if not path.exists():
+            raise NoSuchLocationError(self.id, location, f"no file {path}")
         data = self.decode(ctx, path, read_bytes(path, what=f"{self.id} file"))
         values = self.values(self.parse(ctx, path, data))
         if keys is None:
@@ -158,7 +158,7 @@ class _FileSession(StoreSession, Generic[D]):
 
     def read(self, keys: Collection[str] | None) -> Mapping[str, str]:
         if self.file.original is None:
-            return {}
+            raise NoSuchLocationError(self.store.id, self.location, f"no file {self.path}")
         values = self.store.values(self.document)
         if keys is None:
             return values
@@ -186,11 +186,15 @@ class _FileSession(StoreSession, Generic[D]):
         self._edited = True
 
     def save(self) -> None:
-        """Render and write the file once, if anything was edited (never on a dry run)."""
-        if not self._edited or self._document is None:
-            return
-        rendered = self.store.render(self._document)
-        if self.file.write(self.store.encode(self.ctx, self.path, rendered)):
-            warning = exposure(self.path)
-            if warning is not None:
-                self.ctx.logger.warning("%s", warning)
+        """Render and write the file once, if anything was edited (never on a dry run).
+
+        The document is dropped then: what follows the write (the write
+        record's update) does not hold a large file's document as well.
+        """
+        if self._edited and self._document is not None:
+            rendered = self.store.render(self._document)
+            if self.file.write(self.store.encode(self.ctx, self.path, rendered)):
+                warning = exposure(self.path)
+                if warning is not None:
+                    self.ctx.logger.warning("%s", warning)
+        self._document = None

@@ -1,24 +1,29 @@
-"""A record of what this machine last wrote into write-only stores.
+"""A record of what this machine last synced into each target, as keyed fingerprints.
 
-A write-only store (Encore's secret store through its CLI) cannot give
-values back, so without help every plan would say ``updated`` and
-``--check`` would always fail.  After each sync the engine records, per
-store, location and key, a *keyed fingerprint* of the value it wrote:
-HMAC-SHA256 under a random key of 32 bytes, over the store, the location,
-the key and the value together.  A later plan says ``unchanged`` for a key
-when the store still lists it and the source value gives the same
-fingerprint.
+After each sync the engine records, per store, location and key, a *keyed
+fingerprint* of the value the target then holds (written, or found equal to
+the source): keyed BLAKE2b (16 bytes) under a random key of 32 bytes, over
+the store, the location, the key and the value together.  Two uses:
+
+* a write-only store (Encore's secret store through its CLI) cannot give
+  values back, so a plan says ``unchanged`` for a key when the store still
+  lists it and the source value gives the recorded fingerprint;
+* a readable target's current value is compared with the record before
+  anything is written: a key whose value differs from the one this machine
+  last synced there was changed in the target since (a rotation), and a
+  stale source must not silently revert it, so the plan calls it a
+  ``conflict`` (see :mod:`stagecraft.plan`).
 
 Why keyed: a plain hash of a short secret can be brute-forced or matched
-against a list of known values; an HMAC under a key that never leaves the
-user's config directory cannot.  Binding store, location and key into each
+against a list of known values; a keyed hash under a key that never leaves
+the user's config directory cannot.  Binding store, location and key into each
 fingerprint also hides which keys share a value.
 
-The trust model is narrow on purpose: ``unchanged`` means "unchanged since
-this machine last wrote it"; a change made elsewhere (another machine, a
-dashboard) is not seen.  So a record that cannot be read (damaged, key
-missing or readable by others) is never trusted: a warning, and the plan
-falls back to ``updated``.
+The trust model is narrow on purpose: the record speaks only of syncs made
+on this machine; a change made elsewhere is seen only as "differs from what
+this machine last synced".  So a record that cannot be read (damaged, key
+missing or readable by others) is never trusted: a warning, and the sync
+behaves as with no record (plans say ``updated``, no conflict is found).
 
 Files, both written atomically under a directory lock
 (:func:`stagecraft.files.locked_update`), so concurrent syncs lose no entries:
@@ -26,34 +31,43 @@ Files, both written atomically under a directory lock
 * the key: ``$XDG_CONFIG_HOME/stagecraft/record.key`` (default
   ``~/.config``), mode ``0600``;
 * the record: ``$XDG_STATE_HOME/stagecraft/written.json`` (default
-  ``~/.local/state``), JSON ``{"version": 1, "stores": {STORE: {LOCATION:
-  {KEY: HEX}}}}``.  No value and no unkeyed hash is ever written.
+  ``~/.local/state``), JSON ``{"version": 2, "stores": {STORE: {LOCATION:
+  BASE64}}}``.  Each location is one packed string of 32-byte entries: a
+  key id (of store, location and key) and the fingerprint (of those and
+  the value), 16 bytes each, so a record of a 100,000-key file costs a few
+  megabytes, not a dictionary per key.  No value, no unkeyed hash and no
+  key name is written.  A version 1 record (HMAC-SHA256 by key name) is
+  ignored with a warning and replaced: write-only plans say ``updated``
+  once.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
-import hmac
 import json
 import logging
 import os
-import re
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from stagecraft.files import FileWriteError, locked_update
 
-__all__ = ["KEY_BYTES", "WriteRecord", "config_home", "state_home"]
+__all__ = ["KEY_BYTES", "TargetRecord", "WriteRecord", "config_home", "state_home"]
 
-#: Length of the HMAC key; at least 32 bytes (SHA-256's block size is 64).
+#: Length of the record's key; at least 32 bytes (BLAKE2b takes up to 64).
 KEY_BYTES = 32
-VERSION = 1
+VERSION = 2
 KEY_FILE = "record.key"
 RECORD_FILE = "written.json"
-_HEX = re.compile(r"[0-9a-f]{64}")
+#: Bytes of a key id and of a fingerprint; an entry is both.
+_HALF = 16
+_ENTRY = 2 * _HALF
 
-_Entries = dict[str, dict[str, dict[str, str]]]
+#: STORE -> LOCATION -> packed entries (base64).
+_Stores = dict[str, dict[str, str]]
 
 
 def _xdg(variable: str, default: str) -> Path:
@@ -74,18 +88,89 @@ def state_home() -> Path:
     return _xdg("XDG_STATE_HOME", ".local/state") / "stagecraft"
 
 
-def _fingerprint(secret: bytes, store: str, location: str, key: str, value: str) -> str:
+def _field(text: str) -> bytes:
     # Length-prefixed fields, so no two different tuples give the same message.
-    message = b"".join(
-        len(part).to_bytes(8, "big") + part
-        for part in (p.encode("utf-8", "surrogatepass") for p in (store, location, key, value))
-    )
-    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+    data = text.encode("utf-8", "surrogatepass")
+    return len(data).to_bytes(8, "big") + data
 
 
-def _parse(data: bytes) -> _Entries:
-    """The entries of a record file, or ValueError when it is not exactly the format."""
-    document = json.loads(data.decode("utf-8"))
+class _Keyed:
+    """Key ids and fingerprints of one place under the record's key.
+
+    Keyed BLAKE2b, 16 bytes, one "person" per use, each hasher primed with
+    the store and the place once and copied per key (a large sync computes
+    one of each per key).
+    """
+
+    def __init__(self, secret: bytes, store: str, location: str) -> None:
+        place = _field(store) + _field(location)
+        key = secret[:64]  # BLAKE2b's longest key
+        self._id = hashlib.blake2b(place, key=key, digest_size=_HALF, person=b"key id")
+        self._value = hashlib.blake2b(place, key=key, digest_size=_HALF, person=b"value")
+        self._pending = hashlib.blake2b(key=key, digest_size=_HALF, person=b"pending")
+
+    def key_id(self, key: str) -> bytes:
+        hasher = self._id.copy()
+        hasher.update(_field(key))
+        return hasher.digest()
+
+    def entry(self, key: str, value: str) -> tuple[bytes, bytes]:
+        """``key``'s id and the fingerprint of ``value`` for it."""
+        field = _field(key)
+        key_id = self._id.copy()
+        key_id.update(field)
+        fingerprint = self._value.copy()
+        fingerprint.update(field + _field(value))
+        return key_id.digest(), fingerprint.digest()
+
+    def pending_id(self, key_id: bytes) -> bytes:
+        """The id of a key's *pending* entries: values a sync is writing or may have written."""
+        hasher = self._pending.copy()
+        hasher.update(key_id)
+        return hasher.digest()
+
+
+def _ids(raw: bytes) -> Iterator[bytes]:
+    """The key id of each entry of ``raw``."""
+    return (raw[start:start + _HALF] for start in range(0, len(raw), _ENTRY))
+
+
+def _merged(
+    packed: str,
+    *,
+    add: Iterable[bytes] = (),
+    drop: Collection[bytes] = (),
+    drop_ids: Collection[bytes] = (),
+    demote: Mapping[bytes, bytes] | None = None,
+) -> str:
+    """``packed`` less the entries ``drop`` and those with an id in ``drop_ids``, with the
+    entries ``add``, and entries with an id in ``demote`` moved to the id it maps to.
+
+    One pass over the bytes: no object per entry is kept, so a sync that
+    changes a few keys of a large record costs a copy of its bytes.
+    """
+    raw = base64.b64decode(packed, validate=True)
+    del packed  # the caller passes the only reference to a large record's text
+    extra = dict.fromkeys(add)  # an ordered set: each entry once
+    demote = demote or {}
+    out = bytearray()
+    for start, key_id in zip(range(0, len(raw), _ENTRY), _ids(raw), strict=True):
+        entry = raw[start:start + _ENTRY]
+        if key_id in drop_ids or entry in drop or entry in extra:
+            continue
+        if key_id in demote:
+            extra[demote[key_id] + entry[_HALF:]] = None
+            continue
+        out += entry
+    del raw  # a large record is not held three times over
+    for entry in extra:
+        out += entry
+    return base64.b64encode(out).decode()
+
+
+def _parse(data: bytes) -> _Stores:
+    """The stores of a record file, or ValueError when it is not exactly the format."""
+    document = json.loads(data)  # bytes as they are: no decoded copy of a large record
     if not isinstance(document, dict) or document.get("version") != VERSION:
         raise ValueError("unknown version")
     stores = document.get("stores")
@@ -94,17 +179,14 @@ def _parse(data: bytes) -> _Entries:
     for locations in stores.values():
         if not isinstance(locations, dict):
             raise ValueError("bad store")
-        for keys in locations.values():
-            if not isinstance(keys, dict):
+        for packed in locations.values():
+            if not isinstance(packed, str) or len(base64.b64decode(packed, validate=True)) % _ENTRY:
                 raise ValueError("bad location")
-            for fingerprint in keys.values():
-                if not isinstance(fingerprint, str) or not _HEX.fullmatch(fingerprint):
-                    raise ValueError("bad fingerprint")
     return stores
 
 
-def _render(entries: _Entries) -> bytes:
-    document = {"version": VERSION, "stores": entries}
+def _render(stores: _Stores) -> bytes:
+    document = {"version": VERSION, "stores": stores}
     return (json.dumps(document, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
@@ -128,7 +210,7 @@ class WriteRecord:
     # -- reading --------------------------------------------------------------
 
     def _key(self, *, create: bool) -> bytes | None:
-        """The HMAC key; None (with a warning) when it cannot be trusted or does not exist."""
+        """The record's key; None (with a warning) when it cannot be trusted or does not exist."""
         try:
             status = self.key_path.stat()
         except FileNotFoundError:
@@ -174,23 +256,23 @@ class WriteRecord:
                                 self.key_path, getattr(exc, "strerror", None) or exc)
             return None
 
-    def _entries(self, data: bytes | None) -> _Entries:
+    def _stores(self, data: bytes | None) -> _Stores:
         if data is None:
             return {}
         try:
             return _parse(data)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, binascii.Error):
             self.logger.warning(
                 "write record: %s is damaged and is ignored (plans say updated; the next sync "
                 "starts a new record)", self.path,
             )
             return {}
 
-    def matching(self, store: str, location: str, values: Mapping[str, str]) -> set[str]:
-        """The keys of ``values`` whose value is the one this machine last wrote there."""
+    def recorded(self, store: str, location: str) -> tuple[bytes, bytes] | None:
+        """The key and ``location``'s packed entries; None when there is no trusted record."""
         secret = self._key(create=False)
         if secret is None:
-            return set()
+            return None
         try:
             data: bytes | None = self.path.read_bytes()
         except FileNotFoundError:
@@ -198,14 +280,13 @@ class WriteRecord:
         except OSError as exc:
             self.logger.warning("write record: cannot read %s (%s); not used",
                                 self.path, exc.strerror)
-            return set()
-        recorded = self._entries(data).get(store, {}).get(location, {})
-        return {
-            key for key, value in values.items()
-            if key in recorded and hmac.compare_digest(
-                recorded[key], _fingerprint(secret, store, location, key, value)
-            )
-        }
+            return None
+        packed = self._stores(data).get(store, {}).get(location, "")
+        return secret, base64.b64decode(packed)
+
+    def matching(self, store: str, location: str, values: Mapping[str, str]) -> set[str]:
+        """The keys of ``values`` whose value is the one this machine last wrote there."""
+        return TargetRecord(self, store, location).matching(values)
 
     # -- writing --------------------------------------------------------------
 
@@ -215,31 +296,145 @@ class WriteRecord:
         location: str,
         written: Mapping[str, str],
         forget: Iterable[str] = (),
+        *,
+        pending: Mapping[str, str] | None = None,
+        unsure: Iterable[str] = (),
     ) -> None:
-        """Record ``written`` and drop ``forget`` (keys whose remote value is now unknown).
+        """Change the entries of ``location``, under the record's lock.
+
+        * ``written``: the target holds these values (each replaces the key's
+          entry, and ends the sync's ``pending`` one);
+        * ``forget``: keys removed from the target (every entry dropped);
+        * ``pending``: values about to be written, recorded first, so a sync
+          killed between its write and the record's update, or another sync
+          reading the target meanwhile, does not see a change made elsewhere;
+        * ``unsure``: keys whose write failed or timed out: their value is the
+          old one or the new one, and neither counts as "unchanged" any more.
 
         Never raises: a record that cannot be written only costs later plans
-        their ``unchanged`` (a warning says so).
+        their ``unchanged`` and their conflicts (a warning says so).
         """
+        pending = pending or {}
         forget = [key for key in forget if key not in written]
-        if not written and not forget:
+        unsure = list(unsure)
+        if not written and not forget and not pending and not unsure:
             return
-        secret = self._key(create=bool(written))
+        secret = self._key(create=bool(written or pending))
         if secret is None:
             if written:
                 self.logger.warning("write record: nothing recorded, so the next plan says "
                                     "updated for these keys")
             return
+        keyed = _Keyed(secret, store, location)
+        ids = {key: keyed.key_id(key) for key in [*written, *forget, *pending, *unsure]}
+        add = [keyed.pending_id(ids[key]) + keyed.entry(key, value)[1]
+               for key, value in pending.items()]
+        add += [ids[key] + keyed.entry(key, value)[1] for key, value in written.items()]
+        done = {keyed.pending_id(ids[key]) + entry[_HALF:]
+                for key, entry in zip(written, add[len(pending):], strict=True)}
+        gone = [ids[key] for key in written] + [
+            key_id for key in forget for key_id in (ids[key], keyed.pending_id(ids[key]))]
+        demote = {ids[key]: keyed.pending_id(ids[key]) for key in unsure}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             with locked_update(self.path) as handle:
-                entries = self._entries(handle.original)
-                keys = entries.setdefault(store, {}).setdefault(location, {})
-                for key in forget:
-                    keys.pop(key, None)
-                for key, value in written.items():
-                    keys[key] = _fingerprint(secret, store, location, key, value)
-                handle.write(_render(entries))
+                stores = self._stores(handle.original)
+                locations = stores.setdefault(store, {})
+                locations[location] = _merged(locations.pop(location, ""), add=add, drop=done,
+                                              drop_ids=set(gone), demote=demote)
+                handle.write(_render(stores))
         except (OSError, FileWriteError) as exc:
             self.logger.warning("write record: cannot update %s (%s)",
                                 self.path, getattr(exc, "strerror", None) or exc)
+
+
+class TargetRecord:
+    """The record of one target, read once per sync and updated after its writes.
+
+    The file is read at the first question, so a large record is loaded
+    after the plan is made rather than on top of it.  Its entries are held
+    as a set of packed 32-byte entries (key id and fingerprint together)
+    rather than a dictionary: "is this the value recorded for this key" is
+    one set look-up, and a large record costs one small object per key.
+    """
+
+    def __init__(self, record: WriteRecord, store: str, location: str) -> None:
+        self.record = record
+        self.store = store
+        self.location = location
+        self._keyed: _Keyed | None = None
+        self._raw = b""
+        self._entries: set[bytes] | None = None  # None: not read yet
+
+    def __repr__(self) -> str:
+        return f"<TargetRecord {self.store}:{self.location}>"
+
+    def _read(self) -> set[bytes]:
+        if self._entries is None:
+            found = self.record.recorded(self.store, self.location)
+            if found is not None:
+                self._keyed = _Keyed(found[0], self.store, self.location)
+                self._raw = found[1]
+            self._entries = {self._raw[start:start + _ENTRY]
+                             for start in range(0, len(self._raw), _ENTRY)}
+        return self._entries
+
+    def _recorded(self, key: str, value: str, *, or_pending: bool = False) -> bool:
+        """Whether ``value`` is the one recorded for ``key`` (or one being written there)."""
+        entries = self._read()
+        keyed = self._keyed
+        if keyed is None or not entries:
+            return False
+        key_id, fingerprint = keyed.entry(key, value)
+        return key_id + fingerprint in entries or (
+            or_pending and keyed.pending_id(key_id) + fingerprint in entries)
+
+    def matching(self, values: Mapping[str, str]) -> set[str]:
+        """The keys of ``values`` whose value is the one recorded."""
+        return {key for key, value in values.items() if self._recorded(key, value)}
+
+    def unrecorded(self, values: Mapping[str, str]) -> dict[str, str]:
+        """The entries of ``values`` the record does not hold as they are."""
+        return {key: value for key, value in values.items() if not self._recorded(key, value)}
+
+    def changed(self, current: Mapping[str, str], keys: Iterable[str]) -> list[str]:
+        """Those of ``keys`` recorded here whose ``current`` value is neither the recorded
+        one nor one a sync from this machine was writing.
+
+        A key the target no longer holds is not listed: there is no value
+        of it for a sync to overwrite.
+        """
+        entries = self._read()
+        keyed = self._keyed
+        if keyed is None or not entries:
+            return []
+        # Only a key with a recorded value can be in conflict: a pending one alone
+        # (a sync killed before its write) says nothing of what the target held.
+        differing = {keyed.key_id(key): key for key in keys
+                     if key in current and not self._recorded(key, current[key], or_pending=True)}
+        if not differing:
+            return []
+        found = {differing[key_id] for key_id in _ids(self._raw) if key_id in differing}
+        return [key for key in differing.values() if key in found]
+
+    def release(self) -> None:
+        """The plan is made: drop the entries read, so a large record is not held while
+        the target is written (only :meth:`attempt` and :meth:`update` may follow)."""
+        self._raw, self._entries = b"", set()
+
+    def attempt(self, values: Mapping[str, str]) -> None:
+        """Before writing ``values``: record them as pending (see :meth:`WriteRecord.update`)."""
+        if values:
+            self.record.update(self.store, self.location, {}, pending=values)
+
+    def update(self, synced: Mapping[str, str], forget: Collection[str] = (),
+               unsure: Collection[str] = ()) -> None:
+        """After the writes: the target holds ``synced``; ``forget`` were removed; the
+        writes of ``unsure`` failed (old or new value).
+
+        Pass only what differs from the record (:meth:`unrecorded` of the
+        unchanged keys, the keys written), so a sync that changed nothing
+        leaves the file alone.
+        """
+        if synced or forget or unsure:
+            self.record.update(self.store, self.location, synced, forget, unsure=unsure)

@@ -10,7 +10,8 @@ same way for every store.  A store subclasses :class:`SecretStore`::
         id = "dirstore"
 
         def read(self, ctx, location, keys):
-            ...  # {key: value} of those keys (keys None: all); absent keys left out
+            ...  # {key: value} of those keys (keys None: all); absent keys left out;
+                 # no such directory: raise stagecraft.NoSuchLocationError
 
         def write_one(self, ctx, location, key, value):
             ...  # or write(ctx, location, values) for a batch
@@ -34,15 +35,35 @@ import contextlib
 from collections.abc import Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from stagecraft.errors import ProviderError
+from stagecraft.errors import ProviderError, UserError, printable
 
 if TYPE_CHECKING:
     from stagecraft.providers.secrets import Action, Context, SyncOptions, SyncResult
 
 __all__ = [
-    "KeysNotWrittenError", "LazyConfig", "SecretStore", "StoreSession",
+    "KeysNotWrittenError", "LazyConfig", "NoSuchLocationError", "SecretStore", "StoreSession",
     "TransientError",
 ]
+
+
+class NoSuchLocationError(UserError):
+    """There is nothing at all at a location: it does not exist (not "exists and is empty").
+
+    ``read`` (and a session's ``read``) raises it, so that a mistyped
+    ``--from`` is an error naming it rather than a source of no keys that
+    ``--prune`` would take as "delete everything".  The engine decides what
+    it means: for the source, an error (exit 1); for the target, a place the
+    sync creates, read as empty.  A store whose place cannot exist apart
+    from its keys (a name prefix, a parameter path) raises it when it finds
+    no key there.  ``why`` says what was looked for (a file, a secret), never a value.
+    """
+
+    def __init__(self, store_id: str, location: str, why: str = "") -> None:
+        self.store_id = store_id
+        self.location = location
+        self.why = why
+        detail = f" ({why})" if why else ""
+        super().__init__(f"{store_id}:{printable(location)}: does not exist{detail}")
 
 
 class TransientError(ProviderError):
@@ -124,7 +145,8 @@ class SecretStore:
     ) -> Mapping[str, str]:
         """The current values of ``keys`` at ``location`` (None: every key); absent keys left out.
 
-        A location that does not exist yet reads as empty.
+        A location that does not exist raises :class:`NoSuchLocationError`
+        (one that exists and holds no key reads as empty).
         """
         raise NotImplementedError(f"store {self.id!r} cannot be read")
 
@@ -215,8 +237,10 @@ class SecretStore:
         """The name under which the write record keeps ``location``'s fingerprints.
 
         Two spellings of one place must give one name (default:
-        :meth:`normalise_location`); a store whose place also depends on
-        its config (Encore: the app) includes that.
+        :meth:`normalise_location`), and two places must give two: a store
+        whose place also depends on its config or environment (Encore: the
+        app; Vault: the server) includes that, or the record would see one
+        place's values as conflicts in the other.  Never a credential.
         """
         return self.normalise_location(ctx, location)
 

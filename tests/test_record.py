@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
@@ -43,25 +44,44 @@ def test_xdg_directories_are_honoured(
 
 def test_round_trip_and_what_is_on_disk(home: Path) -> None:
     record = WriteRecord(LOG)
-    assert record.matching("s", "loc", {"A": "secret-a"}) == set()
-    record.update("s", "loc", {"A": "secret-a", "B": "secret-a"})
-    assert record.matching("s", "loc", {"A": "secret-a", "B": "other", "C": "x"}) == {"A"}
-    assert record.matching("s", "other-loc", {"A": "secret-a"}) == set()
-    assert record.matching("t", "loc", {"A": "secret-a"}) == set()
+    assert record.matching("s", "loc", {"ALPHA_KEY": "secret-a"}) == set()
+    record.update("s", "loc", {"ALPHA_KEY": "secret-a", "BRAVO_KEY": "secret-a"})
+    assert record.matching("s", "loc", {"ALPHA_KEY": "secret-a", "BRAVO_KEY": "other",
+                                        "C": "x"}) == {"ALPHA_KEY"}
+    assert record.matching("s", "other-loc", {"ALPHA_KEY": "secret-a"}) == set()
+    assert record.matching("t", "loc", {"ALPHA_KEY": "secret-a"}) == set()
 
     key = (home / ".config/stagecraft/record.key")
     assert len(key.read_bytes()) == KEY_BYTES
     assert key.stat().st_mode & 0o777 == 0o600
-    document = json.loads((home / ".local/state/stagecraft/written.json").read_text())
-    entries = document["stores"]["s"]["loc"]
+    text = (home / ".local/state/stagecraft/written.json").read_text()
+    document = json.loads(text)
+    assert document["version"] == 2
+    packed = base64.b64decode(document["stores"]["s"]["loc"])
+    assert len(packed) == 64  # two entries: a 16-byte key id and a 16-byte fingerprint each
     # Bound to store, location and key: equal values do not give equal fingerprints.
-    assert entries["A"] != entries["B"]
-    plain = hashlib.sha256(b"secret-a").hexdigest()
-    assert plain not in json.dumps(document)
-    assert "secret-a" not in json.dumps(document)
+    assert packed[16:32] != packed[48:64]
+    assert hashlib.sha256(b"secret-a").hexdigest() not in text
+    assert "secret-a" not in text
+    assert "ALPHA_KEY" not in text  # not even the key names
 
-    record.update("s", "loc", {}, forget=["A"])
-    assert record.matching("s", "loc", {"A": "secret-a", "B": "secret-a"}) == {"B"}
+    record.update("s", "loc", {}, forget=["ALPHA_KEY"])
+    assert record.matching("s", "loc", {"ALPHA_KEY": "secret-a",
+                                        "BRAVO_KEY": "secret-a"}) == {"BRAVO_KEY"}
+
+
+def test_a_version_1_record_is_replaced(home: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Version 1 kept key names and HMAC-SHA256 hex: ignored with a warning, then replaced."""
+    record = WriteRecord(LOG)
+    record.update("s", "loc", {"OTHER": "x"})  # makes the key
+    path = home / ".local/state/stagecraft/written.json"
+    path.write_text(json.dumps({"version": 1, "stores": {"s": {"loc": {"A": "0" * 64}}}}))
+    with caplog.at_level(logging.WARNING):
+        assert record.matching("s", "loc", {"A": "v1-value"}) == set()
+    assert "is damaged and is ignored" in caplog.text
+    record.update("s", "loc", {"B": "2"})
+    assert json.loads(path.read_text())["version"] == 2
+    assert record.matching("s", "loc", {"B": "2"}) == {"B"}
 
 
 def test_a_new_key_invalidates_old_entries(home: Path) -> None:

@@ -5,8 +5,9 @@
     stagecraft [--config FILE] [-p MODULE | -p no:NAME]... [--plugins-dir DIR]... [-v|-q]
                [--color {auto,always,never}] [--version] COMMAND
     stagecraft secrets sync [--provider ID] [--from [ID:]SOURCE|-] [--to [ID:]TARGET]
-                            [--dry-run | --check] [--prune] [--exclude PATTERN]...
-                            [--no-record] [--timeout SECONDS] [--json] [KEY|PATTERN ...]
+                            [--dry-run | --check] [--prune] [--allow-empty-source] [--force]
+                            [--exclude PATTERN]... [--no-record] [--timeout SECONDS] [--json]
+                            [KEY|PATTERN ...]
     stagecraft secrets providers [ID] [--json]
     stagecraft plugins [--json]
     stagecraft config check

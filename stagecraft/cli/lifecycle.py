@@ -34,6 +34,7 @@ from stagecraft.output_loss import (
     lost_output_text,
     writing_output,
 )
+from stagecraft.plan import ConflictError
 from stagecraft.providers.secrets import PartialSyncError
 
 __all__ = ["main", "run"]
@@ -139,6 +140,8 @@ def _report_error(
                   "source": where.get("source", options.source),
                   "target": where.get("target", options.target),
                   "dry_run": options.dry_run, **report}
+    if isinstance(exc, ConflictError):
+        report["changes"] = changes_json(exc.result)
     if isinstance(exc, PartialSyncError):
         report["changes"] = changes_json(exc.result)
         report["failed"] = [

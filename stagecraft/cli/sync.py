@@ -17,13 +17,16 @@ from stagecraft.cli.completion import completer
 from stagecraft.cli.session import Session
 from stagecraft.errors import EXIT_DRIFT, EXIT_INTERRUPTED, EXIT_OK, printable
 from stagecraft.locations import STDIN
+from stagecraft.plan import ConflictError
 from stagecraft.providers.secrets import PartialSyncError, SyncOptions, SyncResult
 
 __all__ = ["COMMAND", "arguments", "changes_json", "cmd_sync"]
 
-SYMBOLS = {"added": "+", "updated": "~", "unchanged": "=", "removed": "-"}
+#: ``!``: changed in the target since this machine last synced it (nothing written).
+SYMBOLS = {"added": "+", "updated": "~", "unchanged": "=", "removed": "-", "conflict": "!"}
 #: Plan lines are coloured like a diff (terminals only).
-COLOURS = {"added": "green", "updated": "yellow", "unchanged": "dim", "removed": "red"}
+COLOURS = {"added": "green", "updated": "yellow", "unchanged": "dim", "removed": "red",
+           "conflict": "bold"}
 
 
 def arguments(sync: argparse.ArgumentParser) -> None:
@@ -46,11 +49,17 @@ def arguments(sync: argparse.ArgumentParser) -> None:
     )
     sync.add_argument("--prune", action="store_true",
                       help="also remove target keys the source lacks (within the selection)")
+    sync.add_argument("--allow-empty-source", action="store_true",
+                      help="with --prune, go on when the source yields no selected key "
+                      "(then every selected target key is removed)")
+    sync.add_argument("--force", action="store_true",
+                      help="overwrite keys changed in the target since this machine last "
+                      "synced them (without it they are a conflict and nothing is written)")
     sync.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
                       help="leave out keys matching PATTERN (a name or glob; repeatable)")
     sync.add_argument("--no-record", dest="record", action="store_false",
-                      help="for write-only stores: neither read nor update the record of "
-                      "what this machine wrote (plans then never say unchanged)")
+                      help="neither read nor update the record of what this machine last "
+                      "synced (no conflicts are found; write-only plans never say unchanged)")
     sync.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
                       help="stop starting writes after SECONDS and report what was not written")
     sync.add_argument("keys", nargs="*", metavar="KEY|PATTERN",
@@ -74,7 +83,8 @@ def cmd_sync(session: Session) -> int:
         cwd=session.cwd, config=args.config, plugin_options=args.plugin_args,
         plugin_dirs=args.plugins_dirs, provider_id=args.provider, source=args.source,
         target=args.target, keys=args.keys, exclude=args.exclude, prune=args.prune,
-        dry_run=args.dry_run or args.check, record=args.record, timeout=args.timeout,
+        dry_run=args.dry_run or args.check, record=args.record,
+        allow_empty_source=args.allow_empty_source, force=args.force, timeout=args.timeout,
         redactor=session.redactor,
     )
     provider_id, ctx, options = prepared.provider.id, prepared.ctx, prepared.options
@@ -86,6 +96,14 @@ def cmd_sync(session: Session) -> int:
     try:
         with interrupts_cancel(ctx), progress_line(session, ctx), provider_output(session):
             result = run_sync(prepared)
+    except ConflictError as exc:
+        if args.check:  # a conflict is drift: the plan, and exit 4
+            _report_sync(session, provider_id, options, exc.result)
+            session.note("check failed: keys changed in the target since the last sync")
+            return EXIT_DRIFT
+        if not args.json:  # with --json the error report carries the changes
+            _report_sync(session, provider_id, options, exc.result)
+        raise
     except PartialSyncError as exc:
         if not args.json:  # with --json the error report carries the changes
             _report_sync(session, provider_id, options, exc.result)
@@ -126,7 +144,8 @@ def _report_sync(
     counts = dict.fromkeys(SYMBOLS, 0)
     for change in result.changes:
         counts[change.action.value] += 1
-    summary = ", ".join(f"{count} {action}" for action, count in counts.items())
+    summary = ", ".join(f"{count} {action}" for action, count in counts.items()
+                        if count or action != "conflict")
     suffix = " (dry run: nothing written)" if options.dry_run else ""
     session.note(f"{provider_id}: {summary}{suffix}")
 

@@ -151,12 +151,17 @@ class PartialSyncError(ProviderError):
 
 
 class Action(TextEnum):
-    """What a sync did (or would do) to one key of the target."""
+    """What a sync did (or would do) to one key of the target.
+
+    ``CONFLICT``: the key was changed in the target since this machine last
+    synced it, so the sync wrote nothing (see :mod:`stagecraft.record`).
+    """
 
     ADDED = "added"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
     REMOVED = "removed"
+    CONFLICT = "conflict"
 
 
 def _to_action(action: Action | str) -> Action:
@@ -223,6 +228,10 @@ class SyncResult:
         return self.keys_with(Action.REMOVED)
 
     @property
+    def conflicts(self) -> tuple[str, ...]:
+        return self.keys_with(Action.CONFLICT)
+
+    @property
     def changed(self) -> bool:
         """True when the target differs (or would differ) from before."""
         return any(change.action is not Action.UNCHANGED for change in self.changes)
@@ -257,9 +266,15 @@ class SyncOptions:
     exclude: tuple[str, ...] = attrs.field(default=(), converter=_to_keys)
     #: Remove target keys the source lacks, within the selection (``--prune``); stores only.
     prune: bool = False
-    #: Read and update the record of what was written to write-only stores
+    #: Read and update the record of what this machine last synced to each target
     #: (``--no-record`` turns it off); stores only.  See :mod:`stagecraft.record`.
     record: bool = True
+    #: With ``prune``: go on when the source yields no selected key, so every
+    #: selected target key is removed (``--allow-empty-source``); stores only.
+    allow_empty_source: bool = False
+    #: Overwrite keys changed in the target since the last sync (``--force``);
+    #: without it such a key is a conflict and nothing is written.  Stores only.
+    force: bool = False
 
     @keys.validator
     def _check_keys(self, _attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:

@@ -14,7 +14,8 @@ store and a fresh, empty location in it::
 
 pytest then runs every ``test_*`` method below against it, through the real
 engine: round trips of awkward values, plans that match the sync, dry runs,
-writes of changed keys only, ``--prune``, and the failure paths -- a key
+writes of changed keys only, ``--prune``, a location that does not exist
+(:class:`~stagecraft.store.NoSuchLocationError`), and the failure paths -- a key
 failing mid-sync, a failing batch, cancellation, a store error that echoes a
 value (whole or cut short), a store that prints a value.
 
@@ -37,7 +38,7 @@ from typing import Any, ClassVar
 import pytest
 
 from stagecraft.engine import InterruptedSyncError, config_for
-from stagecraft.errors import ProviderError
+from stagecraft.errors import ProviderError, UserError
 from stagecraft.providers.secrets import (
     Action,
     Context,
@@ -47,7 +48,7 @@ from stagecraft.providers.secrets import (
     SyncOptions,
     SyncResult,
 )
-from stagecraft.store import SecretStore, StoreSession
+from stagecraft.store import NoSuchLocationError, SecretStore, StoreSession
 from stagecraft.testing.contract import CANARY_VALUES, TRICKY_VALUES
 from stagecraft.testing.envfiles import write_env_file
 from stagecraft.testing.store_files import CreatedFileModes
@@ -87,10 +88,14 @@ class StoreContract(CreatedFileModes):
         raise NotImplementedError("StoreContract subclasses implement make_location(tmp_path)")
 
     def read_back(self, store: SecretStore, ctx: Context, location: str) -> Mapping[str, str]:
-        """What ``location`` holds now (write-only stores override this)."""
+        """What ``location`` holds now, nothing if it does not exist (write-only stores
+        override this)."""
         config = config_for(ctx, store, self.config)
         routed_ctx = ctx.for_store(config)
-        return dict(store.route(routed_ctx, location).read(routed_ctx, location, None))
+        try:
+            return dict(store.route(routed_ctx, location).read(routed_ctx, location, None))
+        except NoSuchLocationError:
+            return {}
 
     # -- helpers ------------------------------------------------------------------
 
@@ -240,6 +245,29 @@ class StoreContract(CreatedFileModes):
         back = self.read_back(store, self.context(tmp_path, store), location)
         assert back == smaller, "after --prune the store does not hold exactly the source"
 
+    def test_a_location_that_does_not_exist(
+        self, store: SecretStore, location: str, tmp_path: Path
+    ) -> None:
+        """Reading it raises NoSuchLocationError, not an empty read: as a source it stops the
+        sync (even with --prune) naming it, before anything is written; as a target it is
+        created."""
+        ctx = self.context(tmp_path, store)
+        routed_ctx = ctx.for_store(config_for(ctx, store, self.config))
+        if self.readable(store, tmp_path, location):
+            with pytest.raises(NoSuchLocationError):
+                store.route(routed_ctx, location).read(routed_ctx, location, None)
+            target = _MemoryStore(CANARY_VALUES)
+            ctx.registry = Registry([store, target])
+            ctx.configs = lambda provider: self.config if provider is store else None
+            with pytest.raises(UserError) as info:
+                target.sync(ctx, SyncOptions(source=f"{store.id}:{location}", target="t",
+                                             prune=True))
+            assert f"{store.id}:{location}" in str(info.value), "the error does not name it"
+            assert "does not exist" in str(info.value), "the error does not say what is wrong"
+            assert target.values == CANARY_VALUES, "the target changed"
+        result = self.sync(tmp_path, store, location, CANARY_VALUES)
+        assert set(result.added) == set(CANARY_VALUES), "a new target is not created"
+
     def test_a_failing_key_is_named_and_nothing_is_half_done(
         self, store: SecretStore, location: str, tmp_path: Path
     ) -> None:
@@ -374,3 +402,22 @@ class _Intercepted(StoreSession):
 
     def delete(self, keys: Collection[str]) -> None:
         self.inner.delete(keys)
+
+
+class _MemoryStore(SecretStore):
+    """A target in memory, for checks that need a second store."""
+
+    id = "contract-memory"
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self.values = dict(values)
+
+    def read(self, ctx: Context, location: str, keys: Collection[str] | None) -> dict[str, str]:
+        return dict(self.values)
+
+    def write(self, ctx: Context, location: str, values: Mapping[str, str]) -> None:
+        self.values.update(values)
+
+    def delete(self, ctx: Context, location: str, keys: Collection[str]) -> None:
+        for key in keys:
+            self.values.pop(key, None)

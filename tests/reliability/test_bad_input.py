@@ -125,7 +125,7 @@ def _command_lines() -> list[Case]:
         "dry-run-and-check": (*sync, *ENVFILE, "--dry-run", "--check"),
         "verbose-and-quiet": ("-v", "-q", *sync, *ENVFILE),
         "unknown-option": ("--nope", *sync),
-        "unknown-sync-option": (*sync, *ENVFILE, "--force"),
+        "unknown-sync-option": (*sync, *ENVFILE, "--forcefully"),
         "to-without-value": (*sync, "--provider", "envfile", "--to"),
         "empty-plugin-option": ("-p", "", *sync, *ENVFILE),
         "plugin-no-without-name": ("-p", "no:", *sync, *ENVFILE),

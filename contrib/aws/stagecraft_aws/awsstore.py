@@ -150,5 +150,18 @@ class AwsStore(SecretStore):
     ) -> Mapping[str, str]:
         return self.place(ctx, location).read(keys)
 
+    def record_location(self, ctx: Context, location: str) -> str:
+        """The location with the endpoint and profile it is reached through: one name in two
+        regions (or behind two endpoints) is two places to the write record.
+
+        The account is not part of it (it would cost a call); two accounts
+        reached through one profile and region share entries, so a key
+        synced to both shows as a conflict rather than being missed.
+        """
+        meta = self.place(ctx, location).client.meta
+        profile = self.config_of(ctx).profile or "default chain"
+        return (f"{self.normalise_location(ctx, location)} at {meta.endpoint_url} "
+                f"({meta.region_name}, profile {profile})")
+
     def delete(self, ctx: Context, location: str, keys: Collection[str]) -> None:
         self.place(ctx, location).delete(keys)

@@ -18,6 +18,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from stagecraft.providers.secrets import Action, Context
+from stagecraft.store import NoSuchLocationError
 from stagecraft_aws.awsstore import AwsStore, LocationError, Place
 
 #: Parameter Store's limits (standard tier).
@@ -59,6 +60,9 @@ class ParameterPlace(Place):
                 page = self.call("get_parameters_by_path", **arguments)
                 self._collect(page.get("Parameters", []), values)
                 token = page.get("NextToken")
+                if not token and not values:  # a path exists only through its parameters
+                    raise NoSuchLocationError(self.store.id, self.location,
+                                              f"no parameter named {self.location}KEY")
                 if not token:
                     # The service's order is not the keys' order: sort, so a
                     # file written from here comes out the same every time.

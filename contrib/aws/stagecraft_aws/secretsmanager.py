@@ -25,7 +25,7 @@ from typing import Any
 
 from stagecraft.errors import ProviderError, UserError
 from stagecraft.providers.secrets import Action, Context
-from stagecraft.store import SecretStore, StoreSession
+from stagecraft.store import NoSuchLocationError, SecretStore, StoreSession
 from stagecraft_aws.awsstore import AwsStore, LocationError, Place
 
 #: Secrets Manager's limits.
@@ -153,6 +153,9 @@ class SecretPerKeyPlace(_SecretsManagerPlace):
     def read(self, keys: Collection[str] | None) -> dict[str, str]:
         found = sorted(self.list_keys())  # sorted: the listing's order is the service's
         self.existing = set(found)
+        if not found:  # a prefix exists only through the secrets under it
+            raise NoSuchLocationError(self.store.id, self.location,
+                                      f"no secret named {self.location}KEY")
         wanted = found if keys is None else [key for key in keys if key in self.existing]
         values: dict[str, str] = {}
         for start in range(0, len(wanted), BATCH_GET_LIMIT):
@@ -302,7 +305,10 @@ class JsonSecretPlace(_SecretsManagerPlace):
     def read(self, keys: Collection[str] | None) -> dict[str, str]:
         import json
 
-        document = self.current() or {}
+        document = self.current()
+        if document is None:
+            raise NoSuchLocationError(self.store.id, self.location,
+                                      f"no secret named {self.location}")
         self.read_document = document
         # Numbers, booleans and nested values read as their JSON text.
         values = {key: value if isinstance(value, str) else json.dumps(value)

@@ -7,15 +7,17 @@ is tested in ``test_cli.py``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
 
 from stagecraft.providers.secrets import Action, Context
+from stagecraft.store import NoSuchLocationError
 from stagecraft.testing import TRICKY_VALUES
 from stagecraft_aws.awsstore import AwsStore, LocationError
 from stagecraft_aws.config import Config
@@ -32,7 +34,8 @@ NON_EMPTY_TRICKY = {key: value for key, value in TRICKY_VALUES.items() if value}
 
 def write_all(store: AwsStore, ctx: Context, location: str, values: Mapping[str, str]) -> None:
     with store.session(ctx, location, dry_run=False) as session:
-        session.read(None)
+        with contextlib.suppress(NoSuchLocationError):  # as a target: a first write creates it
+            session.read(None)
         if store.writes_one_by_one:
             for key, value in values.items():
                 session.write_one(key, value)
@@ -128,6 +131,32 @@ def test_bad_locations_are_refused_before_any_call(
         store.read(ctx, location, None)
     assert caught.value.exit_code == 1
     assert str(caught.value).startswith(f"{store.id}:")
+
+
+# ------------------------------------------------------------------ a place that does not exist
+
+
+@pytest.mark.parametrize(
+    ("make_store", "layout", "why"),
+    [
+        (ParameterStore, "/{prefix}/prod/", "no parameter named /{prefix}/prod/KEY"),
+        (SecretPerKeyStore, "{prefix}/prod/", "no secret named {prefix}/prod/KEY"),
+        (JsonSecretStore, "{prefix}/prod", "no secret named {prefix}/prod"),
+    ],
+    ids=["aws-ssm-path", "aws-sm-prefix", "aws-sm-name"],
+)
+def test_a_location_with_nothing_there_does_not_exist(
+    aws_env: object, ctx: Context, prefix: str, make_store: Callable[[], AwsStore],
+    layout: str, why: str,
+) -> None:
+    """A prefix or a path exists only through its keys: none there is no such place."""
+    store, location = make_store(), layout.format(prefix=prefix)
+    with pytest.raises(NoSuchLocationError) as caught:
+        store.read(ctx, location, None)
+    expected = f"{store.id}:{location}: does not exist ({why.format(prefix=prefix)})"
+    assert str(caught.value) == expected
+    write_all(store, ctx, location, {"ONLY": "value-1"})
+    assert store.read(ctx, location, None) == {"ONLY": "value-1"}
 
 
 # ------------------------------------------------------------------ round trips

@@ -28,10 +28,15 @@ _V2_ENVELOPE = 3
 
 @attrs.frozen
 class Secret:
-    """The fields of a secret as the server holds them, and its version (v2; 0: none yet)."""
+    """The fields of a secret as the server holds them, and its version (v2; 0: none yet).
+
+    ``exists`` is False when there is no secret at the path (or, v2, its newest
+    version is deleted): not the same as a secret with no fields.
+    """
 
     data: Mapping[str, Any]
     version: int = 0
+    exists: bool = True
 
 
 def count_strings(value: Any) -> int:
@@ -63,7 +68,8 @@ class KVSecret:
         return f"{loc.mount}/data/{loc.path}" if self.version == 2 else f"{loc.mount}/{loc.path}"
 
     def read(self) -> Secret:
-        """The secret's fields and version; a secret that does not exist reads as empty."""
+        """The secret's fields and version; a secret that does not exist reads as empty,
+        with ``exists`` False."""
         doing = f"reading {self.location}"
         reply = self.connection.call("GET", self._data_path, doing=doing)
         if reply.status == 200:
@@ -79,7 +85,7 @@ class KVSecret:
             # the metadata, and the next write must name that version.
             metadata = reply.data.get("metadata")
             version = metadata.get("version", 0) if isinstance(metadata, Mapping) else 0
-            return Secret({}, int(version or 0))
+            return Secret({}, int(version or 0), exists=False)
         raise self.connection.fail(reply, doing, self.location)
 
     def size_problem(self, fields: Mapping[str, Any]) -> str | None:

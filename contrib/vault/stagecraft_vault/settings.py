@@ -102,9 +102,14 @@ def _token(ctx: Context, config: Config) -> str:
     )
 
 
+def configured_address(config: Config) -> str | None:
+    """The server's address as configured: ``address``, then ``$VAULT_ADDR``, then ``$BAO_ADDR``."""
+    return _first(config.address, os.environ.get("VAULT_ADDR"), os.environ.get("BAO_ADDR"))
+
+
 def resolve(ctx: Context, config: Config) -> Settings:
     """The settings of this sync, credentials registered for masking."""
-    address = _first(config.address, os.environ.get("VAULT_ADDR"), os.environ.get("BAO_ADDR"))
+    address = configured_address(config)
     if not address:
         raise ConfigError(
             "vault: no server address: set VAULT_ADDR (or BAO_ADDR), or "

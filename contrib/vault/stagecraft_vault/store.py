@@ -16,11 +16,12 @@ request.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from stagecraft.store import LazyConfig, SecretStore, StoreSession
+from stagecraft.store import LazyConfig, NoSuchLocationError, SecretStore, StoreSession
 
 if TYPE_CHECKING:
     from stagecraft.providers.secrets import Context
@@ -81,7 +82,10 @@ class VaultSession(StoreSession):
 
     def read(self, keys: Collection[str] | None) -> Mapping[str, str]:
         with self._lock:
-            data = self._read().data
+            secret = self._read()
+        if not secret.exists:  # the version is kept: a first write names it
+            raise NoSuchLocationError(self.store.id, self.location, f"no secret at {self.where}")
+        data = secret.data
         wanted = data.keys() if keys is None else [key for key in keys if key in data]
         return {key: as_text(data[key]) for key in wanted}
 
@@ -156,6 +160,22 @@ class VaultStore(SecretStore):
         from stagecraft_vault.location import parse
 
         return f"{self.id}:{parse(location, self.config_of(ctx).mount)}"
+
+    def record_location(self, ctx: Context, location: str) -> str:
+        """The server (without any user or password in its URL), namespace and secret:
+        one path on two servers is two places to the write record."""
+        from urllib.parse import urlsplit
+
+        from stagecraft_vault.settings import configured_address
+
+        config = self.config_of(ctx)
+        parts = urlsplit((configured_address(config) or "").rstrip("/"))
+        port = f":{parts.port}" if parts.port else ""
+        namespace = (config.namespace or os.environ.get("VAULT_NAMESPACE")
+                     or os.environ.get("BAO_NAMESPACE") or "")
+        server = f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"
+        inside = f" namespace {namespace}" if namespace else ""
+        return f"{self.normalise_location(ctx, location)} at {server}{inside}"
 
     def read(
         self, ctx: Context, location: str, keys: Collection[str] | None

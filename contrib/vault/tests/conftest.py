@@ -49,6 +49,16 @@ def path() -> str:
 
 
 @pytest.fixture
+def kv1(bao: DevServer, path: str) -> str:
+    """A fresh KV v1 mount; returns its name."""
+    mount = f"kv1-{path}"
+    status, body = bao.request("POST", f"sys/mounts/{mount}",
+                               {"type": "kv", "options": {"version": "1"}})
+    assert status == 204, body
+    return mount
+
+
+@pytest.fixture
 def location(path: str) -> str:
     return f"secret/{path}"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from vault_helpers import VALUES, kv_get, kv_put, make_ctx
 
 from stagecraft.providers.secrets import Context
+from stagecraft.store import NoSuchLocationError
 from stagecraft_vault.config import Config
 from stagecraft_vault.devserver import DevServer
 from stagecraft_vault.errors import ConflictError, TooManyFieldsError
@@ -23,10 +25,13 @@ def test_round_trip_of_tricky_values(store: VaultStore, ctx: Context, bao: DevSe
     assert kv_get(bao, path) == (VALUES, 1)  # one write, stored as sent
 
 
-def test_read_selects_keys_and_absent_secret_reads_empty(
+def test_read_selects_keys_and_an_absent_secret_does_not_exist(
     store: VaultStore, ctx: Context, bao: DevServer, location: str, path: str
 ) -> None:
-    assert store.read(ctx, location, None) == {}
+    with pytest.raises(NoSuchLocationError, match=f"vault:{location}: does not exist"):
+        store.read(ctx, location, None)
+    kv_put(bao, path, {})
+    assert store.read(ctx, location, None) == {}  # exists, and holds no field
     kv_put(bao, path, {"A": "1", "B": "2"})
     assert store.read(ctx, location, ["A", "MISSING"]) == {"A": "1"}
     assert store.read(ctx, location, []) == {}
@@ -115,12 +120,13 @@ def test_a_write_that_landed_with_its_answer_lost_is_not_a_conflict(
     assert kv_get(bao, path) == ({"A": "2", "B": "3"}, 2)
 
 
-def test_deleted_latest_version_reads_empty_and_can_be_written(
+def test_deleted_latest_version_does_not_exist_and_can_be_written(
     store: VaultStore, ctx: Context, bao: DevServer, location: str, path: str
 ) -> None:
     kv_put(bao, path, {"A": "1"})
     assert bao.request("DELETE", f"secret/data/{path}")[0] == 204
-    assert store.read(ctx, location, None) == {}
+    with pytest.raises(NoSuchLocationError):
+        store.read(ctx, location, None)
     store.write(ctx, location, {"B": "2"})
     assert kv_get(bao, path) == ({"B": "2"}, 2)
 
@@ -173,7 +179,8 @@ def test_concurrent_sessions_on_one_store_keep_their_own_versions(
             ctx = make_ctx(tmp_path)
             for round_ in range(3):
                 with store.session(ctx, f"secret/{target}", dry_run=False) as session:
-                    session.read(None)
+                    with contextlib.suppress(NoSuchLocationError):  # the first round
+                        session.read(None)
                     session.write({"ROUND": str(round_), "NAME": target})
         except BaseException as exc:
             errors.append(exc)
@@ -218,16 +225,6 @@ def test_kv_version_from_config_skips_the_mount_lookup(
 
 
 # -- KV version 1 ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def kv1(bao: DevServer, path: str) -> str:
-    """A fresh KV v1 mount; returns its name."""
-    mount = f"kv1-{path}"
-    status, body = bao.request("POST", f"sys/mounts/{mount}",
-                               {"type": "kv", "options": {"version": "1"}})
-    assert status == 204, body
-    return mount
 
 
 def v1_get(bao: DevServer, mount: str, name: str) -> dict[str, object]:
