@@ -154,7 +154,8 @@ def sync(
     with _masked_errors(redactor):
         prepared = prepare_sync(
             cwd=working_directory(), config=config, source=source, target=target,
-            keys=keys or (), exclude=exclude, prune=prune, dry_run=dry_run, redactor=redactor,
+            keys=_names(keys), exclude=_names(exclude), prune=prune, dry_run=dry_run,
+            redactor=redactor,
         )
         return run_sync(prepared)
 
@@ -181,9 +182,16 @@ def read(
             raise UserError("read: no location given (ID:LOCATION or an env file)")
         source, source_config = resolve_source(ctx, ENV_FILE, location)
         values = source.store.read(ctx.for_store(source_config), source.location,
-                                   None if keys is None else list(keys))
+                                   None if keys is None else _names(keys))
         ctx.add_secrets(values.values())
         return dict(values)
+
+
+def _names(keys: Iterable[str] | None) -> tuple[str, ...]:
+    """Key names or patterns as a tuple; one string is one name (not its letters)."""
+    if keys is None:
+        return ()
+    return (keys,) if isinstance(keys, str) else tuple(keys)
 
 
 @contextlib.contextmanager

@@ -81,7 +81,7 @@ def test_sync_copies_and_prints_nothing(project: Path, capsys: pytest.CaptureFix
     assert result.added == ("API_KEY", "DB_USER")
     assert dotenv_values(project / ".env.staging") == {"API_KEY": SECRET, "DB_USER": "app"}
     assert capsys.readouterr() == ("", "")
-    again = stagecraft.sync(".env.local", "envfile:.env.staging", ["DB_*"])
+    again = stagecraft.sync(".env.local", "envfile:.env.staging", "DB_*")  # one pattern
     assert again.unchanged == ("DB_USER",)
     assert not again.changed
 
@@ -184,6 +184,7 @@ def test_the_command_and_the_api_agree(project: Path, capsys: pytest.CaptureFixt
 def test_read_env_files_and_stores(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert stagecraft.read(".env.local") == {"API_KEY": SECRET, "DB_USER": "app"}
     assert stagecraft.read("envfile:.env.local", ["DB_USER", "ABSENT"]) == {"DB_USER": "app"}
+    assert stagecraft.read(".env.local", "API_KEY") == {"API_KEY": SECRET}
     assert capsys.readouterr() == ("", "")
 
 
