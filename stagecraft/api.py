@@ -20,6 +20,7 @@ from pathlib import Path
 import attrs
 
 from stagecraft import endpoints
+from stagecraft.config.schema import Config
 from stagecraft.engine import resolve_source
 from stagecraft.error_text import message_text
 from stagecraft.errors import PluginError, StagecraftError, UserError
@@ -29,6 +30,7 @@ from stagecraft.project import ConfigChoice, load_config, load_plugins, working_
 from stagecraft.providers.secrets import (
     Context,
     PartialSyncError,
+    Registry,
     SecretsProvider,
     SyncOptions,
     SyncResult,
@@ -70,18 +72,12 @@ def prepare_sync(
     redactor: Redactor | None = None,
 ) -> PreparedSync:
     """Load the project's config and plugins and resolve what the sync reads and writes."""
-    if target == STDIN:
-        endpoints.refuse_stdout_target()
     loaded = load_config(cwd, config)
     manager = load_plugins(loaded, cwd, options=plugin_options, dirs=plugin_dirs)
     registry = manager.build_registry()
     where = endpoints.resolve(loaded, registry, cwd=cwd, provider_id=provider_id,
                               source=source, target=target)
-    ctx = Context(cwd=cwd, config_dir=loaded.directory if loaded is not None else cwd,
-                  redactor=redactor)
-    ctx.registry = registry
-    if loaded is not None:
-        ctx.configs = loaded.provider_config
+    ctx = _context(cwd, loaded, registry, redactor)
     if timeout is not None:
         ctx.deadline = time.monotonic() + timeout
     options = SyncOptions(
@@ -98,6 +94,17 @@ def prepare_sync(
     )
     _refuse_store_options(where.provider, options)
     return PreparedSync(manager, where.provider, ctx, options)
+
+
+def _context(cwd: Path, config: Config | None, registry: Registry,
+             redactor: Redactor | None) -> Context:
+    """The run's context: paths, the registry ``ID:`` locations are looked up in, configs."""
+    ctx = Context(cwd=cwd, config_dir=config.directory if config is not None else cwd,
+                  redactor=redactor)
+    ctx.registry = registry
+    if config is not None:
+        ctx.configs = config.provider_config
+    return ctx
 
 
 def _refuse_store_options(provider: SecretsProvider, options: SyncOptions) -> None:
@@ -173,11 +180,7 @@ def read(
         cwd = working_directory()
         loaded = load_config(cwd, config)
         registry = load_plugins(loaded, cwd).build_registry()
-        ctx = Context(cwd=cwd, config_dir=loaded.directory if loaded is not None else cwd,
-                      redactor=redactor)
-        ctx.registry = registry
-        if loaded is not None:
-            ctx.configs = loaded.provider_config
+        ctx = _context(cwd, loaded, registry, redactor)
         if not location:
             raise UserError("read: no location given (ID:LOCATION or an env file)")
         source, source_config = resolve_source(ctx, ENV_FILE, location)
