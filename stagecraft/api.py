@@ -16,11 +16,11 @@ import contextlib
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
 from stagecraft import endpoints
-from stagecraft.config.schema import Config
 from stagecraft.engine import resolve_source
 from stagecraft.error_text import message_text
 from stagecraft.errors import PluginError, StagecraftError, UserError
@@ -38,6 +38,9 @@ from stagecraft.providers.secrets import (
 from stagecraft.redact import Redactor
 from stagecraft.selection import is_pattern
 from stagecraft.store import SecretStore
+
+if TYPE_CHECKING:
+    from stagecraft.config.schema import Config
 
 __all__ = ["PreparedSync", "prepare_sync", "read", "run_sync", "sync"]
 

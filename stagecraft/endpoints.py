@@ -19,15 +19,17 @@ be read) is the engine's (:mod:`stagecraft.engine`).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
-from stagecraft.config.provider_choice import choose_provider
-from stagecraft.config.schema import Config
 from stagecraft.errors import UserError
 from stagecraft.filestore import FileStore
 from stagecraft.locations import STDIN, split
 from stagecraft.providers.secrets import Registry, SecretsProvider
+
+if TYPE_CHECKING:
+    from stagecraft.config.schema import Config
 
 __all__ = ["Endpoints", "refuse_stdout_target", "reserved_words", "resolve"]
 
@@ -80,6 +82,9 @@ def _target_provider(
         return registry.get(store_id), location
     if provider_id:  # --provider wins over secrets.provider
         return registry.get(provider_id), location
+    # Only now is the config model needed (see stagecraft.project.load_config).
+    from stagecraft.config.provider_choice import choose_provider
+
     return choose_provider(config, registry), location
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from stagecraft.config.loading import load
-from stagecraft.config.schema import Config
 from stagecraft.config_location import CONFIG_NAME, find_config
 from stagecraft.errors import UserError
 from stagecraft.plugins import PluginManager, PluginSettings, load_plugin_manager, plugin_settings
+
+if TYPE_CHECKING:
+    from stagecraft.config.schema import Config
 
 __all__ = ["ConfigChoice", "load_config", "load_plugins", "settings_for", "working_directory"]
 
@@ -50,6 +52,10 @@ def load_config(cwd: Path, choice: ConfigChoice = None, *, required: bool = Fals
                 f"no {CONFIG_NAME} found in {cwd} or its parents (pass --config FILE)"
             )
         return None
+    # The config model (yaml, cattrs and the schema's classes) is imported only when
+    # a file is used: a run without one, like the start-up benchmark's sync, skips it.
+    from stagecraft.config.loading import load
+
     return load(path, cwd=cwd)
 
 

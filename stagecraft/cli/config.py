@@ -8,7 +8,6 @@ from stagecraft import config_show
 from stagecraft.cli.command import Command
 from stagecraft.cli.loading import config_of, manager_of, settings_of
 from stagecraft.cli.session import Session
-from stagecraft.config.provider_choice import check_sections, choose_provider
 from stagecraft.errors import EXIT_OK
 
 __all__ = ["SHOW", "CHECK", "cmd_config_check", "cmd_config_show"]
@@ -18,6 +17,9 @@ def cmd_config_check(session: Session) -> int:
     """``config check``: the file, its plugins, ``secrets.provider`` and every known section."""
     config = config_of(session, required=True)
     assert config is not None
+    # The config model loads with a config file (see stagecraft.project.load_config).
+    from stagecraft.config.provider_choice import check_sections, choose_provider
+
     registry = manager_of(session, config).build_registry()
     check_sections(config, registry)
     chosen = None

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from stagecraft.cli.session import Session
-from stagecraft.config.schema import Config
 from stagecraft.plugins import PluginManager, PluginSettings
 from stagecraft.project import load_config, load_plugins, settings_for
+
+if TYPE_CHECKING:
+    from stagecraft.config.schema import Config
 
 __all__ = ["config_of", "manager_of", "settings_of"]
 
