@@ -25,6 +25,7 @@ from benchmarks import (
     encore,
     exec_store,
     github,
+    interrupt,
     parsing,
     redaction,
     refusals,
@@ -71,6 +72,7 @@ class Plan:
     refused_keys: int = 0  # 0: no refusal rows
     redaction_values: int = 0  # 0: no redaction rows
     redaction_repeats: int = 1
+    interrupt_keys: int = 0  # keys of the env file a SIGINT interrupts (0: no row)
 
 
 FULL = Plan(
@@ -104,6 +106,7 @@ FULL = Plan(
     refused_keys=100_000,
     redaction_values=100_000,
     redaction_repeats=5,
+    interrupt_keys=300_000,
 )
 
 QUICK = Plan(
@@ -137,11 +140,12 @@ QUICK = Plan(
     refused_keys=200,
     redaction_values=200,
     redaction_repeats=1,
+    interrupt_keys=2_000,
 )
 
 NAMES = (
     "parse", "sync", "encore", "startup", "plugins", "store", "vault", "aws", "github", "exec",
-    "refusals", "redaction",
+    "refusals", "redaction", "interrupt",
 )
 
 
@@ -196,6 +200,8 @@ def run(plan: Plan, only: Sequence[str] = NAMES,
     if plan.redaction_values:
         steps.append(("redaction", lambda: redaction.run(plan.redaction_values,
                                                          plan.redaction_repeats)))
+    if plan.interrupt_keys:
+        steps.append(("interrupt", lambda: interrupt.run(plan.interrupt_keys)))
     for name, step in steps:
         if name not in only:
             continue

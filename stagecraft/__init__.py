@@ -38,6 +38,7 @@ _EXPORTS = {
     "NoSuchLocationError": "stagecraft.store",
     "SecretStore": "stagecraft.store",
     "TransientError": "stagecraft.store",
+    "OutcomeUnknownError": "stagecraft.store",
     "FileStore": "stagecraft.filestore",
     "PartialSyncError": "stagecraft.providers.secrets",
 }
@@ -51,6 +52,7 @@ __all__ = [
     "FileStore",
     "MissingKeysError",
     "NoSuchLocationError",
+    "OutcomeUnknownError",
     "PartialSyncError",
     "PluginError",
     "PluginLoadError",
@@ -90,7 +92,12 @@ if TYPE_CHECKING:
         SyncOptions,
         SyncResult,
     )
-    from stagecraft.store import NoSuchLocationError, SecretStore, TransientError
+    from stagecraft.store import (
+        NoSuchLocationError,
+        OutcomeUnknownError,
+        SecretStore,
+        TransientError,
+    )
 
 
 def run_engine(ctx: Context, store: SecretStore, options: SyncOptions) -> SyncResult:

@@ -209,6 +209,7 @@ def _masked_errors(redactor: Redactor) -> Iterator[None]:
         exc.args = (message_text(redactor, exc),)
         if isinstance(exc, PartialSyncError):
             exc.failed = {key: redactor.redact(reason) for key, reason in exc.failed.items()}
+            exc.unknown = {key: redactor.redact(reason) for key, reason in exc.unknown.items()}
         raise
     except Exception as exc:
         exc.args = tuple(redactor.redact(str(arg)) for arg in exc.args)

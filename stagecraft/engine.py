@@ -42,11 +42,24 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Collection, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from stagecraft.errors import EXIT_INTERRUPTED, CancelledError, UserError, printable
+from stagecraft.errors import (
+    EXIT_INTERRUPTED,
+    CancelledError,
+    DeadlineError,
+    UserError,
+    printable,
+)
 from stagecraft.locations import ENV_FILE, Endpoint, split
+from stagecraft.outcomes import (
+    STOPPED_WAITING,
+    UNKNOWN,
+    UntilWrites,
+    give_up,
+    outcome,
+    reason_of,
+)
 from stagecraft.plan import ConflictError, Plan, plan
 from stagecraft.providers.secrets import (
     Action,
@@ -59,7 +72,13 @@ from stagecraft.providers.secrets import (
 from stagecraft.record import TargetRecord, WriteRecord
 from stagecraft.refusals import RefusedValuesError, check_refusals
 from stagecraft.selection import select
-from stagecraft.store import KeysNotWrittenError, NoSuchLocationError, SecretStore, StoreSession
+from stagecraft.store import (
+    KeysNotWrittenError,
+    NoSuchLocationError,
+    OutcomeUnknownError,
+    SecretStore,
+    StoreSession,
+)
 
 __all__ = [
     "ConflictError",
@@ -178,7 +197,26 @@ def resolve_source(ctx: Context, target: SecretStore, text: str) -> tuple[Endpoi
 
 
 def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
-    """Sync into ``store`` (the steps in the module docstring)."""
+    """Sync into ``store`` (the steps in the module docstring).
+
+    Until the writes start, nothing is in flight, so the run is interruptible
+    (:meth:`Context.interruptible`): a Ctrl-C stops a long read or plan of
+    a large file at once, not at the end of it.
+    """
+    reading = UntilWrites(ctx)
+    try:
+        return _sync(ctx, store, opts, reading)
+    except KeyboardInterrupt:
+        if not reading.open:
+            raise
+        raise InterruptedSyncError(
+            f"{store.id}: interrupted before anything was written", SyncResult(), {}
+        ) from None
+    finally:
+        reading.end()
+
+
+def _sync(ctx: Context, store: SecretStore, opts: SyncOptions, reading: UntilWrites) -> SyncResult:
     target_config = config_for(ctx, store, opts.config)
     tctx = ctx.for_store(target_config)
     target = resolve_target(tctx, store, opts.target)
@@ -196,7 +234,8 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
 
     try:
         values = _as_dict(_retrying(sctx, source.store,
-                                   lambda: source.store.read(sctx, source.location, None)))
+                                   lambda: source.store.read(sctx, source.location, None),
+                                   doing=f"reading the source {where['source']}"))
     except NoSuchLocationError as exc:
         why = f" ({ctx.redactor.redact(exc.why)})" if exc.why else ""
         raise UserError(f"{where['source']}: the source does not exist{why}; check the "
@@ -218,7 +257,8 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
         if target.store.readable:
             log.info("reading %s", where["target"])
             try:
-                current = _retrying(tctx, target.store, lambda: session.read(None))
+                current = _retrying(tctx, target.store, lambda: session.read(None),
+                                    doing=f"reading the target {target}")
             except NoSuchLocationError:
                 log.info("%s does not exist yet: the sync creates it", where["target"])
                 current = {}
@@ -249,7 +289,7 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
         if current is None:
             wanted = list(selected)
             existing = _retrying(tctx, target.store, lambda: target.store.existing_keys(
-                tctx, target.location, wanted))
+                tctx, target.location, wanted), doing=f"listing the keys of {target}")
             if record is not None and existing is not None:
                 recorded = record.matching({k: v for k, v in selected.items() if k in existing})
         the_plan = plan(selected, current, existing, prunable, recorded)
@@ -268,12 +308,9 @@ def sync(ctx: Context, store: SecretStore, opts: SyncOptions) -> SyncResult:
         if opts.dry_run:
             return the_plan.result(where=where)
         if ctx.cancelled:
-            raise InterruptedSyncError(
-                f"{target}: interrupted before anything was written",
-                SyncResult(source=where["source"], target=where["target"]),
-                {printable(key): "not written: interrupted" for key in the_plan.writes},
-            )
+            raise _interrupted_before_writing(target, the_plan, where)
         ctx.check()
+        reading.end()
         # Unchanged keys the record does not know yet: the target holds them as synced.
         unrecorded = record.unrecorded(unchanged) if record is not None else {}
         if record is not None:
@@ -330,42 +367,57 @@ def _apply(
     store = target.store
     reported: dict[str, Action] = {}
     failed: dict[str, str] = {}
+    unknown: dict[str, str] = {}
     if the_plan.writes:
         if store.writes_one_by_one:
-            reported, failed = _write_each(ctx, store, session, the_plan)
+            reported, failed, unknown = _write_each(ctx, store, session, the_plan)
         else:
             try:
-                _retrying(ctx, store, lambda: session.write(the_plan.writes))
+                _retrying(ctx, store, lambda: session.write(the_plan.writes),
+                          doing=f"writing {target}")
             except KeysNotWrittenError as exc:
                 failed = _not_done(ctx, exc, "not written")
                 _progress(ctx, store, len(the_plan.writes) - len(failed), len(the_plan.writes))
-            except CancelledError as exc:
-                reason = "not written: interrupted" if ctx.cancelled else f"not written: {exc}"
-                failed = dict.fromkeys(the_plan.writes, reason)
+            except KeyboardInterrupt:  # a second Ctrl-C: the batch was sent, or being sent
+                ctx.abandon()
+                unknown = dict.fromkeys(the_plan.writes, STOPPED_WAITING)
+            except CancelledError as exc:  # all or nothing, and nothing was: one message
+                if not ctx.cancelled:
+                    failed = dict.fromkeys(the_plan.writes, f"not written: {reason_of(ctx, exc)}")
+                else:
+                    raise _interrupted_before_writing(target, the_plan, where) from None
             except UserError:
                 raise  # the user's to fix (a refused value, a missing target): as it is
             except Exception as exc:  # noqa: BLE001 - the batch failed: every key is named
-                failed = dict.fromkeys(the_plan.writes, f"not written: {_reason(ctx, exc)}")
+                kind, reason = outcome(ctx, store, exc)
+                (unknown if kind == UNKNOWN else failed).update(
+                    dict.fromkeys(the_plan.writes, reason))
             else:
                 _progress(ctx, store, len(the_plan.writes), len(the_plan.writes))
     if the_plan.deletes:
-        if failed or ctx.cancelled:
+        if failed or unknown or ctx.cancelled:
             failed.update(dict.fromkeys(the_plan.deletes, "not removed: an earlier step failed"))
         else:
             try:
-                _retrying(ctx, store, lambda: session.delete(the_plan.deletes))
+                _retrying(ctx, store, lambda: session.delete(the_plan.deletes),
+                          doing=f"removing keys from {target}")
             except KeysNotWrittenError as exc:
                 failed.update(_not_done(ctx, exc, "not removed"))
             except Exception as exc:  # noqa: BLE001 - reported per key, as the writes are
-                reason = _reason(ctx, exc)
-                failed.update(dict.fromkeys(the_plan.deletes, f"not removed: {reason}"))
-    if failed:
+                kind, reason = outcome(ctx, store, exc)
+                (unknown if kind == UNKNOWN else failed).update(dict.fromkeys(
+                    the_plan.deletes, reason.replace("written", "removed")))
+    if failed or unknown:
         error = InterruptedSyncError if ctx.cancelled else SyncFailedError
         what = "interrupted" if ctx.cancelled else "failed"
+        counts = f"{len(failed)} of {len(the_plan.keys)} key(s) not synced"
+        if unknown:
+            counts += f", {len(unknown)} unknown (may or may not have been written)"
         raise error(
-            f"{target}: sync {what}: {len(failed)} of {len(the_plan.keys)} key(s) not synced",
-            the_plan.result(reported, failed, where=where),
+            f"{target}: sync {what}: {counts}",
+            the_plan.result(reported, {*failed, *unknown}, where=where),
             {printable(key): reason for key, reason in failed.items()},
+            {printable(key): reason for key, reason in unknown.items()},
         )
     return reported
 
@@ -375,38 +427,56 @@ def _not_done(ctx: Context, exc: KeysNotWrittenError, what: str) -> dict[str, st
     return {key: f"{what}: {ctx.redactor.redact(reason)}" for key, reason in exc.failed.items()}
 
 
+def _interrupted_before_writing(
+    target: Endpoint, the_plan: Plan, where: Mapping[str, str]
+) -> InterruptedSyncError:
+    """Interrupted with nothing written: one message, not a line per planned key."""
+    changes = len(the_plan.writes) + len(the_plan.deletes)
+    return InterruptedSyncError(
+        f"{target}: interrupted before anything was written "
+        f"({changes} change(s) planned, none made)",
+        SyncResult(source=where["source"], target=where["target"]), {},
+    )
+
+
 def _write_each(
     ctx: Context, store: SecretStore, session: StoreSession, the_plan: Plan
-) -> tuple[dict[str, Action], dict[str, str]]:
-    """``write_one`` per key, ``concurrency`` at a time; every key ends done or failed.
+) -> tuple[dict[str, Action], dict[str, str], dict[str, str]]:
+    """``write_one`` per key, ``concurrency`` at a time; every key ends done, failed or unknown.
 
     Returns the actions the store reported where they differ from the plan,
-    and the reason of each key that failed.
+    the reason of each key that failed and of each key whose outcome is
+    unknown.  A second Ctrl-C (KeyboardInterrupt while waiting) abandons
+    the calls in flight (:meth:`Context.abandon` lets a store stop them) and
+    reports their keys unknown without waiting: the workers are daemon
+    threads, so the process can exit while one is stuck in a call.
     """
     planned = {key: action for key, action in zip(the_plan.keys, the_plan.actions, strict=True)
                if key in the_plan.writes}
     reported: dict[str, Action] = {}
     failed: dict[str, str] = {}
+    unknown: dict[str, str] = {}
+    in_flight: set[str] = set()
     lock = threading.Lock()
     total = len(the_plan.writes)
     count = 0
+    pending = iter(the_plan.writes.items())
 
     def one(key: str, value: str) -> None:
         nonlocal count
         try:
             ctx.check()
-            action = _retrying(ctx, store, lambda: session.write_one(key, value))
-        except CancelledError as exc:
-            reason = "not written: interrupted" if ctx.cancelled else f"not written: {exc}"
-            with lock:
-                failed[key] = reason
-            return
+            action = _retrying(ctx, store, lambda: session.write_one(key, value),
+                               doing=f"writing {printable(key)}")
         except Exception as exc:  # noqa: BLE001 - one key's failure, reported with the rest
-            reason = _reason(ctx, exc)
+            kind, reason = outcome(ctx, store, exc, prefix=False)
             with lock:
-                failed[key] = reason
+                if key in in_flight:  # else already reported, as abandoned
+                    (unknown if kind == UNKNOWN else failed)[key] = reason
             return
         with lock:
+            if key not in in_flight:
+                return
             if isinstance(action, Action) and action is not planned[key]:
                 reported[key] = action
             count += 1
@@ -414,11 +484,33 @@ def _write_each(
         log.debug("%s: %s", printable(key), reported.get(key, planned[key]))
         _progress(ctx, store, done, total)
 
-    workers = max(1, min(_concurrency(ctx, store), len(the_plan.writes)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=store.id) as pool:
-        for future in [pool.submit(one, k, v) for k, v in the_plan.writes.items()]:
-            future.result()
-    return reported, failed
+    def worker() -> None:
+        while True:
+            with lock:
+                item = next(pending, None)
+                if item is None or ctx.abandoned:
+                    return
+                in_flight.add(item[0])
+            one(*item)
+            with lock:
+                in_flight.discard(item[0])
+
+    count_workers = max(1, min(_concurrency(ctx, store), len(the_plan.writes)))
+    threads = [threading.Thread(target=worker, name=f"{store.id}-{number}", daemon=True)
+               for number in range(count_workers)]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            thread.join()
+    except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
+        with lock:
+            ctx.abandon()
+            unknown.update(dict.fromkeys(in_flight, STOPPED_WAITING))
+            in_flight.clear()
+            for key, _value in pending:
+                failed[key] = "not written: interrupted"
+    return reported, failed, unknown
 
 
 def _progress(ctx: Context, store: SecretStore, done: int, total: int) -> None:
@@ -434,31 +526,44 @@ def _concurrency(ctx: Context, store: SecretStore) -> int:
     return max(1, store.concurrency)
 
 
-def _retrying(ctx: Context, store: SecretStore, call: Callable[[], T]) -> T:
-    """``call()``, retried with jittered exponential backoff while the store calls it transient."""
+def _retrying(
+    ctx: Context, store: SecretStore, call: Callable[[], T], *, doing: str = "calling the store"
+) -> T:
+    """``call()``, retried with jittered exponential backoff while the store calls it transient.
+
+    ``doing`` says what the call is for (``reading the source vault:secret/app``):
+    a deadline that stops the call or its retries names it, with the last
+    failure.  When an attempt's outcome was unknown and no later one
+    succeeded, the error is an :class:`OutcomeUnknownError`: that attempt
+    may have landed.
+    """
     attempt = 0
+    maybe_landed = False
     while True:
         try:
             return call()
         except Exception as exc:
+            maybe_landed = maybe_landed or store.outcome_unknown(exc)
+            if isinstance(exc, DeadlineError):
+                give_up(DeadlineError(f"{doing}: the deadline (--timeout) passed"), maybe_landed)
             if attempt >= store.retries or not store.is_transient(exc):
+                if maybe_landed and not store.outcome_unknown(exc):
+                    raise OutcomeUnknownError(reason_of(ctx, exc)) from exc
                 raise
+            last = exc
         attempt += 1
         delay = min(MAX_BACKOFF, BACKOFF * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)  # noqa: S311
         remaining = ctx.remaining()
         if remaining is not None and remaining <= delay:
-            raise CancelledError("ran past its deadline while retrying")
+            give_up(DeadlineError(f"{doing}: the deadline (--timeout) passed before another "
+                                   f"try (the last failure: {reason_of(ctx, last)})"), maybe_landed)
         ctx.wait(delay)
+        if ctx.cancelled:
+            give_up(CancelledError(f"{doing}: interrupted before another try "
+                                    f"(the last failure: {reason_of(ctx, last)})"), maybe_landed)
         ctx.check()
 
 
 def _as_dict(values: Mapping[str, str]) -> dict[str, str]:
     """``values`` as a dict, without copying one (a large source is held once)."""
     return values if isinstance(values, dict) else dict(values)
-
-
-def _reason(ctx: Context, exc: BaseException) -> str:
-    """Why a key failed, masked: a store's message may quote what it was sent."""
-    text = str(exc).strip().splitlines()
-    first = text[0] if text else type(exc).__name__
-    return ctx.redactor.redact(first)

@@ -50,9 +50,14 @@ def message_text(redactor: Redactor, exc: StagecraftError) -> str:
         if not isinstance(exc, SyncFailedError):
             head = redactor.redact(head)
         done = [change.key for change in exc.result.changes]
-        lines = [head, f"  synced ({len(done)}): {', '.join(done) if done else '-'}",
-                 f"  not synced ({len(exc.failed)}):"]
-        lines += reason_lines(exc.failed, "    ", redactor.redact)
+        unknown = getattr(exc, "unknown", {})  # a provider's own subclass may predate it
+        lines = [head, f"  synced ({len(done)}): {', '.join(done) if done else '-'}"]
+        if exc.failed or not unknown:
+            lines.append(f"  not synced ({len(exc.failed)}):")
+            lines += reason_lines(exc.failed, "    ", redactor.redact)
+        if unknown:
+            lines.append(f"  unknown, may or may not have been written ({len(unknown)}):")
+            lines += reason_lines(unknown, "    ", redactor.redact)
         return "\n".join(lines)
     return str(exc) if _is_structural(exc) else redactor.redact(str(exc))
 

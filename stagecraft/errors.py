@@ -92,3 +92,7 @@ class ProviderError(StagecraftError):
 
 class CancelledError(ProviderError):
     """The sync was cancelled or ran past its deadline."""
+
+
+class DeadlineError(CancelledError):
+    """The sync ran past its deadline (``--timeout``)."""

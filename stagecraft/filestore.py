@@ -35,6 +35,10 @@ __all__ = ["FileStore"]
 
 D = TypeVar("D")
 
+#: Keys edited between two checks for cancellation: a Ctrl-C during the edit of a
+#: large file stops within a fraction of a second, before anything is written.
+CHECK_EVERY = 2048
+
 
 class FileStore(SecretStore, Generic[D]):
     """A store whose location is a file; ``D`` is the parsed document's type."""
@@ -166,7 +170,9 @@ class _FileSession(StoreSession, Generic[D]):
 
     def write(self, values: Mapping[str, str]) -> None:
         document = self.document
-        for key, value in values.items():
+        for count, (key, value) in enumerate(values.items()):
+            if count % CHECK_EVERY == 0:
+                self.ctx.check()  # a Ctrl-C during a large edit: nothing is written
             self.store.set(self.ctx, document, key, value)
         self._edited = True
 
@@ -181,7 +187,9 @@ class _FileSession(StoreSession, Generic[D]):
 
     def delete(self, keys: Collection[str]) -> None:
         document = self.document
-        for key in keys:
+        for count, key in enumerate(keys):
+            if count % CHECK_EVERY == 0:
+                self.ctx.check()
             self.store.remove(document, key)
         self._edited = True
 

@@ -31,7 +31,8 @@ class ProgressLine:
         self._stream = stream
         self._delay = delay
         self._started = time.monotonic()
-        self._lock = threading.Lock()
+        # Re-entrant: the Ctrl-C handler may clear the line while its own thread draws it.
+        self._lock = threading.RLock()
         self._shown = False
         self._last = ""
 

@@ -41,8 +41,8 @@ if TYPE_CHECKING:
     from stagecraft.providers.secrets import Action, Context, SyncOptions, SyncResult
 
 __all__ = [
-    "KeysNotWrittenError", "LazyConfig", "NoSuchLocationError", "SecretStore", "StoreSession",
-    "TransientError",
+    "KeysNotWrittenError", "LazyConfig", "NoSuchLocationError", "OutcomeUnknownError",
+    "SecretStore", "StoreSession", "TransientError",
 ]
 
 
@@ -88,6 +88,19 @@ class KeysNotWrittenError(ProviderError):
     def __init__(self, failed: Mapping[str, str]) -> None:
         super().__init__(f"{len(failed)} key(s) failed")
         self.failed = dict(failed)
+
+
+class OutcomeUnknownError(ProviderError):
+    """A write was sent and no answer came: it may or may not have taken effect.
+
+    Raise it (or say so in :meth:`SecretStore.outcome_unknown`) when a
+    request or a child process that changes the store timed out, lost its
+    connection after sending, or was stopped: the engine then reports the
+    keys as *unknown* ("may or may not have been written"), never as "not
+    written".  It is not retried unless it is also a :class:`TransientError`
+    (a store that can tell a repeated write apart, as Vault's check-and-set
+    does, may make it both).
+    """
 
 
 class LazyConfig:
@@ -247,6 +260,11 @@ class SecretStore:
     def is_transient(self, exc: BaseException) -> bool:
         """Whether ``exc`` is worth retrying (default: :class:`TransientError`)."""
         return isinstance(exc, TransientError)
+
+    def outcome_unknown(self, exc: BaseException) -> bool:
+        """Whether a write that raised ``exc`` may have landed (default:
+        :class:`OutcomeUnknownError`): its keys are then reported unknown."""
+        return isinstance(exc, OutcomeUnknownError)
 
     @contextlib.contextmanager
     def session(

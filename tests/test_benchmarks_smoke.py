@@ -145,3 +145,15 @@ def test_redaction_rows_mask_and_compare_with_named_alternatives(bench: ModuleTy
     for row in rows:
         assert row.measured > 0, row
         assert row.baseline > 0, row
+
+
+def test_the_interrupt_benchmark_gives_its_row(bench: ModuleType) -> None:
+    """A real SIGINT at each point of a small sync: one row, the target left whole."""
+    from benchmarks import interrupt
+
+    [row] = interrupt.run(2_000)
+    assert row.benchmark.startswith("Ctrl-C during an envfile sync of 2000 keys")
+    assert row.runs == len(interrupt.POINTS)
+    assert row.measured > 0
+    assert row.baseline > 0
+    assert math.isfinite(row.ratio)

@@ -77,8 +77,9 @@ def test_a_mistyped_source_is_an_error_and_prune_removes_nothing(root: Path,
 def test_a_store_source_that_does_not_exist_names_it(root: Path) -> None:
     code, _, err = sync(root, source="envfile:.env.locl")
     assert code == 1
-    assert err == (f"stagecraft: error: envfile:.env.locl: the source does not exist (no file "
-                   f"{root / '.env.locl'}); check the location (nothing was written)\n")
+    missing = root / ".env.locl"
+    assert err == (f"stagecraft: error: envfile:{missing}: the source does not exist (no file "
+                   f"{missing}); check the location (nothing was written)\n")
     assert not (root / ".env.prod").exists()
 
 

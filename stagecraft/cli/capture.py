@@ -27,10 +27,12 @@ __all__ = ["interrupts_cancel", "is_terminal", "progress_line", "provider_output
 
 
 @contextlib.contextmanager
-def interrupts_cancel(ctx: Context) -> Iterator[None]:
+def interrupts_cancel(session: Session, ctx: Context) -> Iterator[None]:
     """While a sync runs, the first Ctrl-C cancels it: no new write starts, those in
     flight finish, and the sync reports what was written (exit 130).  A second one
-    stops at once."""
+    stops waiting (KeyboardInterrupt: the engine reports the calls in flight as
+    unknown and stops them).  Child processes of stores run in sessions of their
+    own, so a terminal's Ctrl-C reaches stagecraft alone."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -39,6 +41,10 @@ def interrupts_cancel(ctx: Context) -> Iterator[None]:
         if ctx.cancelled:
             raise KeyboardInterrupt
         ctx.cancel()
+        if ctx.stops_at_once:  # reading or planning: nothing in flight to wait for
+            raise KeyboardInterrupt
+        session.note("interrupted: no new write starts, the writes in flight finish "
+                     "(Ctrl-C again to stop waiting)")
 
     before = signal.signal(signal.SIGINT, cancel)
     try:

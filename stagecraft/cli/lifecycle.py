@@ -81,8 +81,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> NoReturn:
-    """The ``stagecraft`` console script: :func:`main`, then exit with its code."""
-    raise SystemExit(main(None))
+    """The ``stagecraft`` console script: :func:`main`, then exit with its code.
+
+    A Ctrl-C before a command has its own handling (while the parser or the
+    plugins load) exits 130 too, without a traceback.
+    """
+    try:
+        code = main(None)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{PROG}: interrupted\n")
+        code = EXIT_INTERRUPTED
+    raise SystemExit(code)
 
 
 def _ensure_streams() -> None:
@@ -147,6 +156,10 @@ def _report_error(
         report["failed"] = [
             {"key": key, "reason": session.redactor.redact(reason)}
             for key, reason in exc.failed.items()
+        ]
+        report["unknown"] = [
+            {"key": key, "reason": session.redactor.redact(reason)}
+            for key, reason in exc.unknown.items()
         ]
         report["source"] = exc.result.source or report.get("source", "")
         report["target"] = exc.result.target or report.get("target", "")

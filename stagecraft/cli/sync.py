@@ -94,7 +94,8 @@ def cmd_sync(session: Session) -> int:
     if options.source == STDIN and is_terminal(sys.stdin):
         session.note("reading the env file from standard input (end it with Ctrl-D)")
     try:
-        with interrupts_cancel(ctx), progress_line(session, ctx), provider_output(session):
+        with (interrupts_cancel(session, ctx), progress_line(session, ctx),
+              provider_output(session)):
             result = run_sync(prepared)
     except ConflictError as exc:
         if args.check:  # a conflict is drift: the plan, and exit 4

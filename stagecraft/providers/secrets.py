@@ -20,10 +20,11 @@ from the installed plugins the first time one of them is called
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +32,12 @@ import attrs
 
 from stagecraft.errors import (
     CancelledError,
+    DeadlineError,
     ProviderError,
     StagecraftError,
     UserError,
 )
+from stagecraft.interrupts import Interrupts
 from stagecraft.key_reasons import reason_lines
 from stagecraft.providers.default_registry import (
     default_registry,
@@ -133,17 +136,27 @@ class PartialSyncError(ProviderError):
     """Some keys were synced and some failed.
 
     ``result`` holds the changes that did happen, ``failed`` maps each key that
-    was not synced to the reason (which never includes its value).
+    was not synced to the reason (which never includes its value), and
+    ``unknown`` each key whose write was sent but not answered (a timeout, a
+    second Ctrl-C): it may or may not have been written.
     """
 
-    def __init__(self, message: str, result: SyncResult, failed: dict[str, str]) -> None:
+    def __init__(
+        self, message: str, result: SyncResult, failed: dict[str, str],
+        unknown: dict[str, str] | None = None,
+    ) -> None:
         self.result = result
         self.failed = dict(sorted(failed.items()))
+        self.unknown = dict(sorted((unknown or {}).items()))
         lines = [message]
         done = [change.key for change in result.changes]
         lines.append(f"  synced ({len(done)}): {', '.join(done) if done else '-'}")
-        lines.append(f"  not synced ({len(self.failed)}):")
-        lines += reason_lines(self.failed, "    ")
+        if self.failed or not self.unknown:
+            lines.append(f"  not synced ({len(self.failed)}):")
+            lines += reason_lines(self.failed, "    ")
+        if self.unknown:
+            lines.append(f"  unknown, may or may not have been written ({len(self.unknown)}):")
+            lines += reason_lines(self.unknown, "    ")
         super().__init__("\n".join(lines))
 
 
@@ -338,8 +351,8 @@ class Context:
     """
 
     __slots__ = (
-        "__weakref__", "_cancelled", "_config_dir", "_cwd", "config", "configs", "deadline",
-        "endpoints", "logger", "on_progress", "redactor", "registry",
+        "__weakref__", "_cancelled", "_config_dir", "_cwd", "_interrupts", "config", "configs",
+        "deadline", "endpoints", "logger", "on_progress", "redactor", "registry",
     )
 
     def __init__(
@@ -356,6 +369,7 @@ class Context:
         self.logger: logging.Logger = _default_logger() if logger is None else logger
         self.redactor: Redactor = Redactor() if redactor is None else redactor
         self._cancelled = threading.Event()
+        self._interrupts = Interrupts()
         #: The typed config of the store being called (set by the engine).
         self.config: Any = None
         #: Where ``--from ID:`` / ``--to ID:`` look stores up (None: the default registry).
@@ -376,6 +390,7 @@ class Context:
         """
         child = Context(self.cwd, self.config_dir, self.deadline, self.logger, self.redactor)
         child._cancelled = self._cancelled
+        child._interrupts = self._interrupts
         child.registry = self.registry
         child.configs = self.configs
         child.on_progress = self.on_progress
@@ -416,6 +431,50 @@ class Context:
     def cancelled(self) -> bool:
         return self._cancelled.is_set()
 
+    def abandon(self) -> None:
+        """Stop waiting for the calls in flight (a second Ctrl-C): cancel, and stop them.
+
+        Runs every stopper registered with :meth:`stoppable` (a store kills
+        the child process it waits for); the keys of those calls are
+        reported as unknown.
+        """
+        self._cancelled.set()
+        self._interrupts.stop_all()
+
+    @property
+    def abandoned(self) -> bool:
+        return self._interrupts.stopped.is_set()
+
+    @contextlib.contextmanager
+    def interruptible(self) -> Iterator[None]:
+        """While the block runs, nothing is in flight that must finish (reading, planning).
+
+        The command's Ctrl-C then stops at once (KeyboardInterrupt in the main
+        thread) rather than at the next :meth:`check`; outside such blocks it
+        only cancels, so that writes in flight finish.
+        """
+        with self._interrupts.lock:
+            self._interrupts.interruptible += 1
+        try:
+            yield
+        finally:
+            with self._interrupts.lock:
+                self._interrupts.interruptible -= 1
+
+    @property
+    def stops_at_once(self) -> bool:
+        """Whether a Ctrl-C now may stop the run at once (see :meth:`interruptible`)."""
+        return self._interrupts.interruptible > 0
+
+    @contextlib.contextmanager
+    def stoppable(self, stop: Callable[[], None]) -> Iterator[None]:
+        """While the block runs, :meth:`abandon` calls ``stop`` (at once if already abandoned).
+
+        ``stop`` must be quick and safe from another thread (``os.killpg`` of a child).
+        """
+        with self._interrupts.registered(stop):
+            yield
+
     def remaining(self) -> float | None:
         """Seconds left before the deadline (None when there is none)."""
         if self.deadline is None:
@@ -431,7 +490,7 @@ class Context:
         if self._cancelled.is_set():
             raise CancelledError("sync cancelled")
         if self.deadline is not None and time.monotonic() >= self.deadline:
-            raise CancelledError("sync ran past its deadline")
+            raise DeadlineError("sync ran past its deadline")
 
     # -- paths and secrets ----------------------------------------------------
 

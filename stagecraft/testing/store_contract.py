@@ -17,7 +17,8 @@ engine: round trips of awkward values, plans that match the sync, dry runs,
 writes of changed keys only, ``--prune``, a location that does not exist
 (:class:`~stagecraft.store.NoSuchLocationError`), and the failure paths -- a key
 failing mid-sync, a failing batch, cancellation, a store error that echoes a
-value (whole or cut short), a store that prints a value.
+value (whole or cut short), a store that prints a value, a write that
+lands and then times out (reported unknown, never "not written").
 
 Override :meth:`StoreContract.read_back` for a write-only store (it cannot
 be read, so say how the test sees what it holds), ``config`` for a typed
@@ -48,7 +49,7 @@ from stagecraft.providers.secrets import (
     SyncOptions,
     SyncResult,
 )
-from stagecraft.store import NoSuchLocationError, SecretStore, StoreSession
+from stagecraft.store import NoSuchLocationError, OutcomeUnknownError, SecretStore, StoreSession
 from stagecraft.testing.contract import CANARY_VALUES, TRICKY_VALUES
 from stagecraft.testing.envfiles import write_env_file
 from stagecraft.testing.store_files import CreatedFileModes
@@ -135,8 +136,10 @@ class StoreContract(CreatedFileModes):
     def intercepted(
         self, store: SecretStore, location: str, tmp_path: Path,
         before_write: Callable[[list[str]], None],
+        after_write: Callable[[list[str]], None] | None = None,
     ) -> Iterator[None]:
-        """Call ``before_write(keys)`` before each write the engine makes through a session.
+        """Call ``before_write(keys)`` before each write the engine makes through a session
+        (and ``after_write(keys)`` once it returned).
 
         The engine writes only through :meth:`SecretStore.session`, so this
         reaches every store, whatever its session does underneath.
@@ -148,7 +151,7 @@ class StoreContract(CreatedFileModes):
         @contextlib.contextmanager
         def session(ctx: Context, location: str, *, dry_run: bool) -> Iterator[StoreSession]:
             with opened(ctx, location, dry_run=dry_run) as inner:
-                yield _Intercepted(inner, before_write)
+                yield _Intercepted(inner, before_write, after_write)
 
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(routed, "session", session)
@@ -262,7 +265,10 @@ class StoreContract(CreatedFileModes):
             with pytest.raises(UserError) as info:
                 target.sync(ctx, SyncOptions(source=f"{store.id}:{location}", target="t",
                                              prune=True))
-            assert f"{store.id}:{location}" in str(info.value), "the error does not name it"
+            # A file is shown by its absolute path, so the location's last part is what
+            # every store's message holds.
+            assert f"{store.id}:" in str(info.value), "the error does not name the store"
+            assert Path(location).name in str(info.value), "the error does not name it"
             assert "does not exist" in str(info.value), "the error does not say what is wrong"
             assert target.values == CANARY_VALUES, "the target changed"
         result = self.sync(tmp_path, store, location, CANARY_VALUES)
@@ -333,6 +339,32 @@ class StoreContract(CreatedFileModes):
         )
         assert not set(error.failed) & set(back), "a key reported as not written is in the store"
 
+    def test_a_write_that_lands_then_times_out_is_reported_unknown(
+        self, store: SecretStore, location: str, tmp_path: Path
+    ) -> None:
+        """Sent, applied, and no answer in time: "may or may not have been written"."""
+
+        def no_answer(keys: list[str]) -> None:
+            raise OutcomeUnknownError("no answer within the timeout (contract)")
+
+        with (
+            self.intercepted(store, location, tmp_path, lambda keys: None, no_answer),
+            pytest.raises(PartialSyncError) as info,
+        ):
+            self.sync(tmp_path, store, location, CANARY_VALUES)
+        error = info.value
+        assert not error.failed, f"keys that may have landed reported not written: {error.failed}"
+        assert set(getattr(error, "unknown", {})) == set(CANARY_VALUES), (
+            "the keys whose write timed out are not reported unknown"
+        )
+        assert not error.result.changes, "a key whose outcome is unknown is listed as synced"
+        assert all(reason.startswith("may or may not have been written")
+                   for reason in error.unknown.values()), "an unknown key's reason says otherwise"
+        # A file store renders when its session ends, so its write did not land here.
+        back = self.read_back(store, self.context(tmp_path, store), location)
+        assert set(back) <= set(CANARY_VALUES), "the store holds keys that were not sent"
+        assert all(back[key] == CANARY_VALUES[key] for key in back), "a value is not as sent"
+
     def test_what_a_store_prints_is_masked_on_the_command_line(
         self, store: SecretStore, location: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
@@ -384,10 +416,14 @@ class StoreContract(CreatedFileModes):
 class _Intercepted(StoreSession):
     """A session that calls a hook before passing each write on to the real one."""
 
-    def __init__(self, inner: StoreSession, before_write: Callable[[list[str]], None]) -> None:
+    def __init__(
+        self, inner: StoreSession, before_write: Callable[[list[str]], None],
+        after_write: Callable[[list[str]], None] | None = None,
+    ) -> None:
         super().__init__(inner.store, inner.ctx, inner.location)
         self.inner = inner
         self.before_write = before_write
+        self.after_write = after_write or (lambda keys: None)
 
     def read(self, keys: Collection[str] | None) -> Mapping[str, str]:
         return self.inner.read(keys)
@@ -395,10 +431,13 @@ class _Intercepted(StoreSession):
     def write(self, values: Mapping[str, str]) -> None:
         self.before_write(list(values))
         self.inner.write(values)
+        self.after_write(list(values))
 
     def write_one(self, key: str, value: str) -> Action | None:
         self.before_write([key])
-        return self.inner.write_one(key, value)
+        action = self.inner.write_one(key, value)
+        self.after_write([key])
+        return action
 
     def delete(self, keys: Collection[str]) -> None:
         self.inner.delete(keys)

@@ -157,7 +157,7 @@ def _broken_target(root: Path) -> None:
 
 def _broken_cue(root: Path) -> None:
     (root / ".secrets.local.cue").write_text(
-        f'CueOld: "{EXTRA["CUE_OLD"]}" // trailing comment\n', encoding="utf-8"
+        f'CueOld: "{EXTRA["CUE_OLD"]}" + "more"\n', encoding="utf-8"  # an expression: refused
     )
 
 

@@ -6,6 +6,9 @@ botocore's exceptions into Stagecraft's:
 * throttling (``ThrottlingException``, ``TooManyUpdates``, "Rate exceeded"),
   5xx answers and connections that broke mid-call become
   :class:`stagecraft.TransientError`, which the engine retries with backoff;
+  a write whose connection broke or timed out after it was sent is also an
+  :class:`stagecraft.OutcomeUnknownError` (:class:`AwsLostAnswerError`): it
+  may have landed, so when no retry settles it its key is reported unknown;
 * everything else (no credentials, access denied, an unreachable endpoint,
   KMS refusing to encrypt) becomes a :class:`ProviderError` (exit 2) whose
   one-line message names the store and location and says what to check.
@@ -23,7 +26,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from stagecraft.errors import ProviderError
-from stagecraft.store import TransientError
+from stagecraft.store import OutcomeUnknownError, TransientError
 
 if TYPE_CHECKING:
     from stagecraft.providers.secrets import Context
@@ -67,6 +70,18 @@ class AwsTransientError(TransientError):
     def __init__(self, message: str, code: str = "") -> None:
         super().__init__(message)
         self.code = code
+
+
+class AwsLostAnswerError(AwsTransientError, OutcomeUnknownError):
+    """A write was sent and its answer lost (a broken connection, a read timeout).
+
+    Retried: the stores' writes are idempotent (Secrets Manager's client
+    tokens, SSM's overwrite of the same value).
+    """
+
+
+#: AWS operations (by prefix) that change the store: a lost answer leaves them unknown.
+_WRITES = ("Put", "Create", "Delete", "Restore", "Update")
 
 
 def error_code(exc: BaseException) -> str:
@@ -133,7 +148,9 @@ def translate(ctx: Context, exc: BaseException, where: str, operation: str) -> P
         return AwsError(
             f"{where}: no AWS region (set AWS_DEFAULT_REGION or `region` in the config)")
     if isinstance(exc, bce.ConnectionClosedError | bce.ReadTimeoutError):
-        return AwsTransientError(f"{where}: the connection broke during {operation} ({name})")
+        lost: type[AwsTransientError] = (
+            AwsLostAnswerError if operation.startswith(_WRITES) else AwsTransientError)
+        return lost(f"{where}: the connection broke during {operation} ({name})")
     if isinstance(exc, bce.EndpointConnectionError | bce.ConnectTimeoutError):
         # Also what an unknown region looks like (its host name does not resolve).
         return AwsError(

@@ -185,3 +185,32 @@ def test_the_plans_reads_are_retried_too(
     assert proxy.faults.calls["ListSecrets"] == 3
     assert proxy.faults.calls["BatchGetSecretValue"] == 4
     assert proxy.faults.calls["PutSecretValue"] == 0
+
+
+def test_a_write_whose_answer_is_always_lost_is_reported_unknown(
+    proxy: Any, run: RunStagecraft, prefix: str, ssm: Any
+) -> None:
+    """The write lands and the connection breaks before the answer, every time: the key may
+    or may not be written, and is reported so, never as not written."""
+    lost = {f"KEY_{i:02d}" for i in range(KEYS) if i % 8 == 0}
+
+    def decide(call: Call) -> str:
+        key = call.resource.rsplit("/", 1)[-1]
+        return "lost" if call.operation == "PutParameter" and key in lost else "pass"
+
+    proxy.faults.reset(decide)
+    result = run("secrets", "sync", "--from", ".env", "--to", f"aws-ssm:/{prefix}/app/",
+                 "--json")
+    assert result.exit_code == 2, result.stderr
+    report = json.loads(result.stdout)
+    assert report["failed"] == []
+    assert {entry["key"] for entry in report["unknown"]} == lost
+    for entry in report["unknown"]:
+        assert entry["reason"].startswith("may or may not have been written: "), entry
+        assert "the connection broke during PutParameter" in entry["reason"]
+    assert {change["key"] for change in report["changes"]} == set(VALUES) - lost
+    stored: dict[str, str] = {}
+    for page in ssm.get_paginator("get_parameters_by_path").paginate(
+            Path=f"/{prefix}/app/", WithDecryption=True):
+        stored.update({p["Name"].rsplit("/", 1)[1]: p["Value"] for p in page["Parameters"]})
+    assert stored == VALUES, "the lost writes did land"

@@ -6,25 +6,37 @@ as a user would get by hand, whereas one call per type would make separate
 groups that later conflict.  The value goes to the call's stdin and nowhere
 else (not the command line, not the environment).  Running the calls
 concurrently, retrying and reporting is the core engine's work.
+
+Every call runs in a session of its own (``start_new_session``): a
+terminal's Ctrl-C goes to the terminal's foreground process group, which is
+then stagecraft alone, so the calls in flight finish and report their real
+outcome.  Stagecraft stops a child itself, by its process group id, when
+the call outlives ``call_timeout`` (or the sync's deadline), or when the
+sync is abandoned (a second Ctrl-C).  A ``set`` stopped that way may or
+may not have reached Encore: its key is reported unknown.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from stagecraft.errors import ProviderError
 from stagecraft.providers.secrets import Action, Context
+from stagecraft_encore.config import Config
 from stagecraft_encore.errors import (
     AppNotFoundError,
     EncoreNotFoundError,
     ListOutputError,
     SecretListError,
     SecretSetError,
+    SecretSetUnknownError,
 )
 from stagecraft_encore.listing import Group, ListFormatError, parse_list
 from stagecraft_encore.targets import CliTarget
@@ -103,10 +115,7 @@ def set_secret(
     :class:`SecretSetError` with the CLI's message (masked) when it fails.
     """
     argv = command(binary, target, key)
-    completed = run(
-        ctx, argv, app_root, value.encode("utf-8"), SecretSetError,
-        "timed out (the sync ran past its deadline); it may or may not be set",
-    )
+    completed = run(ctx, argv, app_root, value.encode("utf-8"), SecretSetError, changes=True)
     if completed.returncode != 0:
         raise SecretSetError(failure_reason(ctx, completed.returncode, completed.stderr))
     # "Successfully updated", or an output this store does not know: the
@@ -121,22 +130,60 @@ def run(
     app_root: Path,
     stdin: bytes,
     error: type[ProviderError],
-    timed_out: str,
+    *,
+    changes: bool = False,
 ) -> subprocess.CompletedProcess[bytes]:
-    """One call of the CLI in the app root, within the sync's deadline."""
+    """One call of the CLI in the app root, in a session of its own, within its time.
+
+    ``changes``: the call changes Encore (``set``); stopped before it
+    answered, it may or may not have, and :class:`SecretSetUnknownError`
+    says so.  Otherwise ``error`` says nothing was set.
+    """
+    ctx.check()
+    timeout, limit = time_allowed(ctx)
+    name = "`encore " + " ".join(argv[1:3]) + "`"
     try:
-        return subprocess.run(
-            argv,
-            input=stdin,
-            capture_output=True,
-            cwd=app_root,
-            timeout=ctx.remaining(),
-            check=False,
+        child = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cwd=app_root, start_new_session=True,
         )
-    except subprocess.TimeoutExpired:
-        raise error(timed_out) from None
     except OSError as exc:
         raise error(f"could not run {argv[0]}: {exc.strerror}") from None
+    with ctx.stoppable(lambda: _stop(child)):
+        try:
+            stdout, stderr = child.communicate(stdin, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _stop(child)
+            child.communicate()
+            why = f"did not finish within {timeout:.3g} s ({limit}) and was stopped"
+            if changes:
+                raise SecretSetUnknownError(f"{name} {why}; it may or may not be set") from None
+            raise error(f"{name} {why}; nothing was set") from None
+        except BaseException:  # a Ctrl-C that stops the sync at once: no call outlives it
+            _stop(child)
+            raise
+    if ctx.abandoned and child.returncode < 0:
+        why = "was stopped (Ctrl-C twice)"
+        if changes:
+            raise SecretSetUnknownError(f"{name} {why}; it may or may not be set")
+        raise error(f"{name} {why}; nothing was set")
+    return subprocess.CompletedProcess(argv, child.returncode, stdout, stderr)
+
+
+def time_allowed(ctx: Context) -> tuple[float, str]:
+    """Seconds one call may take (``call_timeout``, cut to the deadline), and what set it."""
+    config = ctx.config if isinstance(ctx.config, Config) else Config()
+    remaining = ctx.remaining()
+    if remaining is not None and remaining < config.call_timeout:
+        return remaining, "the --timeout deadline"
+    return config.call_timeout, "call_timeout in secrets.providers.encore"
+
+
+def _stop(child: subprocess.Popen[bytes]) -> None:
+    """Kill the call's whole process group (it leads its own session), unless it has ended."""
+    if child.returncode is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(child.pid, signal.SIGKILL)
 
 
 def list_chunks(keys: Sequence[str]) -> Iterator[list[str]]:
@@ -166,10 +213,7 @@ def list_groups(
     groups: dict[str, list[Group]] = {}
     for chunk in list_chunks(keys):
         argv = [binary, "secret", "list", *chunk]
-        completed = run(
-            ctx, argv, app_root, b"", SecretListError,
-            "`encore secret list` timed out (the sync ran past its deadline); nothing was set",
-        )
+        completed = run(ctx, argv, app_root, b"", SecretListError)
         stderr = completed.stderr.decode("utf-8", errors="replace")
         if completed.returncode != 0:
             if _UNKNOWN_LIST.search(stderr):
@@ -197,7 +241,7 @@ def cli_version(ctx: Context, binary: str) -> str:
     try:
         completed = subprocess.run(
             [binary, "version"], capture_output=True, timeout=12, check=False,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL, start_new_session=True,
         )
         stdout = completed.stdout
     except subprocess.TimeoutExpired as exc:

@@ -11,6 +11,7 @@
           envs: []                    # specific environments (slugs)
           encore_bin: encore
           concurrency: 8              # `encore secret set` calls in flight
+          call_timeout: 60            # seconds one `encore` call may take (--timeout caps it)
           require_declared: false     # every secret the app declares must be set
 
 The core structures that section into :class:`Config` with its strict
@@ -62,6 +63,13 @@ def _check_concurrency(_instance: object, _attribute: attrs.Attribute[Any], valu
         raise InvalidConfigError(f"concurrency must be an integer >= 1, not {value!r}")
 
 
+def _check_call_timeout(
+    _instance: object, _attribute: attrs.Attribute[Any], value: float
+) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise InvalidConfigError(f"call_timeout must be a number of seconds > 0, not {value!r}")
+
+
 def _check_bin(_instance: object, _attribute: attrs.Attribute[Any], value: str) -> None:
     if not value:
         raise InvalidConfigError("encore_bin must not be empty")
@@ -77,6 +85,9 @@ class Config:
     envs: list[str] = attrs.field(factory=list, validator=_check_envs)
     encore_bin: str = attrs.field(default="encore", validator=_check_bin)
     concurrency: int = attrs.field(default=8, validator=_check_concurrency)
+    #: Seconds one ``encore`` call may take before it is stopped (a hung CLI
+    #: never hangs the sync); the sync's ``--timeout`` cuts it further.
+    call_timeout: float = attrs.field(default=60.0, validator=_check_call_timeout)
     #: Refuse a sync through the CLI when a secret the app declares is neither
     #: in the sync nor set in Encore for the selection (``encore debug meta``).
     require_declared: bool = False

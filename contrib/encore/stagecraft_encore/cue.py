@@ -7,13 +7,14 @@ exact subset and refuses everything else:
 * blank lines and ``//`` comment lines, kept byte for byte;
 * one field per line, ``"KEY": "value"`` or ``KEY: "value"`` (a bare label
   must be an identifier and not a CUE keyword), where the value is a
-  double-quoted string that decodes as JSON.  JSON string escapes are a
+  double-quoted string that decodes as JSON, optionally followed by a
+  ``// comment`` (kept when the value is rewritten).  JSON string escapes are a
   subset of CUE's with the same meaning, so a line that decodes as JSON is
   read by Encore exactly the same way.
 
 Anything else (a package clause, braces, commas, ``\"\"\"`` or ``#"..."#``
-strings, references, non-string values, trailing comments, duplicate keys,
-lone surrogates) is refused with a message naming the file and line.
+strings, references, non-string values, duplicate keys, lone surrogates)
+is refused with a message naming the file and line.
 
 The writer emits ``json.dumps(key) + ": " + json.dumps(value)`` per secret
 (ASCII escapes), which Encore reads back exactly.  Lines that are not
@@ -45,8 +46,11 @@ KEYWORDS = frozenset(
 # A line's ending is split off before matching; the optional ``\r`` is a
 # lone one on a last line without ``\n`` (whitespace to CUE).
 _STRING = r'"(?:[^"\\\x00-\x1f]|\\.)*"'
+# What follows the value: blanks, then perhaps a comment (which may hold anything,
+# quotes included: CUE ends a comment at the end of the line only).
 _FIELD = re.compile(
-    rf"[ \t]*(?P<label>{_STRING}|[A-Za-z$][A-Za-z0-9_$]*)[ \t]*:[ \t]*(?P<value>{_STRING})[ \t]*\r?"
+    rf"(?P<field>[ \t]*(?P<label>{_STRING}|[A-Za-z$][A-Za-z0-9_$]*)[ \t]*:[ \t]*"
+    rf"(?P<value>{_STRING}))(?P<rest>[ \t]*(?://[^\r]*)?\r?)"
 )
 _COMMENT = re.compile(r"[ \t]*//.*")
 _BLANK = re.compile(r"[ \t]*\r?")
@@ -81,6 +85,8 @@ class _Line:
     eol: str
     key: str | None = None
     value: str | None = attrs.field(default=None, repr=False)
+    #: What follows a field's value on its line (blanks, a ``//`` comment), kept on rewrite.
+    rest: str = ""
 
 
 @attrs.define
@@ -122,7 +128,7 @@ class CueDocument:
         if existing is not None:
             if existing.value == value:
                 return Action.UNCHANGED
-            existing.text = encode_line(key, value)
+            existing.text = encode_line(key, value) + existing.rest
             existing.value = value
             return Action.UPDATED
         if self.lines and not self.lines[-1].eol:
@@ -152,8 +158,11 @@ def parse(text: str, *, name: str = ".secrets.local.cue") -> CueDocument:
         if match is None:
             raise CueFormatError(
                 f"{where}: cannot read this line, so the file is left unchanged; "
-                'only `"KEY": "value"` lines, `//` comments and blank lines are supported'
+                'only `"KEY": "value"` lines (a `// comment` may follow the value), '
+                "`//` comments and blank lines are supported"
             )
+        if "\x00" in match["rest"] or "\ufeff" in match["rest"]:
+            raise CueFormatError(f"{where}: NUL or byte-order mark in the file")
         label = match["label"]
         if label.startswith('"'):
             key = _decode(label, where, what="label")
@@ -167,7 +176,7 @@ def parse(text: str, *, name: str = ".secrets.local.cue") -> CueDocument:
         if key in seen:
             raise CueFormatError(f"{where}: {key!r} is already set on line {seen[key]}")
         seen[key] = number
-        doc.lines.append(_Line(raw, eol, key, value))
+        doc.lines.append(_Line(raw, eol, key, value, match["rest"]))
     return doc
 
 

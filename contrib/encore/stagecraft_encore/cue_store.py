@@ -18,9 +18,7 @@ from stagecraft_encore import cue
 from stagecraft_encore.cli_runner import APP_FILE
 from stagecraft_encore.config import Config as EncoreConfig
 from stagecraft_encore.errors import CueFormatError
-
-#: The only override file Encore reads, next to ``encore.app``.
-LOCAL_OVERRIDE_FILE = ".secrets.local.cue"
+from stagecraft_encore.targets import LOCAL_OVERRIDE_FILE
 
 
 class EncoreCueFile(FileStore[cue.CueDocument]):
@@ -84,6 +82,7 @@ def warn_if_tracked(ctx: Context, path: Path) -> None:
             capture_output=True,
             timeout=10,
             check=False,
+            start_new_session=True,  # a terminal's Ctrl-C is for stagecraft alone
         )
     except (OSError, subprocess.SubprocessError):
         return

@@ -56,9 +56,7 @@ def declared_secrets(ctx: Context, binary: str, app_root: Path) -> list[str]:
     from stagecraft_encore.cli_runner import failure_reason, run
 
     completed = run(
-        ctx, [binary, "debug", "meta", "--format=json"], app_root, b"", DeclaredSecretsError,
-        "`encore debug meta` timed out (the sync ran past its deadline); nothing was set",
-    )
+        ctx, [binary, "debug", "meta", "--format=json"], app_root, b"", DeclaredSecretsError)
     if completed.returncode != 0:
         reason = failure_reason(ctx, completed.returncode, completed.stderr)
         raise DeclaredSecretsError(f"`encore debug meta` failed, nothing was set: {reason}")

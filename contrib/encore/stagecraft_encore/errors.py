@@ -7,6 +7,7 @@ config; provider errors (exit 2) come from the ``encore`` CLI or the machine.
 from __future__ import annotations
 
 from stagecraft.errors import ConfigError, ProviderError, UserError
+from stagecraft.store import OutcomeUnknownError
 
 
 class TargetError(UserError):
@@ -35,6 +36,10 @@ class AppNotFoundError(ProviderError):
 
 class SecretSetError(ProviderError):
     """One ``encore secret set`` call failed; the message is the CLI's, masked."""
+
+
+class SecretSetUnknownError(SecretSetError, OutcomeUnknownError):
+    """``encore secret set`` was stopped before it answered: the key may or may not be set."""
 
 
 class SecretListError(ProviderError):

@@ -8,8 +8,12 @@ CLI, or a local override file.  The forms accepted are:
 * ``env:staging`` or ``env:staging,qa``: specific environments by slug;
   every name after ``env:`` is an environment, so ``dev,env:staging`` mixes
   both (types first);
-* ``.secrets.local.cue`` (any path ending in ``.cue``): the local override
-  file, relative to the app root.
+* ``.secrets.local.cue`` (any path ending in ``.cue``, in any case): the
+  local override file, relative to the app root.  Encore reads exactly
+  ``.secrets.local.cue`` (it opens that name; on Linux file names are
+  case-sensitive), so that name spelled in another case
+  (``.secrets.local.CUE``) is refused rather than written where Encore
+  never looks.
 
 Parsing happens before any call to ``encore``, so a typo fails without
 touching anything.
@@ -36,6 +40,8 @@ ALIASES: dict[str, str] = {
 
 ENV_PREFIX = "env:"
 CUE_SUFFIX = ".cue"
+#: The only override file Encore reads, next to ``encore.app``.
+LOCAL_OVERRIDE_FILE = ".secrets.local.cue"
 
 
 @attrs.frozen
@@ -100,7 +106,13 @@ def env_names(names: Iterable[str]) -> tuple[str, ...]:
 
 def parse_target(text: str) -> Target:
     """Parse a ``--to`` value (see the module docstring for the forms)."""
-    if text.endswith(CUE_SUFFIX):
+    if text.lower().endswith(CUE_SUFFIX):
+        name = text.replace("\\", "/").rsplit("/", 1)[-1]
+        if name != LOCAL_OVERRIDE_FILE and name.lower() == LOCAL_OVERRIDE_FILE:
+            raise TargetError(
+                f"encore: {text!r}: Encore reads only {LOCAL_OVERRIDE_FILE!r}, and the name is "
+                f"case-sensitive; write --to {text[: -len(name)] + LOCAL_OVERRIDE_FILE}"
+            )
         return CueTarget(text)
     types: list[str] = []
     envs: list[str] = []

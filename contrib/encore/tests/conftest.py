@@ -44,7 +44,26 @@ class FakeEncore:
         self.bin_dir = bin_dir
         self.log = log
         self.state_file = state
+        self.started_file = log.with_name("encore-started.txt")
         self._mp = mp
+        mp.setenv("FAKE_ENCORE_STARTED", str(self.started_file))
+
+    @staticmethod
+    def ended(pid: int) -> bool:
+        """Whether the call with process id ``pid`` has ended (gone, or a zombie not reaped)."""
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+                return handle.read().rsplit(")", 1)[1].split()[0] == "Z"
+        except FileNotFoundError:
+            return True
+
+    def started(self) -> list[tuple[int, str]]:
+        """``(pid, key)`` of every ``set`` that began its round trip, in order."""
+        try:
+            lines = self.started_file.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return []
+        return [(int(pid), key) for pid, key in (line.split(" ", 1) for line in lines)]
 
     def calls(self) -> list[dict[str, Any]]:
         return fake.read_log(str(self.log))

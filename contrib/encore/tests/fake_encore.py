@@ -28,6 +28,8 @@ Controlled by environment variables:
   ``argv``, ``cwd``, ``value`` (None when stdin was not read), ``start``,
   ``end`` (``time.monotonic()``), ``exit`` and ``pid``;
 * ``FAKE_ENCORE_LATENCY``: seconds each ``set`` sleeps (the network round trip);
+* ``FAKE_ENCORE_STARTED``: file to which each ``set`` appends ``PID KEY`` when
+  it has read its value and starts its round trip (a test waits for calls in flight);
 * ``FAKE_ENCORE_FAIL_KEYS``: comma-separated keys whose ``set`` fails like an API error;
 * ``FAKE_ENCORE_ECHO_VALUE``: when ``1``, failures quote the value in stderr
   (a hostile CLI, to test that the provider redacts what it relays);
@@ -43,6 +45,9 @@ Controlled by environment variables:
   message that command fails with;
 * ``FAKE_ENCORE_OFFLINE``: when ``1``, ``encore version`` prints its version,
   then fails its update check (exit 1), as the real one does offline.
+
+Like a Go program, it dies of SIGINT (no handler, no traceback), as the
+real CLI does when a terminal's Ctrl-C reaches it.
 
 Each group in the state is ``{"id", "selection", "value", "archived"}``;
 ids are ``secgrp_`` and a counter, so they sort in creation order.
@@ -61,11 +66,14 @@ binary does not pay.
 
 from __future__ import annotations
 
+import _signal  # built in: `signal` would import enum, a third of this script's start-up
 import fcntl
 import marshal
 import os
 import sys
 import time
+
+_signal.signal(_signal.SIGINT, _signal.SIG_DFL)
 
 # Every `encore secret set` is a new process of this script, and the encore
 # benchmark starts hundreds: typing, contextlib and collections.abc would add
@@ -283,6 +291,13 @@ def secret_set(args: list[str]) -> NoReturn:
     if not types and not envs:
         fail("must specify at least one environment with --type/--env (or --dev/--prod)")
     value = read_value()
+    started = os.environ.get("FAKE_ENCORE_STARTED")
+    if started:
+        fd = os.open(started, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, f"{os.getpid()} {key}\n".encode())
+        finally:
+            os.close(fd)
     latency = float(os.environ.get("FAKE_ENCORE_LATENCY", "0") or 0)
     if latency:
         time.sleep(latency)

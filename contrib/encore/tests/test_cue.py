@@ -85,6 +85,27 @@ def test_unchanged_render_is_identical(text: str) -> None:
     assert doc.render() == text
 
 
+def test_a_trailing_comment_is_read_and_kept_when_the_value_changes() -> None:
+    text = (
+        '"A": "x" // rotated monthly\n'
+        'B: "y"\t//no space, "quotes" and // inside\r\n'
+        '"C": "z"   //\n'
+        '"D": "kept" // untouched'
+    )
+    doc = cue.parse(text)
+    assert doc.values() == {"A": "x", "B": "y", "C": "z", "D": "kept"}
+    assert doc.render() == text
+    assert cue.merge(doc, {"A": "new // not a comment", "B": "b2", "C": "z"}) == [
+        ("A", Action.UPDATED), ("B", Action.UPDATED), ("C", Action.UNCHANGED)]
+    assert doc.render() == (
+        '"A": "new // not a comment" // rotated monthly\n'
+        '"B": "b2"\t//no space, "quotes" and // inside\r\n'
+        '"C": "z"   //\n'
+        '"D": "kept" // untouched'
+    )
+    assert cue.parse(doc.render()).values()["A"] == "new // not a comment"
+
+
 def test_appending_to_a_file_without_final_newline() -> None:
     doc = cue.parse('"A": "1"')
     doc.set("B", "2")
@@ -128,7 +149,9 @@ def test_quoted_and_bare_labels_name_the_same_secret() -> None:
         ("package secrets\n", 1),
         ('// ok\n{\n"A": "x"\n}\n', 2),
         ('"A": "x",\n', 1),
-        ('"A": "x" // trailing comment\n', 1),
+        ('"A": "x" // NUL \x00 in a trailing comment\n', 1),
+        ('"A": "x" /* block */\n', 1),
+        ('"A": "x" / not a comment\n', 1),
         ('"A": """\n  multi\n  """\n', 1),
         ('"A": #"raw"#\n', 1),
         ("\"A\": 'bytes'\n", 1),

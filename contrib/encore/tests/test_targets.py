@@ -33,7 +33,9 @@ def test_cli_targets(text: str, types: tuple[str, ...], envs: tuple[str, ...]) -
     assert parse_target(text) == CliTarget(types, envs)
 
 
-@pytest.mark.parametrize("text", [".secrets.local.cue", "sub/x.cue", "/abs/o.cue"])
+@pytest.mark.parametrize(
+    "text", [".secrets.local.cue", "sub/x.cue", "/abs/o.cue", "other.CUE", "app/.secrets.local.cue"]
+)
 def test_cue_targets(text: str) -> None:
     assert parse_target(text) == CueTarget(text)
 
@@ -56,6 +58,21 @@ def test_bad_targets(text: str, fragment: str) -> None:
         parse_target(text)
     assert fragment in str(info.value)
     assert isinstance(info.value, UserError)
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [(".secrets.local.CUE", ".secrets.local.cue"), ("app/.Secrets.Local.cue",
+                                                    "app/.secrets.local.cue")],
+)
+def test_the_override_file_name_is_case_sensitive(text: str, hint: str) -> None:
+    """Encore opens exactly `.secrets.local.cue`: another case is a file it never reads."""
+    with pytest.raises(TargetError) as info:
+        parse_target(text)
+    assert str(info.value) == (
+        f"encore: {text!r}: Encore reads only '.secrets.local.cue', and the name is "
+        f"case-sensitive; write --to {hint}"
+    )
 
 
 def test_unknown_type_lists_known_types() -> None:

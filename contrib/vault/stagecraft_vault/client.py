@@ -6,19 +6,25 @@ adds the token and namespace headers and joins the address; the status
 codes are read here rather than through hvac's exceptions so that each one
 maps to exactly one message (:mod:`stagecraft_vault.errors`).
 
-Each request's timeout is the configured one, cut to what is left of the
-sync's deadline; a cancelled sync sends nothing more.
+The configured ``timeout`` bounds a whole operation (a read or a write,
+with its login, mount lookup and retries: :meth:`Connection.bounded`), and
+each request's timeout is cut to what is left of it and of the sync's
+deadline; a cancelled sync sends nothing more.  A write sent and not
+answered is an :class:`~stagecraft.OutcomeUnknownError`: the engine then
+reports its keys as unknown, never as not written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
 import threading
+import time
 import urllib.parse
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -26,7 +32,14 @@ import hvac  # type: ignore[import-untyped]
 import hvac.adapters  # type: ignore[import-untyped]
 import requests
 
-from stagecraft_vault.errors import ProviderError, TransientError, reason
+from stagecraft_vault.errors import (
+    LostAnswerError,
+    NoAnswerError,
+    ProviderError,
+    TransientError,
+    UnansweredWriteError,
+    reason,
+)
 from stagecraft_vault.location import Location
 
 if TYPE_CHECKING:
@@ -120,6 +133,8 @@ class Connection:
             namespace=settings.namespace or None,
             adapter=hvac.adapters.RawAdapter,
         )
+        #: When the operation under way must end (:meth:`bounded`); None: no operation.
+        self._until: float | None = None
 
     def __repr__(self) -> str:
         return f"<vault Connection {self.address}>"
@@ -128,6 +143,31 @@ class Connection:
         self._client.adapter.close()
 
     # -- transport -----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def bounded(self) -> Iterator[None]:
+        """One operation: its requests and their retries end within the configured timeout.
+
+        Nested uses keep the outer bound (a write's re-read belongs to the write).
+        """
+        if self._until is not None:
+            yield
+            return
+        self._until = time.monotonic() + self.settings.timeout
+        try:
+            yield
+        finally:
+            self._until = None
+
+    def _time_left(self) -> tuple[float, str]:
+        """Seconds a request may take now, and what limits it (for messages)."""
+        left, why = self.settings.timeout, "secrets.providers.vault.timeout"
+        if self._until is not None:
+            left = min(left, self._until - time.monotonic())
+        remaining = self.ctx.remaining()
+        if remaining is not None and remaining < left:
+            left, why = remaining, "the --timeout deadline"
+        return left, why
 
     def call(
         self,
@@ -161,8 +201,7 @@ class Connection:
                 if not self.transient(reply):
                     return reply
             delay = min(MAX_BACKOFF, BACKOFF * 2**attempt) * (0.5 + random.random() / 2)  # noqa: S311
-            remaining = self.ctx.remaining()
-            if not retry or attempt >= RETRIES or (remaining is not None and remaining <= delay):
+            if not retry or attempt >= RETRIES or self._time_left()[0] <= delay:
                 if failure is not None:
                     raise failure  # the last outcome is the one reported
                 return reply
@@ -181,10 +220,14 @@ class Connection:
         self, method: str, path: str, *, doing: str, body: Mapping[str, Any] | None
     ) -> Reply:
         self.ctx.check()
-        timeout = self.settings.timeout
-        remaining = self.ctx.remaining()
-        if remaining is not None:
-            timeout = max(0.05, min(timeout, remaining))
+        left, why = self._time_left()
+        # A request that changes the secret (not a read, not a login) was perhaps
+        # applied when no answer came: its outcome is then unknown.
+        changes = method.upper() not in ("GET", "LIST") and not path.startswith("auth/")
+        if left <= 0:
+            raise NoAnswerError(
+                f"vault: no time left for {doing} at {self.address} ({why} has passed)")
+        timeout = max(0.05, left)
         url = "/v1/" + urllib.parse.quote(path, safe="/")
         self.ctx.logger.debug("vault: %s %s", method.upper(), url)
         try:
@@ -200,19 +243,20 @@ class Connection:
                 f"{_tls_reason(exc)}; set VAULT_CACERT or secrets.providers.vault.ca_cert "
                 "to the server's CA file"
             ) from None
-        except requests.exceptions.Timeout:
-            raise TransientError(
-                f"vault: {self.address} did not answer within {timeout:g} s while {doing}"
-            ) from None
+        except requests.exceptions.Timeout as exc:
+            # Not retried: the timeout bounds the operation, retries included.
+            sent = changes and not isinstance(exc, requests.exceptions.ConnectTimeout)
+            text = (f"vault: {self.address} did not answer within {timeout:.3g} s ({why}) "
+                    f"while {doing}")
+            raise (UnansweredWriteError(text) if sent else NoAnswerError(text)) from None
         except requests.exceptions.ConnectionError as exc:
             if _connect_failed(exc):
                 raise ProviderError(
                     f"vault: cannot reach {self.address} while {doing} (connection failed); "
                     "is the server running, and is VAULT_ADDR right?"
                 ) from None
-            raise TransientError(
-                f"vault: the connection to {self.address} was lost while {doing}"
-            ) from None
+            text = f"vault: the connection to {self.address} was lost while {doing}"
+            raise (LostAnswerError(text) if changes else TransientError(text)) from None
         except requests.exceptions.RequestException as exc:
             raise ProviderError(
                 f"vault: request to {self.address} failed while {doing}: {type(exc).__name__}"

@@ -19,7 +19,8 @@
           role_id_file: ""
           secret_id_env: VAULT_SECRET_ID
           secret_id_file: ""
-          timeout: 30          # seconds per request (the sync's --timeout caps it)
+          timeout: 30          # seconds a read or a write may take, retries included
+                               # (the sync's --timeout caps it)
           max_request_strings: 1000   # the server's JSON limit (max_request_json_strings)
 
 No credential is ever written in this file: the token, role id and secret id

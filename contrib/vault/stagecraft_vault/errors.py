@@ -14,15 +14,34 @@ import re
 from collections.abc import Iterable, Sequence
 
 from stagecraft.errors import ProviderError, UserError
-from stagecraft.store import TransientError
+from stagecraft.store import OutcomeUnknownError, TransientError
 
-__all__ = ["ConflictError", "ProviderError", "TooManyFieldsError", "TransientError", "reason"]
+__all__ = [
+    "ConflictError", "LostAnswerError", "NoAnswerError", "ProviderError", "TooManyFieldsError",
+    "TransientError", "UnansweredWriteError", "reason",
+]
 
 _COUNT_HEADER = re.compile(r"^\d+ errors? occurred:?$")
 
 
 class ConflictError(ProviderError):
     """The secret changed between the read that planned the sync and the write."""
+
+
+class NoAnswerError(ProviderError):
+    """The server did not answer within the timeout; not retried (the timeout bounds retries)."""
+
+
+class UnansweredWriteError(NoAnswerError, OutcomeUnknownError):
+    """A write was sent and not answered in time: it may or may not have been applied."""
+
+
+class LostAnswerError(TransientError, OutcomeUnknownError):
+    """The connection dropped after a write was sent.
+
+    Retried (check-and-set tells a write that landed from one that did not),
+    and reported unknown when no retry settles it.
+    """
 
 
 class TooManyFieldsError(UserError):

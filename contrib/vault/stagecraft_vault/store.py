@@ -61,14 +61,20 @@ class VaultSession(StoreSession):
         if self._connection is not None:
             self._connection.close()
 
-    def _kv(self) -> KVSecret:
-        if self._secret is None:
+    def _connect(self) -> Connection:
+        """The connection (no request yet): operations are bounded through it."""
+        if self._connection is None:
             from stagecraft_vault.client import Connection
-            from stagecraft_vault.kv import KVSecret
             from stagecraft_vault.settings import resolve
 
-            connection = Connection(self.ctx, resolve(self.ctx, self.config))
-            self._connection = connection
+            self._connection = Connection(self.ctx, resolve(self.ctx, self.config))
+        return self._connection
+
+    def _kv(self) -> KVSecret:
+        if self._secret is None:
+            from stagecraft_vault.kv import KVSecret
+
+            connection = self._connect()
             connection.login(self.where)
             mount = connection.mount(self.where, self.config.kv_version)
             self._secret = KVSecret(connection, mount, self.config.max_request_strings)
@@ -81,7 +87,7 @@ class VaultSession(StoreSession):
         return secret
 
     def read(self, keys: Collection[str] | None) -> Mapping[str, str]:
-        with self._lock:
+        with self._lock, self._connect().bounded():
             secret = self._read()
         if not secret.exists:  # the version is kept: a first write names it
             raise NoSuchLocationError(self.store.id, self.location, f"no secret at {self.where}")
@@ -90,7 +96,7 @@ class VaultSession(StoreSession):
         return {key: as_text(data[key]) for key in wanted}
 
     def write(self, values: Mapping[str, str]) -> None:
-        with self._lock:  # the engine names the keys of a failed write itself
+        with self._lock, self._connect().bounded():  # the engine names a failed write's keys
             seen = self._seen if self._seen is not None else self._read()
             fields = dict(seen.data)
             fields.update(values)
@@ -109,7 +115,7 @@ class VaultSession(StoreSession):
             return self._kv().size_problem(fields)
 
     def delete(self, keys: Collection[str]) -> None:
-        with self._lock:  # the engine names the keys of a failed delete itself
+        with self._lock, self._connect().bounded():  # the engine names a failed delete's keys
             seen = self._seen if self._seen is not None else self._read()
             gone = set(keys)
             fields = {key: value for key, value in seen.data.items() if key not in gone}

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from vault_helpers import make_ctx
+from vault_helpers import SilentServer, make_ctx
 
 from stagecraft.providers.secrets import Context
 from stagecraft_vault.devserver import DevServer, dev_server
@@ -71,3 +71,13 @@ def store() -> VaultStore:
 @pytest.fixture
 def ctx(tmp_path: Path) -> Context:
     return make_ctx(tmp_path)
+
+
+@pytest.fixture
+def silent_server() -> Iterator[SilentServer]:
+    """An address that accepts connections and never answers."""
+    server = SilentServer()
+    try:
+        yield server
+    finally:
+        server.close()

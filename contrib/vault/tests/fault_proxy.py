@@ -8,6 +8,10 @@ For each request it draws (from a seeded random generator) one of:
 * ``lost``: forward it, then drop the connection instead of relaying the
   answer (the server applied the request, the client never hears so).
 
+``write_delay`` (seconds) holds back the answer to every request that is not
+a GET, after forwarding it: the server has applied the write, the client
+waits (a slow network, or a slow server's answer).
+
 ``counts`` says how often each happened.  Stopped by :meth:`FaultProxy.close`.
 """
 
@@ -26,11 +30,15 @@ OUTCOMES = ("500", "429", "close", "lost")
 class FaultProxy:
     """Listens on 127.0.0.1 (a free port) and forwards to ``upstream`` (``http://host:port``)."""
 
-    def __init__(self, upstream: str, share: float, seed: int) -> None:
+    def __init__(
+        self, upstream: str, share: float, seed: int, *, write_delay: float = 0.0
+    ) -> None:
         parsed = urllib.parse.urlsplit(upstream)
         self.upstream_host = parsed.hostname or "127.0.0.1"
         self.upstream_port = parsed.port or 80
         self.share = share
+        self.write_delay = write_delay
+        self._closing = threading.Event()
         self.counts: Counter[str] = Counter()
         self._random = random.Random(seed)
         self._lock = threading.Lock()
@@ -70,6 +78,8 @@ class FaultProxy:
                 if outcome == "lost":
                     self.close_connection = True
                     return
+                if self.command != "GET" and proxy.write_delay:
+                    proxy._closing.wait(proxy.write_delay)
                 self.send_response(answer.status)
                 for name, value in answer.getheaders():
                     if name.lower() not in ("content-length", "connection", "transfer-encoding"):
@@ -95,6 +105,7 @@ class FaultProxy:
             return outcome
 
     def close(self) -> None:
+        self._closing.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import logging
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from vault_helpers import kv_put, make_ctx
+from vault_helpers import SilentServer, kv_put, make_ctx
 
 from stagecraft.errors import CancelledError, ConfigError, ProviderError
 from stagecraft.providers.secrets import Context
 from stagecraft.store import TransientError
 from stagecraft_vault.config import Config
 from stagecraft_vault.devserver import DevServer, dev_server, free_port
+from stagecraft_vault.errors import NoAnswerError
 from stagecraft_vault.settings import MissingCredentialError
 from stagecraft_vault.store import VaultStore
 
@@ -167,52 +166,28 @@ def test_a_missing_ca_file_is_a_config_error(store: VaultStore, tmp_path: Path,
         store.read(ctx, location, None)
 
 
-@pytest.fixture
-def silent_server() -> Iterator[str]:
-    """An address that accepts connections and never answers."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                continue
-            accepted.append(connection)
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join()
-        for connection in accepted:
-            connection.close()
-        listener.close()
-
-
 def test_a_server_that_does_not_answer_times_out(
-    store: VaultStore, tmp_path: Path, location: str, silent_server: str,
+    store: VaultStore, tmp_path: Path, location: str, silent_server: SilentServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("VAULT_ADDR", silent_server)
+    monkeypatch.setenv("VAULT_ADDR", silent_server.address)
     ctx = make_ctx(tmp_path, Config(timeout=0.3, kv_version=2))
-    with pytest.raises(TransientError, match=r"did not answer within 0\.3 s while reading"):
+    with pytest.raises(NoAnswerError, match=(
+        r"did not answer within 0\.3 s \(secrets\.providers\.vault\.timeout\) while reading"
+    )) as caught:
         store.read(ctx, location, None)
+    assert not isinstance(caught.value, TransientError), "a timeout is not retried past itself"
 
 
 def test_the_deadline_caps_the_request_timeout(
-    store: VaultStore, tmp_path: Path, location: str, silent_server: str,
+    store: VaultStore, tmp_path: Path, location: str, silent_server: SilentServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("VAULT_ADDR", silent_server)
+    monkeypatch.setenv("VAULT_ADDR", silent_server.address)
     ctx = make_ctx(tmp_path, Config(timeout=600, kv_version=2),
                    deadline=time.monotonic() + 1.0)
-    with pytest.raises(TransientError, match=r"did not answer within (0\.\d+|1) s"):
+    with pytest.raises(NoAnswerError,
+                       match=r"did not answer within (0\.\d+|1) s \(the --timeout deadline\)"):
         store.read(ctx, location, None)
 
 

@@ -79,7 +79,7 @@ def one_run(bao: DevServer, proxy: FaultProxy, tmp_path: Path, path: str, run: i
         assert any(step in message for step in ("reading", "looking up", "logging in")), message
         return "failed before writing"
     missing = (set(wanted) - written) | ({"STALE"} & set(fields))
-    named = set(error.failed) if isinstance(error, PartialSyncError) else {
+    named = set(error.failed) | set(error.unknown) if isinstance(error, PartialSyncError) else {
         key for key in missing if key in message
     }
     assert missing <= named, f"not named: {sorted(missing - named)} in {message!r}"

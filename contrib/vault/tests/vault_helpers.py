@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
+import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -66,3 +68,35 @@ def page_environment(workdir: Path) -> Iterator[dict[str, str]]:
     del workdir  # the dev server keeps its files in a directory of its own
     with dev_server() as server:
         yield server.env()
+
+
+class SilentServer:
+    """Listens on 127.0.0.1, accepts connections and never answers; counts what it accepted.
+
+    The count is how many requests a client started (each timed-out request
+    leaves its connection unusable, so a retry opens a new one).
+    """
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.1)
+        self.address = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self.accepted: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except OSError:
+                continue
+            self.accepted.append(connection)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        for connection in self.accepted:
+            connection.close()
+        self._listener.close()
