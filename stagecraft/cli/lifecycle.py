@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
@@ -91,6 +92,9 @@ def run() -> NoReturn:
     except KeyboardInterrupt:
         sys.stderr.write(f"{PROG}: interrupted\n")
         code = EXIT_INTERRUPTED
+    # Everything is done and reported: a Ctrl-C while the interpreter shuts down
+    # must not turn the exit status into a death by signal.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     raise SystemExit(code)
 
 
