@@ -34,6 +34,7 @@ from benchmarks import (
     sync,
     vault,
 )
+from benchmarks import run as run_rows  # `run` is this module's own function
 from benchmarks.harness import Row, markdown, table
 from benchmarks.machine import describe
 
@@ -73,6 +74,8 @@ class Plan:
     redaction_values: int = 0  # 0: no redaction rows
     redaction_repeats: int = 1
     interrupt_keys: int = 0  # keys of the env file a SIGINT interrupts (0: no row)
+    run_keys: int = 0  # 0: no `stagecraft run` rows
+    run_repeats: int = 1
 
 
 FULL = Plan(
@@ -107,6 +110,8 @@ FULL = Plan(
     redaction_values=100_000,
     redaction_repeats=5,
     interrupt_keys=300_000,
+    run_keys=50,
+    run_repeats=21,
 )
 
 QUICK = Plan(
@@ -141,11 +146,13 @@ QUICK = Plan(
     redaction_values=200,
     redaction_repeats=1,
     interrupt_keys=2_000,
+    run_keys=50,
+    run_repeats=1,
 )
 
 NAMES = (
     "parse", "sync", "encore", "startup", "plugins", "store", "vault", "aws", "github", "exec",
-    "refusals", "redaction", "interrupt",
+    "refusals", "redaction", "interrupt", "run",
 )
 
 
@@ -202,6 +209,8 @@ def run(plan: Plan, only: Sequence[str] = NAMES,
                                                          plan.redaction_repeats)))
     if plan.interrupt_keys:
         steps.append(("interrupt", lambda: interrupt.run(plan.interrupt_keys)))
+    if plan.run_keys:
+        steps.append(("run", lambda: run_rows.run(plan.run_keys, plan.run_repeats)))
     for name, step in steps:
         if name not in only:
             continue

@@ -53,7 +53,7 @@ import stat
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 
-from stagecraft.files import FileWriteError, locked_update
+from stagecraft.files import FileWriteError, locked_update, make_private_dirs
 
 __all__ = ["KEY_BYTES", "TargetRecord", "WriteRecord", "config_home", "state_home"]
 
@@ -240,7 +240,7 @@ class WriteRecord:
 
     def _create_key(self) -> bytes | None:
         try:
-            self.key_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            make_private_dirs(self.key_path.parent)
             with locked_update(self.key_path) as handle:
                 if handle.original is not None:  # another sync made it meanwhile
                     if len(handle.original) >= KEY_BYTES:
@@ -336,7 +336,7 @@ class WriteRecord:
             key_id for key in forget for key_id in (ids[key], keyed.pending_id(ids[key]))]
         demote = {ids[key]: keyed.pending_id(ids[key]) for key in unsure}
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            make_private_dirs(self.path.parent)
             with locked_update(self.path) as handle:
                 stores = self._stores(handle.original)
                 locations = stores.setdefault(store, {})

@@ -169,6 +169,9 @@ class MissingDeclaredKeysError(UserError):
     Names the keys, the source and the environment; never a value.
     """
 
+    #: What the refusal spared, said at the end of the message.
+    consequence = "nothing was written (is this the right source?)"
+
     def __init__(self, keys: Sequence[str], source: str, environment: str | None) -> None:
         self.keys = tuple(keys)
         self.source = source
@@ -176,8 +179,7 @@ class MissingDeclaredKeysError(UserError):
         where = f"required in {environment}" if environment else "required everywhere"
         listed = ", ".join(printable(key) for key in self.keys)
         super().__init__(
-            f"{printable(source)}: missing declared key(s) {where}: {listed}; "
-            "nothing was written (is this the right source?)"
+            f"{printable(source)}: missing declared key(s) {where}: {listed}; {self.consequence}"
         )
 
 

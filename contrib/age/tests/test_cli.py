@@ -102,7 +102,7 @@ def test_a_missing_source_is_treated_as_the_envfile_store_treats_one(
     as_age = run("secrets", "sync", "--from", "age:missing.env", "--to", "envfile:out.env")
     as_envfile = run("secrets", "sync", "--from", "envfile:missing.env", "--to", "envfile:out.env")
     def store_named(text: str, store: str) -> str:
-        return text.replace(f"{store}:missing.env", "SOURCE")
+        return text.replace(f"{store}:{project.root / 'missing.env'}", "SOURCE")
 
     assert as_age.exit_code == as_envfile.exit_code
     assert store_named(as_age.stdout, "age") == store_named(as_envfile.stdout, "envfile")

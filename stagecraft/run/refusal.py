@@ -1,0 +1,59 @@
+"""Which secrets COMMAND gets, and the refusal when declared keys it needs are missing.
+
+``stagecraft run --env dev -- app`` must not start the app without a secret
+the project declares required in dev: the app would fail later, further
+from the cause, or (worse) run against defaults.  So the check happens
+before COMMAND starts, and names every missing key at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from stagecraft.config.manifest import (
+    Manifest,
+    MissingDeclaredKeysError,
+    applicable_keys,
+    keys_for_sync,
+    missing_required,
+)
+from stagecraft.selection import select
+
+
+class MissingKeysForRunError(MissingDeclaredKeysError):
+    """The source lacks declared keys required in the environment COMMAND runs with.
+
+    Names the keys, the source and the environment; never a value.  Exit 1.
+    """
+
+    consequence = "the command was not started"
+
+
+def secrets_for_run(
+    manifest: Manifest,
+    values: Mapping[str, str],
+    *,
+    source: str,
+    environment: str | None,
+    keys: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+) -> dict[str, str]:
+    """The secrets COMMAND gets from ``values`` (everything the source holds).
+
+    With keys declared: the declared keys present in the source; else every
+    key there.  ``keys`` (names or globs) narrow that, ``exclude`` drops
+    from it, as for ``secrets sync``.  ``environment`` is the environment
+    name COMMAND runs with (None for a plain location).
+
+    Raises :class:`MissingKeysForRunError` when a declared key that applies
+    (not narrowed away or excluded) is required in ``environment`` and
+    absent, and :class:`~stagecraft.providers.secrets.MissingKeysError` when
+    a name or pattern of ``keys``/``exclude`` matches nothing.
+    """
+    declared = applicable_keys(manifest, keys or None, exclude)
+    missing = missing_required(declared, environment, values)
+    if missing:
+        raise MissingKeysForRunError(missing, source, environment)
+    available = keys_for_sync(manifest, None, values)
+    selected = select(values if available is None else available, keys, exclude, where=source)
+    return {name: values[name] for name in selected}
