@@ -4,7 +4,8 @@ The public API most plugins need is re-exported here: the ``hookimpl``
 marker, the provider interface (:class:`Context`, :class:`SyncOptions`,
 :class:`SyncResult`, :class:`SecretsProvider`) and the errors.
 
-The re-exports are resolved on first access (PEP 562), so commands that do
+:func:`sync` and :func:`read` are the integrators' API (:mod:`stagecraft.api`).
+The other re-exports are resolved on first access (PEP 562), so commands that do
 not need pluggy or attrs (``stagecraft --version``) do not pay to import them.
 """
 
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import importlib
 from typing import TYPE_CHECKING, Any
+
+from stagecraft.api import read, sync
 
 __version__ = "0.1.0"
 
@@ -40,6 +43,7 @@ _EXPORTS = {
     "PartialSyncError": "stagecraft.providers.secrets",
 }
 
+
 __all__ = [
     "Action",
     "Change",
@@ -63,6 +67,8 @@ __all__ = [
     "__version__",
     "hookimpl",
     "hookspec",
+    "read",
+    "sync",
 ]
 
 if TYPE_CHECKING:
