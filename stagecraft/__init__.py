@@ -4,10 +4,13 @@ The public API most plugins need is re-exported here: the ``hookimpl``
 marker, the provider interface (:class:`Context`, :class:`SyncOptions`,
 :class:`SyncResult`, :class:`SecretsProvider`), the store base classes and
 the errors (every one of them is in :mod:`stagecraft.errors`).
+
+:func:`sync` and :func:`read` are the integrators' API (:mod:`stagecraft.api`).
 """
 
 from __future__ import annotations
 
+from stagecraft.api import read, sync
 from stagecraft.errors import (
     ConfigError,
     InvalidConfigError,
@@ -60,5 +63,7 @@ __all__ = [
     "__version__",
     "hookimpl",
     "hookspec",
+    "read",
+    "sync",
 ]
 

@@ -7,15 +7,21 @@ installed plugins: provider ids for ``--provider`` and ``secrets providers
 ID``, store prefixes (``encore:``, ``envfile:``) for ``--from`` and ``--to``,
 files after a file store's prefix, and every command and option.
 
-Plain commands never import this module or argcomplete: :func:`answer` is
-called only when ``_ARGCOMPLETE`` is set, so start-up time does not change.
+argcomplete is imported only when a shell asks for candidates (``_ARGCOMPLETE``
+is set) or for the script: other commands never use it.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
+
+from stagecraft.filestore import FileStore
+from stagecraft.project import load_config, load_plugins
+from stagecraft.providers.secrets import Registry
+from stagecraft.store import SecretStore
 
 __all__ = ["answer", "complete", "script"]
 
@@ -33,23 +39,9 @@ def answer(parser: Any) -> None:
     """Print the completions the shell asked for, and exit (argcomplete's protocol)."""
     import argcomplete
 
-    _populate_all(parser)
     # Plugins may log or warn while the registry is built: the shell must
     # see none of it, only the candidates argcomplete writes to its own fd.
     argcomplete.autocomplete(parser, exclude=["-h", "--help"], always_complete_options=False)
-
-
-def _populate_all(parser: Any) -> None:
-    """Build every command's options now (the command builds them lazily, when used)."""
-    import argparse
-
-    populate = getattr(parser, "_populated", None)
-    if populate is not None:
-        populate()
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for sub in dict.fromkeys(action.choices.values()):
-                _populate_all(sub)
 
 
 def complete(kind: str, *, prefix: str = "", parsed_args: Any = None, **_: Any) -> list[str]:
@@ -71,14 +63,11 @@ def complete(kind: str, *, prefix: str = "", parsed_args: Any = None, **_: Any) 
 
 
 def _is_store(provider: object) -> bool:
-    from stagecraft.store import SecretStore
-
+    """Whether ``provider`` can be named in ``ID:LOCATION`` (a store, not a raw provider)."""
     return isinstance(provider, SecretStore)
 
 
 def _is_file_store(provider: object) -> bool:
-    from stagecraft.filestore import FileStore
-
     return isinstance(provider, FileStore)
 
 
@@ -101,24 +90,13 @@ def _files(prefix: str) -> Iterable[str]:
     return found
 
 
-def _registry(parsed_args: Any) -> Any:
+def _registry(parsed_args: Any) -> Registry:
     """The registry as the command would build it, from the options typed so far."""
-    from pathlib import Path
-
-    from stagecraft.config_location import find_config
-    from stagecraft.plugins import load_plugin_manager, plugin_settings
-
     cwd = Path.cwd()
-    path = find_config(cwd, getattr(parsed_args, "config", None))
-    config = None
-    if path is not None:
-        from stagecraft.config import load
-
-        config = load(path, cwd=cwd)
-    settings = plugin_settings(
-        config,
+    config = load_config(cwd, getattr(parsed_args, "config", None))
+    return load_plugins(
+        config, cwd,
         options=getattr(parsed_args, "plugin_args", None) or (),
         dirs=getattr(parsed_args, "plugins_dirs", None) or (),
-        cwd=cwd,
-    )
-    return load_plugin_manager(settings, strict=False).build_registry()
+        strict=False,
+    ).build_registry()

@@ -37,7 +37,6 @@ from stagecraft.config_location import CONFIG_NAME
 from stagecraft.errors import StagecraftError, UserError, printable
 from stagecraft.providers.secrets import Context
 from stagecraft.redact import Structural
-from stagecraft.store import SecretStore
 
 __all__ = ["InitReport", "env_files", "initialise"]
 
@@ -169,12 +168,14 @@ def _shown(path: Path, directory: Path) -> str:
 
 def _has_default_target(store: Any, directory: Path, config_dir: Path) -> bool:
     """Whether ``store`` finds a target by itself, from its config's defaults (a file store)."""
-    if not isinstance(store, SecretStore):
-        return True  # it implements sync itself, defaults and all
+    default_location = getattr(store, "default_location", None)
+    if default_location is None:
+        return True  # a provider with no locations of its own: it finds its target itself
     bare = Context(cwd=directory, config_dir=config_dir)
-    ctx = bare.for_store(store.config_for(bare))
+    config_for = getattr(store, "config_for", None)
+    ctx = bare.for_store(config_for(bare) if config_for is not None else None)
     try:
-        return bool(store.default_location(ctx, "target"))
+        return bool(default_location(ctx, "target"))
     except StagecraftError:  # a store that cannot tell without settings has none
         return False
 

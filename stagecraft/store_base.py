@@ -28,8 +28,9 @@ version read, a locked file).  The default session is built from the
 store's ``read`` / ``write`` / ``write_one`` / ``delete``, so a simple store
 writes just those; a store with per-sync state overrides ``session`` and
 implements its session instead.  What a store can do is declared
-(``writes_one_by_one``, ``can_delete``, ``lists_keys``), never guessed
-from which methods it overrides.
+(``writes_one_by_one``, ``can_delete``, ``lists_keys``); a store written to
+the pinned v2 interface, which declares nothing, gets them from the methods
+it defines, once, when its class is made.
 
 ``ctx.config`` (and ``session.config``) holds the store's own section of
 ``stagecraft.yml``, structured into the store's ``Config`` attrs class (its
@@ -84,6 +85,20 @@ class LazyConfig:
         return getattr(importlib.import_module(self.module), self.name)
 
 
+def _defines(cls: type, name: str) -> bool:
+    """Whether ``cls`` or a base below :class:`StoreBase` defines method ``name``."""
+    return any(name in vars(k) for k in cls.__mro__
+               if k is not StoreBase and issubclass(k, StoreBase))
+
+
+#: Each capability, and what the methods a class defines say of it when it declares nothing.
+_CAPABILITIES: dict[str, Any] = {
+    "writes_one_by_one": lambda defines: defines("write_one") and not defines("write"),
+    "can_delete": lambda defines: defines("delete"),
+    "lists_keys": lambda defines: defines("prunable_keys"),
+}
+
+
 class StoreBase(Generic[ConfigT]):
     """What every store is; subclasses set :attr:`id` and implement reads and writes.
 
@@ -119,6 +134,25 @@ class StoreBase(Generic[ConfigT]):
     reserved_prefixes: ClassVar[tuple[str, ...]] = ()
     #: What :meth:`session` opens for each sync (see :class:`StoreSession`).
     session_class: ClassVar[type[StoreSession[Any]]] = StoreSession
+    #: The capabilities :meth:`__init_subclass__` derived because the class declared none.
+    _derived: ClassVar[frozenset[str]] = frozenset()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A capability the class does not declare follows the methods it defines.
+
+        Declaring is the way (``writes_one_by_one = True``); a store written to
+        the pinned v2 interface, which declares nothing, keeps working: its
+        ``write_one``, ``delete`` and ``prunable_keys`` say it, once, here.
+        """
+        super().__init_subclass__(**kwargs)
+        derived: dict[str, bool] = {}
+        for flag, says_so in _CAPABILITIES.items():
+            if not any(flag in vars(k) and flag not in vars(k).get("_derived", ())
+                       for k in cls.__mro__ if k is not StoreBase):
+                derived[flag] = says_so(lambda name: _defines(cls, name))
+        for flag, value in derived.items():
+            setattr(cls, flag, value)
+        cls._derived = frozenset(derived)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} id={self.id!r}>"

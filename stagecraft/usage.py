@@ -77,7 +77,6 @@ def diagnose(root: argparse.ArgumentParser, argv: Sequence[str]) -> Diagnosis | 
         index += 1
         if word == "--":
             return None
-        _populate(parser)
         if word.startswith("-") and word != "-":
             action = _option(parser, word)
             if action is None:
@@ -122,13 +121,6 @@ def json_error(argv: Sequence[str], message: str, exit_code: int) -> str | None:
     if "--json" not in words:
         return None
     return json.dumps({"error": {"message": message, "exit_code": exit_code}}, indent=2)
-
-
-def _populate(parser: argparse.ArgumentParser) -> None:
-    """A command's options are added when it is first used (see ``cli._Parser``)."""
-    populated = getattr(parser, "_populated", None)
-    if populated is not None:
-        populated()
 
 
 def _option(parser: argparse.ArgumentParser, word: str) -> argparse.Action | None:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from stagecraft import cli
+from stagecraft.cli.global_options import merge_late
 from stagecraft.redacted_logging import RedactingFormatter
 
 
@@ -219,7 +220,7 @@ def test_global_options_may_follow_the_command(
     assert "null" in early_ids
     assert late_ids == early_ids
     # A late -p adds to an early one rather than replacing it.
-    args = cli._merge_late(
+    args = merge_late(
         cli.build_parser().parse_args(["-p", "no:a", "plugins", "-p", "no:b", "-v"])
     )
     assert (args.plugin_args, args.verbosity) == (["no:a", "no:b"], 1)

@@ -124,6 +124,7 @@ EXPECTED_PAGES = [
     "hooks.md",
     "api.md",
     "security.md",
+    "architecture.md",
 ]
 
 _LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")

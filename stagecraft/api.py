@@ -1,0 +1,222 @@
+"""The Python API for integrators: :func:`sync` and :func:`read`.
+
+``stagecraft.sync(source, target)`` is ``stagecraft secrets sync --from
+SOURCE --to TARGET`` without the printing: the same config discovery
+(:mod:`stagecraft.project`), the same plugins, the same endpoint rules
+(:mod:`stagecraft.endpoints`), the same ``secrets_sync`` hook with every
+wrapper a plugin adds, and errors masked by the same rule as the command's
+messages.  The command's ``secrets sync`` is a thin layer over
+:func:`prepare_sync` and :func:`run_sync` here, adding only what a terminal
+needs (Ctrl-C, a progress line, the report).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import attrs
+
+from stagecraft import endpoints
+from stagecraft.engine import resolve_source
+from stagecraft.error_text import message_text
+from stagecraft.errors import PluginError, StagecraftError, UserError
+from stagecraft.locations import ENV_FILE, STDIN
+from stagecraft.plugins import PluginManager
+from stagecraft.project import ConfigChoice, load_config, load_plugins, working_directory
+from stagecraft.providers.secrets import (
+    Context,
+    PartialSyncError,
+    Registry,
+    SecretsProvider,
+    SyncOptions,
+    SyncResult,
+)
+from stagecraft.redact import Redactor
+from stagecraft.selection import is_pattern
+from stagecraft.store import SecretStore
+
+if TYPE_CHECKING:
+    from stagecraft.config.schema import Config
+
+__all__ = ["PreparedSync", "prepare_sync", "read", "run_sync", "sync"]
+
+
+@attrs.frozen
+class PreparedSync:
+    """A sync ready to run: the plugins loaded, the provider chosen, the options built."""
+
+    manager: PluginManager
+    provider: SecretsProvider
+    ctx: Context
+    options: SyncOptions
+
+
+def prepare_sync(
+    *,
+    cwd: Path,
+    config: ConfigChoice = None,
+    plugin_options: Sequence[str] = (),
+    plugin_dirs: Sequence[str] = (),
+    provider_id: str | None = None,
+    source: str = "",
+    target: str = "",
+    keys: Iterable[str] = (),
+    exclude: Iterable[str] = (),
+    prune: bool = False,
+    dry_run: bool = False,
+    record: bool = True,
+    allow_empty_source: bool = False,
+    force: bool = False,
+    timeout: float | None = None,
+    redactor: Redactor | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
+) -> PreparedSync:
+    """Load the project's config and plugins and resolve what the sync reads and writes.
+
+    ``on_progress`` is told ``(store id, keys written, keys to write)`` as
+    writes finish (the command's progress line).
+    """
+    loaded = load_config(cwd, config)
+    manager = load_plugins(loaded, cwd, options=plugin_options, dirs=plugin_dirs)
+    registry = manager.build_registry()
+    where = endpoints.resolve(loaded, registry, cwd=cwd, provider_id=provider_id,
+                              source=source, target=target)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    ctx = _context(cwd, loaded, registry, redactor, deadline=deadline, on_progress=on_progress)
+    options = SyncOptions(
+        config=loaded.provider_config(where.provider) if loaded is not None else None,
+        source=where.source,
+        target=where.target,
+        keys=tuple(keys),
+        dry_run=dry_run,
+        exclude=tuple(exclude),
+        prune=prune,
+        record=record,
+        allow_empty_source=allow_empty_source,
+        force=force,
+    )
+    _refuse_store_options(where.provider, options)
+    return PreparedSync(manager, where.provider, ctx, options)
+
+
+def _context(
+    cwd: Path, config: Config | None, registry: Registry, redactor: Redactor | None, *,
+    deadline: float | None = None, on_progress: Callable[[str, int, int], None] | None = None,
+) -> Context:
+    """The run's context: paths, the registry ``ID:`` locations are looked up in, configs."""
+    return Context(
+        cwd=cwd, config_dir=config.directory if config is not None else cwd,
+        deadline=deadline, redactor=redactor if redactor is not None else Redactor(),
+        registry=registry, configs=config.provider_config if config is not None else None,
+        on_progress=on_progress,
+    )
+
+
+def _refuse_store_options(provider: SecretsProvider, options: SyncOptions) -> None:
+    """``--exclude``, ``--prune``, ``--force``, key patterns and ``--from -`` need the engine,
+    so a store."""
+    if isinstance(provider, SecretStore):
+        return
+    used = [flag for flag, on in (("--exclude", options.exclude), ("--prune", options.prune),
+                                  ("--allow-empty-source", options.allow_empty_source),
+                                  ("--force", options.force)) if on]
+    used += ["KEY patterns"] if any(is_pattern(key) for key in options.keys) else []
+    used += ["--from -"] if options.source == STDIN else []
+    if used:
+        raise UserError(
+            f"provider {provider.id!r} implements sync itself, so {', '.join(used)} "
+            "cannot apply to it (they are features of stores)"
+        )
+
+
+def run_sync(prepared: PreparedSync) -> SyncResult:
+    """Run the sync through the ``secrets_sync`` hook (wrappers first, then the core's)."""
+    result = prepared.manager.hook.secrets_sync(
+        provider=prepared.provider, ctx=prepared.ctx, options=prepared.options
+    )
+    if not isinstance(result, SyncResult):
+        raise PluginError(
+            f"secrets_sync returned {type(result).__name__}, not SyncResult: a plugin "
+            "wrapping secrets_sync is broken (see `stagecraft plugins`)"
+        )
+    return result
+
+
+def sync(
+    source: str,
+    target: str,
+    keys: Iterable[str] | None = None,
+    *,
+    exclude: Iterable[str] = (),
+    prune: bool = False,
+    dry_run: bool = False,
+    config: ConfigChoice = None,
+) -> SyncResult:
+    """Copy ``keys`` (names or globs; None: all) from ``source`` to ``target``.
+
+    ``source`` and ``target`` are written as ``--from`` and ``--to`` are
+    (``ID:LOCATION``, or an env file; ``""`` uses ``secrets.from`` /
+    ``secrets.to``).  ``config``: None finds ``stagecraft.yml`` from the
+    working directory up, a path uses that file, False uses none.  Prints
+    nothing; raises :class:`~stagecraft.errors.StagecraftError` subclasses
+    (``PartialSyncError`` when some keys were written and some not), their
+    messages masked as the command masks them.
+    """
+    redactor = Redactor()
+    with _masked_errors(redactor):
+        prepared = prepare_sync(
+            cwd=working_directory(), config=config, source=source, target=target,
+            keys=_names(keys), exclude=_names(exclude), prune=prune, dry_run=dry_run,
+            redactor=redactor,
+        )
+        return run_sync(prepared)
+
+
+def read(
+    location: str, keys: Iterable[str] | None = None, *, config: ConfigChoice = None
+) -> dict[str, str]:
+    """The values at ``location`` (``ID:LOCATION`` of a readable store, or an env file).
+
+    ``keys`` limits the answer to those names (absent ones are left out);
+    None reads every key.  ``config`` is chosen as for :func:`sync`.
+    """
+    redactor = Redactor()
+    with _masked_errors(redactor):
+        cwd = working_directory()
+        loaded = load_config(cwd, config)
+        registry = load_plugins(loaded, cwd).build_registry()
+        ctx = _context(cwd, loaded, registry, redactor)
+        if not location:
+            raise UserError("read: no location given (ID:LOCATION or an env file)")
+        source, source_config = resolve_source(ctx, ENV_FILE, location)
+        values = source.store.read(ctx.for_store(source_config), source.location,
+                                   None if keys is None else _names(keys))
+        ctx.add_secrets(values.values())
+        return dict(values)
+
+
+def _names(keys: Iterable[str] | None) -> tuple[str, ...]:
+    """Key names or patterns as a tuple; one string is one name (not its letters)."""
+    if keys is None:
+        return ()
+    return (keys,) if isinstance(keys, str) else tuple(keys)
+
+
+@contextlib.contextmanager
+def _masked_errors(redactor: Redactor) -> Iterator[None]:
+    """Errors leave the API with the text the command would show: free text masked."""
+    try:
+        yield
+    except StagecraftError as exc:
+        exc.args = (message_text(redactor, exc),)
+        if isinstance(exc, PartialSyncError):
+            exc.failed = {key: redactor.redact(reason) for key, reason in exc.failed.items()}
+            exc.unknown = {key: redactor.redact(reason) for key, reason in exc.unknown.items()}
+        raise
+    except Exception as exc:
+        exc.args = tuple(redactor.redact(str(arg)) for arg in exc.args)
+        raise

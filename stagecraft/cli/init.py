@@ -1,0 +1,51 @@
+"""``stagecraft init``: write stagecraft.yml for the project in the working directory."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from stagecraft.cli.command import Command
+from stagecraft.cli.completion import completer
+from stagecraft.cli.loading import manager_of
+from stagecraft.cli.session import Session
+from stagecraft.errors import EXIT_OK
+from stagecraft.init_command import initialise
+
+__all__ = ["COMMAND", "arguments", "cmd_init"]
+
+
+def arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--provider", metavar="ID",
+                        help="configure this provider (default: guessed from the files here)"
+                        ).completer = completer("provider")  # type: ignore[attr-defined]
+
+
+def cmd_init(session: Session) -> int:
+    """``init``: write stagecraft.yml (or ``--config FILE``) for the project in the working
+    directory."""
+    config = None  # a config elsewhere (a parent's) must not stop a new project's own
+    registry = manager_of(session, config).build_registry()
+    given = session.args.config
+    report = initialise(
+        session.cwd, registry, provider_id=session.args.provider,
+        config_path=session.cwd / Path(given).expanduser() if given else None,
+    )
+    for line in report.lines:
+        session.out(line)
+    return EXIT_OK
+
+
+COMMAND = Command(
+    ("init",), cmd_init,
+    help="create stagecraft.yml for the project here",
+    description="Create stagecraft.yml in the working directory (or the file --config "
+    "names) from what is there (env files, an encore.app) or for --provider ID. Never "
+    "overwrites an existing file. In a git work tree, the env files it configures "
+    "(source and target) are added to .gitignore.",
+    example="""
+        stagecraft init
+        stagecraft init --provider encore
+    """,
+    arguments=arguments,
+)
