@@ -63,7 +63,7 @@ def _rows(what: str, keys: int, code: int, size: int, peak: int) -> list[Row]:
 
 def run(keys: int) -> list[Row]:
     """The per-key and whole-write refusal rows for ``keys`` keys."""
-    from stagecraft_vault.devserver import dev_server
+    from stagecraft.testing.servers.openbao import dev_server
 
     rows: list[Row] = []
     env = clean_env()

@@ -1,6 +1,6 @@
 """Rows 2 and 3: a full envfile sync, and how its cost grows with the file.
 
-A sync is ``stagecraft_envfile.PROVIDER.sync``: read and parse the source, read
+A sync is ``stagecraft_envfile.EnvfileStore().sync``: read and parse the source, read
 and parse the target under its lock, set every key (10% of them changed),
 render and write the target atomically, and keep the write record up to date
 (look up the fingerprints of the keys it overwrites, for conflicts, and of the
@@ -30,7 +30,11 @@ from benchmarks.inputs import changed, entries, render
 from benchmarks.parsing import label, python_dotenv_parse
 from stagecraft.providers.secrets import Action, Context, SyncOptions, SyncResult
 from stagecraft.record import RECORD_FILE, state_home
-from stagecraft_envfile import PROVIDER
+from stagecraft_envfile import EnvfileStore
+
+#: The store this benchmark drives (the plugin builds its own in the hook).
+PROVIDER = EnvfileStore()
+
 
 CHANGED_FRACTION = 0.10
 MEMORY_TARGET = 10.0  # peak traced memory over the source file's size

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from benchmarks.harness import Row, cost_row, median_times
 from benchmarks.startup import clean_env, console_script
-from stagecraft_vault.devserver import DevServer, bao_binary, dev_server
+from stagecraft.testing.servers.openbao import DevServer, bao_binary, dev_server
 
 PUT_TARGET = 1.5
 NO_CHANGE_TARGET = 1.2

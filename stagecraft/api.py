@@ -35,7 +35,7 @@ from stagecraft.providers.secrets import (
     SyncOptions,
     SyncResult,
 )
-from stagecraft.redact import Redactor
+from stagecraft.redact import Redactor, Structural
 from stagecraft.selection import is_pattern
 from stagecraft.store import SecretStore
 
@@ -128,8 +128,8 @@ def _refuse_store_options(provider: SecretsProvider, options: SyncOptions) -> No
     used += ["--from -"] if options.source == STDIN else []
     if used:
         raise UserError(
-            f"provider {provider.id!r} implements sync itself, so {', '.join(used)} "
-            "cannot apply to it (they are features of stores)"
+            Structural(f"provider {provider.id!r} implements sync itself, so {', '.join(used)} "
+            "cannot apply to it (they are features of stores)")
         )
 
 
@@ -140,8 +140,8 @@ def run_sync(prepared: PreparedSync) -> SyncResult:
     )
     if not isinstance(result, SyncResult):
         raise PluginError(
-            f"secrets_sync returned {type(result).__name__}, not SyncResult: a plugin "
-            "wrapping secrets_sync is broken (see `stagecraft plugins`)"
+            Structural(f"secrets_sync returned {type(result).__name__}, not SyncResult: a plugin "
+            "wrapping secrets_sync is broken (see `stagecraft plugins`)")
         )
     return result
 
@@ -191,7 +191,7 @@ def read(
         registry = load_plugins(loaded, cwd).build_registry()
         ctx = _context(cwd, loaded, registry, redactor)
         if not location:
-            raise UserError("read: no location given (ID:LOCATION or an env file)")
+            raise UserError(Structural("read: no location given (ID:LOCATION or an env file)"))
         source, source_config = resolve_source(ctx, ENV_FILE, location)
         values = source.store.read(ctx.for_store(source_config), source.location,
                                    None if keys is None else _names(keys))

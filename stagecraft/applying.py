@@ -17,11 +17,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from stagecraft.context import Context
-from stagecraft.errors import EXIT_INTERRUPTED, CancelledError, UserError, printable
+from stagecraft.errors import (
+    CancelledError,
+    InterruptedSyncError,
+    SyncFailedError,
+    UserError,
+    printable,
+)
 from stagecraft.locations import Endpoint
 from stagecraft.outcomes import STOPPED_WAITING, UNKNOWN, outcome, reason_of
 from stagecraft.plan import Plan
-from stagecraft.providers.secrets import Action, PartialSyncError, SyncResult
+from stagecraft.providers.secrets import Action, SyncResult
+from stagecraft.redact import Structural
 from stagecraft.retrying import retrying
 from stagecraft.store_base import KeysNotWrittenError, StoreBase, StoreSession
 
@@ -29,19 +36,6 @@ __all__ = ["InterruptedSyncError", "SyncFailedError", "apply", "interrupted_befo
 
 #: Narration (``-v``): names and counts, never values (see :mod:`stagecraft.redacted_logging`).
 log = logging.getLogger("stagecraft.engine")
-
-
-class SyncFailedError(PartialSyncError):
-    """Some keys were written and some not; raised by the engine, so its message is its own."""
-
-
-class InterruptedSyncError(SyncFailedError, CancelledError):
-    """The sync was interrupted (SIGINT); ``result`` holds what was written.  Exit 130.
-
-    Also a :class:`~stagecraft.errors.CancelledError`: it is one.
-    """
-
-    exit_code = EXIT_INTERRUPTED
 
 
 def apply(
@@ -100,7 +94,7 @@ def apply(
         if unknown:
             counts += f", {len(unknown)} unknown (may or may not have been written)"
         raise error(
-            f"{target}: sync {what}: {counts}",
+            Structural(f"{target}: sync {what}: {counts}"),
             the_plan.result(reported, {*failed, *unknown}, where=where),
             {printable(key): reason for key, reason in failed.items()},
             {printable(key): reason for key, reason in unknown.items()},
@@ -119,8 +113,8 @@ def interrupted_before_writing(
     """Interrupted with nothing written: one message, not a line per planned key."""
     changes = len(the_plan.writes) + len(the_plan.deletes)
     return InterruptedSyncError(
-        f"{target}: interrupted before anything was written "
-        f"({changes} change(s) planned, none made)",
+        Structural(f"{target}: interrupted before anything was written "
+        f"({changes} change(s) planned, none made)"),
         SyncResult(source=where["source"], target=where["target"]), {},
     )
 

@@ -12,6 +12,7 @@ import stat
 from pathlib import Path
 
 from stagecraft.errors import ConfigError
+from stagecraft.redact import Structural
 
 CONFIG_NAME = "stagecraft.yml"
 
@@ -29,9 +30,9 @@ def find_config(cwd: Path, explicit: str | Path | None = None) -> Path | None:
         path = cwd / Path(explicit).expanduser()
         kind = _kind(path)
         if kind is None:
-            raise ConfigError(f"config file {explicit} not found")
+            raise ConfigError(Structural(f"config file {explicit} not found"))
         if kind not in ("file", "pipe"):
-            raise ConfigError(f"config file {explicit} is {kind}, not a file")
+            raise ConfigError(Structural(f"config file {explicit} is {kind}, not a file"))
         return path
     for directory in (cwd, *cwd.parents):
         candidate = directory / CONFIG_NAME
@@ -40,10 +41,21 @@ def find_config(cwd: Path, explicit: str | Path | None = None) -> Path | None:
             return candidate
         if kind is not None:
             raise ConfigError(
-                f"{candidate} is {kind}, not a config file; rename it, "
-                "or pass --config FILE"
+                Structural(f"{candidate} is {kind}, not a config file; rename it, "
+                "or pass --config FILE")
             )
     return None
+
+
+#: How each kind of file (by its mode) is named in messages.
+_KINDS = (
+    (stat.S_ISREG, "file"),
+    (stat.S_ISFIFO, "pipe"),
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 def _kind(path: Path) -> str | None:
@@ -57,17 +69,10 @@ def _kind(path: Path) -> str | None:
     except NotADirectoryError:
         return None  # a parent is a file: nothing can be found there
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot inspect config file: {exc.strerror}") from None
-    if stat.S_ISREG(mode):
-        return "file"
-    if stat.S_ISFIFO(mode):
-        return "pipe"
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISCHR(mode):
-        return "a character device"
-    if stat.S_ISBLK(mode):
-        return "a block device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
+        raise ConfigError(
+            Structural(f"{path}: cannot inspect config file: {exc.strerror}")
+        ) from None
+    for is_kind, kind in _KINDS:
+        if is_kind(mode):
+            return kind
     return "an unknown kind of file"  # pragma: no cover - every POSIX type is named above

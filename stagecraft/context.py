@@ -23,7 +23,7 @@ import attrs
 
 from stagecraft.errors import CancelledError, DeadlineError
 from stagecraft.interrupts import Interrupts
-from stagecraft.redact import Redactor
+from stagecraft.redact import Redactor, Structural
 
 if TYPE_CHECKING:
     from typing_extensions import TypeVar
@@ -179,9 +179,9 @@ class Context(Generic[ConfigT]):
     def check(self) -> None:
         """Raise :class:`CancelledError` if cancelled or past the deadline."""
         if self._cancelled.is_set():
-            raise CancelledError("sync cancelled")
+            raise CancelledError(Structural("sync cancelled"))
         if self.deadline is not None and time.monotonic() >= self.deadline:
-            raise DeadlineError("sync ran past its deadline")
+            raise DeadlineError(Structural("sync ran past its deadline"))
 
     # -- paths and secrets ----------------------------------------------------
 

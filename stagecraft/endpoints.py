@@ -27,6 +27,7 @@ from stagecraft.errors import UserError
 from stagecraft.filestore import FileStore
 from stagecraft.locations import STDIN, split
 from stagecraft.providers.secrets import Registry, SecretsProvider
+from stagecraft.redact import Structural
 
 if TYPE_CHECKING:
     from stagecraft.config.schema import Config
@@ -64,8 +65,8 @@ def resolve(
 def refuse_stdout_target() -> None:
     """``--to -``: secret values are never printed, so standard output is no target."""
     raise UserError(
-        "--to -: standard output cannot be a target (secret values are never printed); "
-        "for a file named '-', write --to ./-"
+        Structural("--to -: standard output cannot be a target (secret values are never printed); "
+        "for a file named '-', write --to ./-")
     )
 
 
@@ -75,10 +76,10 @@ def _target_provider(
     store_id, location = split(text, registry, cwd=cwd, reserved=reserved_words(registry))
     if store_id is not None:
         if provider_id and provider_id != store_id:
-            raise UserError(
+            raise UserError(Structural(
                 f"--provider {provider_id} and --to {store_id}:... name different providers; "
                 "drop one of them"
-            )
+            ))
         return registry.get(store_id), location
     if provider_id:  # --provider wins over secrets.provider
         return registry.get(provider_id), location

@@ -61,6 +61,7 @@ from stagecraft.outcomes import UntilWrites
 from stagecraft.plan import ConflictError, Plan, plan
 from stagecraft.providers.secrets import Action, Registry, SyncOptions, SyncResult
 from stagecraft.record import TargetRecord, WriteRecord
+from stagecraft.redact import Structural
 from stagecraft.refusals import RefusedValuesError, check_refusals
 from stagecraft.retrying import retrying
 from stagecraft.selection import select
@@ -111,8 +112,8 @@ def resolve_source(ctx: Context, target: StoreBase[Any], text: str) -> tuple[End
         text = target.default_location(ctx, "source") or ""
         if not text:
             raise UserError(
-                f"{target.id}: no source: pass --from FILE or --from ID:LOCATION, "
-                "or set secrets.from in stagecraft.yml"
+                Structural(f"{target.id}: no source: pass --from FILE or --from ID:LOCATION, "
+                "or set secrets.from in stagecraft.yml")
             )
         return Endpoint(ENV_FILE, text), None
     registry = _registry(ctx)
@@ -122,22 +123,26 @@ def resolve_source(ctx: Context, target: StoreBase[Any], text: str) -> tuple[End
     store = registry.get(store_id)
     if not isinstance(store, StoreBase):
         raise UserError(
-            f"{store_id}: this provider implements sync itself and cannot be read from; "
-            "only stores can be a --from ID:"
+            Structural(f"{store_id}: this provider implements sync itself and cannot be read from; "
+            "only stores can be a --from ID:")
         )
     config = store.config_for(ctx)
     sctx = ctx.for_store(config)
     if not location:
         if not store.readable:
-            raise UserError(f"{store_id}: this store is write-only and cannot be a source")
+            raise UserError(
+                Structural(f"{store_id}: this store is write-only and cannot be a source")
+            )
         location = store.default_location(sctx, "source") or ""
         if not location:
-            raise UserError(f"{store_id}: no source location: write --from {store_id}:LOCATION")
+            raise UserError(
+                Structural(f"{store_id}: no source location: write --from {store_id}:LOCATION")
+            )
     # Routed first: a store may serve readable and write-only locations (Encore's
     # .secrets.local.cue can be read, its CLI environments cannot).
     routed = store.route(sctx, location)
     if not routed.readable:
-        raise UserError(f"{store_id}: this store is write-only and cannot be a source")
+        raise UserError(Structural(f"{store_id}: this store is write-only and cannot be a source"))
     return Endpoint(routed, location), config
 
 
@@ -158,7 +163,7 @@ def sync(ctx: Context, store: StoreBase[Any], opts: SyncOptions) -> SyncResult:
         if not reading.open:
             raise
         raise InterruptedSyncError(
-            f"{store.id}: interrupted before anything was written", SyncResult(), {}
+            Structural(f"{store.id}: interrupted before anything was written"), SyncResult(), {}
         ) from None
     finally:
         reading.end()
@@ -174,7 +179,7 @@ def _sync(
     place = target.store.normalise_location(tctx, target.location)
     if source.store.normalise_location(sctx, source.location) == place:
         what = "file" if place.startswith("file:") else "place"
-        raise UserError(f"{target}: source and target are the same {what}")
+        raise UserError(Structural(f"{target}: source and target are the same {what}"))
     shown_source = source.shown(sctx)
     where = {"source": shown_source if source.store is ENV_FILE
              else f"{source.store.id}:{shown_source}", "target": target.shown(tctx)}
@@ -187,18 +192,18 @@ def _sync(
                                    doing=f"reading the source {where['source']}"))
     except NoSuchLocationError as exc:
         why = f" ({ctx.redactor.redact(exc.why)})" if exc.why else ""
-        raise UserError(f"{where['source']}: the source does not exist{why}; check the "
-                        "location (nothing was written)") from None
+        raise UserError(Structural(f"{where['source']}: the source does not exist{why}; check the "
+                        "location (nothing was written)")) from None
     ctx.add_secrets(values.values())
     if ctx.cancelled:
         raise InterruptedSyncError(
-            f"{target}: interrupted before anything was written",
+            Structural(f"{target}: interrupted before anything was written"),
             SyncResult(source=where["source"], target=where["target"]), {},
         )
     ctx.check()
     if opts.prune and not target.store.can_prune:
         why = "cannot delete keys" if not target.store.can_delete else "cannot be read back"
-        raise UserError(f"{target.store.id}: this store {why}, so --prune is refused")
+        raise UserError(Structural(f"{target.store.id}: this store {why}, so --prune is refused"))
 
     with target.store.session(tctx, target.location, dry_run=opts.dry_run) as session:
         current: Mapping[str, str] | None = None
@@ -227,11 +232,11 @@ def _sync(
         prunable = [key for key in keys if key not in values]
         log.info("%d key(s) selected", len(selected))
         if opts.prune and not selected and not opts.allow_empty_source:
-            raise UserError(
+            raise UserError(Structural(
                 f"{where['source']}: the source has no selected key, so --prune would remove "
                 f"every selected key of {target}; nothing was written (if that is what you "
                 "want, add --allow-empty-source)"
-            )
+            ))
         record = TargetRecord(WriteRecord(log), target.store.id,
                               session.record_location()) if opts.record else None
         recorded: Collection[str] = ()
@@ -281,7 +286,7 @@ def _sync(
                                                        for c in result.changes))
     if ctx.cancelled:
         raise InterruptedSyncError(
-            f"{target}: interrupted after every change was written", result, {}
+            Structural(f"{target}: interrupted after every change was written"), result, {}
         )
     return result
 

@@ -28,10 +28,17 @@ from typing import Any
 
 import attrs
 
-from stagecraft.errors import ProviderError, printable
+from stagecraft.errors import (
+    HelperFailedError,
+    HelperProtocolError,
+    HelperTimeoutError,
+    HelperTransientError,
+    ProviderError,
+    printable,
+)
 from stagecraft.exec_command import ExecCommand
 from stagecraft.providers.secrets import Context
-from stagecraft.store import TransientError
+from stagecraft.redact import Structural
 
 __all__ = [
     "PROTOCOL",
@@ -45,27 +52,6 @@ __all__ = [
 
 #: The protocol version this module speaks; a helper answering another is refused.
 PROTOCOL = 1
-
-
-class HelperProtocolError(ProviderError):
-    """The helper did not keep to the protocol (no answer, not JSON, another version)."""
-
-
-class HelperFailedError(ProviderError):
-    """The helper answered with an error that is not worth retrying."""
-
-    #: The message quotes the helper's own words, so the command masks it.
-    free_text = True
-
-
-class HelperTransientError(TransientError):
-    """The helper answered with an error it marked transient: the engine retries it."""
-
-    free_text = True
-
-
-class HelperTimeoutError(ProviderError):
-    """The helper did not answer in time; it was stopped."""
 
 
 @attrs.frozen
@@ -149,13 +135,13 @@ class ExecHelper:
                 stderr=subprocess.PIPE, cwd=ctx.cwd, start_new_session=True,
             )
         except OSError as exc:
-            raise HelperFailedError(f"{self}: cannot start: {exc.strerror}") from None
+            raise HelperFailedError(Structural(f"{self}: cannot start: {exc.strerror}")) from None
         try:
             stdout, stderr = process.communicate(payload, timeout=limit)
         except subprocess.TimeoutExpired:
             _stop(process)
             raise HelperTimeoutError(
-                f"{self}: no answer to {request['op']} within {limit:.3g} s; stopped it"
+                Structural(f"{self}: no answer to {request['op']} within {limit:.3g} s; stopped it")
             ) from None
         except BaseException:
             _stop(process)  # Ctrl-C, or anything else: no helper is left running
@@ -205,7 +191,7 @@ class ExecHelper:
         return failed
 
     def _protocol_error(self, what: str) -> HelperProtocolError:
-        return HelperProtocolError(f"{self}: {what} (see docs/exec-protocol.md)")
+        return HelperProtocolError(Structural(f"{self}: {what} (see docs/exec-protocol.md)"))
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

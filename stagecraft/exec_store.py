@@ -17,6 +17,7 @@ from stagecraft.errors import ProviderError
 from stagecraft.exec_command import ExecCommand
 from stagecraft.exec_protocol import Description, ExecHelper
 from stagecraft.providers.secrets import Context
+from stagecraft.redact import Structural
 from stagecraft.store import KeysNotWrittenError, NoSuchLocationError, SecretStore
 
 __all__ = ["ExecStore"]
@@ -73,7 +74,9 @@ class ExecStore(SecretStore):
         self, ctx: Context, location: str, keys: Collection[str] | None
     ) -> Mapping[str, str]:
         if not self.readable:
-            raise ProviderError(f"{self.helper}: cannot be read (describe says readable: false)")
+            raise ProviderError(
+                Structural(f"{self.helper}: cannot be read (describe says readable: false)")
+            )
         values = self.helper.read(ctx, location, None if keys is None else list(keys),
                                   _plain(ctx.config))
         if values is None:

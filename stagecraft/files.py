@@ -28,28 +28,16 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from stagecraft.errors import ProviderError, UserError
+from stagecraft.errors import (
+    FileReadError,
+    FileWriteError,
+    TargetRefusedError,
+)
+from stagecraft.redact import Structural
 
 NEW_FILE_MODE = 0o600
 PRIVATE_DIR_MODE = 0o700
 TEMP_SUFFIX = ".stagecraft-tmp"
-
-
-class FileReadError(UserError):
-    """A file to read is missing, is a directory, or cannot be read."""
-
-
-class FileWriteError(ProviderError):
-    """A file could not be written; the target is unchanged."""
-
-
-class TargetRefusedError(UserError):
-    """The target must not be replaced as asked (read-only, or someone else's).
-
-    A user error: the file system would allow the write, but it would lose
-    something the user set up (the owner, a read-only mark), or write
-    something other than what was named.
-    """
 
 
 def _user_name(uid: int) -> str:
@@ -85,23 +73,25 @@ def check_replaceable(path: Path, status: os.stat_result, *, euid: int | None = 
     mode = stat.S_IMODE(status.st_mode)
     if not mode & stat.S_IWUSR:
         raise TargetRefusedError(
-            f"{path}: target is read-only (mode {mode:04o}), so stagecraft will not replace "
-            f"it; make it writable (chmod u+w {path}) and sync again, or choose another target"
+            Structural(
+                f"{path}: target is read-only (mode {mode:04o}), so stagecraft will not replace "
+                f"it; make it writable (chmod u+w {path}) and sync again, or choose another target")
         )
     euid = os.geteuid() if euid is None else euid
     if euid == 0:
         return
     if status.st_uid != euid:
         raise TargetRefusedError(
-            f"{path}: target is owned by {_user_name(status.st_uid)}, not by {_user_name(euid)} "
-            "who runs stagecraft; replacing it would change its owner; run stagecraft as "
-            "its owner (or as root, which keeps owner and group)"
+            Structural(
+                f"{path}: target is owned by {_user_name(status.st_uid)}, "
+                f"not by {_user_name(euid)} who runs stagecraft; replacing it would change "
+                "its owner; run stagecraft as its owner (or as root, which keeps owner and group)")
         )
     if status.st_gid != os.getegid() and status.st_gid not in os.getgroups():
         raise TargetRefusedError(
-            f"{path}: target's group is {_group_name(status.st_gid)}, which "
+            Structural(f"{path}: target's group is {_group_name(status.st_gid)}, which "
             f"{_user_name(euid)} is not a member of; replacing it would change its group; "
-            "run stagecraft as a member of that group (or as root)"
+            "run stagecraft as a member of that group (or as root)")
         )
 
 
@@ -142,7 +132,9 @@ def make_private_dirs(directory: Path) -> None:
         except FileExistsError:
             continue
         except OSError as exc:
-            raise FileWriteError(f"{new}: cannot create directory: {exc.strerror}") from None
+            raise FileWriteError(
+                Structural(f"{new}: cannot create directory: {exc.strerror}")
+            ) from None
 
 
 def real_path(path: Path) -> Path:
@@ -155,11 +147,11 @@ def read_bytes(path: Path, *, what: str = "file") -> bytes:
     try:
         return path.read_bytes()
     except IsADirectoryError:
-        raise FileReadError(f"{path}: {what} is a directory, not a file") from None
+        raise FileReadError(Structural(f"{path}: {what} is a directory, not a file")) from None
     except FileNotFoundError:
-        raise FileReadError(f"{path}: {what} not found") from None
+        raise FileReadError(Structural(f"{path}: {what} not found")) from None
     except OSError as exc:
-        raise FileReadError(f"{path}: cannot read {what}: {exc.strerror}") from None
+        raise FileReadError(Structural(f"{path}: cannot read {what}: {exc.strerror}")) from None
 
 
 def _existing(path: Path) -> os.stat_result | None:
@@ -173,11 +165,11 @@ def _existing(path: Path) -> os.stat_result | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise FileWriteError(f"{path}: cannot inspect target: {exc.strerror}") from None
+        raise FileWriteError(Structural(f"{path}: cannot inspect target: {exc.strerror}")) from None
     if stat.S_ISDIR(status.st_mode):
-        raise FileWriteError(f"{path}: target is a directory, not a file")
+        raise FileWriteError(Structural(f"{path}: target is a directory, not a file"))
     if not stat.S_ISREG(status.st_mode):
-        raise FileWriteError(f"{path}: target is not a regular file")
+        raise FileWriteError(Structural(f"{path}: target is not a regular file"))
     return status
 
 
@@ -189,7 +181,7 @@ def _read_existing(path: Path) -> bytes | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise FileWriteError(f"{path}: cannot read target: {exc.strerror}") from None
+        raise FileWriteError(Structural(f"{path}: cannot read target: {exc.strerror}")) from None
 
 
 @contextlib.contextmanager
@@ -198,9 +190,11 @@ def directory_lock(directory: Path) -> Iterator[None]:
     try:
         fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     except FileNotFoundError:
-        raise FileWriteError(f"{directory}: directory does not exist") from None
+        raise FileWriteError(Structural(f"{directory}: directory does not exist")) from None
     except OSError as exc:
-        raise FileWriteError(f"{directory}: cannot open directory: {exc.strerror}") from None
+        raise FileWriteError(
+            Structural(f"{directory}: cannot open directory: {exc.strerror}")
+        ) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -247,7 +241,7 @@ def atomic_write(target: Path, data: bytes, *, mode: int | None = None) -> None:
         fd, temp_name = _create_temporary(target)
     except OSError as exc:
         raise FileWriteError(
-            f"{target}: cannot create a file in {directory}: {exc.strerror}"
+            Structural(f"{target}: cannot create a file in {directory}: {exc.strerror}")
         ) from None
     try:
         try:
@@ -267,7 +261,9 @@ def atomic_write(target: Path, data: bytes, *, mode: int | None = None) -> None:
             os.unlink(temp_name)
         if isinstance(exc, OSError):
             reason = "disk full" if exc.errno == errno.ENOSPC else exc.strerror
-            raise FileWriteError(f"{target}: write failed, file unchanged: {reason}") from None
+            raise FileWriteError(
+                Structural(f"{target}: write failed, file unchanged: {reason}")
+            ) from None
         raise
     fsync_directory(directory)
 

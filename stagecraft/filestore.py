@@ -29,6 +29,7 @@ from typing import Any, Generic, TypeVar
 from stagecraft.context import Context
 from stagecraft.errors import UserError, printable
 from stagecraft.files import LockedFile, exposure, locked_update, read_bytes, real_path
+from stagecraft.redact import Structural
 from stagecraft.store import NoSuchLocationError, SecretStore, StoreSession
 
 __all__ = ["FileStore"]
@@ -103,7 +104,9 @@ class FileStore(SecretStore[Any], Generic[D]):
     def path(self, ctx: Context, location: str) -> Path:
         """The file a location names; ``--to`` paths are relative to the working directory."""
         if location.endswith("/"):
-            raise UserError(f"{self.id}: {printable(location)} names a directory, not a file")
+            raise UserError(
+                Structural(f"{self.id}: {printable(location)} names a directory, not a file")
+            )
         return ctx.resolve(location)
 
     def normalise_location(self, ctx: Context, location: str) -> str:
@@ -131,7 +134,9 @@ class FileStore(SecretStore[Any], Generic[D]):
         path = self.path(ctx, location)
         with locked_update(path, dry_run=dry_run) as file:
             if file.original is None and not self.may_create(ctx, path):
-                raise UserError(f"{path}: target does not exist (and may not be created)")
+                raise UserError(
+                    Structural(f"{path}: target does not exist (and may not be created)")
+                )
             session = _FileSession(self, ctx, location, path, file)
             yield session
             session.save()

@@ -36,6 +36,7 @@ import attrs
 from stagecraft.config_location import CONFIG_NAME
 from stagecraft.errors import StagecraftError, UserError, printable
 from stagecraft.providers.secrets import Context
+from stagecraft.redact import Structural
 
 __all__ = ["InitReport", "env_files", "initialise"]
 
@@ -87,8 +88,8 @@ def _choose(directory: Path, registry: Any, provider_id: str | None, found: list
         return "envfile"
     listed = ", ".join(registry.ids()) or "none loaded"
     raise UserError(
-        f"{directory}: found no env file (.env, .env.local, ...) and no encore.app to "
-        f"guess the provider from; pass --provider ID (available: {listed})"
+        Structural(f"{directory}: found no env file (.env, .env.local, ...) and no encore.app to "
+        f"guess the provider from; pass --provider ID (available: {listed})")
     )
 
 
@@ -103,11 +104,15 @@ def initialise(
     if it exists or cannot be written."""
     path = config_path if config_path is not None else directory / CONFIG_NAME
     if path.exists() or path.is_symlink():
-        raise UserError(f"{path}: already exists; left unchanged (edit it, or remove it first)")
+        raise UserError(
+            Structural(f"{path}: already exists; left unchanged (edit it, or remove it first)")
+        )
     try:
         found = env_files(directory)
     except OSError as exc:
-        raise UserError(f"{directory}: cannot list the env files here ({exc.strerror})") from None
+        raise UserError(
+            Structural(f"{directory}: cannot list the env files here ({exc.strerror})")
+        ) from None
     chosen = _choose(directory, registry, provider_id, found)
     source = _source(found)
     settings: dict[str, Any] = {}
@@ -144,9 +149,11 @@ def initialise(
         with path.open("x", encoding="utf-8") as handle:
             handle.write(text)
     except FileExistsError:
-        raise UserError(f"{path}: already exists; left unchanged") from None
+        raise UserError(Structural(f"{path}: already exists; left unchanged")) from None
     except OSError as exc:
-        raise UserError(f"{path}: cannot create it ({exc.strerror}); nothing written") from None
+        raise UserError(
+            Structural(f"{path}: cannot create it ({exc.strerror}); nothing written")
+        ) from None
     lines = [f"wrote {_shown(path, directory)}: {summary}"]
     if secret_files and _in_git_work_tree(directory):
         lines += _ignore(directory, list(dict.fromkeys(secret_files)))

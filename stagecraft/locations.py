@@ -25,8 +25,15 @@ import attrs
 
 from stagecraft import dotenv
 from stagecraft.context import Context
-from stagecraft.errors import UserError, did_you_mean, printable
+from stagecraft.errors import (
+    BareStoreIdError,
+    UnknownStoreError,
+    UserError,
+    did_you_mean,
+    printable,
+)
 from stagecraft.providers.registry import Registry
+from stagecraft.redact import Structural
 from stagecraft.store_base import StoreBase
 
 __all__ = [
@@ -36,14 +43,6 @@ __all__ = [
 
 #: ``ID:`` as a store id can be spelled (the registry's id rules).
 _PREFIX = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*):(.*)", re.DOTALL)
-
-
-class UnknownStoreError(UserError):
-    """``ID:`` names no registered store."""
-
-
-class BareStoreIdError(UserError):
-    """A location with no ``ID:`` prefix that is itself a store id (``--to vault``)."""
 
 
 @attrs.frozen
@@ -76,9 +75,9 @@ def split(
     if match is None:
         if registry.has(text):
             raise BareStoreIdError(
-                f"{printable(text)}: names the store {text!r}, not a location in it; "
+                Structural(f"{printable(text)}: names the store {text!r}, not a location in it; "
                 f"write {printable(text)}:LOCATION for a place in that store, "
-                f"or ./{printable(text)} for a file of that name"
+                f"or ./{printable(text)} for a file of that name")
             )
         return None, text
     word, rest = match.group(1), match.group(2)
@@ -88,9 +87,9 @@ def split(
         return None, text
     available = registry.ids()
     raise UnknownStoreError(
-        f"{printable(text)}: {word!r} is not a store id{did_you_mean(word, available)} "
+        Structural(f"{printable(text)}: {word!r} is not a store id{did_you_mean(word, available)} "
         f"(stores: {', '.join(available) or 'none loaded'}); "
-        f"for a file whose name holds a colon, write ./{printable(text)}"
+        f"for a file whose name holds a colon, write ./{printable(text)}")
     )
 
 
@@ -114,7 +113,7 @@ class EnvFileSource(StoreBase[None]):
             return values if keys is None else {k: values[k] for k in keys if k in values}
         path = ctx.resolve(location)
         if location.endswith("/"):
-            raise UserError(f"{path}: names a directory; the source is an env file")
+            raise UserError(Structural(f"{path}: names a directory; the source is an env file"))
         values = dotenv.load(path, warn=ctx.logger.warning).values()
         if keys is None:
             return values
@@ -140,7 +139,9 @@ def _stdin_values(ctx: Context) -> Mapping[str, str]:
 
     stream = sys.stdin
     if stream is None:
-        raise UserError("--from -: there is no standard input to read the env file from")
+        raise UserError(
+            Structural("--from -: there is no standard input to read the env file from")
+        )
     try:
         data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
     except (OSError, ValueError) as exc:

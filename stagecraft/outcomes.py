@@ -53,7 +53,9 @@ def reason_of(ctx: Context, exc: BaseException) -> str:
 
 def give_up(error: CancelledError, maybe_landed: bool) -> NoReturn:
     """Stop retrying with ``error``, or as unknown when an attempt may have landed."""
-    raise OutcomeUnknownError(str(error)) if maybe_landed else error
+    if maybe_landed:
+        raise OutcomeUnknownError(error.args[0] if error.composed else str(error))
+    raise error
 
 
 class UntilWrites:

@@ -16,18 +16,9 @@ import os
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-from stagecraft.errors import EXIT_PROVIDER_ERROR, StagecraftError
+from stagecraft.errors import OutputLostError, StagecraftError
 
 __all__ = ["OutputLostError", "discard_unwritten", "lost_output_text", "writing_output"]
-
-
-class OutputLostError(StagecraftError):
-    """Standard output could not be written; what the command did is done."""
-
-    exit_code = EXIT_PROVIDER_ERROR
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"could not write the output to standard output ({reason})")
 
 
 @contextlib.contextmanager

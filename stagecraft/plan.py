@@ -16,27 +16,10 @@ from collections.abc import Collection, Mapping, Sequence
 
 import attrs
 
-from stagecraft.errors import UserError, printable
+from stagecraft.errors import ConflictError
 from stagecraft.providers.secrets import Action, Change, SyncResult
 
 __all__ = ["ConflictError", "Plan", "plan"]
-
-
-class ConflictError(UserError):
-    """Keys were changed in the target since this machine last synced them; nothing was written.
-
-    ``result`` is the plan, with those keys as ``conflict`` (``! KEY``), so
-    the command can show it; ``--check`` reports it as drift (exit 4).
-    """
-
-    def __init__(self, target: str, result: SyncResult) -> None:
-        self.result = result
-        keys = result.conflicts
-        super().__init__(
-            f"{target}: {len(keys)} key(s) changed in the target since this machine last "
-            f"synced them, so nothing was written: {', '.join(map(printable, keys))}. "
-            "Bring the new values into the source, or overwrite them with --force"
-        )
 
 
 @attrs.frozen

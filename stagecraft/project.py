@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from stagecraft.config_location import CONFIG_NAME, find_config
 from stagecraft.errors import UserError
 from stagecraft.plugins import PluginManager, PluginSettings, load_plugin_manager, plugin_settings
+from stagecraft.redact import Structural
 
 if TYPE_CHECKING:
     from stagecraft.config.schema import Config
@@ -31,9 +32,9 @@ def working_directory() -> Path:
     try:
         return Path.cwd()
     except FileNotFoundError:
-        raise UserError(
+        raise UserError(Structural(
             "the working directory no longer exists (it was removed); cd to an existing one"
-        ) from None
+        )) from None
 
 
 def load_config(cwd: Path, choice: ConfigChoice = None, *, required: bool = False) -> Config | None:
@@ -49,7 +50,7 @@ def load_config(cwd: Path, choice: ConfigChoice = None, *, required: bool = Fals
     if path is None:
         if required:
             raise UserError(
-                f"no {CONFIG_NAME} found in {cwd} or its parents (pass --config FILE)"
+                Structural(f"no {CONFIG_NAME} found in {cwd} or its parents (pass --config FILE)")
             )
         return None
     # The config model (yaml, cattrs and the schema's classes) is imported only when

@@ -53,7 +53,8 @@ import stat
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 
-from stagecraft.files import FileWriteError, locked_update, make_private_dirs
+from stagecraft.errors import FileWriteError
+from stagecraft.files import locked_update, make_private_dirs
 
 __all__ = ["KEY_BYTES", "TargetRecord", "WriteRecord", "config_home", "state_home"]
 

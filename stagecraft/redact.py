@@ -31,6 +31,7 @@ join the parts with :meth:`Redactor.render`.
 from __future__ import annotations
 
 import bisect
+import json
 import operator
 import re
 import threading
@@ -318,8 +319,6 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def _forms(value: str) -> set[str]:
     """The ways ``value`` can appear in text: as is, line by line, and escaped."""
-    import json  # only values that need escaping get here: keep it off start-up
-
     forms = {value}
     # Multi-line values can surface line by line (e.g. in a traceback),
     # so each long enough line is masked too.

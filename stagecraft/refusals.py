@@ -16,16 +16,12 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from stagecraft.errors import UserError, printable
+from stagecraft.errors import RefusedValuesError, printable
 from stagecraft.key_reasons import reason_lines
 from stagecraft.locations import Endpoint
 from stagecraft.store_base import StoreSession
 
 __all__ = ["RefusedValuesError", "check_refusals"]
-
-
-class RefusedValuesError(UserError):
-    """The target cannot hold some values, or the write as a whole; nothing was written."""
 
 
 def check_refusals(

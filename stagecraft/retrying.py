@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from stagecraft.context import Context
 from stagecraft.errors import CancelledError, DeadlineError
 from stagecraft.outcomes import give_up, reason_of
+from stagecraft.redact import Structural
 from stagecraft.store_base import OutcomeUnknownError, StoreBase
 
 __all__ = ["BACKOFF", "MAX_BACKOFF", "retrying"]
@@ -47,7 +48,8 @@ def retrying(
         except Exception as exc:
             maybe_landed = maybe_landed or store.outcome_unknown(exc)
             if isinstance(exc, DeadlineError):
-                give_up(DeadlineError(f"{doing}: the deadline (--timeout) passed"), maybe_landed)
+                passed = Structural(f"{doing}: the deadline (--timeout) passed")
+                give_up(DeadlineError(passed), maybe_landed)
             if attempt >= store.retries or not store.is_transient(exc):
                 if maybe_landed and not store.outcome_unknown(exc):
                     raise OutcomeUnknownError(reason_of(ctx, exc)) from exc
@@ -57,10 +59,14 @@ def retrying(
         delay = min(MAX_BACKOFF, BACKOFF * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)  # noqa: S311
         remaining = ctx.remaining()
         if remaining is not None and remaining <= delay:
-            give_up(DeadlineError(f"{doing}: the deadline (--timeout) passed before another "
-                                   f"try (the last failure: {reason_of(ctx, last)})"), maybe_landed)
+            give_up(DeadlineError(Structural(
+                f"{doing}: the deadline (--timeout) passed before another "
+                f"try (the last failure: {reason_of(ctx, last)})"  # reason_of masks it
+            )), maybe_landed)
         ctx.wait(delay)
         if ctx.cancelled:
-            give_up(CancelledError(f"{doing}: interrupted before another try "
-                                    f"(the last failure: {reason_of(ctx, last)})"), maybe_landed)
+            give_up(CancelledError(Structural(
+                f"{doing}: interrupted before another try "
+                f"(the last failure: {reason_of(ctx, last)})"
+            )), maybe_landed)
         ctx.check()

@@ -17,42 +17,11 @@ import fnmatch
 import re
 from collections.abc import Iterable, Sequence
 
-from stagecraft.errors import UserError, printable
+from stagecraft.errors import MissingKeysError
 
 __all__ = ["MissingKeysError", "is_pattern", "select"]
 
 _GLOB = re.compile(r"[*?\[]")
-
-
-class MissingKeysError(UserError):
-    """Requested keys (or glob patterns) match nothing in the source.
-
-    Raised before anything is written.  ``patterns`` are the glob patterns
-    that matched no key; ``excluded`` says they came from ``--exclude``.
-    """
-
-    def __init__(
-        self,
-        keys: Iterable[str],
-        source: str,
-        *,
-        patterns: Iterable[str] = (),
-        excluded: bool = False,
-    ) -> None:
-        self.keys = tuple(sorted(keys))
-        self.patterns = tuple(patterns)
-        self.source = source
-        parts = []
-        if self.keys:
-            noun = "key" if len(self.keys) == 1 else "keys"
-            parts.append(f"requested {noun} not found: {', '.join(map(printable, self.keys))}")
-        if self.patterns:
-            what = "--exclude pattern" if excluded else "pattern"
-            noun = what if len(self.patterns) == 1 else what + "s"
-            listed = ", ".join(map(printable, self.patterns))
-            parts.append(f"{noun} matched no key: {listed}")
-        super().__init__(f"{source}: " + "; ".join(parts))
-
 
 
 def is_pattern(text: str) -> bool:

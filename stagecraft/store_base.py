@@ -50,7 +50,12 @@ from collections.abc import Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
 from stagecraft.context import ConfigT, Context
-from stagecraft.errors import ProviderError, UserError, printable
+from stagecraft.errors import (
+    KeysNotWrittenError,
+    NoSuchLocationError,
+    OutcomeUnknownError,
+    TransientError,
+)
 from stagecraft.store_session import StoreSession
 
 if TYPE_CHECKING:
@@ -60,63 +65,6 @@ __all__ = [
     "KeysNotWrittenError", "LazyConfig", "NoSuchLocationError", "OutcomeUnknownError",
     "StoreBase", "StoreSession", "TransientError",
 ]
-
-
-class NoSuchLocationError(UserError):
-    """There is nothing at all at a location: it does not exist (not "exists and is empty").
-
-    ``read`` (and a session's ``read``) raises it, so that a mistyped
-    ``--from`` is an error naming it rather than a source of no keys that
-    ``--prune`` would take as "delete everything".  The engine decides what
-    it means: for the source, an error (exit 1); for the target, a place the
-    sync creates, read as empty.  A store whose place cannot exist apart
-    from its keys (a name prefix, a parameter path) raises it when it finds
-    no key there.  ``why`` says what was looked for (a file, a secret), never a value.
-    """
-
-    def __init__(self, store_id: str, location: str, why: str = "") -> None:
-        self.store_id = store_id
-        self.location = location
-        self.why = why
-        detail = f" ({why})" if why else ""
-        super().__init__(f"{store_id}:{printable(location)}: does not exist{detail}")
-
-
-class TransientError(ProviderError):
-    """A failure worth trying again (throttling, a reset connection, a 5xx).
-
-    Raise it from a read, write or delete (or say so in
-    :meth:`StoreBase.is_transient`): the engine retries the call with
-    backoff, up to :attr:`StoreBase.retries` times, within the deadline.
-    """
-
-
-class KeysNotWrittenError(ProviderError):
-    """A batch ``write`` or ``delete`` that failed for some keys only; the others were done.
-
-    ``failed`` maps each key that failed to the store's reason (never a
-    value); the engine reports those keys as not synced, masked, and the
-    rest as synced.
-    """
-
-    free_text = True
-
-    def __init__(self, failed: Mapping[str, str]) -> None:
-        super().__init__(f"{len(failed)} key(s) failed")
-        self.failed = dict(failed)
-
-
-class OutcomeUnknownError(ProviderError):
-    """A write was sent and no answer came: it may or may not have taken effect.
-
-    Raise it (or say so in :meth:`StoreBase.outcome_unknown`) when a
-    request or a child process that changes the store timed out, lost its
-    connection after sending, or was stopped: the engine then reports the
-    keys as *unknown* ("may or may not have been written"), never as "not
-    written".  It is not retried unless it is also a :class:`TransientError`
-    (a store that can tell a repeated write apart, as Vault's check-and-set
-    does, may make it both).
-    """
 
 
 class LazyConfig:

@@ -36,7 +36,6 @@ from stagecraft.config.manifest import (
     DeclaredKey,
     Environment,
     Manifest,
-    MissingDeclaredKeysError,
     NamedSync,
     applicable_keys,
     keys_for_sync,
@@ -45,11 +44,12 @@ from stagecraft.config.manifest import (
 )
 from stagecraft.config.manifest_loading import check_environments
 from stagecraft.config.marks import Mark, NodePath, format_path
-from stagecraft.config.problems import ConfigFileError, Problem
+from stagecraft.config.problems import Problem
 from stagecraft.config.provider_choice import check_sections, choose_provider
 from stagecraft.config.schema import Config, PluginsConfig, SecretsConfig
 from stagecraft.config.yaml_loader import MAX_ALIAS_EXPANSION, parse
 from stagecraft.config_location import CONFIG_NAME, find_config
+from stagecraft.errors import ConfigFileError, MissingDeclaredKeysError
 
 __all__ = [
     "CONFIG_NAME",

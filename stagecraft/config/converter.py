@@ -19,8 +19,8 @@ import cattrs.cols
 import cattrs.gen
 
 from stagecraft.config.marks import Marks, NodePath, format_path
-from stagecraft.config.problems import ConfigFileError, Problem
-from stagecraft.errors import did_you_mean
+from stagecraft.config.problems import Problem
+from stagecraft.errors import ConfigFileError, did_you_mean
 
 
 class _Mismatch(TypeError):

@@ -10,11 +10,12 @@ import attrs
 from stagecraft.config.converter import structure
 from stagecraft.config.manifest_loading import build_manifest
 from stagecraft.config.marks import NodePath, format_path
-from stagecraft.config.problems import ConfigFileError, Problem
+from stagecraft.config.problems import Problem
 from stagecraft.config.schema import Config, ConfigDocument
 from stagecraft.config.yaml_loader import parse
-from stagecraft.errors import ConfigError
+from stagecraft.errors import ConfigError, ConfigFileError
 from stagecraft.exec_command import exec_command
+from stagecraft.redact import Structural
 
 
 def _display_name(path: Path, cwd: Path | None) -> str:
@@ -37,7 +38,7 @@ def load(path: str | Path, *, cwd: Path | None = None) -> Config:
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{display}: not UTF-8 text ({exc.reason})") from None
+        raise ConfigError(Structural(f"{display}: not UTF-8 text ({exc.reason})")) from None
     except OSError as exc:
         raise ConfigError(f"{display}: cannot read: {exc.strerror or exc}") from None
     data, marks = parse(text, display)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 
 import attrs
 
-from stagecraft.errors import UserError, printable
+from stagecraft.errors import MissingDeclaredKeysError
 
 #: An environment (or sync) name: letters, digits, ``-``, ``_`` and ``.``,
 #: starting with a letter or digit so that it is never ``-`` (standard input)
@@ -161,26 +161,6 @@ def missing_required(
     return [
         key.name for key in keys if key.is_required_in(environment) and key.name not in source_keys
     ]
-
-
-class MissingDeclaredKeysError(UserError):
-    """A source lacks declared keys required where it goes: stop before anything is written.
-
-    Names the keys, the source and the environment; never a value.
-    """
-
-    #: What the refusal spared, said at the end of the message.
-    consequence = "nothing was written (is this the right source?)"
-
-    def __init__(self, keys: Sequence[str], source: str, environment: str | None) -> None:
-        self.keys = tuple(keys)
-        self.source = source
-        self.environment = environment
-        where = f"required in {environment}" if environment else "required everywhere"
-        listed = ", ".join(printable(key) for key in self.keys)
-        super().__init__(
-            f"{printable(source)}: missing declared key(s) {where}: {listed}; {self.consequence}"
-        )
 
 
 def require_declared_keys(

@@ -26,9 +26,9 @@ from stagecraft.config.manifest import (
     is_valid_name,
 )
 from stagecraft.config.marks import Marks, NodePath, format_path
-from stagecraft.config.problems import ConfigFileError, Problem
+from stagecraft.config.problems import Problem
 from stagecraft.config.schema import Config, KeySpec, SecretsConfig
-from stagecraft.errors import UserError, did_you_mean
+from stagecraft.errors import ConfigFileError, UserError, did_you_mean
 
 _NAME_RULE = "use letters, digits, '-', '_' and '.', starting with a letter or digit"
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from stagecraft.config.manifest_loading import environment_problems
 from stagecraft.config.marks import NodePath, format_path
-from stagecraft.config.problems import ConfigFileError, Problem
+from stagecraft.config.problems import Problem
 from stagecraft.config.schema import Config
 from stagecraft.config_location import CONFIG_NAME
-from stagecraft.errors import ConfigError, did_you_mean
-from stagecraft.providers.secrets import Registry, SecretsProvider, UnknownProviderError
+from stagecraft.errors import ConfigError, ConfigFileError, UnknownProviderError, did_you_mean
+from stagecraft.providers.secrets import Registry, SecretsProvider
+from stagecraft.redact import Structural
 
 
 def choose_provider(
@@ -22,8 +23,9 @@ def choose_provider(
         return registry.get(override)
     if config is None:
         raise ConfigError(
-            f"no secrets provider chosen: pass --provider ID, or set secrets.provider in "
-            f"{CONFIG_NAME} (none found in this directory or its parents)"
+            Structural(
+                f"no secrets provider chosen: pass --provider ID, or set secrets.provider in "
+                f"{CONFIG_NAME} (none found in this directory or its parents)")
         )
     chosen = config.secrets.provider
     if chosen is None:

@@ -11,9 +11,10 @@ import attrs
 from stagecraft.config.converter import structure
 from stagecraft.config.manifest import Manifest
 from stagecraft.config.marks import Marks, NodePath, format_path
-from stagecraft.config.problems import ConfigFileError, Problem
-from stagecraft.errors import PluginError
+from stagecraft.config.problems import Problem
+from stagecraft.errors import ConfigFileError, PluginError
 from stagecraft.exec_command import ExecCommand, exec_command
+from stagecraft.redact import Structural
 
 if typing.TYPE_CHECKING:
     from stagecraft.providers.secrets import SecretsProvider
@@ -140,7 +141,9 @@ class Config:
             return raw
         if not attrs.has(config_class):
             raise PluginError(
-                f"secrets provider {provider_id!r} declares a Config that is not an attrs class"
+                Structural(
+                    f"secrets provider {provider_id!r} declares a Config "
+                    "that is not an attrs class")
             )
         return self._structure(raw, config_class, ("secrets", "providers", provider_id))
 

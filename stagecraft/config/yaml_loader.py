@@ -14,8 +14,9 @@ from typing import Any
 import yaml
 
 from stagecraft.config.marks import Mark, Marks, NodePath, format_path
-from stagecraft.config.problems import ConfigFileError, Problem
+from stagecraft.config.problems import Problem
 from stagecraft.config_location import CONFIG_NAME
+from stagecraft.errors import ConfigFileError
 
 # The C loader (when pyyaml has it) composes the same nodes, with marks, faster.
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -12,18 +12,18 @@ The public face of the env-file model; each concept has its own module:
   chosen :class:`Reader` reads back unchanged (it states the writing rules);
 * :mod:`~stagecraft.dotenv.readers`: a model of each program that reads env
   files (python-dotenv, Node dotenv, docker compose, a shell, dotenv-expand);
-* :mod:`~stagecraft.dotenv.errors`: :class:`DotenvError` and
-  :class:`UnwritableValueError`.
+* :class:`DotenvError` and :class:`UnwritableValueError`, defined with every
+  other error in :mod:`stagecraft.errors`.
 """
 
 from __future__ import annotations
 
 from stagecraft.dotenv.document import Document, new_document
-from stagecraft.dotenv.errors import DotenvError, UnwritableValueError
 from stagecraft.dotenv.grammar import is_valid_key
 from stagecraft.dotenv.readers.reader import ALL_READERS, DEFAULT_READERS, Reader
 from stagecraft.dotenv.reading import load, parse
 from stagecraft.dotenv.writer import format_value
+from stagecraft.errors import DotenvError, UnwritableValueError
 
 __all__ = [
     "ALL_READERS",

@@ -18,6 +18,7 @@ from stagecraft.dotenv.grammar import EOL, is_valid_key
 from stagecraft.dotenv.readers.reader import ALL_READERS, Reader
 from stagecraft.dotenv.writer import format_value
 from stagecraft.errors import UserError
+from stagecraft.redact import Structural
 
 #: Readers for which a lone CR does not end a line (python-dotenv and Node take
 #: it as one; compose-go and the shells keep it in the line).  A shell keeps the
@@ -111,13 +112,15 @@ class Document:
         if self._carriage_returns() == _LONE_CR:
             names = " and ".join(sorted(reader.value for reader in chosen & _LINE_READERS))
             raise UserError(
-                f"{self.path}: cannot write {key!r}: the file ends lines with a lone carriage "
-                f"return, which is no line end to {names}; convert it to LF line ends"
+                Structural(
+                    f"{self.path}: cannot write {key!r}: the file ends lines with a lone carriage "
+                    f"return, which is no line end to {names}; convert it to LF line ends")
             )
         if Reader.SHELL in chosen:
             raise UserError(
-                f"{self.path}: cannot write {key!r}: the file has CRLF line ends, and a shell "
-                "keeps the carriage return in the value before it; convert it to LF line ends"
+                Structural(
+                    f"{self.path}: cannot write {key!r}: the file has CRLF line ends, and a shell "
+                    "keeps the carriage return in the value before it; convert it to LF line ends")
             )
 
     @property
@@ -142,7 +145,9 @@ class Document:
             self._values[key] = value
             return False
         if not isinstance(key, str) or not is_valid_key(key):
-            raise UserError(f"invalid key {key!r}: a key is ASCII letters, digits, '_', '.' or '-'")
+            raise UserError(
+                Structural(f"invalid key {key!r}: a key is ASCII letters, digits, '_', '.' or '-'")
+            )
         chosen = frozenset(Reader(reader) for reader in readers)
         if chosen & _LINE_READERS and self._carriage_returns() != _NO_CR:
             self._check_line_ends(key, chosen)

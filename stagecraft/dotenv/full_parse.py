@@ -51,31 +51,30 @@ from __future__ import annotations
 import re
 from collections.abc import Set as AbstractSet
 
-from stagecraft.dotenv.errors import DotenvError
 from stagecraft.dotenv.grammar import EOL, KEY, RAW_BREAK, count_breaks
-from stagecraft.dotenv.lazy_pattern import lazy_re
 from stagecraft.dotenv.readers.dotenv_expand import dotenv_expands
 from stagecraft.dotenv.readers.python_dotenv import PD_VARIABLE
+from stagecraft.errors import DotenvError
 
 _WS = r"[^\S\r\n]"  # whitespace that does not end a line
 # A simple single-line assignment, one line at a time, for the full parser's loop.
-_SIMPLE_LINE = lazy_re(
+_SIMPLE_LINE = re.compile(
     rf"[ \t]*(?:export[ \t]+)?({KEY})[ \t]*=[ \t]*"
     r"""([^\s'"#](?:[^\r\n#]*[^\s#])?|"[^"\\\r\n]*"|'[^'\\\r\n]*'|(?![ \t]*#))"""
     r"(?:[ \t]+#[^\r\n]*)?[ \t]*(?:\r\n|\n|\r|\Z)"
 )
 
 # Full grammar, used when the fast path does not apply.
-_HEAD = lazy_re(
+_HEAD = re.compile(
     rf"{_WS}*(?:(?P<comment>#)|(?:export{_WS}+(?=[A-Za-z0-9_.-]))?(?P<key>{KEY}){_WS}*(?P<eq>=)?)?"
 )
-_REST = lazy_re(r"[^\r\n]*")
-_SINGLE = lazy_re(r"'((?:\\[\s\S]|[^'\\])*)'")
-_DOUBLE = lazy_re(r'"((?:\\[\s\S]|[^"\\])*)"')
-_AFTER_QUOTE = lazy_re(rf"{_WS}*(?:#[^\r\n]*)?")
-_INLINE_COMMENT = lazy_re(r"\s#")
-_SINGLE_ESCAPE = lazy_re(r"\\'")
-_DOUBLE_ESCAPE = lazy_re(r"\\([\s\S])")
+_REST = re.compile(r"[^\r\n]*")
+_SINGLE = re.compile(r"'((?:\\[\s\S]|[^'\\])*)'")
+_DOUBLE = re.compile(r'"((?:\\[\s\S]|[^"\\])*)"')
+_AFTER_QUOTE = re.compile(rf"{_WS}*(?:#[^\r\n]*)?")
+_INLINE_COMMENT = re.compile(r"\s#")
+_SINGLE_ESCAPE = re.compile(r"\\'")
+_DOUBLE_ESCAPE = re.compile(r"\\([\s\S])")
 _DOUBLE_DECODED = {
     "a": "\a",
     "b": "\b",

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import re
 
-from stagecraft.dotenv.lazy_pattern import lazy_re
-
 KEY = r"[A-Za-z0-9_.-]+"
 _KEY_RE = re.compile(KEY)
-EOL = lazy_re(r"\r\n|\r|\n")
-RAW_BREAK = lazy_re(r"\r\n?")
+EOL = re.compile(r"\r\n|\r|\n")
+RAW_BREAK = re.compile(r"\r\n?")
 
 
 def is_valid_key(key: str) -> bool:

@@ -10,11 +10,11 @@ import pathlib
 from collections.abc import Callable, Iterable
 
 from stagecraft.dotenv.document import Document
-from stagecraft.dotenv.errors import DotenvError
 from stagecraft.dotenv.fast_parse import parse_fast
 from stagecraft.dotenv.full_parse import parse_full
 from stagecraft.dotenv.grammar import count_breaks
 from stagecraft.dotenv.readers.reader import Reader
+from stagecraft.errors import DotenvError
 from stagecraft.files import read_bytes
 
 

@@ -39,15 +39,14 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Set as AbstractSet
 
-from stagecraft.dotenv.errors import DotenvError, UnwritableValueError
 from stagecraft.dotenv.full_parse import parse_full
-from stagecraft.dotenv.lazy_pattern import lazy_re
 from stagecraft.dotenv.readers.docker_compose import read_docker_compose
 from stagecraft.dotenv.readers.dotenv_expand import read_dotenv_expand, runs_command
 from stagecraft.dotenv.readers.node_dotenv import read_node_dotenv
 from stagecraft.dotenv.readers.python_dotenv import PD_VARIABLE, read_python_dotenv
 from stagecraft.dotenv.readers.reader import DEFAULT_READERS, Reader
 from stagecraft.dotenv.readers.shell import read_shell, shell_key_problem
+from stagecraft.errors import DotenvError, UnwritableValueError
 
 _MODELS: dict[Reader, Callable[[str], str | None]] = {
     Reader.PYTHON_DOTENV: read_python_dotenv,
@@ -179,7 +178,7 @@ def _reason(value: str, readers: frozenset[Reader]) -> str:
 #: shell and dotenv-expand have a narrower set (no glob, tilde or '$').
 _PLAIN_SAFE = re.compile(r"[A-Za-z0-9_./:+=@%,~^*!?&()\[\]{}<>|;-]+")
 _SHELL_PLAIN_SAFE = re.compile(r"[A-Za-z0-9_./:+=@%,^-]+")
-_SURROGATE = lazy_re("[\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def format_value(key: str, value: str, readers: Iterable[Reader] = DEFAULT_READERS) -> str:

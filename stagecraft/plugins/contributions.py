@@ -23,6 +23,7 @@ from stagecraft.providers.secrets import (
     Registry,
     SecretsProvider,
 )
+from stagecraft.redact import Structural
 
 
 @attrs.frozen
@@ -98,7 +99,7 @@ def build_registry(
             named = ", ".join(str(origin) for origin in exc.origins)
             hint = disable_hint(exc.origins[0].plugin)
             raise EmptyProviderIDError(
-                f"secrets provider with an empty id from {named}; {hint}"
+                Structural(f"secrets provider with an empty id from {named}; {hint}")
             ) from None
     except DuplicateProviderError:
         if not broken:

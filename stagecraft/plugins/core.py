@@ -10,6 +10,7 @@ from stagecraft.providers.secrets import (
     SyncOptions,
     SyncResult,
 )
+from stagecraft.redact import Structural
 
 
 class CorePlugin:
@@ -23,7 +24,8 @@ class CorePlugin:
         result = provider.sync(ctx, options)
         if not isinstance(result, SyncResult):
             raise InvalidProviderError(
-                f"provider {provider.id!r} returned {type(result).__name__} from sync(), "
-                "not SyncResult"
+                Structural(
+                    f"provider {provider.id!r} returned {type(result).__name__} from sync(), "
+                    "not SyncResult")
             )
         return result

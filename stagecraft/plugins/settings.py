@@ -15,6 +15,7 @@ import attrs
 
 from stagecraft.errors import PluginError
 from stagecraft.exec_command import ExecCommand
+from stagecraft.redact import Structural
 
 if TYPE_CHECKING:
     from stagecraft.config import Config
@@ -25,7 +26,7 @@ CORE_PLUGIN = "core"
 ENV_DISABLE = "STAGECRAFT_DISABLE_PLUGINS"
 ENV_ALLOW = "STAGECRAFT_LOAD_PLUGINS"
 
-CORE_NOT_BLOCKABLE = "the builtin 'core' plugin cannot be disabled"
+CORE_NOT_BLOCKABLE = Structural("the builtin 'core' plugin cannot be disabled")
 
 
 def _split_names(value: str | None) -> tuple[str, ...]:
@@ -91,10 +92,10 @@ class PluginSettings:
         if value.startswith("no:"):
             name = value[len("no:") :].strip()
             if not name:
-                raise PluginError("-p no: needs a plugin name, as in `-p no:NAME`")
+                raise PluginError(Structural("-p no: needs a plugin name, as in `-p no:NAME`"))
             return self.merge(disable=[name])
         if not value:
-            raise PluginError("-p needs a module name or no:NAME")
+            raise PluginError(Structural("-p needs a module name or no:NAME"))
         return self.merge(modules=[value])
 
 

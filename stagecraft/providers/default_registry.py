@@ -17,6 +17,7 @@ from stagecraft import discovery
 from stagecraft.errors import PluginError
 from stagecraft.providers.protocol import SecretsProvider
 from stagecraft.providers.registry import Origin, Registry
+from stagecraft.redact import Structural
 
 #: The entry-point group in which the plugin layer offers the default registry's
 #: builder (``stagecraft``'s own pyproject declares it): this module, the
@@ -49,8 +50,9 @@ def _installed_factory() -> Callable[[], Registry]:
     if len(found) != 1:
         listed = ", ".join(f"{ep.name} = {ep.value}" for ep in found) or "none"
         raise PluginError(
-            f"expected one entry point in group {DEFAULT_REGISTRY_GROUP!r}, found {listed}: "
-            "reinstall stagecraft (pip install --force-reinstall stagecraft)"
+            Structural(
+                f"expected one entry point in group {DEFAULT_REGISTRY_GROUP!r}, found {listed}: "
+                "reinstall stagecraft (pip install --force-reinstall stagecraft)")
         )
     factory: Callable[[], Registry] = found[0].load()
     return factory
@@ -69,9 +71,10 @@ def default_registry() -> Registry:
         if _default is None:
             if getattr(_building, "active", False):
                 raise PluginError(
-                    "the default secrets provider registry was used while it is being built "
-                    "(a plugin called stagecraft.providers.secrets functions at import time); "
-                    "return providers from the secrets_provider_register hook instead"
+                    Structural(
+                        "the default secrets provider registry was used while it is being built "
+                        "(a plugin called stagecraft.providers.secrets functions at import time); "
+                        "return providers from the secrets_provider_register hook instead")
                 )
             _building.active = True
             try:

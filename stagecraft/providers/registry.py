@@ -10,78 +10,25 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, cast
 
 import attrs
 
-from stagecraft.errors import PluginError, UserError, did_you_mean
+from stagecraft.errors import (
+    DuplicateProviderError,
+    EmptyProviderIDError,
+    InvalidProviderError,
+    UnknownProviderError,
+)
 from stagecraft.providers.protocol import SecretsProvider
+from stagecraft.redact import Structural
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
 
 # --------------------------------------------------------------------- errors
-
-
-class EmptyProviderIDError(PluginError):
-    """A provider has an empty id.
-
-    ``origins`` names where each provider with an empty id came from.
-    """
-
-    origins: tuple[Origin, ...] = ()
-
-
-class InvalidProviderError(PluginError):
-    """Something that is not a provider was offered as one.
-
-    From :meth:`Registry.register_all`, ``rejected`` holds every such
-    offer: its origin, the object and what is wrong with it.
-    """
-
-    rejected: tuple[tuple[Origin, object, str], ...] = ()
-
-
-class DuplicateProviderError(PluginError):
-    """Two different providers claim the same id.
-
-    ``conflicts`` maps each contested id to every origin that provided it.
-    """
-
-    def __init__(self, conflicts: dict[str, list[Origin]]) -> None:
-        self.conflicts = {key: list(origins) for key, origins in sorted(conflicts.items())}
-        lines = ["conflicting secrets provider ids:"]
-        for provider_id, origins in self.conflicts.items():
-            counts: dict[Origin, int] = {}
-            for origin in origins:
-                counts[origin] = counts.get(origin, 0) + 1
-            named = " and ".join(
-                str(origin) if n == 1 else f"{origin} ({n} different objects)"
-                for origin, n in counts.items()
-            )
-            lines.append(f"  {provider_id!r} is provided by {named}")
-        lines.append(
-            "Disable all but one of them: `-p no:NAME`, `plugins.disable` in "
-            "stagecraft.yml, or STAGECRAFT_DISABLE_PLUGINS=NAME."
-        )
-        super().__init__("\n".join(lines))
-
-
-class UnknownProviderError(UserError):
-    """No provider has the requested id."""
-
-    def __init__(self, provider_id: str, available: Sequence[str]) -> None:
-        self.provider_id = provider_id
-        self.available = tuple(available)
-        # "loaded", not "installed": plugins may be installed yet filtered out
-        # (STAGECRAFT_LOAD_PLUGINS, -p no:NAME); `stagecraft plugins` lists them.
-        listed = ", ".join(self.available) if self.available else "none loaded"
-        super().__init__(
-            f"unknown secrets provider {provider_id!r}"
-            f"{did_you_mean(provider_id, self.available)} (available: {listed})"
-        )
 
 
 # ------------------------------------------------------------------ registry
@@ -112,25 +59,26 @@ def provider_id(provider: object) -> str:
     if isinstance(provider, type):
         name = provider.__name__
         raise InvalidProviderError(
-            f"the class {name} was given instead of an instance; use {name}() to create one"
+            Structural(
+                f"the class {name} was given instead of an instance; use {name}() to create one")
         )
     if not isinstance(provider, SecretsProvider):
         raise InvalidProviderError(
-            f"{type(provider).__name__} object is not a secrets provider "
-            "(it needs an `id` string and a `sync(ctx, opts)` method)"
+            Structural(f"{type(provider).__name__} object is not a secrets provider "
+            "(it needs an `id` string and a `sync(ctx, opts)` method)")
         )
     value = provider.id
     if not isinstance(value, str):
         raise InvalidProviderError(
-            f"{type(provider).__name__}.id is {type(value).__name__}, not str"
+            Structural(f"{type(provider).__name__}.id is {type(value).__name__}, not str")
         )
     if not callable(provider.sync):
-        raise InvalidProviderError(f"{type(provider).__name__}.sync is not callable")
+        raise InvalidProviderError(Structural(f"{type(provider).__name__}.sync is not callable"))
     if value.strip() and not _VALID_ID.fullmatch(value):
         # An empty id has its own error (EmptyProviderIDError) in the registry.
         raise InvalidProviderError(
-            f"{type(provider).__name__}.id {value!r} is not a valid provider id: "
-            "use letters, digits, '-', '_' and '.' only"
+            Structural(f"{type(provider).__name__}.id {value!r} is not a valid provider id: "
+            "use letters, digits, '-', '_' and '.' only")
         )
     return value
 
@@ -196,7 +144,7 @@ class Registry:
         if rejected:
             first = rejected[0][2]
             error = first if len(rejected) == 1 else InvalidProviderError(
-                "\n".join(str(exc) for _, _, exc in rejected)
+                Structural("\n".join(str(exc) for _, _, exc in rejected))
             )
             error.rejected = tuple((origin, obj, str(exc)) for origin, obj, exc in rejected)
             raise error
@@ -204,7 +152,7 @@ class Registry:
         if empty:
             named = ", ".join(str(origin) for origin in empty)
             error_empty = EmptyProviderIDError(
-                f"{named} contributed a secrets provider with an empty id"
+                Structural(f"{named} contributed a secrets provider with an empty id")
             )
             error_empty.origins = empty
             raise error_empty

@@ -28,11 +28,16 @@ import attrs
 from stagecraft.context import Context
 from stagecraft.errors import (
     CancelledError,
+    DuplicateProviderError,
+    EmptyProviderIDError,
+    InvalidOptionsError,
+    InvalidProviderError,
+    MissingKeysError,
+    PartialSyncError,
     ProviderError,
     StagecraftError,
-    UserError,
+    UnknownProviderError,
 )
-from stagecraft.key_reasons import reason_lines
 from stagecraft.providers.default_registry import (
     default_registry,
     get,
@@ -44,16 +49,9 @@ from stagecraft.providers.default_registry import (
     set_default_registry_factory,
 )
 from stagecraft.providers.protocol import SecretsProvider
-from stagecraft.providers.registry import (
-    DuplicateProviderError,
-    EmptyProviderIDError,
-    InvalidProviderError,
-    Origin,
-    Registry,
-    UnknownProviderError,
-    provider_id,
-)
-from stagecraft.selection import MissingKeysError, select
+from stagecraft.providers.registry import Origin, Registry, provider_id
+from stagecraft.redact import Structural
+from stagecraft.selection import select
 from stagecraft.text_enum import TextEnum
 
 __all__ = [
@@ -88,38 +86,6 @@ __all__ = [
 
 
 # --------------------------------------------------------------------- errors
-
-
-class InvalidOptionsError(UserError, ValueError):
-    """:class:`SyncOptions` were given invalid keys."""
-
-
-class PartialSyncError(ProviderError):
-    """Some keys were synced and some failed.
-
-    ``result`` holds the changes that did happen, ``failed`` maps each key that
-    was not synced to the reason (which never includes its value), and
-    ``unknown`` each key whose write was sent but not answered (a timeout, a
-    second Ctrl-C): it may or may not have been written.
-    """
-
-    def __init__(
-        self, message: str, result: SyncResult, failed: dict[str, str],
-        unknown: dict[str, str] | None = None,
-    ) -> None:
-        self.result = result
-        self.failed = dict(sorted(failed.items()))
-        self.unknown = dict(sorted((unknown or {}).items()))
-        lines = [message]
-        done = [change.key for change in result.changes]
-        lines.append(f"  synced ({len(done)}): {', '.join(done) if done else '-'}")
-        if self.failed or not self.unknown:
-            lines.append(f"  not synced ({len(self.failed)}):")
-            lines += reason_lines(self.failed, "    ")
-        if self.unknown:
-            lines.append(f"  unknown, may or may not have been written ({len(self.unknown)}):")
-            lines += reason_lines(self.unknown, "    ")
-        super().__init__("\n".join(lines))
 
 
 # ------------------------------------------------------------------- results
@@ -258,12 +224,14 @@ class SyncOptions:
         duplicates: list[str] = []
         for key in value:
             if not isinstance(key, str) or not key.strip():
-                raise InvalidOptionsError("key names must be non-empty strings")
+                raise InvalidOptionsError(Structural("key names must be non-empty strings"))
             if key in seen and key not in duplicates:
                 duplicates.append(key)
             seen.add(key)
         if duplicates:
-            raise InvalidOptionsError(f"key requested more than once: {', '.join(duplicates)}")
+            raise InvalidOptionsError(
+                Structural(f"key requested more than once: {', '.join(duplicates)}")
+            )
 
     def select(self, available: Iterable[str], *, source: str) -> list[str]:
         """The keys to sync: those of ``available`` that ``keys`` selects, minus ``exclude``.

@@ -16,7 +16,8 @@ rest, one concept per module:
 
 from __future__ import annotations
 
-from stagecraft.run.launch import CommandNotStartedError, run_command
-from stagecraft.run.refusal import MissingKeysForRunError, secrets_for_run
+from stagecraft.errors import CommandNotStartedError, MissingKeysForRunError
+from stagecraft.run.launch import run_command
+from stagecraft.run.refusal import secrets_for_run
 
 __all__ = ["CommandNotStartedError", "MissingKeysForRunError", "run_command", "secrets_for_run"]

@@ -27,8 +27,8 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import BinaryIO, NoReturn
 
-from stagecraft.errors import UserError, printable
-from stagecraft.redact import Redactor
+from stagecraft.errors import CommandNotStartedError, UserError
+from stagecraft.redact import Redactor, Structural
 from stagecraft.run.environment import child_environment
 from stagecraft.run.mask_stream import StreamMasker
 from stagecraft.run.supervise import RESET_TO_DEFAULT, supervise
@@ -38,15 +38,6 @@ EXIT_NOT_FOUND = 127
 EXIT_NOT_EXECUTABLE = 126
 
 _READ_SIZE = 64 * 1024
-
-
-class CommandNotStartedError(UserError):
-    """COMMAND was not found or could not be executed; exits 127 or 126 as a shell would."""
-
-    def __init__(self, command: str, reason: str, exit_code: int) -> None:
-        self.command = command
-        self.exit_code = exit_code
-        super().__init__(f"{printable(command)}: {reason}")
 
 
 def run_command(
@@ -72,7 +63,7 @@ def run_command(
     found on the ``PATH`` it will run with, or cannot be executed.
     """
     if not argv:
-        raise UserError("no command to run (give it after --)")
+        raise UserError(Structural("no command to run (give it after --)"))
     environment = child_environment(secrets, os.environ if inherited is None else inherited)
     path = _resolve(argv[0], environment)
     if not mask:

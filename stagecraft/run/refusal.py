@@ -12,21 +12,12 @@ from collections.abc import Mapping, Sequence
 
 from stagecraft.config.manifest import (
     Manifest,
-    MissingDeclaredKeysError,
     applicable_keys,
     keys_for_sync,
     missing_required,
 )
+from stagecraft.errors import MissingKeysForRunError
 from stagecraft.selection import select
-
-
-class MissingKeysForRunError(MissingDeclaredKeysError):
-    """The source lacks declared keys required in the environment COMMAND runs with.
-
-    Names the keys, the source and the environment; never a value.  Exit 1.
-    """
-
-    consequence = "the command was not started"
 
 
 def secrets_for_run(

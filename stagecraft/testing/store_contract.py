@@ -50,6 +50,7 @@ from stagecraft.providers.secrets import (
     SyncOptions,
     SyncResult,
 )
+from stagecraft.redact import Structural
 from stagecraft.store import NoSuchLocationError, OutcomeUnknownError, SecretStore, StoreSession
 from stagecraft.testing.contract import CANARY_VALUES, TRICKY_VALUES
 from stagecraft.testing.envfiles import write_env_file
@@ -345,7 +346,7 @@ class StoreContract(CreatedFileModes):
         """Sent, applied, and no answer in time: "may or may not have been written"."""
 
         def no_answer(keys: list[str]) -> None:
-            raise OutcomeUnknownError("no answer within the timeout (contract)")
+            raise OutcomeUnknownError(Structural("no answer within the timeout (contract)"))
 
         with (
             self.intercepted(store, location, tmp_path, lambda keys: None, no_answer),

@@ -28,7 +28,11 @@ from hypothesis import strategies as st
 from stagecraft import dotenv
 from stagecraft.providers.secrets import Context, SyncOptions
 from stagecraft_encore import cue
-from stagecraft_envfile import PROVIDER
+from stagecraft_envfile import EnvfileStore
+
+#: The store these tests drive (the plugin builds its own in the hook).
+PROVIDER = EnvfileStore()
+
 
 EXAMPLES = h.scaled(150, 2000)
 SETTINGS = settings(

@@ -30,8 +30,11 @@ from pyrage import x25519
 
 from stagecraft.providers.secrets import Context, SyncOptions, SyncResult
 from stagecraft.testing import write_env_file
-from stagecraft_age import PROVIDER
+from stagecraft_age import AgeStore
 from stagecraft_age.config import Config
+
+#: The store these tests drive (the plugin builds its own in the hook).
+PROVIDER = AgeStore()
 
 NODE_DIR = Path(__file__).resolve().parents[3] / "tests" / "node"
 

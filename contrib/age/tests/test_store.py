@@ -16,8 +16,11 @@ from pyrage import ssh, x25519
 
 from stagecraft.engine import RefusedValuesError
 from stagecraft.providers.secrets import Action, Context, SyncOptions
-from stagecraft_age import PROVIDER
+from stagecraft_age import AgeStore
 from stagecraft_age.keys import identities as load_identities
+
+#: The store these tests drive (the plugin builds its own in the hook).
+PROVIDER = AgeStore()
 
 HEADER = b"age-encryption.org/v1\n"
 ARMOR = b"-----BEGIN AGE ENCRYPTED FILE-----\n"

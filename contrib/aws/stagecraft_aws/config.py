@@ -24,23 +24,8 @@ from typing import Any
 
 import attrs
 
-from stagecraft.errors import ConfigError
-
-
-class InvalidConfigError(ConfigError, ValueError):
-    """A value of an aws section is invalid (a ValueError too, so cattrs names its path)."""
-
-
-def _check_concurrency(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidConfigError(f"concurrency must be an integer >= 1, not {value!r}")
-
-
-def _check_optional_name(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None and (not isinstance(value, str) or not value.strip()):
-        raise InvalidConfigError(f"{attribute.name} must be a non-empty string when given")
+from stagecraft.config_fields import concurrency, non_empty_name
+from stagecraft.errors import InvalidConfigError
 
 
 def _check_tags(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
@@ -55,10 +40,12 @@ def _check_tags(_instance: object, _attribute: attrs.Attribute[Any], value: obje
 class Config:
     """Settings of ``aws-sm`` and ``aws-ssm`` (all optional)."""
 
-    profile: str | None = attrs.field(default=None, validator=_check_optional_name)
-    region: str | None = attrs.field(default=None, validator=_check_optional_name)
-    kms_key_id: str | None = attrs.field(default=None, validator=_check_optional_name)
+    profile: str | None = attrs.field(default=None, validator=non_empty_name)
+    region: str | None = attrs.field(default=None, validator=non_empty_name)
+    kms_key_id: str | None = attrs.field(default=None, validator=non_empty_name)
     tags: dict[str, str] = attrs.field(factory=dict, validator=_check_tags)
     #: None: the store's default (:attr:`stagecraft.SecretStore.concurrency`).
-    concurrency: int | None = attrs.field(default=None, validator=_check_concurrency)
+    concurrency: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(concurrency)
+    )
     force_delete: bool = False

@@ -25,8 +25,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from stagecraft.errors import ProviderError
-from stagecraft.store import OutcomeUnknownError, TransientError
+from stagecraft.errors import OutcomeUnknownError, ProviderError, TransientError
 
 if TYPE_CHECKING:
     from stagecraft.providers.secrets import Context

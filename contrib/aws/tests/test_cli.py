@@ -318,7 +318,7 @@ def test_from_secrets_manager_into_vault(
     monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """One store feeds another: Secrets Manager into a real OpenBao (Vault API) dev server."""
-    from stagecraft_vault.devserver import dev_server
+    from stagecraft.testing.servers.openbao import dev_server
 
     for key, value in NON_EMPTY_TRICKY.items():
         sm.create_secret(Name=f"{prefix}/app/{key}", SecretString=value)

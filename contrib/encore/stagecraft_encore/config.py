@@ -32,7 +32,9 @@ from typing import Any
 
 import attrs
 
-from stagecraft_encore.errors import InvalidConfigError, TargetError
+from stagecraft.config_fields import concurrency, positive_seconds
+from stagecraft.errors import InvalidConfigError
+from stagecraft_encore.errors import TargetError
 
 
 def _unprefixed(exc: Exception) -> str:
@@ -58,18 +60,6 @@ def _check_envs(_instance: object, _attribute: attrs.Attribute[Any], value: list
         raise InvalidConfigError(_unprefixed(exc)) from None
 
 
-def _check_concurrency(_instance: object, _attribute: attrs.Attribute[Any], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidConfigError(f"concurrency must be an integer >= 1, not {value!r}")
-
-
-def _check_call_timeout(
-    _instance: object, _attribute: attrs.Attribute[Any], value: float
-) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise InvalidConfigError(f"call_timeout must be a number of seconds > 0, not {value!r}")
-
-
 def _check_bin(_instance: object, _attribute: attrs.Attribute[Any], value: str) -> None:
     if not value:
         raise InvalidConfigError("encore_bin must not be empty")
@@ -84,10 +74,10 @@ class Config:
     types: list[str] = attrs.field(factory=list, validator=_check_types)
     envs: list[str] = attrs.field(factory=list, validator=_check_envs)
     encore_bin: str = attrs.field(default="encore", validator=_check_bin)
-    concurrency: int = attrs.field(default=8, validator=_check_concurrency)
+    concurrency: int = attrs.field(default=8, validator=concurrency)
     #: Seconds one ``encore`` call may take before it is stopped (a hung CLI
     #: never hangs the sync); the sync's ``--timeout`` cuts it further.
-    call_timeout: float = attrs.field(default=60.0, validator=_check_call_timeout)
+    call_timeout: float = attrs.field(default=60.0, validator=positive_seconds)
     #: Refuse a sync through the CLI when a secret the app declares is neither
     #: in the sync nor set in Encore for the selection (``encore debug meta``).
     require_declared: bool = False

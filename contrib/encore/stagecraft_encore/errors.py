@@ -6,20 +6,11 @@ config; provider errors (exit 2) come from the ``encore`` CLI or the machine.
 
 from __future__ import annotations
 
-from stagecraft.errors import ConfigError, ProviderError, UserError
-from stagecraft.store import OutcomeUnknownError
+from stagecraft.errors import OutcomeUnknownError, ProviderError, UserError
 
 
 class TargetError(UserError):
     """``--to`` (or the configured default) names nothing Encore knows."""
-
-
-class InvalidConfigError(ConfigError, ValueError):
-    """A value in the encore section is invalid.
-
-    It is also a :class:`ValueError` so that cattrs reports it with the path
-    of the offending field.
-    """
 
 
 class CueFormatError(UserError):
@@ -44,6 +35,10 @@ class SecretSetUnknownError(SecretSetError, OutcomeUnknownError):
 
 class SecretListError(ProviderError):
     """The ``encore secret list`` call that plans a sync failed; nothing was set."""
+
+
+class ListFormatError(ValueError):
+    """A line of ``encore secret list`` output the listing parser does not understand."""
 
 
 class ListOutputError(ProviderError):

@@ -27,6 +27,7 @@ from collections.abc import Collection, Iterable
 
 import attrs
 
+from stagecraft_encore.errors import ListFormatError
 from stagecraft_encore.targets import ENV_PREFIX, TYPES, CliTarget
 
 __all__ = [
@@ -43,10 +44,6 @@ TYPE_PREFIX = "type:"
 _COLUMNS = re.compile(r"\t+| {2,}")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _SELECTOR = re.compile(rf"type:(?:{'|'.join(TYPES)})|env:[^\s,]+")
-
-
-class ListFormatError(ValueError):
-    """A line of ``encore secret list`` output this parser does not understand."""
 
 
 @attrs.frozen

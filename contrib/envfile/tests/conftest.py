@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 
 from stagecraft.providers.secrets import Context
-from stagecraft_envfile import PROVIDER, EnvfileProvider
+from stagecraft_envfile import EnvfileProvider, EnvfileStore
+
+#: The store these tests drive (the plugin builds its own in the hook).
+PROVIDER = EnvfileStore()
 
 
 @pytest.fixture

@@ -12,7 +12,10 @@ import pytest
 from stagecraft.dotenv import load
 from stagecraft.files import FileWriteError
 from stagecraft.providers.secrets import Context, SyncOptions
-from stagecraft_envfile import PROVIDER
+from stagecraft_envfile import EnvfileStore
+
+#: The store these tests drive (the plugin builds its own in the hook).
+PROVIDER = EnvfileStore()
 
 
 def sync(tmp_path: Path, source: str = "src.env", target: str = "out.env") -> None:

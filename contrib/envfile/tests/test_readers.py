@@ -19,8 +19,11 @@ from stagecraft.dotenv import load
 from stagecraft.engine import RefusedValuesError
 from stagecraft.providers.secrets import Context, SyncOptions
 from stagecraft.testing import write_env_file
-from stagecraft_envfile import PROVIDER
+from stagecraft_envfile import EnvfileStore
 from stagecraft_envfile.config import Config
+
+#: The store these tests drive (the plugin builds its own in the hook).
+PROVIDER = EnvfileStore()
 
 VALUES = {
     "PLAIN": "sk_live_123",

@@ -26,9 +26,9 @@ from typing import Any
 
 import attrs
 
-from stagecraft.errors import ProviderError
+from stagecraft.errors import ProviderError, TransientError
 from stagecraft.providers.secrets import Context
-from stagecraft.store import TransientError
+from stagecraft_github.errors import RateLimitedError
 from stagecraft_github.pacing import Pacer, rate_limit_wait
 from stagecraft_github.settings import Settings
 
@@ -40,10 +40,6 @@ USER_AGENT = "stagecraft-github"
 #: Rate-limit answers waited out for one request before it is reported.
 MAX_RATE_LIMIT_WAITS = 4
 _MUTATING = frozenset({"POST", "PATCH", "PUT", "DELETE"})
-
-
-class RateLimitedError(ProviderError):
-    """GitHub kept answering with a rate limit, or asked for a wait past the deadline."""
 
 
 @attrs.frozen

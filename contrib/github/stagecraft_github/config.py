@@ -23,16 +23,13 @@ from typing import Any
 
 import attrs
 
-from stagecraft.errors import ConfigError
+from stagecraft.config_fields import concurrency, non_negative_seconds, positive_seconds
+from stagecraft.errors import InvalidConfigError
 
 __all__ = ["DEFAULT_API_URL", "VISIBILITIES", "Config", "InvalidConfigError"]
 
 DEFAULT_API_URL = "https://api.github.com"
 VISIBILITIES = ("all", "private", "selected")
-
-
-class InvalidConfigError(ConfigError, ValueError):
-    """A value of the github section is invalid (a ValueError too, so cattrs names its path)."""
 
 
 def _check_visibility(_instance: object, _attribute: attrs.Attribute[Any], value: str) -> None:
@@ -52,21 +49,6 @@ def _check_repositories(
             )
 
 
-def _check_positive(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise InvalidConfigError(f"{attribute.name} must be a number > 0, not {value!r}")
-
-
-def _check_interval(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise InvalidConfigError(f"min_interval must be a number of seconds >= 0, not {value!r}")
-
-
-def _check_concurrency(_instance: object, _attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidConfigError(f"concurrency must be an integer >= 1, not {value!r}")
-
-
 @attrs.frozen
 class Config:
     """Settings of the github store (all optional; the environment fills the gaps)."""
@@ -77,6 +59,6 @@ class Config:
     #: Names (``app``, ``octo/app``) or ids; ``Any`` because YAML gives either, and the
     #: validator admits only those two.
     selected_repositories: list[Any] = attrs.field(factory=list, validator=_check_repositories)
-    concurrency: int = attrs.field(default=1, validator=_check_concurrency)
-    min_interval: float = attrs.field(default=0.0, validator=_check_interval)
-    timeout: float = attrs.field(default=30.0, validator=_check_positive)
+    concurrency: int = attrs.field(default=1, validator=concurrency)
+    min_interval: float = attrs.field(default=0.0, validator=non_negative_seconds)
+    timeout: float = attrs.field(default=30.0, validator=positive_seconds)

@@ -9,12 +9,24 @@ the engine retries them with backoff; the others are plain
 
 from __future__ import annotations
 
-from stagecraft.errors import ProviderError
-from stagecraft.store import TransientError
-from stagecraft_github.client import Reply
-from stagecraft_github.location import Location
+from typing import TYPE_CHECKING
 
-__all__ = ["failure", "not_found"]
+from stagecraft.errors import ProviderError, TransientError, UserError
+
+if TYPE_CHECKING:
+    from stagecraft_github.client import Reply
+    from stagecraft_github.location import Location
+
+__all__ = ["LocationError", "RateLimitedError", "failure", "not_found"]
+
+
+class LocationError(UserError):
+    """A ``github:`` location that names no place GitHub keeps secrets."""
+
+
+class RateLimitedError(ProviderError):
+    """GitHub kept answering with a rate limit, or asked for a wait past the deadline."""
+
 
 _PERMISSION = {
     "repository": "Secrets: read and write on the repository (classic tokens: repo)",

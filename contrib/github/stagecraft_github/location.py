@@ -20,7 +20,7 @@ import urllib.parse
 
 import attrs
 
-from stagecraft.errors import UserError
+from stagecraft_github.errors import LocationError
 
 __all__ = ["LOCATION_HELP", "Location", "LocationError", "parse"]
 
@@ -32,10 +32,6 @@ LOCATION_HELP = (
 #: GitHub's owner (user or organization) and repository name characters.
 _OWNER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
 _REPO = re.compile(r"[A-Za-z0-9._-]+")
-
-
-class LocationError(UserError):
-    """A ``github:`` location that names no place GitHub keeps secrets."""
 
 
 @attrs.frozen

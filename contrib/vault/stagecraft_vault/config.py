@@ -35,12 +35,8 @@ from typing import Any
 
 import attrs
 
-from stagecraft.errors import ConfigError
-
-
-class InvalidConfigError(ConfigError, ValueError):
-    """A value of the vault section is invalid (a ValueError too, so cattrs names its path)."""
-
+from stagecraft.config_fields import at_least, positive_seconds
+from stagecraft.errors import InvalidConfigError
 
 AUTH_METHODS = ("token", "approle")
 
@@ -53,16 +49,6 @@ def _check_auth(_instance: object, _attribute: attrs.Attribute[Any], value: str)
 def _check_kv_version(_instance: object, _attribute: attrs.Attribute[Any], value: int) -> None:
     if isinstance(value, bool) or value not in (0, 1, 2):
         raise InvalidConfigError(f"kv_version must be 0 (ask the server), 1 or 2, not {value!r}")
-
-
-def _check_timeout(_instance: object, _attribute: attrs.Attribute[Any], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise InvalidConfigError(f"timeout must be a number of seconds > 0, not {value!r}")
-
-
-def _check_strings(_instance: object, _attribute: attrs.Attribute[Any], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 10:
-        raise InvalidConfigError(f"max_request_strings must be an integer >= 10, not {value!r}")
 
 
 def _check_mount(_instance: object, _attribute: attrs.Attribute[Any], value: str) -> None:
@@ -88,5 +74,5 @@ class Config:
     role_id_file: str = ""
     secret_id_env: str = "VAULT_SECRET_ID"  # noqa: S105 - a variable name
     secret_id_file: str = ""
-    timeout: float = attrs.field(default=30.0, validator=_check_timeout)
-    max_request_strings: int = attrs.field(default=1000, validator=_check_strings)
+    timeout: float = attrs.field(default=30.0, validator=positive_seconds)
+    max_request_strings: int = attrs.field(default=1000, validator=at_least(10))

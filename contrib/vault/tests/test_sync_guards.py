@@ -11,7 +11,7 @@ from vault_helpers import kv_get, kv_put
 
 from stagecraft.testing import write_env_file
 from stagecraft.testing.fixtures import RunStagecraft
-from stagecraft_vault.devserver import DevServer
+from stagecraft.testing.servers.openbao import DevServer
 
 pytestmark = pytest.mark.usefixtures("vault_env")
 

@@ -17,7 +17,7 @@ from vault_helpers import SilentServer, kv_get
 
 from stagecraft.testing import write_env_file
 from stagecraft.testing.fixtures import RunStagecraft
-from stagecraft_vault.devserver import DevServer
+from stagecraft.testing.servers.openbao import DevServer
 
 pytestmark = pytest.mark.usefixtures("vault_env")
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from stagecraft.providers.secrets import Context
 from stagecraft.testing import TRICKY_VALUES
+from stagecraft.testing.servers.openbao import DevServer, dev_server
 from stagecraft_vault.config import Config
-from stagecraft_vault.devserver import DevServer, dev_server
 
 #: Values that must arrive byte for byte: the envfile round-trip set, a PEM key, unicode, empty.
 PEM = (

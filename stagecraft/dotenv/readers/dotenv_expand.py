@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from stagecraft.dotenv.lazy_pattern import lazy_re
+import re
+
 from stagecraft.dotenv.readers.node_dotenv import read_node_dotenv
 
-_UNESCAPED_DOLLAR = lazy_re(r"(?<!\\)\$")
+_UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
 #: What either dotenv-expand expands: $NAME, ${...}, or (the older one) $ and a word.
-_DE_EXPANDS = lazy_re(r"(?<!\\)\$[\w{]")
+_DE_EXPANDS = re.compile(r"(?<!\\)\$[\w{]")
 
 
 def runs_command(text: str) -> bool:

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
 from stagecraft.dotenv.grammar import RAW_BREAK
-from stagecraft.dotenv.lazy_pattern import lazy_re
 from stagecraft.dotenv.readers.probe import PROBE
 
 _JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 _JS_S = f"[{_JS_SPACE}]"
 _JS_END = r"(?=[\n\r\u2028\u2029]|\Z)"
 _JS_START = r"(?:(?<=[\n\r\u2028\u2029])|\A)"
-_ND_LINE = lazy_re(
+_ND_LINE = re.compile(
     rf"{_JS_S}*(?:export{_JS_S}+)?([A-Za-z0-9_.-]+)(?:{_JS_S}*={_JS_S}*?|:{_JS_S}+?)"
     rf"({_JS_S}*'(?:\\'|[^'])*'|{_JS_S}*\"(?:\\\"|[^\"])*\"|{_JS_S}*`(?:\\`|[^`])*`|[^#\r\n]+)?"
     rf"{_JS_S}*(?:#[^\n\r\u2028\u2029]*)?{_JS_END}"
 )
-_ND_UNQUOTE = lazy_re(rf"{_JS_START}(['\"`])([\s\S]*)\1{_JS_END}")
-_JS_TRIM = lazy_re(rf"^{_JS_S}+|{_JS_S}+\Z")
+_ND_UNQUOTE = re.compile(rf"{_JS_START}(['\"`])([\s\S]*)\1{_JS_END}")
+_JS_TRIM = re.compile(rf"^{_JS_S}+|{_JS_S}+\Z")
 
 
 def read_node_dotenv(form: str) -> str | None:

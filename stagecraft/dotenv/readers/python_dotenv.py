@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import re
 
-from stagecraft.dotenv.lazy_pattern import lazy_re
 from stagecraft.dotenv.readers.probe import PROBE
 
-_PD_SINGLE = lazy_re(r"'((?:\\.|[^'\\])*)'", re.DOTALL)
-_PD_DOUBLE = lazy_re(r'"((?:\\.|[^"\\])*)"', re.DOTALL)
-_PD_SINGLE_ESCAPES = lazy_re(r"\\[\\']")
-_PD_DOUBLE_ESCAPES = lazy_re(r"\\[\\'\"abfnrtv]")
-_PD_SPACE = lazy_re(r"[^\S\r\n]*")
-_PD_COMMENT = lazy_re(r"\s+#.*")
+_PD_SINGLE = re.compile(r"'((?:\\.|[^'\\])*)'", re.DOTALL)
+_PD_DOUBLE = re.compile(r'"((?:\\.|[^"\\])*)"', re.DOTALL)
+_PD_SINGLE_ESCAPES = re.compile(r"\\[\\']")
+_PD_DOUBLE_ESCAPES = re.compile(r"\\[\\'\"abfnrtv]")
+_PD_SPACE = re.compile(r"[^\S\r\n]*")
+_PD_COMMENT = re.compile(r"\s+#.*")
 #: What python-dotenv's interpolation replaces: ``${NAME}`` or ``${NAME:-default}``
 #: with the closing brace; a ``${`` without one stays as written.
-PD_VARIABLE = lazy_re(r"\$\{[^}:]*(?::-[^}]*)?\}")
+PD_VARIABLE = re.compile(r"\$\{[^}:]*(?::-[^}]*)?\}")
 PD_CODES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 
 

