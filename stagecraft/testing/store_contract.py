@@ -63,6 +63,7 @@ from stagecraft.testing.store_files import CONTRACT_SOURCE, CreatedFileModes
 
 __all__ = ["StoreContract"]
 
+
 class StoreContract(ProviderChecks, CreatedFileModes, CommandLineChecks):
     """Checks every store must pass; subclass it as ``Test...`` (see the module docstring).
 
@@ -139,9 +140,9 @@ class StoreContract(ProviderChecks, CreatedFileModes, CommandLineChecks):
         self, tmp_path: Path, store: SecretStore, location: str, values: Mapping[str, str],
         ctx: Context | None = None, **options: Any,
     ) -> SyncResult:
-        write_env_file(tmp_path / CONTRACT_SOURCE, values)
+        source = self.seed_source(tmp_path, values)
         ctx = ctx or self.context(tmp_path, store)
-        opts = SyncOptions(config=self.config, source=CONTRACT_SOURCE, target=location, **options)
+        opts = SyncOptions(config=self.config, source=source, target=location, **options)
         return store.sync(ctx, opts)
 
     def readable(self, store: SecretStore, tmp_path: Path, location: str) -> bool:
