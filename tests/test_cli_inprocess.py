@@ -189,6 +189,20 @@ def test_os_error_from_a_provider_exits_2(
     assert "Traceback" not in err
 
 
+def test_an_error_the_command_composes_keeps_its_words_when_a_value_equals_one(
+    in_project: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The exception's type name is Structural: only the exception's own text is masked."""
+    in_project.config("      mode: crash\n")
+    in_project.write_json("source.json", {"KIND": "RuntimeError", "API_TOKEN": "canary-token-7f"})
+    assert cli.main(["secrets", "sync"]) == 3
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines()[0] == (
+        "stagecraft: error: internal error: RuntimeError: unexpected value ***"
+    )
+
+
 def test_version_text_without_entry_points(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["--version"]) == 0
     out, _ = capsys.readouterr()

@@ -25,8 +25,11 @@ from stagecraft.providers.secrets import Context, Registry, SyncOptions, SyncRes
 from stagecraft.testing import (
     CANARY_VALUES,
     TRICKY_VALUES,
+    ExecStoreContract,
+    ProviderChecks,
     ProviderContract,
     RunStagecraft,
+    StoreContract,
     env_line,
     write_env_file,
 )
@@ -310,6 +313,22 @@ def test_base_contract_is_not_collected_but_subclasses_are() -> None:
     assert TestFromSharedBase.__test__ is True
 
 
+def test_one_suite_every_provider_check_runs_for_stores_and_raw_providers() -> None:
+    """The checks every provider must pass are defined once and inherited by both suites."""
+    shared = {name for name in vars(ProviderChecks) if name.startswith("test_")}
+    assert shared == {
+        "test_id_is_a_stable_non_empty_string",
+        "test_results_carry_no_values",
+        "test_no_value_leaks_into_logs_reprs_or_errors",
+    }
+    for suite in (ProviderContract, StoreContract, ExecStoreContract):
+        assert issubclass(suite, ProviderChecks), suite
+        assert shared <= set(dir(suite)), suite
+        assert not shared & set(vars(suite)), f"{suite.__name__} redefines a shared check"
+    assert StoreContract.__test__ is False
+    assert ExecStoreContract.__test__ is False
+
+
 def test_unimplemented_hooks_say_what_to_define(tmp_path: Path) -> None:
     class TestHalfDone(ProviderContract):
         pass
@@ -464,7 +483,7 @@ def test_contract_catches_each_broken_provider(pytester: pytest.Pytester) -> Non
     assert not skipped
 
     contract_tests = sorted(
-        name for name in vars(ProviderContract) if name.startswith("test_")
+        name for name in dir(ProviderContract) if name.startswith("test_")
     )
     assert len(contract_tests) == 12
     failures: dict[str, set[str]] = {}

@@ -37,6 +37,7 @@ from stagecraft.output_loss import (
 )
 from stagecraft.plan import ConflictError
 from stagecraft.providers.secrets import PartialSyncError
+from stagecraft.redact import Structural
 
 __all__ = ["main", "run"]
 
@@ -123,15 +124,14 @@ def _run(session: Session) -> int:
         return EXIT_INTERRUPTED
     except OSError as exc:  # a file or network problem outside Stagecraft's control
         _traceback(session, exc)
-        text = session.redactor.redact(f"{type(exc).__name__}: {exc}")
+        text = session.redactor.render(Structural(f"{type(exc).__name__}: "), str(exc))
         _report_error(session, exc, text, EXIT_PROVIDER_ERROR)
         return EXIT_PROVIDER_ERROR
     except Exception as exc:  # noqa: BLE001 - anything else is a bug, reported as one
         _traceback(session, exc)
         first = (str(exc).strip().splitlines() or [""])[0]
-        detail = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-        _report_error(session, exc, session.redactor.redact(f"internal error: {detail}"),
-                      EXIT_INTERNAL_ERROR)
+        kind = Structural(f"internal error: {type(exc).__name__}{': ' if first else ''}")
+        _report_error(session, exc, session.redactor.render(kind, first), EXIT_INTERNAL_ERROR)
         if session.verbosity < 1:
             session.err(f"{PROG}: this is a bug in stagecraft or a plugin; "
                         "run with -v for the traceback")

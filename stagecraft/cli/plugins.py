@@ -7,6 +7,7 @@ from stagecraft.cli.loading import config_of, manager_of
 from stagecraft.cli.session import Session, table
 from stagecraft.errors import EXIT_OK, PluginError, PluginLoadError
 from stagecraft.plugins import PluginInfo, Status
+from stagecraft.redact import Structural
 
 __all__ = ["COMMAND", "cmd_plugins"]
 
@@ -43,7 +44,7 @@ def cmd_plugins(session: Session) -> int:
         session.out(line)
         if info.error:
             label = "error" if info.status is Status.FAILED else "reason"
-            session.out(session.redactor.redact(f"    {label}: {info.error}"))
+            session.out(session.redactor.render(Structural(f"    {label}: "), info.error))
     return EXIT_OK
 
 

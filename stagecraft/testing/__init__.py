@@ -16,13 +16,23 @@ Fixtures:
 * ``run_stagecraft(*args, cwd=..., env=..., subprocess=False)``: run the
   ``stagecraft`` command and get a :class:`RunResult` back.
 
-The store contract suite is :class:`StoreContract`; subclass it as
-``TestMyStore`` (see :mod:`stagecraft.testing.store_contract`).  For a
-helper written in another language, :class:`ExecStoreContract` runs the
-same suite given the helper's command (see :mod:`stagecraft.testing.exec_contract`).  Providers
-that implement ``sync`` themselves have :class:`ProviderContract`
-(see :mod:`stagecraft.testing.contract`).
-:func:`write_env_file` seeds an env file source for it
+There is one contract suite.  :class:`ProviderChecks` holds the checks
+every provider must pass, however it syncs: registry membership, id rules,
+the ``SyncResult`` that ``sync`` returns, and no value in results, reprs,
+errors, logs or output (see :mod:`stagecraft.testing.provider_checks`).
+Two classes build on it, and an author subclasses one of them as
+``TestMyThing``:
+
+* :class:`StoreContract`, for a :class:`~stagecraft.store.SecretStore`: the
+  shared checks run through the engine, plus the store checks (see
+  :mod:`stagecraft.testing.store_contract`).  :class:`ExecStoreContract`
+  runs it given the command of a helper written in another language (see
+  :mod:`stagecraft.testing.exec_contract`).
+* :class:`ProviderContract`, for a raw provider that implements ``sync``
+  itself: the shared checks plus what a whole sync does, seen from outside
+  (see :mod:`stagecraft.testing.contract`).
+
+:func:`write_env_file` seeds an env file source for them
 (see :mod:`stagecraft.testing.envfiles`).
 
 A test module typically imports ``ProviderContract`` before pytest reads
@@ -45,12 +55,14 @@ from stagecraft.testing.fixtures import (
     stagecraft_pm,
     stagecraft_registry,
 )
+from stagecraft.testing.provider_checks import ProviderChecks
 from stagecraft.testing.store_contract import StoreContract
 
 __all__ = [
     "CANARY_VALUES",
     "TRICKY_VALUES",
     "ExecStoreContract",
+    "ProviderChecks",
     "ProviderContract",
     "RunResult",
     "RunStagecraft",

@@ -12,12 +12,17 @@ store and a fresh, empty location in it::
         def make_location(self, tmp_path):
             return str(tmp_path / "secrets")
 
-pytest then runs every ``test_*`` method below against it, through the real
-engine: round trips of awkward values, plans that match the sync, dry runs,
-writes of changed keys only, ``--prune``, a location that does not exist
+pytest then runs against it, through the real engine, the checks every
+provider must pass (:mod:`stagecraft.testing.provider_checks`: registry
+membership, id rules, the result type, no values in results, reprs,
+errors, logs or output) and the store checks on top: round trips of
+awkward values, plans that match the sync, dry runs, writes of changed
+keys only, ``--prune``, a location that does not exist
 (:class:`~stagecraft.store.NoSuchLocationError`), and the failure paths -- a key
 failing mid-sync, a failing batch, cancellation, a store error that echoes a
-value (whole or cut short), a store that prints a value, a write that
+value (whole or cut short), a store that prints a value on the command
+line (:mod:`~stagecraft.testing.store_command_line`), the modes of the files
+it creates (:mod:`~stagecraft.testing.store_files`), a write that
 lands and then times out (reported unknown, never "not written").
 
 Override :meth:`StoreContract.read_back` for a write-only store (it cannot
@@ -30,9 +35,8 @@ PYTEST_DONT_REWRITE.
 from __future__ import annotations
 
 import contextlib
-import io
 import logging
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -42,7 +46,6 @@ import pytest
 from stagecraft.engine import InterruptedSyncError
 from stagecraft.errors import ProviderError, UserError
 from stagecraft.providers.secrets import (
-    Action,
     Context,
     PartialSyncError,
     Registry,
@@ -52,29 +55,23 @@ from stagecraft.providers.secrets import (
 )
 from stagecraft.redact import Structural
 from stagecraft.store import NoSuchLocationError, OutcomeUnknownError, SecretStore, StoreSession
-from stagecraft.testing.contract import CANARY_VALUES, TRICKY_VALUES
 from stagecraft.testing.envfiles import write_env_file
-from stagecraft.testing.store_files import CreatedFileModes
+from stagecraft.testing.provider_checks import CANARY_VALUES, TRICKY_VALUES, ProviderChecks
+from stagecraft.testing.store_command_line import CommandLineChecks
+from stagecraft.testing.store_doubles import InterceptedSession, MemoryStore
+from stagecraft.testing.store_files import CONTRACT_SOURCE, CreatedFileModes
 
 __all__ = ["StoreContract"]
 
-_SOURCE = "contract-source.env"
 
-#: The plugin module the command-line checks load (``--plugins-dir``).
-_PLUGIN = '''
-import stagecraft
-from stagecraft.testing.store_contract import _LIVE
+class StoreContract(ProviderChecks, CreatedFileModes, CommandLineChecks):
+    """Checks every store must pass; subclass it as ``Test...`` (see the module docstring).
 
-@stagecraft.hookimpl
-def secrets_provider_register():
-    return _LIVE[0]
-'''
-
-_LIVE: list[SecretStore] = []
-
-
-class StoreContract(CreatedFileModes):
-    """Checks every store must pass; subclass it as ``Test...`` (see the module docstring)."""
+    They are the checks of every provider (:class:`ProviderChecks`: registry
+    membership, id rules, the result type, no values in results, reprs,
+    errors, logs or output), run against the store through the engine, and
+    the store checks below and in the mixed-in classes on top.
+    """
 
     #: Awkward values that must arrive byte for byte.
     tricky_values: ClassVar[Mapping[str, str]] = TRICKY_VALUES
@@ -100,6 +97,25 @@ class StoreContract(CreatedFileModes):
         except NoSuchLocationError:
             return {}
 
+    # -- ProviderChecks' hooks, answered from the store ------------------------------
+
+    def make_provider(self) -> SecretStore:
+        return self.make_store()
+
+    def seed_source(self, tmp_path: Path, values: Mapping[str, str]) -> str:
+        write_env_file(tmp_path / CONTRACT_SOURCE, values)
+        return CONTRACT_SOURCE
+
+    def make_target(self, tmp_path: Path) -> str:
+        return self.make_location(tmp_path)
+
+    def make_config(self, tmp_path: Path) -> Any:
+        return self.config
+
+    def provider_context(self, tmp_path: Path, provider: SecretsProvider) -> Context:
+        assert isinstance(provider, SecretStore), "make_store() must return a SecretStore"
+        return self.context(tmp_path, provider)
+
     # -- helpers ------------------------------------------------------------------
 
     @pytest.fixture(autouse=True)
@@ -124,9 +140,9 @@ class StoreContract(CreatedFileModes):
         self, tmp_path: Path, store: SecretStore, location: str, values: Mapping[str, str],
         ctx: Context | None = None, **options: Any,
     ) -> SyncResult:
-        write_env_file(tmp_path / _SOURCE, values)
+        source = self.seed_source(tmp_path, values)
         ctx = ctx or self.context(tmp_path, store)
-        opts = SyncOptions(config=self.config, source=_SOURCE, target=location, **options)
+        opts = SyncOptions(config=self.config, source=source, target=location, **options)
         return store.sync(ctx, opts)
 
     def readable(self, store: SecretStore, tmp_path: Path, location: str) -> bool:
@@ -152,7 +168,7 @@ class StoreContract(CreatedFileModes):
         @contextlib.contextmanager
         def session(ctx: Context, location: str, *, dry_run: bool) -> Iterator[StoreSession]:
             with opened(ctx, location, dry_run=dry_run) as inner:
-                yield _Intercepted(inner, before_write, after_write)
+                yield InterceptedSession(inner, before_write, after_write)
 
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(routed, "session", session)
@@ -181,8 +197,6 @@ class StoreContract(CreatedFileModes):
     def test_is_a_provider_in_the_registry(self, store: SecretStore) -> None:
         assert isinstance(store, SecretsProvider), "a SecretStore must be a SecretsProvider"
         assert Registry([store]).get(store.id) is store, "the registry does not hold the store"
-        assert store.id, "the id must not be empty"
-        assert store.id == store.id.strip(), "the id must not have surrounding spaces"
         assert store.concurrency >= 1, "concurrency must be at least 1"
 
     def test_round_trip_of_awkward_values(
@@ -260,7 +274,7 @@ class StoreContract(CreatedFileModes):
         if self.readable(store, tmp_path, location):
             with pytest.raises(NoSuchLocationError):
                 store.route(routed_ctx, location).read(routed_ctx, location, None)
-            target = _MemoryStore(CANARY_VALUES)
+            target = MemoryStore(CANARY_VALUES)
             ctx = attrs.evolve(ctx, registry=Registry([store, target]),
                                configs=lambda provider: self.config if provider is store else None)
             with pytest.raises(UserError) as info:
@@ -366,99 +380,8 @@ class StoreContract(CreatedFileModes):
         assert set(back) <= set(CANARY_VALUES), "the store holds keys that were not sent"
         assert all(back[key] == CANARY_VALUES[key] for key in back), "a value is not as sent"
 
-    def test_what_a_store_prints_is_masked_on_the_command_line(
-        self, store: SecretStore, location: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-    ) -> None:
-        from stagecraft import cli
-
-        value = CANARY_VALUES["CONTRACT_ALPHA"]
-        write_env_file(tmp_path / _SOURCE, CANARY_VALUES)
-        plugins = tmp_path / "contract-plugins"
-        plugins.mkdir()
-        (plugins / "contract_store_plugin.py").write_text(_PLUGIN, encoding="utf-8")
-        def chatty(keys: list[str]) -> None:
-            print(f"storing {value}")
-            logging.getLogger("contract.chatty").warning("value %s", value[:20])
-
-        if self.config is not None:  # the command reads the config from stagecraft.yml
-            import cattrs
-            import yaml
-
-            section = {"secrets": {"providers": {store.id: cattrs.unstructure(self.config)}}}
-            (tmp_path / "stagecraft.yml").write_text(yaml.safe_dump(section), encoding="utf-8")
-        _LIVE[:] = [store]
-        with (
-            self.intercepted(store, location, tmp_path, chatty),
-            pytest.MonkeyPatch.context() as patch,
-        ):
-            patch.chdir(tmp_path)
-            patch.setenv("STAGECRAFT_LOAD_PLUGINS", "")
-            out = io.StringIO()
-            with contextlib.redirect_stdout(out):
-                code = cli.main(["--plugins-dir", str(plugins), "secrets", "sync", "--from",
-                                 _SOURCE, "--to", f"{store.id}:{location}", "--json"])
-        _LIVE.clear()
-        captured = capsys.readouterr()
-        text = out.getvalue() + captured.out + captured.err
-        assert code == 0, f"the sync through the command failed (exit {code})"
-        assert value not in text, "a value the store printed or logged reached the output"
-        assert value[:20] not in text, "a value cut short reached the output"
-        import json
-
-        assert json.loads(out.getvalue())["changes"], "stdout is not the JSON result alone"
-
     def test_no_value_in_the_store_repr(self, store: SecretStore, location: str,
                                         tmp_path: Path) -> None:
         self.sync(tmp_path, store, location, CANARY_VALUES)
         text = repr(store) + repr(self.make_store())
         assert not any(value in text for value in CANARY_VALUES.values()), "a value in a repr"
-
-
-class _Intercepted(StoreSession):
-    """A session that calls a hook before passing each write on to the real one."""
-
-    def __init__(
-        self, inner: StoreSession, before_write: Callable[[list[str]], None],
-        after_write: Callable[[list[str]], None] | None = None,
-    ) -> None:
-        super().__init__(inner.store, inner.ctx, inner.location)
-        self.inner = inner
-        self.before_write = before_write
-        self.after_write = after_write or (lambda keys: None)
-
-    def read(self, keys: Collection[str] | None) -> Mapping[str, str]:
-        return self.inner.read(keys)
-
-    def write(self, values: Mapping[str, str]) -> None:
-        self.before_write(list(values))
-        self.inner.write(values)
-        self.after_write(list(values))
-
-    def write_one(self, key: str, value: str) -> Action | None:
-        self.before_write([key])
-        action = self.inner.write_one(key, value)
-        self.after_write([key])
-        return action
-
-    def delete(self, keys: Collection[str]) -> None:
-        self.inner.delete(keys)
-
-
-class _MemoryStore(SecretStore):
-    """A target in memory, for checks that need a second store."""
-
-    id = "contract-memory"
-    can_delete = True
-
-    def __init__(self, values: Mapping[str, str]) -> None:
-        self.values = dict(values)
-
-    def read(self, ctx: Context, location: str, keys: Collection[str] | None) -> dict[str, str]:
-        return dict(self.values)
-
-    def write(self, ctx: Context, location: str, values: Mapping[str, str]) -> None:
-        self.values.update(values)
-
-    def delete(self, ctx: Context, location: str, keys: Collection[str]) -> None:
-        for key in keys:
-            self.values.pop(key, None)

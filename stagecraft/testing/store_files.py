@@ -17,14 +17,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from stagecraft.testing.contract import CANARY_VALUES
+from stagecraft.testing.provider_checks import CANARY_VALUES
 
-__all__ = ["CreatedFileModes", "created_paths"]
+__all__ = ["CONTRACT_SOURCE", "CreatedFileModes", "created_paths"]
 
+#: The env file the store checks sync from, in the test's directory.
+CONTRACT_SOURCE = "contract-source.env"
 #: Mode bits a created file or directory must not have: any access but the owner's.
 _OTHERS = 0o077
 #: What the contract itself puts in the test's directory (the source, the core's state).
-_NOT_THE_STORES = ("contract-source.env", "xdg-state", "xdg-config", "contract-plugins")
+_NOT_THE_STORES = (CONTRACT_SOURCE, "xdg-state", "xdg-config", "contract-plugins")
 
 
 def created_paths(root: Path, before: set[Path]) -> list[Path]:
