@@ -1,0 +1,101 @@
+"""The key names at a location or environment, never their values: ``secrets list`` and
+what ``secrets check`` compares.
+
+A readable store is read (its values go to the run's redactor, and no
+further); a write-only store gives the names it can list
+(``lists_keys``: Encore's ``secret list``, GitHub's secret names); one that
+can list nothing is refused with :class:`CannotListError`, exit 2, since no
+answer would be the truth.  A ``LOCATION`` word may be an environment name
+of ``secrets.environments``; its location is read as stagecraft.yml wrote it
+(a file path relative to the config's directory).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from stagecraft.config.location_words import resolve_location
+from stagecraft.config.manifest import Manifest
+from stagecraft.endpoints import config_location, reserved_words
+from stagecraft.errors import ProviderError, UserError, printable
+from stagecraft.locations import ENV_FILE, split
+from stagecraft.providers.secrets import Context, Registry, SecretsProvider
+from stagecraft.redact import Structural
+from stagecraft.store_base import StoreBase
+
+if TYPE_CHECKING:
+    from stagecraft.config.schema import Config
+
+__all__ = ["CannotListError", "Listing", "key_names", "listing"]
+
+
+class CannotListError(ProviderError):
+    """A write-only store that can list no key names (so nothing can be said of them)."""
+
+
+@attrs.frozen
+class Listing:
+    """Where a ``LOCATION`` word points: the store to ask, its location, how to ask."""
+
+    #: The word as given (an environment name, ``ID:LOCATION`` or a file), for messages.
+    word: str
+    store: StoreBase[Any]
+    location: str
+    config: Any
+    #: Whether the store can name its keys: readable, or write-only with ``lists_keys``.
+    can_list: bool
+
+
+def listing(ctx: Context, config: Config | None, word: str) -> Listing:
+    """Resolve ``word`` (an environment name, ``ID:LOCATION`` or an env file) to a store."""
+    if not word:
+        raise UserError(Structural("no location given (an environment, ID:LOCATION or a file)"))
+    registry = _registry(ctx)
+    manifest = config.manifest if config is not None else Manifest()
+    resolved = resolve_location(word, manifest, registry.ids())
+    text = resolved.location
+    cwd = ctx.cwd
+    if resolved.environment is not None and config is not None:
+        text, cwd = config_location(config, registry, text, "source"), config.directory
+    store_id, location = split(text, registry, cwd=cwd, reserved=reserved_words(registry))
+    if store_id is None:
+        if not (cwd / location).expanduser().exists() and resolved.hint:
+            raise UserError(
+                Structural(f"{printable(word)}: no such environment or file{resolved.hint}")
+            )
+        return Listing(word, ENV_FILE, str(cwd / location), None, True)
+    provider: SecretsProvider = registry.get(store_id)
+    if not isinstance(provider, StoreBase):
+        raise UserError(Structural(
+            f"{printable(word)}: {store_id!r} implements sync itself and cannot list keys"
+        ))
+    store_config = provider.config_for(ctx)
+    sctx = ctx.for_store(store_config)
+    if not location:
+        location = provider.default_location(sctx, "source") or ""
+        if not location:
+            raise UserError(Structural(f"{store_id}: no location: write {store_id}:LOCATION"))
+    routed = provider.route(sctx, location)
+    return Listing(word, routed, location, store_config, routed.readable or routed.lists_keys)
+
+
+def key_names(ctx: Context, where: Listing) -> list[str]:
+    """The key names at ``where``, sorted; :class:`CannotListError` when it cannot list."""
+    if not where.can_list:
+        raise CannotListError(Structural(
+            f"{printable(where.word)}: store {where.store.id!r} is write-only and cannot "
+            "list its key names"
+        ))
+    sctx = ctx.for_store(where.config)
+    if where.store.readable:
+        values = where.store.read(sctx, where.location, None)
+        ctx.add_secrets(values.values())
+        return sorted(values)
+    return sorted(where.store.prunable_keys(sctx, where.location, ()))
+
+
+def _registry(ctx: Context) -> Registry:
+    """The run's registry (without one, none: only env files can be listed)."""
+    return ctx.registry if ctx.registry is not None else Registry()

@@ -1,0 +1,54 @@
+"""``secrets check`` over a project: its environments' key names, read through their stores.
+
+:mod:`stagecraft.manifest_check` compares labels and callables; this module
+gives it the real ones (:mod:`stagecraft.key_listing`), so the command and
+``stagecraft.check()`` read the same stores the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING
+
+from stagecraft.config.manifest import Manifest
+from stagecraft.error_text import message_text
+from stagecraft.errors import StagecraftError, UserError
+from stagecraft.key_listing import key_names, listing
+from stagecraft.manifest_check import CheckResult, check
+from stagecraft.providers.secrets import Context
+from stagecraft.redact import Structural
+
+if TYPE_CHECKING:
+    from stagecraft.config.schema import Config
+
+__all__ = ["check_project"]
+
+
+def check_project(
+    ctx: Context, config: Config | None, environments: Sequence[str] = ()
+) -> CheckResult:
+    """Check ``environments`` (names, or locations; empty: every declared environment).
+
+    Every environment is read once, all concurrently; one that cannot be
+    read is reported in the result (masked by the run's redactor), not raised.
+    """
+    manifest = config.manifest if config is not None else Manifest()
+    if not environments and not manifest.environments:
+        raise UserError(Structural(
+            "nothing to check: name environments or locations, or declare "
+            "secrets.environments in stagecraft.yml"
+        ))
+
+    def read_keys(label: str) -> Collection[str]:
+        return key_names(ctx, listing(ctx, config, label))
+
+    def can_list(label: str) -> bool:
+        try:
+            return listing(ctx, config, label).can_list
+        except StagecraftError:
+            return True  # reading it raises the same error, reported as unreadable
+
+    return check(
+        manifest, list(environments) or None, read_keys, can_list,
+        error_text=lambda exc: message_text(ctx.redactor, exc),
+    )
