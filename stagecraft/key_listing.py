@@ -2,9 +2,10 @@
 what ``secrets check`` compares.
 
 A readable store is read (its values go to the run's redactor, and no
-further); a write-only store gives the names it can list
-(``lists_keys``: Encore's ``secret list``, GitHub's secret names); one that
-can list nothing is refused with :class:`CannotListError`, exit 2, since no
+further); a write-only store gives the names it can list (``lists_keys``:
+GitHub's secret names), or, for ``secrets check`` with declared keys, which
+of those exist (``existing_keys``: Encore's ``secret list KEY...``); one that
+can say neither is refused with :class:`CannotListError`, exit 2, since no
 answer would be the truth.  A ``LOCATION`` word may be an environment name
 of ``secrets.environments``; its location is read as stagecraft.yml wrote it
 (a file path relative to the config's directory).
@@ -12,6 +13,7 @@ of ``secrets.environments``; its location is read as stagecraft.yml wrote it
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -24,6 +26,7 @@ from stagecraft.locations import ENV_FILE, split
 from stagecraft.providers.secrets import Context, Registry, SecretsProvider
 from stagecraft.redact import Structural
 from stagecraft.store_base import StoreBase
+from stagecraft.store_session import StoreSession
 
 if TYPE_CHECKING:
     from stagecraft.config.schema import Config
@@ -46,6 +49,8 @@ class Listing:
     config: Any
     #: Whether the store can name its keys: readable, or write-only with ``lists_keys``.
     can_list: bool
+    #: Whether a store that cannot list can still say which of given keys exist.
+    tells_existing: bool = False
 
 
 def listing(ctx: Context, config: Config | None, word: str) -> Listing:
@@ -78,22 +83,47 @@ def listing(ctx: Context, config: Config | None, word: str) -> Listing:
         if not location:
             raise UserError(Structural(f"{store_id}: no location: write {store_id}:LOCATION"))
     routed = provider.route(sctx, location)
-    return Listing(word, routed, location, store_config, routed.readable or routed.lists_keys)
+    return Listing(word, routed, location, store_config, routed.readable or routed.lists_keys,
+                   _tells_existing(routed))
 
 
-def key_names(ctx: Context, where: Listing) -> list[str]:
-    """The key names at ``where``, sorted; :class:`CannotListError` when it cannot list."""
-    if not where.can_list:
-        raise CannotListError(Structural(
-            f"{printable(where.word)}: store {where.store.id!r} is write-only and cannot "
-            "list its key names"
-        ))
-    sctx = ctx.for_store(where.config)
-    if where.store.readable:
-        values = where.store.read(sctx, where.location, None)
-        ctx.add_secrets(values.values())
-        return sorted(values)
-    return sorted(where.store.prunable_keys(sctx, where.location, ()))
+def key_names(
+    ctx: Context, where: Listing, expected: Collection[str] | None = None
+) -> list[str]:
+    """The key names at ``where``, sorted; :class:`CannotListError` when it cannot list.
+
+    ``expected`` (the declared keys) lets a write-only store that cannot list
+    its names still say which of those exist (:attr:`Listing.tells_existing`).
+    Read through a session, as a sync reads: a store's per-run state (a
+    connection, a lock) is the same for both.
+    """
+    if not where.can_list and not (expected and where.tells_existing):
+        raise _cannot_list(where)
+    with where.store.session(ctx.for_store(where.config), where.location,
+                             dry_run=True) as session:
+        if where.store.readable:
+            values = session.read(None)
+            ctx.add_secrets(values.values())
+            return sorted(values)
+        if where.can_list:
+            return sorted(session.prunable_keys(()))
+        names = session.existing_keys(list(expected or ()))
+    if names is None:
+        raise _cannot_list(where)
+    return sorted(names)
+
+
+def _cannot_list(where: Listing) -> CannotListError:
+    return CannotListError(Structural(
+        f"{printable(where.word)}: store {where.store.id!r} is write-only and cannot "
+        "list its key names"
+    ))
+
+
+def _tells_existing(store: StoreBase[Any]) -> bool:
+    """Whether ``store`` (or its session) says which of given keys exist."""
+    return (type(store).existing_keys is not StoreBase.existing_keys
+            or store.session_class.existing_keys is not StoreSession.existing_keys)
 
 
 def _registry(ctx: Context) -> Registry:

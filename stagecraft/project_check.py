@@ -39,14 +39,17 @@ def check_project(
             "secrets.environments in stagecraft.yml"
         ))
 
+    declared = manifest.key_names()
+
     def read_keys(label: str) -> Collection[str]:
-        return key_names(ctx, listing(ctx, config, label))
+        return key_names(ctx, listing(ctx, config, label), declared)
 
     def can_list(label: str) -> bool:
         try:
-            return listing(ctx, config, label).can_list
+            where = listing(ctx, config, label)
         except StagecraftError:
             return True  # reading it raises the same error, reported as unreadable
+        return where.can_list or bool(declared and where.tells_existing)
 
     return check(
         manifest, list(environments) or None, read_keys, can_list,

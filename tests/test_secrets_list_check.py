@@ -31,6 +31,21 @@ class Listing(stagecraft.SecretStore):
         return [name for name in ("ZED", "ALPHA", "MIDDLE") if name not in keys]
 
 
+class Probe(stagecraft.SecretStore):
+    """Cannot list, but says which of given keys exist (as Encore's `secret list KEY...`)."""
+
+    id = "probe"
+    readable = False
+
+    def write_one(self, ctx, location, key, value):
+        raise NotImplementedError
+
+    def existing_keys(self, ctx, location, keys):
+        if location == "unsure":
+            return None
+        return [key for key in keys if key == "DATABASE_URL"]
+
+
 class Blind(stagecraft.SecretStore):
     id = "blind"
     readable = False
@@ -41,7 +56,7 @@ class Blind(stagecraft.SecretStore):
 
 @stagecraft.hookimpl
 def secrets_provider_register():
-    return [Listing(), Blind()]
+    return [Listing(), Probe(), Blind()]
 '''
 
 MANIFEST = """\
@@ -241,3 +256,27 @@ def test_check_api_returns_the_json_structure(
     unreadable = stagecraft.check("dev")["unreadable"]  # one name is one environment
     assert [entry["environment"] for entry in unreadable] == ["dev"]
     assert capsys.readouterr() == ("", "")
+
+
+def test_check_a_write_only_store_by_the_declared_keys(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A store that cannot list is asked which declared keys exist; one that cannot tell
+    either, and one with no way to say, are not passed."""
+    manifest = MANIFEST.replace("    prod: envfile:.env.prod\n", "    prod: probe:app\n"
+                                "    edge: probe:unsure\n    blind: blind:x\n")
+    (project / "stagecraft.yml").write_text(manifest, encoding="utf-8")
+    code, out, _ = run(capsys, "secrets", "check", "prod", "edge", "blind", "--json")
+    result = json.loads(out)
+    assert code == 2
+    assert result["environments"][0] == {"name": "prod", "status": "checked", "keys": {
+        "DATABASE_URL": "present", "STRIPE_API_KEY": "missing", "SENTRY_DSN": "optional-absent"}}
+    assert result["unreadable"] == [
+        {"environment": "edge",
+         "error": "edge: store 'probe' is write-only and cannot list its key names"},
+        {"environment": "blind", "error": "cannot check: the store cannot list key names"}]
+    assert [(e["name"], e["status"]) for e in result["environments"][1:]] == [
+        ("edge", "unreadable"), ("blind", "cannot check")]
+    code, _, err = run(capsys, "secrets", "list", "prod")  # no declared keys to ask about
+    assert code == 2
+    assert "prod: store 'probe' is write-only and cannot list its key names" in err
