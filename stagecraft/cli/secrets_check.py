@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import argparse
 
-from stagecraft.api import open_project
 from stagecraft.cli.command import Command
 from stagecraft.cli.completion import completer
+from stagecraft.cli.loading import project_of
 from stagecraft.cli.session import Session
 from stagecraft.manifest_check import render
 from stagecraft.project_check import check_project
@@ -32,9 +32,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 def cmd_check(session: Session) -> int:
     """``secrets check``: the matrix (or ``--json``), and the check's exit status."""
     args = session.args
-    config, ctx = open_project(cwd=session.cwd, config=args.config,
-                               plugin_options=args.plugin_args, plugin_dirs=args.plugins_dirs,
-                               redactor=session.redactor)
+    config, ctx = project_of(session)
     result = check_project(ctx, config, args.environments)
     if args.json:
         session.json(result.to_json())

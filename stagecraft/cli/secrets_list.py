@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from stagecraft.api import open_project
 from stagecraft.cli.command import Command
 from stagecraft.cli.completion import completer
+from stagecraft.cli.loading import project_of
 from stagecraft.cli.session import Session
 from stagecraft.errors import EXIT_OK, printable
 from stagecraft.key_listing import key_names, listing
@@ -24,9 +24,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 def cmd_list(session: Session) -> int:
     """``secrets list``: the names, sorted, on stdout (``--json``: a JSON list)."""
     args = session.args
-    config, ctx = open_project(cwd=session.cwd, config=args.config,
-                               plugin_options=args.plugin_args, plugin_dirs=args.plugins_dirs,
-                               redactor=session.redactor)
+    config, ctx = project_of(session)
     names = key_names(ctx, listing(ctx, config, args.location))
     if args.json:
         session.json(names)
