@@ -31,6 +31,8 @@ def check_project(
 
     Every environment is read once, all concurrently; one that cannot be
     read is reported in the result (masked by the run's redactor), not raised.
+    A word that is no environment and names no store or file is raised
+    first (:class:`~stagecraft.errors.UserError`): a typo is not an outage.
     """
     manifest = config.manifest if config is not None else Manifest()
     if not environments and not manifest.environments:
@@ -39,6 +41,9 @@ def check_project(
             "secrets.environments in stagecraft.yml"
         ))
 
+    for word in environments:
+        if word not in manifest.environments:
+            listing(ctx, config, word)  # a typo is the user's error (exit 1), not a store's
     declared = manifest.key_names()
 
     def read_keys(label: str) -> Collection[str]:

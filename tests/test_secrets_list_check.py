@@ -280,3 +280,14 @@ def test_check_a_write_only_store_by_the_declared_keys(
     code, _, err = run(capsys, "secrets", "list", "prod")  # no declared keys to ask about
     assert code == 2
     assert "prod: store 'probe' is write-only and cannot list its key names" in err
+
+
+def test_check_a_mistyped_environment_is_a_user_error(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "secrets", "check", "dev", "prdo")
+    assert (code, out) == (1, "")
+    assert "prdo: no such environment or file (did you mean 'prod'?)" in err
+    code, _, err = run(capsys, "secrets", "check", "dev", "vualt:secret/app")
+    assert code == 1
+    assert "'vualt' is not a store id" in err
