@@ -18,8 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from stagecraft.config.location_words import resolve_location
-from stagecraft.config.manifest import Manifest
 from stagecraft.endpoints import config_location, reserved_words
 from stagecraft.errors import ProviderError, UserError, printable
 from stagecraft.locations import ENV_FILE, split
@@ -58,18 +56,21 @@ def listing(ctx: Context, config: Config | None, word: str) -> Listing:
     if not word:
         raise UserError(Structural("no location given (an environment, ID:LOCATION or a file)"))
     registry = _registry(ctx)
-    manifest = config.manifest if config is not None else Manifest()
-    resolved = resolve_location(word, manifest, registry.ids())
-    text = resolved.location
-    cwd = ctx.cwd
-    if resolved.environment is not None and config is not None:
-        text, cwd = config_location(config, registry, text, "source"), config.directory
+    text, cwd, hint = word, ctx.cwd, ""
+    if config is not None:
+        # Imported here: the config model is loaded only with a config file, and then it
+        # already is (a run without one starts faster: tests/test_cli_process.py).
+        from stagecraft.config.location_words import resolve_location
+
+        resolved = resolve_location(word, config.manifest, registry.ids())
+        hint = resolved.hint
+        if resolved.environment is not None:
+            text = config_location(config, registry, resolved.location, "source")
+            cwd = config.directory
     store_id, location = split(text, registry, cwd=cwd, reserved=reserved_words(registry))
     if store_id is None:
-        if not (cwd / location).expanduser().exists() and resolved.hint:
-            raise UserError(
-                Structural(f"{printable(word)}: no such environment or file{resolved.hint}")
-            )
+        if hint and not (cwd / location).expanduser().exists():
+            raise UserError(Structural(f"{printable(word)}: no such environment or file{hint}"))
         return Listing(word, ENV_FILE, str(cwd / location), None, True)
     provider: SecretsProvider = registry.get(store_id)
     if not isinstance(provider, StoreBase):

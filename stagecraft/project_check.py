@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
-from stagecraft.config.manifest import Manifest
 from stagecraft.error_text import message_text
 from stagecraft.errors import StagecraftError, UserError
 from stagecraft.key_listing import key_names, listing
@@ -34,7 +33,13 @@ def check_project(
     A word that is no environment and names no store or file is raised
     first (:class:`~stagecraft.errors.UserError`): a typo is not an outage.
     """
-    manifest = config.manifest if config is not None else Manifest()
+    if config is not None:
+        manifest = config.manifest
+    else:
+        # Imported here: without a config file, the config model loads only for a check.
+        from stagecraft.config.manifest import Manifest
+
+        manifest = Manifest()
     if not environments and not manifest.environments:
         raise UserError(Structural(
             "nothing to check: name environments or locations, or declare "

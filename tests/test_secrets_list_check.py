@@ -291,3 +291,16 @@ def test_check_a_mistyped_environment_is_a_user_error(
     code, _, err = run(capsys, "secrets", "check", "dev", "vualt:secret/app")
     assert code == 1
     assert "'vualt' is not a store id" in err
+
+
+def test_without_any_config_words_are_locations(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project)
+    assert stagecraft.list_keys(".env.prod", config=False) == ["DATABASE_URL"]
+    result = stagecraft.check([".env.dev", ".env.prod"], config=False)
+    assert result["missing"] == [{"key": "LOCAL_DEBUG", "environment": ".env.prod"}]
+    with pytest.raises(stagecraft.NoSuchLocationError):
+        stagecraft.list_keys("staging", config=False)  # no manifest: a file, and there is none
+    with pytest.raises(stagecraft.UserError, match="nothing to check"):
+        stagecraft.check(config=False)

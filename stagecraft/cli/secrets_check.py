@@ -52,7 +52,7 @@ COMMAND = Command(
     description="For each declared key (secrets.keys) and each environment, show whether it "
     "is present (✓), missing (✗) or optional and absent (\u2013), and list the undeclared keys "
     "found. Without declared keys, every key found anywhere is compared across the "
-    "environments. Values are never read into the output. Exit 0 when every required key is "
+    "environments. Values are never shown. Exit 0 when every required key is "
     "present, 4 when one is missing, 2 when an environment cannot be read.",
     example="""
         stagecraft secrets check
