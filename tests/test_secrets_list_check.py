@@ -300,7 +300,7 @@ def test_without_any_config_words_are_locations(
     assert stagecraft.list_keys(".env.prod", config=False) == ["DATABASE_URL"]
     result = stagecraft.check([".env.dev", ".env.prod"], config=False)
     assert result["missing"] == [{"key": "LOCAL_DEBUG", "environment": ".env.prod"}]
-    with pytest.raises(stagecraft.NoSuchLocationError):
+    with pytest.raises(stagecraft.UserError, match="staging: env file not found"):
         stagecraft.list_keys("staging", config=False)  # no manifest: a file, and there is none
     with pytest.raises(stagecraft.UserError, match="nothing to check"):
         stagecraft.check(config=False)
