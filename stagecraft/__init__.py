@@ -5,12 +5,13 @@ marker, the provider interface (:class:`Context`, :class:`SyncOptions`,
 :class:`SyncResult`, :class:`SecretsProvider`), the store base classes and
 the errors (every one of them is in :mod:`stagecraft.errors`).
 
-:func:`sync` and :func:`read` are the integrators' API (:mod:`stagecraft.api`).
+:func:`sync`, :func:`read`, :func:`list_keys` and :func:`check` are the
+integrators' API (:mod:`stagecraft.api`).
 """
 
 from __future__ import annotations
 
-from stagecraft.api import read, sync
+from stagecraft.api import check, list_keys, read, sync
 from stagecraft.errors import (
     ConfigError,
     InvalidConfigError,
@@ -61,8 +62,10 @@ __all__ = [
     "TransientError",
     "UserError",
     "__version__",
+    "check",
     "hookimpl",
     "hookspec",
+    "list_keys",
     "read",
     "sync",
 ]

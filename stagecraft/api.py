@@ -1,4 +1,4 @@
-"""The Python API for integrators: :func:`sync` and :func:`read`.
+"""The Python API for integrators: :func:`sync`, :func:`read`, :func:`list_keys` and :func:`check`.
 
 ``stagecraft.sync(source, target)`` is ``stagecraft secrets sync --from
 SOURCE --to TARGET`` without the printing: the same config discovery
@@ -16,7 +16,7 @@ import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -24,9 +24,11 @@ from stagecraft import endpoints
 from stagecraft.engine import resolve_source
 from stagecraft.error_text import message_text
 from stagecraft.errors import PluginError, StagecraftError, UserError
+from stagecraft.key_listing import key_names, listing
 from stagecraft.locations import ENV_FILE, STDIN
 from stagecraft.plugins import PluginManager
 from stagecraft.project import ConfigChoice, load_config, load_plugins, working_directory
+from stagecraft.project_check import check_project
 from stagecraft.providers.secrets import (
     Context,
     PartialSyncError,
@@ -42,7 +44,10 @@ from stagecraft.store import SecretStore
 if TYPE_CHECKING:
     from stagecraft.config.schema import Config
 
-__all__ = ["PreparedSync", "prepare_sync", "read", "run_sync", "sync"]
+__all__ = [
+    "PreparedSync", "check", "list_keys", "open_project", "prepare_sync", "read", "run_sync",
+    "sync",
+]
 
 
 @attrs.frozen
@@ -197,6 +202,44 @@ def read(
                                    None if keys is None else _names(keys))
         ctx.add_secrets(values.values())
         return dict(values)
+
+
+def open_project(
+    *,
+    cwd: Path,
+    config: ConfigChoice = None,
+    plugin_options: Sequence[str] = (),
+    plugin_dirs: Sequence[str] = (),
+    redactor: Redactor | None = None,
+) -> tuple[Config | None, Context]:
+    """The project's config and a run context with its stores, for commands that only read."""
+    loaded = load_config(cwd, config)
+    registry = load_plugins(loaded, cwd, options=plugin_options, dirs=plugin_dirs).build_registry()
+    return loaded, _context(cwd, loaded, registry, redactor)
+
+
+def list_keys(location: str, *, config: ConfigChoice = None) -> list[str]:
+    """The key names at ``location`` (an environment name, ``ID:LOCATION`` or an env file),
+    sorted; never values.  Write-only stores answer when they can list names."""
+    redactor = Redactor()
+    with _masked_errors(redactor):
+        loaded, ctx = open_project(cwd=working_directory(), config=config, redactor=redactor)
+        return key_names(ctx, listing(ctx, loaded, location))
+
+
+def check(
+    environments: Iterable[str] | None = None, *, config: ConfigChoice = None
+) -> dict[str, Any]:
+    """``stagecraft secrets check --json``'s structure: each compared key in each environment.
+
+    ``environments``: names from ``secrets.environments`` (or locations);
+    None checks every declared one.  An environment that cannot be read is
+    listed under ``unreadable``, not raised.
+    """
+    redactor = Redactor()
+    with _masked_errors(redactor):
+        loaded, ctx = open_project(cwd=working_directory(), config=config, redactor=redactor)
+        return check_project(ctx, loaded, _names(environments)).to_json()
 
 
 def _names(keys: Iterable[str] | None) -> tuple[str, ...]:

@@ -32,7 +32,7 @@ from stagecraft.redact import Structural
 if TYPE_CHECKING:
     from stagecraft.config.schema import Config
 
-__all__ = ["Endpoints", "refuse_stdout_target", "reserved_words", "resolve"]
+__all__ = ["Endpoints", "config_location", "refuse_stdout_target", "reserved_words", "resolve"]
 
 
 @attrs.frozen
@@ -98,6 +98,12 @@ def _configured(config: Config | None, registry: Registry, role: str) -> str:
     text: str | None = getattr(config.secrets, role) if config is not None else None
     if not text or config is None:
         return ""
+    return config_location(config, registry, text, role)
+
+
+def config_location(config: Config, registry: Registry, text: str, role: str) -> str:
+    """A location written in stagecraft.yml (``secrets.from``, an environment), as the
+    command line would write it: a file path made relative to the config's directory."""
     store_id, location = split(
         text, registry, cwd=config.directory, reserved=reserved_words(registry)
     )

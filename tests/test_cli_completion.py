@@ -59,7 +59,8 @@ def here(tmp_path: Path) -> Path:
 def test_commands(cli_helpers: ModuleType, here: Path) -> None:
     assert complete(cli_helpers, "stagecraft ", here) == [
         "secrets", "plugins", "config", "init", "completion"]
-    assert complete(cli_helpers, "stagecraft secrets ", here) == ["sync", "providers"]
+    assert complete(cli_helpers, "stagecraft secrets ", here) == [
+        "sync", "list", "check", "providers"]
     assert complete(cli_helpers, "stagecraft config s", here) == ["show"]
     assert complete(cli_helpers, "stagecraft completion ", here) == ["bash", "zsh", "fish"]
 

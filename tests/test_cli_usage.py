@@ -21,7 +21,7 @@ from stagecraft.usage import suggest
         (["secrets", "sync", "--exlude=A", "--dry-run"], "usage: stagecraft secrets sync ",
          "unrecognized option --exlude (did you mean '--exclude'?)"),
         (["secrets", "sinc"], "usage: stagecraft secrets [-h]",
-         "unknown command 'sinc' (did you mean 'sync'?) (commands: sync, providers)"),
+         "unknown command 'sinc' (did you mean 'sync'?) (commands: sync, list, check, providers)"),
         (["--colour", "never", "secrets", "sync"], "usage: stagecraft [-h]",
          "unrecognized option --colour (did you mean '--color'?)"),
         (["config", "shwo"], "usage: stagecraft config [-h]",

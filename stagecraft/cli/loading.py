@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from stagecraft.api import open_project
 from stagecraft.cli.session import Session
 from stagecraft.plugins import PluginManager, PluginSettings
 from stagecraft.project import load_config, load_plugins, settings_for
+from stagecraft.providers.secrets import Context
 
 if TYPE_CHECKING:
     from stagecraft.config.schema import Config
 
-__all__ = ["config_of", "manager_of", "settings_of"]
+__all__ = ["config_of", "manager_of", "project_of", "settings_of"]
 
 
 def config_of(session: Session, *, required: bool = False) -> Config | None:
@@ -30,3 +32,10 @@ def manager_of(session: Session, config: Config | None, *, strict: bool = True) 
     """The plugin manager of the run."""
     return load_plugins(config, session.cwd, options=session.args.plugin_args,
                         dirs=session.args.plugins_dirs, strict=strict)
+
+
+def project_of(session: Session) -> tuple[Config | None, Context]:
+    """The config and a context with the run's stores, for a command that only reads."""
+    return open_project(cwd=session.cwd, config=session.args.config,
+                        plugin_options=session.args.plugin_args,
+                        plugin_dirs=session.args.plugins_dirs, redactor=session.redactor)

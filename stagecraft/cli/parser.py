@@ -16,7 +16,16 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from stagecraft.cli import completion, config, init, plugins, providers, sync
+from stagecraft.cli import (
+    completion,
+    config,
+    init,
+    plugins,
+    providers,
+    secrets_check,
+    secrets_list,
+    sync,
+)
 from stagecraft.cli.command import Command
 from stagecraft.cli.global_options import add_global_options
 from stagecraft.cli.session import PROG
@@ -115,13 +124,14 @@ def _examples(text: str) -> str:
 
 
 #: The leaf commands, in the order of ``--help`` and of argparse's choices.
-LEAVES = (sync.COMMAND, providers.COMMAND, plugins.COMMAND, config.CHECK, config.SHOW,
-          init.COMMAND, completion.COMMAND)
+LEAVES = (sync.COMMAND, secrets_list.COMMAND, secrets_check.COMMAND, providers.COMMAND,
+          plugins.COMMAND, config.CHECK, config.SHOW, init.COMMAND, completion.COMMAND)
 
 #: The commands that group leaves: help, description and examples of each.
 GROUPS = {
-    "secrets": ("sync secrets; list and describe providers", "Secrets commands.", """
+    "secrets": ("sync, list and check secrets; describe providers", "Secrets commands.", """
         stagecraft secrets sync --dry-run
+        stagecraft secrets check
         stagecraft secrets providers envfile
     """),
     "config": ("config file commands", "Config file commands.", """
@@ -133,6 +143,8 @@ GROUPS = {
 #: Every command, one line each, for ``stagecraft --help``.
 COMMANDS = (
     ("secrets sync", "copy secrets from a source to a target"),
+    ("secrets list", "list the key names at a location or environment"),
+    ("secrets check", "check that every environment holds the keys it needs"),
     ("secrets providers", "list secrets providers, or describe one"),
     ("plugins", "list plugins and their status"),
     ("config check", "validate stagecraft.yml"),
@@ -146,7 +158,8 @@ EXIT_CODES = (
     (EXIT_USER_ERROR, "user or config error (bad input, unknown provider, missing key)"),
     (EXIT_PROVIDER_ERROR, "provider or external failure"),
     (EXIT_INTERNAL_ERROR, "internal error: a bug in stagecraft or a plugin"),
-    (EXIT_DRIFT, "`secrets sync --check` found pending changes"),
+    (EXIT_DRIFT,
+     "`secrets sync --check` found pending changes; `secrets check` found a missing key"),
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C), after reporting which keys were written"),
 )
 

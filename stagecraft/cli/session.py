@@ -51,9 +51,10 @@ class Session:
         self.sync_endpoints: dict[str, str] = {}
         mode = getattr(args, "color", "auto")
         #: Colours of results (never for ``--json``) and of diagnostics.
-        self.paint_out = Palette(
+        self.palette_out = Palette(
             not getattr(args, "json", False) and wants_colour(mode, self.stdout)
-        ).paint
+        )
+        self.paint_out = self.palette_out.paint
         self.paint_err = Palette(wants_colour(mode, self.stderr)).paint
         #: The progress line on stderr while a sync writes (terminals only), if any.
         self.progress: ProgressLine | None = None

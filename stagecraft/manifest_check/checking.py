@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING
 
-from stagecraft.config.manifest import Manifest
 from stagecraft.errors import StagecraftError
 from stagecraft.manifest_check.result import (
     CANNOT_LIST,
@@ -22,6 +22,9 @@ from stagecraft.manifest_check.result import (
     EnvironmentStatus,
     KeyStatus,
 )
+
+if TYPE_CHECKING:  # the config model loads with a config file, not with every command
+    from stagecraft.config.manifest import Manifest
 
 #: Reads one environment's key names; raises a StagecraftError when it cannot.
 ReadKeys = Callable[[str], Collection[str]]

@@ -167,3 +167,23 @@ def test_described_as_write_only_and_able_to_prune(run: RunStagecraft) -> None:
     assert "readable:      no (write-only: cannot be a --from source)" in result.stdout
     assert "can prune:     yes" in result.stdout
     assert "min_interval" in result.stdout
+
+
+def test_secrets_list_and_check_give_the_names_github_lists(
+    run: RunStagecraft, github: FakeGitHub, tmp_path: Path
+) -> None:
+    """A write-only store that lists its names: ``secrets list`` and ``secrets check`` see
+    them (never a value: GitHub gives none back), from one names request each."""
+    write_env_file(tmp_path / ".env", CANARY_VALUES)
+    to = "github:octo/app/environments/production"
+    assert run("secrets", "sync", "--from", ".env", "--to", to).exit_code == 0
+    before = len(github.seen())
+    listed = run("secrets", "list", to, "--json")
+    assert listed.exit_code == 0, listed.stderr
+    assert json.loads(listed.stdout) == sorted(CANARY_VALUES)
+    assert [r.method for r in github.seen()[before:]] == ["GET"]
+    checked = run("secrets", "check", ".env", to, "--json")
+    assert checked.exit_code == 0, checked.stderr
+    assert json.loads(checked.stdout)["missing"] == []
+    assert not any(value in listed.stdout + checked.stdout + checked.stderr
+                   for value in CANARY_VALUES.values())
