@@ -10,6 +10,9 @@ mkdir -p "$scratch"
 cp -a "$here/." "$scratch/"
 rm -f "$scratch/demo.sh"
 cd "$scratch"
+# git checks files out readable by everyone; env files holding secrets should not
+# be (stagecraft keeps an existing file's mode, and warns when it is open).
+chmod 600 .env*
 
 run() { printf '\n$ stagecraft %s\n' "$*"; "$stagecraft" "$@"; }
 
