@@ -13,6 +13,9 @@ cd "$scratch"
 # git checks files out readable by everyone; env files holding secrets should not
 # be (stagecraft keeps an existing file's mode, and warns when it is open).
 chmod 600 .env*
+# The scratch copy is a new project each run: give it a write record of its own, or
+# the record of the last run would rightly call the reset target a change made there.
+export XDG_STATE_HOME="$scratch/.state" XDG_CONFIG_HOME="$scratch/.state"
 
 run() { printf '\n$ stagecraft %s\n' "$*"; "$stagecraft" "$@"; }
 
