@@ -2,10 +2,11 @@
 
 A real ``stagecraft secrets sync`` process copies a generated env file
 (300,000 keys, about 30 MB, in the full plan) over an existing target of
-the same size, and gets a real SIGINT at several points of its run (fixed
-fractions of the uninterrupted sync's own time past the interpreter's
-start-up, which ``stagecraft --version`` measures, so the points fall in
-the read, the plan, the check, the edit and the write).  Measured: the longest
+the same size, and gets a real SIGINT at several points of its run: fixed
+fractions of the uninterrupted sync's own time past its first ``-v`` log
+line (start-up is over then: a signal during the interpreter's imports is
+Python's to handle, not the sync's), so the points fall in the read, the
+plan, the check, the edit and the write.  Measured: the longest
 time from the signal to the process's exit.  Compared with the
 uninterrupted sync of the same files, measured in the same run.  The target
 is absolute as much as relative (at most 1 s on this machine); the row's
@@ -46,35 +47,40 @@ def run(keys: int) -> list[Row]:
         old = _env_text("old", keys)
         # --force: each run resets the target to the old values, which the write record
         # would otherwise (rightly) report as changed since the last sync: a conflict.
-        argv = [script, "secrets", "sync", "--force", "--from", str(source),
+        argv = [script, "-v", "secrets", "sync", "--force", "--from", str(source),
                 "--to", f"envfile:{target}"]
 
         runs = iter(range(10**6))
 
-        def start() -> subprocess.Popen[bytes]:
+        def start() -> tuple[subprocess.Popen[bytes], float]:
+            """A sync, and when it logged its first line (its start-up over)."""
             # Each run puts the old target back, which a shared write record would
             # rightly call a change made in the target: every run has a record of its own.
             target.write_bytes(old)
             state = root / f"state-{next(runs)}"
             own = {**env, "XDG_STATE_HOME": str(state), "XDG_CONFIG_HOME": str(state)}
-            return subprocess.Popen(argv, cwd=root, env=own, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)
+            process = subprocess.Popen(argv, cwd=root, env=own, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.PIPE)
+            assert process.stderr is not None
+            process.stderr.readline()
+            return process, time.perf_counter()
 
-        started = time.perf_counter()
-        subprocess.run([script, "--version"], env=env, check=True, capture_output=True)
-        startup = time.perf_counter() - started
-        started = time.perf_counter()
-        if start().wait() != 0:
+        def finish(process: subprocess.Popen[bytes]) -> int:
+            process.communicate()  # drains the log, so the sync never blocks on a full pipe
+            return process.returncode
+
+        process, ready = start()
+        if finish(process) != 0:
             raise AssertionError("the uninterrupted sync failed")
-        whole = time.perf_counter() - started
+        whole = time.perf_counter() - ready
         new = target.read_bytes()
         latencies = []
         for point in POINTS:
-            process = start()
-            time.sleep(startup + (whole - startup) * point)
+            process, ready = start()
+            time.sleep(max(0.0, ready + whole * point - time.perf_counter()))
             sent = time.perf_counter()
             process.send_signal(signal.SIGINT)
-            code = process.wait()
+            code = finish(process)
             latencies.append(time.perf_counter() - sent)
             after = target.read_bytes()
             if after not in (old, new) or code not in (0, 130):
