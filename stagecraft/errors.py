@@ -486,3 +486,7 @@ class HelperTransientError(TransientError):
 
 class HelperTimeoutError(ProviderError):
     """The helper did not answer in time; it was stopped."""
+
+
+class HelperWriteTimeoutError(HelperTimeoutError, OutcomeUnknownError):
+    """A helper stopped in the middle of a write or delete: it may or may not have done it."""

@@ -33,6 +33,7 @@ from stagecraft.errors import (
     HelperProtocolError,
     HelperTimeoutError,
     HelperTransientError,
+    HelperWriteTimeoutError,
     ProviderError,
     printable,
 )
@@ -140,8 +141,13 @@ class ExecHelper:
             stdout, stderr = process.communicate(payload, timeout=limit)
         except subprocess.TimeoutExpired:
             _stop(process)
+            op = request["op"]
+            if op in ("write", "delete"):  # stopped part-way: what it did is not known
+                raise HelperWriteTimeoutError(Structural(
+                    f"{self}: no answer to {op} within {limit:.3g} s; stopped it (it may or "
+                    "may not have been done)")) from None
             raise HelperTimeoutError(
-                Structural(f"{self}: no answer to {request['op']} within {limit:.3g} s; stopped it")
+                Structural(f"{self}: no answer to {op} within {limit:.3g} s; stopped it")
             ) from None
         except BaseException:
             _stop(process)  # Ctrl-C, or anything else: no helper is left running

@@ -301,3 +301,21 @@ def test_a_command_string_is_split_like_a_shell_does() -> None:
     assert exec_command("ok", "node 'my store.js' --fast").argv == (
         "node", "my store.js", "--fast"
     )
+
+
+def test_a_write_stopped_at_its_timeout_is_reported_unknown(tmp_path: Path) -> None:
+    """The helper wrote, then hung: stopped at the timeout, its keys are unknown, never
+    'not written' (the store holds them)."""
+    landed = tmp_path / "landed"
+    path = helper(tmp_path, "slow-writer", DESCRIBE + f"""
+case $(printf '%s' "$request" | jq -r .op) in
+  read) echo '{{"values": {{}}}}' ;;
+  write) printf '%s' "$request" | jq -c .values > {landed}; sleep 300 ;;
+esac
+""")
+    with pytest.raises(PartialSyncError) as info:
+        sync(tmp_path, store_of(path, timeout=5.0), {"A": "a-value-1"})
+    assert info.value.failed == {}
+    assert list(info.value.unknown) == ["A"]
+    assert "may or may not" in info.value.unknown["A"]
+    assert json.loads(landed.read_text()) == {"A": "a-value-1"}, "the helper did not write"
