@@ -488,5 +488,9 @@ class HelperTimeoutError(ProviderError):
     """The helper did not answer in time; it was stopped."""
 
 
+class HelperWriteProtocolError(HelperProtocolError, OutcomeUnknownError):
+    """A helper broke the protocol answering a write or delete: what it did is not known."""
+
+
 class HelperWriteTimeoutError(HelperTimeoutError, OutcomeUnknownError):
     """A helper stopped in the middle of a write or delete: it may or may not have done it."""

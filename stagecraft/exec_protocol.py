@@ -33,6 +33,7 @@ from stagecraft.errors import (
     HelperProtocolError,
     HelperTimeoutError,
     HelperTransientError,
+    HelperWriteProtocolError,
     HelperWriteTimeoutError,
     ProviderError,
     printable,
@@ -153,15 +154,22 @@ class ExecHelper:
             _stop(process)  # Ctrl-C, or anything else: no helper is left running
             raise
         _show_stderr(ctx, stderr)
-        answer = self._parse(stdout, request["op"])
-        if process.returncode != 0:
-            raise self._failure(answer, process.returncode)
-        if ("protocol" in answer or request["op"] == "describe") and (
-            answer.get("protocol") != PROTOCOL
-        ):
+        try:
+            return self._answer(stdout, request["op"], process.returncode)
+        except HelperProtocolError as exc:
+            if request["op"] not in ("write", "delete"):
+                raise
+            # No answer the protocol knows: the helper may have changed the store.
+            raise HelperWriteProtocolError(
+                Structural(f"{exc} (it may or may not have been done)")) from None
+
+    def _answer(self, stdout: bytes, op: str, status: int) -> dict[str, Any]:
+        answer = self._parse(stdout, op)
+        if status != 0:
+            raise self._failure(answer, status)
+        if ("protocol" in answer or op == "describe") and answer.get("protocol") != PROTOCOL:
             raise self._protocol_error(
-                f"answered {request['op']} with protocol {answer.get('protocol')!r}, "
-                f"not {PROTOCOL}"
+                f"answered {op} with protocol {answer.get('protocol')!r}, not {PROTOCOL}"
             )
         return answer
 

@@ -319,3 +319,16 @@ esac
     assert list(info.value.unknown) == ["A"]
     assert "may or may not" in info.value.unknown["A"]
     assert json.loads(landed.read_text()) == {"A": "a-value-1"}, "the helper did not write"
+
+
+def test_a_write_answered_outside_the_protocol_is_reported_unknown(tmp_path: Path) -> None:
+    path = helper(tmp_path, "crashes", DESCRIBE + """
+case $(printf '%s' "$request" | jq -r .op) in
+  read) echo '{"values": {}}' ;;
+  write) echo 'panic: half way'; exit 2 ;;
+esac
+""")
+    with pytest.raises(PartialSyncError) as info:
+        sync(tmp_path, store_of(path), {"A": "a-value-1"})
+    assert info.value.failed == {}
+    assert list(info.value.unknown) == ["A"]
