@@ -70,6 +70,7 @@ import os, signal, sys
 got = []
 def count(signum, frame):
     got.append(signum)
+    os.write(1, b"int\n")
 def leave(signum, frame):
     name = signal.Signals(signum).name
     os.write(1, f"left {name} {got.count(signal.SIGINT)}\n".encode())
@@ -111,7 +112,11 @@ def test_a_sigint_sent_to_stagecraft_is_forwarded_once(tmp_path: Path) -> None:
     proc = start_trapping(write_source(tmp_path), True)
     try:
         proc.send_signal(signal.SIGINT)
-        proc.send_signal(signal.SIGTERM)  # signals are taken in order: the SIGINT went first
+        assert proc.stdout is not None
+        # Pending signals are not taken in the order they were sent: wait for the child
+        # to have the SIGINT before the SIGTERM that makes it report its count.
+        assert proc.stdout.readline() == b"int\n"
+        proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=120)
     finally:
         proc.kill()
