@@ -14,7 +14,6 @@ from stagecraft import engine
 from stagecraft.context import ConfigT, Context
 from stagecraft.store_base import (
     KeysNotWrittenError,
-    LazyConfig,
     NoSuchLocationError,
     OutcomeUnknownError,
     StoreBase,
@@ -26,7 +25,7 @@ if TYPE_CHECKING:
     from stagecraft.providers.secrets import SyncOptions, SyncResult
 
 __all__ = [
-    "KeysNotWrittenError", "LazyConfig", "NoSuchLocationError", "OutcomeUnknownError",
+    "KeysNotWrittenError", "NoSuchLocationError", "OutcomeUnknownError",
     "SecretStore", "StoreSession", "TransientError",
 ]
 

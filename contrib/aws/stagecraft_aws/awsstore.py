@@ -16,11 +16,11 @@ from collections.abc import Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from stagecraft.errors import UserError
-from stagecraft.store import LazyConfig, SecretStore, StoreSession
+from stagecraft.store import SecretStore, StoreSession
+from stagecraft_aws.config import Config as AwsConfig
 
 if TYPE_CHECKING:
     from stagecraft.providers.secrets import Context
-    from stagecraft_aws.config import Config as AwsConfig
     from stagecraft_aws.connection import Service
 
 
@@ -28,7 +28,7 @@ class LocationError(UserError):
     """A location an AWS store cannot use (exit 1: nothing was sent)."""
 
 
-class Place(StoreSession["AwsConfig"]):
+class Place(StoreSession[AwsConfig]):
     """One location of one sync (the store's session): the client, and what the read
     learnt for the writes."""
 
@@ -99,11 +99,10 @@ def _aws_name(operation: str) -> str:
     return "".join(part.capitalize() for part in operation.split("_"))
 
 
-class AwsStore(SecretStore["AwsConfig"]):
+class AwsStore(SecretStore[AwsConfig]):
     """Base of the AWS stores: config class, locations, places."""
 
-    #: Imported when a config is structured or described, not when the registry is built.
-    Config = LazyConfig("stagecraft_aws.config")
+    Config = AwsConfig
     can_delete: ClassVar[bool] = True
     #: The boto3 service name (each concrete store sets it).
     service: ClassVar[Service]
