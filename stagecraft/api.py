@@ -16,9 +16,7 @@ import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import attrs
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from stagecraft import endpoints
 from stagecraft.engine import resolve_source
@@ -50,8 +48,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen
-class PreparedSync:
+class PreparedSync(NamedTuple):
     """A sync ready to run: the plugins loaded, the provider chosen, the options built."""
 
     manager: PluginManager

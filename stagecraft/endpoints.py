@@ -19,9 +19,7 @@ be read) is the engine's (:mod:`stagecraft.engine`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-import attrs
+from typing import TYPE_CHECKING, NamedTuple
 
 from stagecraft.errors import UserError
 from stagecraft.filestore import FileStore
@@ -35,8 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["Endpoints", "config_location", "refuse_stdout_target", "reserved_words", "resolve"]
 
 
-@attrs.frozen
-class Endpoints:
+class Endpoints(NamedTuple):
     """The provider that writes, and the source and target texts it is given."""
 
     provider: SecretsProvider
