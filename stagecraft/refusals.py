@@ -19,7 +19,7 @@ from typing import Any
 from stagecraft.errors import RefusedValuesError, printable
 from stagecraft.key_reasons import reason_lines
 from stagecraft.locations import Endpoint
-from stagecraft.store_base import StoreSession
+from stagecraft.store_session import StoreSession
 
 __all__ = ["RefusedValuesError", "check_refusals"]
 
