@@ -23,7 +23,7 @@ import attrs
 from stagecraft import endpoints
 from stagecraft.engine import resolve_source
 from stagecraft.error_text import message_text
-from stagecraft.errors import PluginError, StagecraftError, UserError
+from stagecraft.errors import PartialSyncError, PluginError, StagecraftError, UserError
 from stagecraft.key_listing import key_names, listing
 from stagecraft.locations import ENV_FILE, STDIN
 from stagecraft.plugins import PluginManager
@@ -31,7 +31,6 @@ from stagecraft.project import ConfigChoice, load_config, load_plugins, working_
 from stagecraft.project_check import check_project
 from stagecraft.providers.secrets import (
     Context,
-    PartialSyncError,
     Registry,
     SecretsProvider,
     SyncOptions,
