@@ -99,11 +99,11 @@ def resolve_target(ctx: Context, store: StoreBase[Any], location: str) -> Endpoi
     if not location:
         location = store.default_location(ctx, "target") or ""
     if not location:
-        raise UserError(
+        raise UserError(Structural(
             f"{store.id}: no target: pass --to LOCATION"
             + (f" ({store.location_help})" if store.location_help else "")
             + f", or set secrets.to in stagecraft.yml (to: {store.id}:LOCATION)"
-        )
+        ))
     return Endpoint(store.route(ctx, location), location)
 
 

@@ -50,7 +50,7 @@ def os_failure(error: type[ErrorT], path: Path | str, doing: str, exc: OSError) 
     The one wording of a failed file operation: a path and the system's
     reason, composed by the core (never a value), so shown as it is.
     """
-    return error(Structural(f"{path}: cannot {doing}: {exc.strerror}"))
+    return error(Structural(f"{path}: cannot {doing}: {exc.strerror or type(exc).__name__}"))
 
 
 def _user_name(uid: int) -> str:
