@@ -171,11 +171,12 @@ def sync(
 
     ``source`` and ``target`` are written as ``--from`` and ``--to`` are
     (an environment name of ``secrets.environments``, ``ID:LOCATION``, or an
-    env file; ``""`` uses ``secrets.from`` / ``secrets.to``).  ``config``: None finds ``stagecraft.yml`` from the
-    working directory up, a path uses that file, False uses none.  Prints
-    nothing; raises :class:`~stagecraft.errors.StagecraftError` subclasses
-    (``PartialSyncError`` when some keys were written and some not), their
-    messages masked as the command masks them.
+    env file; ``""`` uses ``secrets.from`` / ``secrets.to``).  ``config``:
+    None finds ``stagecraft.yml`` from the working directory up, a path uses
+    that file, False uses none.  Prints nothing; raises
+    :class:`~stagecraft.errors.StagecraftError` subclasses (``PartialSyncError``
+    when some keys were written and some not), their messages masked as the
+    command masks them.
     """
     redactor = Redactor()
     with _masked_errors(redactor):
