@@ -10,13 +10,12 @@ from pathlib import Path
 
 import dotenv
 import pytest
+from test_secrets_list_check import SECRET, run  # the command in-process; no value shown
 
 import stagecraft
 from stagecraft.api import prepare_sync
-from stagecraft.cli import main
 from stagecraft.errors import UserError
 
-SECRET = "v4lue-canary-envnames-7731"
 
 MANIFEST = """\
 secrets:
@@ -43,13 +42,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                                    encoding="utf-8")
     monkeypatch.chdir(root / "src")
     return root
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(["--color", "never", *argv])
-    out, err = capsys.readouterr()
-    assert SECRET not in out + err
-    return code, out, err
 
 
 def test_sync_between_environments_from_a_subdirectory(
@@ -143,21 +135,18 @@ def test_an_unknown_word_in_json_mode_is_one_error_object(
     assert "did you mean 'dev'?" in json.loads(out)["error"]["message"]
 
 
-def test_a_word_unlike_any_name_is_still_a_missing_file(
-    project: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("source", "missing"),
+    [("zzzzzz", "{project}/src/zzzzzz: env file not found"),  # unlike any name: a file
+     ("staging", "envfile:{project}/deploy/.env.staging: the source does not exist")],
+)
+def test_a_missing_source_file_is_named_by_its_path(
+    project: Path, capsys: pytest.CaptureFixture[str], source: str, missing: str
 ) -> None:
-    code, _, err = run(capsys, "secrets", "sync", "--from", "zzzzzz", "--to", "staging")
+    code, _, err = run(capsys, "secrets", "sync", "--from", source, "--to", "dev")
     assert code == 1
-    assert f"{project / 'src' / 'zzzzzz'}: env file not found" in err
+    assert missing.format(project=project) in err
     assert "did you mean" not in err
-
-
-def test_a_missing_environment_file_is_named_by_its_path(
-    project: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, _, err = run(capsys, "secrets", "sync", "--from", "staging", "--to", "dev")
-    assert code == 1
-    assert f"{project / 'deploy' / '.env.staging'}: " in err
     assert dotenv.dotenv_values(project / ".env.dev")["API_KEY"] == SECRET  # untouched
 
 

@@ -7,26 +7,12 @@ from pathlib import Path
 
 import dotenv
 import pytest
+from test_cli_init import here, run  # the installed envfile and encore plugins, in tmp_path
 
-from stagecraft import cli, config
+from stagecraft import config
 from stagecraft.init_manifest import environment_name
-from stagecraft.providers.secrets import reset_default_registry
 
-
-@pytest.fixture
-def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("STAGECRAFT_LOAD_PLUGINS", "encore,envfile,vault")
-    monkeypatch.delenv("STAGECRAFT_DISABLE_PLUGINS", raising=False)
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    reset_default_registry()
-    return tmp_path
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = cli.main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+__all__ = ["here"]  # the fixture, shared with test_cli_init
 
 
 @pytest.mark.parametrize(
@@ -84,11 +70,11 @@ def test_names_that_would_not_load_are_left_out_and_said(
     here: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (here / ".env.local").write_text("API_KEY=1\n")
-    (here / ".env.vault").write_text("DOTENV_VAULT=x\n")  # 'vault' is a store id
+    (here / ".env.encore").write_text("A=1\n")  # 'encore' is a store id
     (here / ".env.my app").write_text("A=1\n")  # a space: no valid name
     code, out, err = run(capsys, "init")
     assert (code, err) == (0, "")
-    assert "left .env.vault out of secrets.environments: 'vault' is a store id" in out
+    assert "left .env.encore out of secrets.environments: 'encore' is a store id" in out
     assert ("left .env.my app out of secrets.environments: 'my app' is not a valid "
             "environment name") in out
     loaded = config.load(here / "stagecraft.yml")
