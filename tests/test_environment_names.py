@@ -16,7 +16,6 @@ import stagecraft
 from stagecraft.api import prepare_sync
 from stagecraft.errors import UserError
 
-
 MANIFEST = """\
 secrets:
   environments:
