@@ -149,6 +149,16 @@ def test_a_missing_source_file_is_named_by_its_path(
     assert dotenv.dotenv_values(project / ".env.dev")["API_KEY"] == SECRET  # untouched
 
 
+def test_a_failed_sync_names_the_environments_in_its_json(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "secrets", "sync", "--from", "staging", "--to", "dev", "--json")
+    report = json.loads(out)
+    assert code == 1
+    assert (report["source_environment"], report["target_environment"]) == ("staging", "dev")
+    assert "the source does not exist" in report["error"]["message"]
+
+
 def test_prepare_sync_exposes_the_environments(project: Path) -> None:
     prepared = prepare_sync(cwd=project / "src", source="dev", target="staging")
     assert (prepared.source_environment, prepared.target_environment) == ("dev", "staging")

@@ -92,7 +92,7 @@ def cmd_sync(session: Session) -> int:
     session.sync_provider = provider_id
     session.sync_options = options
     session.sync_endpoints = ctx.endpoints
-    named = environments_json(prepared)
+    session.sync_environments = named = environments_json(prepared)
     if options.source == STDIN and is_terminal(sys.stdin):
         session.note("reading the env file from standard input (end it with Ctrl-D)")
     try:
