@@ -171,6 +171,7 @@ COMMAND = Command(
     example="""
         stagecraft secrets sync --dry-run
         stagecraft secrets sync --from .env.local --to envfile:.env.staging 'STRIPE_*'
+        stagecraft secrets sync --from dev --to staging   # environments of stagecraft.yml
         stagecraft secrets sync --check --json   # in CI: exit 4 when out of sync
         sops -d prod.env | stagecraft secrets sync --from - --to encore:dev,local
     """,
