@@ -222,8 +222,10 @@ def run(plan: Plan, only: Sequence[str] = NAMES,
     if plan.run_keys:
         steps.append(("run", lambda: run_rows.run(plan.run_keys, plan.run_repeats)))
     if plan.check_keys:
-        steps.append(("check", lambda: check.run(plan.check_keys, plan.check_latency,
-                                                 plan.check_repeats)))
+        steps.append(("check", lambda: [
+            *check.run(plan.check_keys, plan.check_latency, plan.check_repeats),
+            *check.run_stores(plan.check_keys, plan.check_latency, plan.check_repeats),
+        ]))
     for name, step in steps:
         if name not in only:
             continue

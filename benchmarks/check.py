@@ -13,17 +13,28 @@ Target: at most 1.5x.  ``secrets check`` reads the environments
 concurrently, so its cost is one read plus the comparison; four reads one
 after another would add three more latencies (0.15 s here) to a command
 that starts in about as long.  The ratio is the median of per-round ratios.
+
+:func:`run_stores` is the same comparison over real stores: two env files,
+a Vault path on an OpenBao dev server and an aws-sm prefix on a moto server
+behind the tests' proxy adding ``latency`` to every AWS request, the
+commands run in-process (their work, not the interpreter's start-up).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 from benchmarks.harness import Row, cost_row, median_times
+from benchmarks.inprocess import load_test_helper, run_command
 from benchmarks.startup import clean_env, console_script
+from stagecraft.testing.servers.openbao import dev_server
+
+AWS_TESTS = Path(__file__).resolve().parent.parent / "contrib" / "aws" / "tests"
 
 TARGET = 1.5
 ENVIRONMENTS = 4
@@ -104,5 +115,58 @@ def run(keys: int, latency: float, repeats: int) -> list[Row]:
             f"{latency * 1000:.0f} ms per read",
             check, "secrets list of the slowest environment", one_read, TARGET,
             what="one read", runs=timing.runs, ratio=timing.paired_ratio(0, 1),
+        ),
+    ]
+
+
+#: The environments of :func:`run_stores`: name -> location.
+STORES = {"dev": "envfile:.env.dev", "local": "envfile:.env.local",
+          "staging": "vault:secret/app/staging", "prod": "aws-sm:app/prod/"}
+
+
+def run_stores(keys: int, latency: float, repeats: int) -> list[Row]:
+    """``secrets check`` over env files, OpenBao and moto against ``secrets list`` of the
+    slower of the two servers' environments (timed in the same rounds)."""
+    moto_server = load_test_helper(AWS_TESTS, "moto_server")
+    aws_fault_proxy = load_test_helper(AWS_TESTS, "aws_fault_proxy")
+    with tempfile.TemporaryDirectory(prefix="stagecraft-bench-check-stores-") as raw:
+        root = Path(raw)
+        moto = moto_server.MotoServer(root / "moto.log")
+        try:
+            moto.wait_ready()
+            faults = aws_fault_proxy.Faults()
+            with dev_server() as bao, \
+                    aws_fault_proxy.FaultProxy(("127.0.0.1", moto.port), faults) as proxy, \
+                    mock.patch.dict(os.environ, {**moto_server.aws_environment(proxy.url, root),
+                                                 **bao.env(), "HOME": str(root)}):
+                values = "".join(f"KEY_{i:03d}=value-{i:03d}\n" for i in range(keys))
+                for name in (".env.dev", ".env.local", "all.env"):
+                    (root / name).write_text(values, encoding="utf-8")
+                declared = "".join(f"    KEY_{i:03d}: {{}}\n" for i in range(keys))
+                environments = "".join(f"    {name}: {where}\n" for name, where in STORES.items())
+                (root / "stagecraft.yml").write_text(
+                    f"secrets:\n  environments:\n{environments}  keys:\n{declared}",
+                    encoding="utf-8")
+                for server_env in ("staging", "prod"):  # filled by a sync, before any latency
+                    run_command(root, ["secrets", "sync", "--from", "all.env", "--to",
+                                       STORES[server_env]])
+                faults.latency = latency
+                run_command(root, ["secrets", "check"])  # exits 0: every key everywhere
+                timing = median_times(
+                    [lambda: run_command(root, ["secrets", "check"]),
+                     lambda: run_command(root, ["secrets", "list", "staging"]),
+                     lambda: run_command(root, ["secrets", "list", "prod"])],
+                    repeats,
+                )
+        finally:
+            moto.stop()
+    check, vault, aws = timing.medians
+    slowest, index = ("prod (aws-sm)", 2) if aws >= vault else ("staging (vault)", 1)
+    return [
+        cost_row(
+            f"secrets check, 2 env files + vault + aws-sm x {keys} keys, "
+            f"{latency * 1000:.0f} ms per AWS request, in-process",
+            check, f"secrets list of the slowest environment, {slowest}", timing.medians[index],
+            TARGET, what="one read", runs=timing.runs, ratio=timing.paired_ratio(0, index),
         ),
     ]

@@ -22,3 +22,17 @@ def test_the_check_benchmark_gives_its_row(monkeypatch: pytest.MonkeyPatch) -> N
     assert row.baseline > 0
     assert math.isfinite(row.ratio)
     assert row.passed is (row.ratio <= check.TARGET)
+
+
+def test_the_check_benchmark_over_real_stores_gives_its_row(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two env files, OpenBao and moto: the row, and its baseline the slower server's list."""
+    monkeypatch.syspath_prepend(str(ROOT))
+    check = importlib.import_module("benchmarks.check")
+    [row] = check.run_stores(5, 0.001, 1)
+    assert row.benchmark.startswith("secrets check, 2 env files + vault + aws-sm x 5 keys")
+    assert row.baseline_name.startswith("secrets list of the slowest environment, ")
+    assert row.measured > 0
+    assert row.baseline > 0
+    assert row.passed is (row.ratio <= check.TARGET)
