@@ -22,9 +22,9 @@ It writes ``stagecraft.yml`` in the working directory, or the file
 directory, as every path in a config is).  It never overwrites: an existing
 file is an error (exit 1) and the file is created exclusively, so two runs
 cannot race; a directory it cannot write is one line naming the path
-(exit 1).  In a git work tree, every env file it configures, source and
-target (both hold secrets), is added to ``.gitignore`` unless git already
-ignores it, and it says so.
+(exit 1).  In a git work tree, every env file it configures, source,
+target and environments (all hold secrets), is added to ``.gitignore``
+unless git already ignores it, and it says so.
 """
 
 from __future__ import annotations
@@ -150,6 +150,7 @@ def initialise(
     from stagecraft.init_manifest import manifest_section
 
     manifest = manifest_section(directory, found, registry.ids())
+    secret_files += manifest.environments.values()  # every environment's file holds secrets
     store = registry.get(chosen)
     text = _render(chosen, settings, getattr(store, "Config", None), places,
                    getattr(store, "location_help", ""), manifest.lines(written))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dotenv
 import pytest
-from test_cli_init import here, run  # the installed envfile and encore plugins, in tmp_path
+from test_cli_init import git_init, here, run  # the installed envfile and encore plugins, in tmp_path
 
 from stagecraft import config
 from stagecraft.init_manifest import environment_name
@@ -99,3 +99,17 @@ def test_without_env_files_no_environments(
     (here / "encore.app").write_text("{}\n")
     assert run(capsys, "init")[0] == 0
     assert "environments" not in (here / "stagecraft.yml").read_text()
+
+
+def test_in_a_git_work_tree_every_environment_file_is_ignored(
+    here: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    git_init(here)
+    for name in (".env.local", ".env.staging", ".env.production"):
+        (here / name).write_text("API_KEY=1\n")
+    code, out, _ = run(capsys, "init")
+    assert code == 0
+    assert "added .env.local, .env.production, .env.staging to .gitignore (they hold secrets)" \
+        in out.splitlines()
+    assert (here / ".gitignore").read_text().splitlines()[1:] == [
+        "/.env.local", "/.env.production", "/.env.staging"]
