@@ -7,7 +7,11 @@ from pathlib import Path
 
 import dotenv
 import pytest
-from test_cli_init import git_init, here, run  # the installed envfile and encore plugins, in tmp_path
+from test_cli_init import (  # the installed envfile and encore plugins, in tmp_path
+    git_init,
+    here,
+    run,
+)
 
 from stagecraft import config
 from stagecraft.init_manifest import environment_name
