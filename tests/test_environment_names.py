@@ -13,7 +13,7 @@ import pytest
 from test_secrets_list_check import SECRET, run  # the command in-process; no value shown
 
 import stagecraft
-from stagecraft.api import prepare_sync
+from stagecraft.api import ProjectOptions, prepare_sync
 from stagecraft.errors import UserError
 
 MANIFEST = """\
@@ -160,11 +160,12 @@ def test_a_failed_sync_names_the_environments_in_its_json(
 
 
 def test_prepare_sync_exposes_the_environments(project: Path) -> None:
-    prepared = prepare_sync(cwd=project / "src", source="dev", target="staging")
+    prepared = prepare_sync(ProjectOptions(project / "src"), source="dev", target="staging")
     assert (prepared.source_environment, prepared.target_environment) == ("dev", "staging")
     assert prepared.options.source == f"envfile:{project / '.env.dev'}"
     assert prepared.options.target == str(project / "deploy" / ".env.staging")
-    by_path = prepare_sync(cwd=project / "src", source="../.env.dev", target="envfile:x.env")
+    by_path = prepare_sync(ProjectOptions(project / "src"), source="../.env.dev",
+                           target="envfile:x.env")
     assert (by_path.source_environment, by_path.target_environment) == (None, None)
 
 
