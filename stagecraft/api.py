@@ -40,13 +40,15 @@ from stagecraft.providers.secrets import (
 from stagecraft.redact import Redactor, Structural
 from stagecraft.selection import is_pattern
 from stagecraft.store import SecretStore
+from stagecraft.sync_scope import scope_for_sync, target_environment
 
 if TYPE_CHECKING:
+    from stagecraft.config.manifest import NamedSync
     from stagecraft.config.schema import Config
 
 __all__ = [
-    "PreparedSync", "check", "list_keys", "open_project", "prepare_sync", "read", "run_sync",
-    "sync",
+    "PreparedSync", "SyncRun", "check", "list_keys", "open_project", "open_sync_run",
+    "prepare_in", "prepare_sync", "read", "run_sync", "sync",
 ]
 
 
@@ -85,27 +87,94 @@ def prepare_sync(
     ``on_progress`` is told ``(store id, keys written, keys to write)`` as
     writes finish (the command's progress line).
     """
+    run = open_sync_run(cwd=cwd, config=config, plugin_options=plugin_options,
+                        plugin_dirs=plugin_dirs, timeout=timeout, redactor=redactor,
+                        on_progress=on_progress)
+    return prepare_in(run, provider_id=provider_id, source=source, target=target,
+                      keys=tuple(keys), exclude=tuple(exclude), prune=prune, dry_run=dry_run, record=record,
+                      allow_empty_source=allow_empty_source, force=force)
+
+
+@attrs.frozen
+class SyncRun:
+    """What the syncs of one run share: the config, the plugins, and the run's context
+    (one deadline, one cancellation: a Ctrl-C reaches every sync of it)."""
+
+    config: Config | None
+    manager: PluginManager
+    ctx: Context
+
+
+def open_sync_run(
+    *,
+    cwd: Path,
+    config: ConfigChoice = None,
+    plugin_options: Sequence[str] = (),
+    plugin_dirs: Sequence[str] = (),
+    timeout: float | None = None,
+    redactor: Redactor | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
+) -> SyncRun:
+    """Load the project's config and plugins once, for one sync or several."""
     loaded = load_config(cwd, config)
     manager = load_plugins(loaded, cwd, options=plugin_options, dirs=plugin_dirs)
-    registry = manager.build_registry()
-    where = endpoints.resolve(loaded, registry, cwd=cwd, provider_id=provider_id,
-                              source=source, target=target)
     deadline = None if timeout is None else time.monotonic() + timeout
-    ctx = _context(cwd, loaded, registry, redactor, deadline=deadline, on_progress=on_progress)
+    ctx = _context(cwd, loaded, manager.build_registry(), redactor, deadline=deadline,
+                   on_progress=on_progress)
+    return SyncRun(loaded, manager, ctx)
+
+
+def prepare_in(
+    run: SyncRun,
+    *,
+    provider_id: str | None = None,
+    source: str = "",
+    target: str = "",
+    keys: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    prune: bool = False,
+    dry_run: bool = False,
+    record: bool = True,
+    allow_empty_source: bool = False,
+    force: bool = False,
+    named: NamedSync | None = None,
+) -> PreparedSync:
+    """One sync of ``run``: the provider chosen, the endpoints resolved, the options built.
+
+    For a named sync (``named``; ``source`` and ``target`` resolved from
+    it), its own keys, exclude and prune apply, and ``keys`` and ``exclude``
+    (the command's) narrow it (:func:`~stagecraft.sync_scope.scope_for_sync`).
+    """
+    loaded, registry = run.config, run.ctx.registry
+    assert registry is not None  # open_sync_run always gives the context one
+    where = endpoints.resolve(loaded, registry, cwd=run.ctx.cwd, provider_id=provider_id,
+                              source=source, target=target)
+    own_keys, own_exclude = (tuple(keys), tuple(exclude)) if named is None else (
+        named.keys or (), named.exclude)
     options = SyncOptions(
         config=loaded.provider_config(where.provider) if loaded is not None else None,
         source=where.source,
         target=where.target,
-        keys=tuple(keys),
+        keys=own_keys,
         dry_run=dry_run,
-        exclude=tuple(exclude),
-        prune=prune,
+        exclude=own_exclude,
+        prune=prune or (named is not None and named.prune),
         record=record,
         allow_empty_source=allow_empty_source,
         force=force,
+        scope=None if loaded is None else scope_for_sync(
+            loaded.manifest,
+            environment=target_environment(loaded.manifest, named.target if named is not None
+                                           else target or loaded.secrets.target or ""),
+            selection=own_keys, exclude=own_exclude,
+            narrowing=keys if named is not None else (),
+            dropping=exclude if named is not None else (),
+        ),
     )
     _refuse_store_options(where.provider, options)
-    return PreparedSync(manager, where.provider, ctx, options)
+    # A context of its own (what it resolved, for its report); the run's cancellation.
+    return PreparedSync(run.manager, where.provider, attrs.evolve(run.ctx, endpoints={}),
+                        options)
 
 
 def _context(
@@ -128,7 +197,8 @@ def _refuse_store_options(provider: SecretsProvider, options: SyncOptions) -> No
         return
     used = [flag for flag, on in (("--exclude", options.exclude), ("--prune", options.prune),
                                   ("--allow-empty-source", options.allow_empty_source),
-                                  ("--force", options.force)) if on]
+                                  ("--force", options.force),
+                                  ("declared keys (secrets.keys)", options.scope)) if on]
     used += ["KEY patterns"] if any(is_pattern(key) for key in options.keys) else []
     used += ["--from -"] if options.source == STDIN else []
     if used:

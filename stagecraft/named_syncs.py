@@ -1,0 +1,148 @@
+"""Running the project's named syncs (``secrets.syncs``) in one process.
+
+``stagecraft secrets sync`` with syncs configured and neither ``--from`` nor
+``--to`` runs every named sync (or those ``--only`` names), and
+:func:`stagecraft.sync_all` does the same for the Python API.  Each sync is
+one ordinary sync (:func:`stagecraft.api.prepare_in` and
+:func:`~stagecraft.api.run_sync`: the same hook, engine and guards as
+``--from``/``--to``), with its own source, target, keys, exclude and prune.
+
+Order and concurrency:
+
+* syncs writing to different targets run concurrently, one thread per target;
+* syncs writing to the same target run one after another in file order, so
+  the later one's values are what the target ends with;
+* a sync that fails stops no other, not even the next one on its target: each
+  sync is a copy of its own, guarded by its own checks (declared keys,
+  conflicts, refusals), and its report says what it did;
+* once the run is cancelled (Ctrl-C) no sync starts, and those running stop
+  as a single sync does.
+
+Two targets are the same when they resolve to the same text (an
+environment's ``ID:LOCATION``, a file path made absolute).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+
+import attrs
+
+from stagecraft.api import PreparedSync, SyncRun, run_sync
+from stagecraft.config.location_words import resolve_location
+from stagecraft.config.manifest import NamedSync
+from stagecraft.endpoints import config_location
+from stagecraft.errors import InterruptedSyncError, UserError, did_you_mean, printable
+from stagecraft.providers.secrets import SyncResult
+from stagecraft.redact import Structural
+
+__all__ = ["NamedOutcome", "choose_syncs", "run_named_syncs", "sync_endpoints"]
+
+
+@attrs.define
+class NamedOutcome:
+    """What one named sync did: its result, or the error that ended it (never a value)."""
+
+    sync: NamedSync
+    #: Where it read and wrote, resolved (``ID:LOCATION`` or a path).
+    source: str
+    target: str
+    prepared: PreparedSync | None = None
+    result: SyncResult | None = None
+    error: BaseException | None = None
+
+
+def choose_syncs(syncs: Sequence[NamedSync], only: Sequence[str]) -> list[NamedSync]:
+    """The syncs to run, in file order: every one, or those ``only`` names.
+
+    An unknown name is a user error naming the known ones, with a hint.
+    """
+    names = [sync.name for sync in syncs]
+    unknown = [name for name in dict.fromkeys(only) if name not in names]
+    if unknown:
+        hints = "; ".join(f"--only {printable(name)}: no such sync"
+                          f"{did_you_mean(name, names)}" for name in unknown)
+        raise UserError(Structural(f"{hints} (syncs: {', '.join(names)})"))
+    return [sync for sync in syncs if not only or sync.name in only]
+
+
+def sync_endpoints(run: SyncRun, sync: NamedSync) -> tuple[str, str]:
+    """The sync's source and target as ``--from`` and ``--to`` would take them.
+
+    Environment names become their ``ID:LOCATION``; file paths written in
+    stagecraft.yml are relative to its directory, as every path there is.
+    """
+    assert run.config is not None and run.ctx.registry is not None
+    store_ids = run.ctx.registry.ids()
+    manifest = run.config.manifest
+    return tuple(  # type: ignore[return-value]
+        config_location(run.config, run.ctx.registry,
+                        resolve_location(word, manifest, store_ids).location, role)
+        for word, role in ((sync.source, "source"), (sync.target, "target"))
+    )
+
+
+def run_named_syncs(
+    run: SyncRun,
+    syncs: Sequence[NamedSync],
+    prepare: Callable[[NamedSync, str, str], PreparedSync],
+) -> list[NamedOutcome]:
+    """Run ``syncs`` (see the module docstring); their outcomes in file order.
+
+    ``prepare(sync, source, target)`` builds each sync from its resolved
+    endpoints (the command's options or the API's arguments apply to all).
+    A KeyboardInterrupt while waiting (a second Ctrl-C) abandons the syncs
+    still running: each is reported interrupted, its outcome unknown, and its
+    thread (a daemon) is left to the stores' own stopping.
+    """
+    outcomes: list[NamedOutcome] = []
+    for sync in syncs:
+        source, target = sync_endpoints(run, sync)
+        outcomes.append(NamedOutcome(sync, source, target))
+    by_target: dict[str, list[NamedOutcome]] = {}
+    for outcome in outcomes:
+        by_target.setdefault(outcome.target, []).append(outcome)
+    finished: set[int] = set()
+    lock = threading.Lock()
+
+    def one(outcome: NamedOutcome) -> None:
+        prepared, result, error = None, None, None
+        try:
+            if run.ctx.cancelled:
+                raise InterruptedSyncError(
+                    Structural(f"{outcome.sync.name}: interrupted before it started"),
+                    SyncResult(source=outcome.source, target=outcome.target), {})
+            prepared = prepare(outcome.sync, outcome.source, outcome.target)
+            result = run_sync(prepared)
+        except Exception as exc:  # noqa: BLE001 - one sync's failure, reported with the rest
+            error = exc
+        with lock:
+            if id(outcome) in finished:  # reported already: the run stopped waiting for it
+                return
+            finished.add(id(outcome))
+            outcome.prepared, outcome.result, outcome.error = prepared, result, error
+
+    def in_order(group: list[NamedOutcome]) -> None:
+        for outcome in group:
+            one(outcome)
+
+    threads = [threading.Thread(target=in_order, args=(group,), daemon=True,
+                                name=f"sync-{group[0].sync.name}")
+               for group in by_target.values()]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            thread.join()
+    except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
+        run.ctx.abandon()
+        with lock:
+            for outcome in outcomes:
+                if id(outcome) not in finished:
+                    finished.add(id(outcome))
+                    outcome.error = InterruptedSyncError(
+                        Structural(f"{outcome.sync.name}: interrupted; stopped waiting for it, "
+                                   "so what it wrote is unknown"),
+                        SyncResult(source=outcome.source, target=outcome.target), {})
+    return outcomes
