@@ -91,8 +91,8 @@ def prepare_sync(
                         plugin_dirs=plugin_dirs, timeout=timeout, redactor=redactor,
                         on_progress=on_progress)
     return prepare_in(run, provider_id=provider_id, source=source, target=target,
-                      keys=tuple(keys), exclude=tuple(exclude), prune=prune, dry_run=dry_run, record=record,
-                      allow_empty_source=allow_empty_source, force=force)
+                      keys=tuple(keys), exclude=tuple(exclude), prune=prune, dry_run=dry_run,
+                      record=record, allow_empty_source=allow_empty_source, force=force)
 
 
 @attrs.frozen
@@ -144,13 +144,15 @@ def prepare_in(
     For a named sync (``named``; ``source`` and ``target`` resolved from
     it), its own keys, exclude and prune apply, and ``keys`` and ``exclude``
     (the command's) narrow it (:func:`~stagecraft.sync_scope.scope_for_sync`).
+    Its ``exclude`` is a standing rule of the project, so, unlike
+    ``--exclude`` of a single sync, a pattern matching nothing is no error.
     """
     loaded, registry = run.config, run.ctx.registry
     assert registry is not None  # open_sync_run always gives the context one
     where = endpoints.resolve(loaded, registry, cwd=run.ctx.cwd, provider_id=provider_id,
                               source=source, target=target)
     own_keys, own_exclude = (tuple(keys), tuple(exclude)) if named is None else (
-        named.keys or (), named.exclude)
+        named.keys or (), ())
     options = SyncOptions(
         config=loaded.provider_config(where.provider) if loaded is not None else None,
         source=where.source,
@@ -168,7 +170,7 @@ def prepare_in(
                                            else target or loaded.secrets.target or ""),
             selection=own_keys, exclude=own_exclude,
             narrowing=keys if named is not None else (),
-            dropping=exclude if named is not None else (),
+            dropping=(*named.exclude, *exclude) if named is not None else (),
         ),
     )
     _refuse_store_options(where.provider, options)

@@ -9,16 +9,18 @@ one ordinary sync (:func:`stagecraft.api.prepare_in` and
 
 Order and concurrency:
 
-* syncs writing to different targets run concurrently, one thread per target;
+* syncs writing to different targets run concurrently;
 * syncs writing to the same target run one after another in file order, so
-  the later one's values are what the target ends with;
+  the later one's values are what the target ends with; so do a sync that
+  reads a target and the syncs that write it (``dev -> staging`` then
+  ``staging -> prod`` copies dev's values on to prod);
 * a sync that fails stops no other, not even the next one on its target: each
   sync is a copy of its own, guarded by its own checks (declared keys,
   conflicts, refusals), and its report says what it did;
 * once the run is cancelled (Ctrl-C) no sync starts, and those running stop
   as a single sync does.
 
-Two targets are the same when they resolve to the same text (an
+Two places are the same when they resolve to the same text (an
 environment's ``ID:LOCATION``, a file path made absolute).
 """
 
@@ -73,7 +75,8 @@ def sync_endpoints(run: SyncRun, sync: NamedSync) -> tuple[str, str]:
     Environment names become their ``ID:LOCATION``; file paths written in
     stagecraft.yml are relative to its directory, as every path there is.
     """
-    assert run.config is not None and run.ctx.registry is not None
+    assert run.config is not None
+    assert run.ctx.registry is not None
     store_ids = run.ctx.registry.ids()
     manifest = run.config.manifest
     return tuple(  # type: ignore[return-value]
@@ -100,9 +103,7 @@ def run_named_syncs(
     for sync in syncs:
         source, target = sync_endpoints(run, sync)
         outcomes.append(NamedOutcome(sync, source, target))
-    by_target: dict[str, list[NamedOutcome]] = {}
-    for outcome in outcomes:
-        by_target.setdefault(outcome.target, []).append(outcome)
+    chains = _chains(outcomes)
     finished: set[int] = set()
     lock = threading.Lock()
 
@@ -129,7 +130,7 @@ def run_named_syncs(
 
     threads = [threading.Thread(target=in_order, args=(group,), daemon=True,
                                 name=f"sync-{group[0].sync.name}")
-               for group in by_target.values()]
+               for group in chains]
     for thread in threads:
         thread.start()
     try:
@@ -146,3 +147,30 @@ def run_named_syncs(
                                    "so what it wrote is unknown"),
                         SyncResult(source=outcome.source, target=outcome.target), {})
     return outcomes
+
+
+def _chains(outcomes: list[NamedOutcome]) -> list[list[NamedOutcome]]:
+    """The syncs that must run one after another, each list in file order.
+
+    Two syncs are in one chain when they write the same target, or one
+    reads what the other writes (``promote: dev -> staging`` and ``release:
+    staging -> prod``): run side by side, the reader would see the target
+    before or after the write, by chance.  Chains are independent.
+    """
+    chain_of = list(range(len(outcomes)))
+
+    def root(index: int) -> int:
+        while chain_of[index] != index:
+            index = chain_of[index]
+        return index
+
+    for later, outcome in enumerate(outcomes):
+        for earlier in range(later):
+            other = outcomes[earlier]
+            if outcome.target == other.target or outcome.source == other.target \
+                    or other.source == outcome.target:
+                chain_of[root(later)] = root(earlier)
+    chains: dict[int, list[NamedOutcome]] = {}
+    for index, outcome in enumerate(outcomes):
+        chains.setdefault(root(index), []).append(outcome)
+    return list(chains.values())

@@ -24,7 +24,7 @@ source (:meth:`SyncScope.require`) and after selecting keys
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 
 import attrs
 
@@ -86,12 +86,12 @@ def scope_for_sync(
 ) -> SyncScope | None:
     """The scope of a sync writing to ``environment``; None when it adds nothing.
 
-    ``selection`` and ``exclude`` are the sync's own keys and exclusions
-    (a single sync's KEYS and ``--exclude``, a named sync's ``keys`` and
-    ``exclude``; empty ``selection``: it names none).  ``narrowing`` and
-    ``dropping`` are the command's KEYS and ``--exclude`` applied on top of a
-    named sync's own: they narrow what it copies, and a pattern matching
-    nothing in it is no error.
+    ``selection`` and ``exclude`` are what the engine selects by (a single
+    sync's KEYS and ``--exclude``, a named sync's ``keys``; empty
+    ``selection``: the sync names no keys).  ``narrowing`` and ``dropping``
+    apply on top (the command's KEYS over named syncs; a named sync's
+    ``exclude`` and the command's ``--exclude``): they narrow what it copies,
+    and a pattern matching nothing is no error.
     """
     limits: tuple[tuple[str, ...], ...] = (tuple(narrowing),) if narrowing else ()
     if not manifest.declares_keys:

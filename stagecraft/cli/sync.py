@@ -10,24 +10,19 @@ from __future__ import annotations
 import argparse
 import sys
 
-from stagecraft.api import prepare_sync, run_sync
+from stagecraft.api import open_sync_run, prepare_in, run_sync
 from stagecraft.cli.capture import interrupts_cancel, is_terminal, progress_line, provider_output
 from stagecraft.cli.command import Command
 from stagecraft.cli.completion import completer
 from stagecraft.cli.session import Session
-from stagecraft.errors import EXIT_DRIFT, EXIT_INTERRUPTED, EXIT_OK, printable
+from stagecraft.cli.sync_named import cmd_named_syncs, runs_named_syncs
+from stagecraft.cli.sync_report import report_sync
+from stagecraft.errors import EXIT_DRIFT, EXIT_INTERRUPTED, EXIT_OK
 from stagecraft.locations import STDIN
 from stagecraft.plan import ConflictError
-from stagecraft.providers.secrets import PartialSyncError, SyncOptions, SyncResult
+from stagecraft.providers.secrets import PartialSyncError
 
-__all__ = ["COMMAND", "arguments", "changes_json", "cmd_sync"]
-
-#: ``!``: changed in the target since this machine last synced it (nothing written).
-SYMBOLS = {"added": "+", "updated": "~", "unchanged": "=", "removed": "-", "conflict": "!"}
-#: Plan lines are coloured like a diff (terminals only).
-COLOURS = {"added": "green", "updated": "yellow", "unchanged": "dim", "removed": "red",
-           "conflict": "bold"}
-
+__all__ = ["COMMAND", "arguments", "cmd_sync"]
 
 def arguments(sync: argparse.ArgumentParser) -> None:
     sync.add_argument("--provider", metavar="ID",
@@ -60,6 +55,9 @@ def arguments(sync: argparse.ArgumentParser) -> None:
     sync.add_argument("--no-record", dest="record", action="store_false",
                       help="neither read nor update the record of what this machine last "
                       "synced (no conflicts are found; write-only plans never say unchanged)")
+    sync.add_argument("--only", action="append", default=[], metavar="NAME",
+                      help="run only the named sync NAME of secrets.syncs (repeatable; "
+                      "default: every named sync)")
     sync.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
                       help="stop starting writes after SECONDS and report what was not written")
     sync.add_argument("keys", nargs="*", metavar="KEY|PATTERN",
@@ -77,15 +75,21 @@ def _seconds(text: str) -> float:
 
 
 def cmd_sync(session: Session) -> int:
-    """``secrets sync``: one run of the chosen provider, printed per key."""
+    """``secrets sync``: one run of the chosen provider, printed per key; or, with
+    ``secrets.syncs`` and neither ``--from`` nor ``--to``, the named syncs."""
     args = session.args
-    prepared = prepare_sync(
+    run = open_sync_run(
         cwd=session.cwd, config=args.config, plugin_options=args.plugin_args,
-        plugin_dirs=args.plugins_dirs, provider_id=args.provider, source=args.source,
-        target=args.target, keys=args.keys, exclude=args.exclude, prune=args.prune,
+        plugin_dirs=args.plugins_dirs, timeout=args.timeout, redactor=session.redactor,
+        on_progress=session.show_progress,
+    )
+    if runs_named_syncs(run, args):
+        return cmd_named_syncs(session, run)
+    prepared = prepare_in(
+        run, provider_id=args.provider, source=args.source, target=args.target,
+        keys=args.keys, exclude=args.exclude, prune=args.prune,
         dry_run=args.dry_run or args.check, record=args.record,
-        allow_empty_source=args.allow_empty_source, force=args.force, timeout=args.timeout,
-        redactor=session.redactor, on_progress=session.show_progress,
+        allow_empty_source=args.allow_empty_source, force=args.force,
     )
     provider_id, ctx, options = prepared.provider.id, prepared.ctx, prepared.options
     session.sync_provider = provider_id
@@ -99,17 +103,17 @@ def cmd_sync(session: Session) -> int:
             result = run_sync(prepared)
     except ConflictError as exc:
         if args.check:  # a conflict is drift: the plan, and exit 4
-            _report_sync(session, provider_id, options, exc.result)
+            report_sync(session, provider_id, options, exc.result)
             session.note("check failed: keys changed in the target since the last sync")
             return EXIT_DRIFT
         if not args.json:  # with --json the error report carries the changes
-            _report_sync(session, provider_id, options, exc.result)
+            report_sync(session, provider_id, options, exc.result)
         raise
     except PartialSyncError as exc:
         if not args.json:  # with --json the error report carries the changes
-            _report_sync(session, provider_id, options, exc.result)
+            report_sync(session, provider_id, options, exc.result)
         raise
-    _report_sync(session, provider_id, options, result)
+    report_sync(session, provider_id, options, result)
     if ctx.cancelled:  # a provider that finished its work despite the interrupt
         session.error(f"{provider_id}: interrupted; the changes listed were written")
         return EXIT_INTERRUPTED
@@ -117,38 +121,6 @@ def cmd_sync(session: Session) -> int:
         session.note("check failed: the target is out of sync (run without --check to sync)")
         return EXIT_DRIFT
     return EXIT_OK
-
-
-def changes_json(result: SyncResult) -> list[dict[str, str]]:
-    """The ``changes`` list of the JSON report."""
-    return [{"key": change.key, "action": change.action.value} for change in result.changes]
-
-
-def _report_sync(
-    session: Session, provider_id: str, options: SyncOptions, result: SyncResult
-) -> None:
-    if session.args.json:
-        session.json(
-            {
-                "provider": provider_id,
-                "source": result.source or options.source,
-                "target": result.target or options.target,
-                "dry_run": options.dry_run,
-                "changes": changes_json(result),
-            },
-        )
-    else:
-        for change in result.changes:
-            action = change.action.value
-            session.out(session.paint_out(f"{SYMBOLS[action]} {printable(change.key)}",
-                                          COLOURS[action]))
-    counts = dict.fromkeys(SYMBOLS, 0)
-    for change in result.changes:
-        counts[change.action.value] += 1
-    summary = ", ".join(f"{count} {action}" for action, count in counts.items()
-                        if count or action != "conflict")
-    suffix = " (dry run: nothing written)" if options.dry_run else ""
-    session.note(f"{provider_id}: {summary}{suffix}")
 
 
 COMMAND = Command(
