@@ -40,7 +40,6 @@ from stagecraft.providers.secrets import (
 from stagecraft.redact import Redactor, Structural
 from stagecraft.selection import is_pattern
 from stagecraft.store import SecretStore
-from stagecraft.sync_scope import scope_for_sync, target_environment
 
 if TYPE_CHECKING:
     from stagecraft.config.manifest import NamedSync
@@ -153,6 +152,18 @@ def prepare_in(
                               source=source, target=target)
     own_keys, own_exclude = (tuple(keys), tuple(exclude)) if named is None else (
         named.keys or (), ())
+    scope = None
+    if loaded is not None:
+        # Only now is the config model needed (see stagecraft.project.load_config).
+        from stagecraft.sync_scope import scope_for_sync, target_environment
+
+        written = named.target if named is not None else target or loaded.secrets.target or ""
+        scope = scope_for_sync(
+            loaded.manifest, environment=target_environment(loaded.manifest, written),
+            selection=own_keys, exclude=own_exclude,
+            narrowing=keys if named is not None else (),
+            dropping=(*named.exclude, *exclude) if named is not None else (),
+        )
     options = SyncOptions(
         config=loaded.provider_config(where.provider) if loaded is not None else None,
         source=where.source,
@@ -164,14 +175,7 @@ def prepare_in(
         record=record,
         allow_empty_source=allow_empty_source,
         force=force,
-        scope=None if loaded is None else scope_for_sync(
-            loaded.manifest,
-            environment=target_environment(loaded.manifest, named.target if named is not None
-                                           else target or loaded.secrets.target or ""),
-            selection=own_keys, exclude=own_exclude,
-            narrowing=keys if named is not None else (),
-            dropping=(*named.exclude, *exclude) if named is not None else (),
-        ),
+        scope=scope,
     )
     _refuse_store_options(where.provider, options)
     # A context of its own (what it resolved, for its report); the run's cancellation.

@@ -167,7 +167,7 @@ def _chains(outcomes: list[NamedOutcome]) -> list[list[NamedOutcome]]:
     for later, outcome in enumerate(outcomes):
         for earlier in range(later):
             other = outcomes[earlier]
-            if outcome.target == other.target or outcome.source == other.target \
+            if other.target in (outcome.target, outcome.source) \
                     or other.source == outcome.target:
                 chain_of[root(later)] = root(earlier)
     chains: dict[int, list[NamedOutcome]] = {}

@@ -1,8 +1,10 @@
 """``stagecraft secrets sync``: its options, and the report of what it did.
 
-The sync itself is the Python API's code path (:func:`stagecraft.api.prepare_sync`
+The sync itself is the Python API's code path (:func:`stagecraft.api.prepare_in`
 and :func:`stagecraft.api.run_sync`); this module adds what a terminal
-needs around it (:mod:`stagecraft.cli.capture`) and prints one line per key.
+needs around it (:mod:`stagecraft.cli.capture`) and prints one line per key
+(:mod:`stagecraft.cli.sync_report`).  With ``secrets.syncs`` and neither
+``--from`` nor ``--to``, :mod:`stagecraft.cli.sync_named` runs the named syncs.
 """
 
 from __future__ import annotations
@@ -10,19 +12,20 @@ from __future__ import annotations
 import argparse
 import sys
 
-from stagecraft.api import open_sync_run, prepare_in, run_sync
+from stagecraft.api import SyncRun, open_sync_run, prepare_in, run_sync
 from stagecraft.cli.capture import interrupts_cancel, is_terminal, progress_line, provider_output
 from stagecraft.cli.command import Command
 from stagecraft.cli.completion import completer
 from stagecraft.cli.session import Session
-from stagecraft.cli.sync_named import cmd_named_syncs, runs_named_syncs
 from stagecraft.cli.sync_report import report_sync
-from stagecraft.errors import EXIT_DRIFT, EXIT_INTERRUPTED, EXIT_OK
+from stagecraft.errors import EXIT_DRIFT, EXIT_INTERRUPTED, EXIT_OK, UserError
 from stagecraft.locations import STDIN
 from stagecraft.plan import ConflictError
 from stagecraft.providers.secrets import PartialSyncError
+from stagecraft.redact import Structural
 
 __all__ = ["COMMAND", "arguments", "cmd_sync"]
+
 
 def arguments(sync: argparse.ArgumentParser) -> None:
     sync.add_argument("--provider", metavar="ID",
@@ -64,6 +67,19 @@ def arguments(sync: argparse.ArgumentParser) -> None:
                       help="keys to sync, by name or glob such as 'STRIPE_*' (default: all)")
 
 
+def runs_named_syncs(run: SyncRun, args: argparse.Namespace) -> bool:
+    """Whether this ``secrets sync`` runs the named syncs (raises for ``--only`` misused)."""
+    syncs = run.config.manifest.syncs if run.config is not None else ()
+    if args.only and (args.source or args.target):
+        raise UserError(Structural("--only picks named syncs, which have their own from and "
+                                   "to: drop --from/--to, or --only"))
+    if args.only and not syncs:
+        raise UserError(Structural("--only: no named syncs (secrets.syncs) in "
+                                   + (run.config.display if run.config is not None
+                                      else "stagecraft.yml: none found")))
+    return bool(syncs) and not args.source and not args.target
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -84,6 +100,9 @@ def cmd_sync(session: Session) -> int:
         on_progress=session.show_progress,
     )
     if runs_named_syncs(run, args):
+        # Only now is the config model needed (see stagecraft.project.load_config).
+        from stagecraft.cli.sync_named import cmd_named_syncs
+
         return cmd_named_syncs(session, run)
     prepared = prepare_in(
         run, provider_id=args.provider, source=args.source, target=args.target,

@@ -11,7 +11,6 @@ most severe among the syncs (:mod:`stagecraft.exit_order`).
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 from stagecraft.api import PreparedSync, SyncRun, prepare_in
@@ -23,29 +22,14 @@ from stagecraft.errors import (
     EXIT_DRIFT,
     EXIT_INTERRUPTED,
     EXIT_OK,
-    UserError,
     printable,
 )
 from stagecraft.exit_order import worst_exit
 from stagecraft.named_syncs import NamedOutcome, choose_syncs, run_named_syncs
 from stagecraft.plan import ConflictError
 from stagecraft.providers.secrets import PartialSyncError
-from stagecraft.redact import Structural
 
-__all__ = ["cmd_named_syncs", "runs_named_syncs"]
-
-
-def runs_named_syncs(run: SyncRun, args: argparse.Namespace) -> bool:
-    """Whether this ``secrets sync`` runs the named syncs (raises for ``--only`` misused)."""
-    syncs = run.config.manifest.syncs if run.config is not None else ()
-    if args.only and (args.source or args.target):
-        raise UserError(Structural("--only picks named syncs, which have their own from and "
-                                   "to: drop --from/--to, or --only"))
-    if args.only and not syncs:
-        raise UserError(Structural("--only: no named syncs (secrets.syncs) in "
-                                   + (run.config.display if run.config is not None
-                                      else "stagecraft.yml: none found")))
-    return bool(syncs) and not args.source and not args.target
+__all__ = ["cmd_named_syncs"]
 
 
 def cmd_named_syncs(session: Session, run: SyncRun) -> int:
