@@ -53,6 +53,8 @@ class NamedOutcome:
     prepared: PreparedSync | None = None
     result: SyncResult | None = None
     error: BaseException | None = None
+    #: The run was cancelled before the sync ended (it finished despite a Ctrl-C).
+    cancelled: bool = False
 
 
 def choose_syncs(syncs: Sequence[NamedSync], only: Sequence[str]) -> list[NamedSync]:
@@ -108,7 +110,7 @@ def run_named_syncs(
     lock = threading.Lock()
 
     def one(outcome: NamedOutcome) -> None:
-        prepared, result, error = None, None, None
+        prepared, result, error, cancelled = None, None, None, False
         try:
             if run.ctx.cancelled:
                 raise InterruptedSyncError(
@@ -116,6 +118,7 @@ def run_named_syncs(
                     SyncResult(source=outcome.source, target=outcome.target), {})
             prepared = prepare(outcome.sync, outcome.source, outcome.target)
             result = run_sync(prepared)
+            cancelled = run.ctx.cancelled
         except Exception as exc:  # noqa: BLE001 - one sync's failure, reported with the rest
             error = exc
         with lock:
@@ -123,6 +126,7 @@ def run_named_syncs(
                 return
             finished.add(id(outcome))
             outcome.prepared, outcome.result, outcome.error = prepared, result, error
+            outcome.cancelled = cancelled
 
     def in_order(group: list[NamedOutcome]) -> None:
         for outcome in group:

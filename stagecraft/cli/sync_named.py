@@ -77,7 +77,7 @@ def _section(
     if error is None and result is not None and prepared is not None:
         report_sync(session, prepared.provider.id, prepared.options, result, name=sync.name)
         code = EXIT_OK
-        if prepared.ctx.cancelled:
+        if outcome.cancelled:
             session.error(f"{sync.name}: interrupted; the changes listed were written")
             code = EXIT_INTERRUPTED
         elif args.check and (result.changed or result.conflicts):
