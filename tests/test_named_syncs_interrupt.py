@@ -2,9 +2,10 @@
 
 A real ``stagecraft`` process runs two named syncs at once: one into an env file
 (quick) and one into a slow local store (a plugin whose ``write_one`` takes its
-time, and starts once the env file is written).  A real SIGINT arrives once the slow store has written a key: the writes
-in flight finish, no new one starts, the env-file sync's section is complete,
-and the slow sync's section names the keys written and those not.
+time, and starts once the env file is written).  A real SIGINT arrives once the
+slow store has written a key: the writes in flight finish, no new one starts,
+the env-file sync's section is complete, and the slow sync's section names the
+keys written and those not.
 """
 
 from __future__ import annotations
