@@ -46,8 +46,8 @@ if TYPE_CHECKING:
     from stagecraft.config.schema import Config
 
 __all__ = [
-    "PreparedSync", "SyncRun", "check", "list_keys", "open_project", "open_sync_run",
-    "prepare_in", "prepare_sync", "read", "run_sync", "sync",
+    "PreparedSync", "SyncRun", "as_names", "check", "list_keys", "mask_error", "open_project",
+    "open_sync_run", "prepare_in", "prepare_sync", "read", "run_sync", "sync",
 ]
 
 
@@ -251,7 +251,7 @@ def sync(
     with _masked_errors(redactor):
         prepared = prepare_sync(
             cwd=working_directory(), config=config, source=source, target=target,
-            keys=_names(keys), exclude=_names(exclude), prune=prune, dry_run=dry_run,
+            keys=as_names(keys), exclude=as_names(exclude), prune=prune, dry_run=dry_run,
             redactor=redactor,
         )
         return run_sync(prepared)
@@ -275,7 +275,7 @@ def read(
             raise UserError(Structural("read: no location given (ID:LOCATION or an env file)"))
         source, source_config = resolve_source(ctx, ENV_FILE, location)
         values = source.store.read(ctx.for_store(source_config), source.location,
-                                   None if keys is None else _names(keys))
+                                   None if keys is None else as_names(keys))
         ctx.add_secrets(values.values())
         return dict(values)
 
@@ -315,10 +315,10 @@ def check(
     redactor = Redactor()
     with _masked_errors(redactor):
         loaded, ctx = open_project(cwd=working_directory(), config=config, redactor=redactor)
-        return check_project(ctx, loaded, _names(environments)).to_json()
+        return check_project(ctx, loaded, as_names(environments)).to_json()
 
 
-def _names(keys: Iterable[str] | None) -> tuple[str, ...]:
+def as_names(keys: Iterable[str] | None) -> tuple[str, ...]:
     """Key names or patterns as a tuple; one string is one name (not its letters)."""
     if keys is None:
         return ()
@@ -330,12 +330,17 @@ def _masked_errors(redactor: Redactor) -> Iterator[None]:
     """Errors leave the API with the text the command would show: free text masked."""
     try:
         yield
-    except StagecraftError as exc:
+    except Exception as exc:
+        mask_error(redactor, exc)
+        raise
+
+
+def mask_error(redactor: Redactor, exc: BaseException) -> None:
+    """Give ``exc`` the text the command would show (free text masked), in place."""
+    if isinstance(exc, StagecraftError):
         exc.args = (message_text(redactor, exc),)
         if isinstance(exc, PartialSyncError):
             exc.failed = {key: redactor.redact(reason) for key, reason in exc.failed.items()}
             exc.unknown = {key: redactor.redact(reason) for key, reason in exc.unknown.items()}
-        raise
-    except Exception as exc:
+    else:
         exc.args = tuple(redactor.redact(str(arg)) for arg in exc.args)
-        raise

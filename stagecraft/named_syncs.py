@@ -27,19 +27,33 @@ environment's ``ID:LOCATION``, a file path made absolute).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 
-from stagecraft.api import PreparedSync, SyncRun, run_sync
-from stagecraft.config.location_words import resolve_location
-from stagecraft.config.manifest import NamedSync
+from stagecraft.api import (
+    PreparedSync,
+    SyncRun,
+    as_names,
+    mask_error,
+    open_sync_run,
+    prepare_in,
+    run_sync,
+)
 from stagecraft.endpoints import config_location
 from stagecraft.errors import InterruptedSyncError, UserError, did_you_mean, printable
+from stagecraft.project import ConfigChoice, working_directory
 from stagecraft.providers.secrets import SyncResult
-from stagecraft.redact import Structural
+from stagecraft.redact import Redactor, Structural
 
-__all__ = ["NamedOutcome", "choose_syncs", "run_named_syncs", "sync_endpoints"]
+if TYPE_CHECKING:
+    from stagecraft.config.manifest import NamedSync
+
+__all__ = [
+    "NamedOutcome", "NamedSyncResult", "choose_syncs", "run_named_syncs", "sync_all",
+    "sync_endpoints",
+]
 
 
 @attrs.define
@@ -55,6 +69,57 @@ class NamedOutcome:
     error: BaseException | None = None
     #: The run was cancelled before the sync ended (it finished despite a Ctrl-C).
     cancelled: bool = False
+
+
+@attrs.frozen
+class NamedSyncResult:
+    """What one named sync did, for :func:`sync_all`: its result, or its error (masked)."""
+
+    name: str
+    #: Where it read and wrote, as resolved (``ID:LOCATION`` or a path).
+    source: str
+    target: str
+    result: SyncResult | None = None
+    error: BaseException | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def sync_all(
+    only: Iterable[str] | None = None,
+    keys: Iterable[str] | None = None,
+    *,
+    dry_run: bool = False,
+    config: ConfigChoice = None,
+) -> list[NamedSyncResult]:
+    """Run the project's named syncs, as ``stagecraft secrets sync`` without ``--from``/``--to``.
+
+    ``only``: the names of the syncs to run (None: every one); ``keys``:
+    names or globs narrowing each sync.  Prints nothing.  One result per
+    sync, in file order; a sync's failure is its result's ``error`` (its
+    message masked as the command masks it), not raised.  Raises
+    :class:`~stagecraft.errors.UserError` when there are no named syncs or
+    ``only`` names an unknown one (nothing ran).
+    """
+    redactor = Redactor()
+    try:
+        run = open_sync_run(cwd=working_directory(), config=config, redactor=redactor)
+        if run.config is None or not run.config.manifest.syncs:
+            raise UserError(Structural("no named syncs: add secrets.syncs to stagecraft.yml"))
+        syncs = choose_syncs(run.config.manifest.syncs, as_names(only))
+        outcomes = run_named_syncs(run, syncs, lambda sync, source, target: prepare_in(
+            run, source=source, target=target, keys=as_names(keys), dry_run=dry_run,
+            named=sync))
+    except Exception as exc:
+        mask_error(redactor, exc)
+        raise
+    for outcome in outcomes:
+        if outcome.error is not None:
+            mask_error(redactor, outcome.error)
+    return [NamedSyncResult(outcome.sync.name, outcome.source, outcome.target,
+                            outcome.result, outcome.error) for outcome in outcomes]
 
 
 def choose_syncs(syncs: Sequence[NamedSync], only: Sequence[str]) -> list[NamedSync]:
@@ -79,6 +144,9 @@ def sync_endpoints(run: SyncRun, sync: NamedSync) -> tuple[str, str]:
     """
     assert run.config is not None
     assert run.ctx.registry is not None
+    # Only now is the config model needed (see stagecraft.project.load_config).
+    from stagecraft.config.location_words import resolve_location
+
     store_ids = run.ctx.registry.ids()
     manifest = run.config.manifest
     return tuple(  # type: ignore[return-value]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from dotenv import dotenv_values
 
+import stagecraft
 from stagecraft.cli import main
 from stagecraft.errors import (
     EXIT_DRIFT,
@@ -22,6 +23,7 @@ from stagecraft.errors import (
     EXIT_OK,
     EXIT_PROVIDER_ERROR,
     EXIT_USER_ERROR,
+    MissingDeclaredKeysError,
 )
 from stagecraft.exit_order import worst_exit
 
@@ -272,3 +274,21 @@ def test_a_failure_beats_drift(root: Path, capsys: pytest.CaptureFixture[str]) -
 ])
 def test_the_worst_exit_status_wins(codes: list[int], worst: int) -> None:
     assert worst_exit(codes) == worst
+
+
+def test_sync_all_runs_them_from_python(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    results = stagecraft.sync_all(only=["promote", "ci-from-dev"], dry_run=True)
+    assert [(result.name, result.ok) for result in results] == [("promote", True),
+                                                                ("ci-from-dev", True)]
+    assert results[0].result is not None
+    assert results[0].result.added == ("STRIPE_KEY",)
+    assert results[0].target == f"envfile:{root / '.env.staging'}"
+    assert capsys.readouterr() == ("", "")
+    assert not (root / "ci" / ".env.ci").exists()
+    (root / ".env.dev").write_text(f"STRIPE_KEY=sk-{SECRET}\n", encoding="utf-8")
+    failed, _, overrides = stagecraft.sync_all(["ci-overrides", "promote", "ci-from-dev"])
+    assert isinstance(failed.error, MissingDeclaredKeysError)
+    assert failed.error.keys == ("DATABASE_URL",)
+    assert overrides.ok
+    with pytest.raises(stagecraft.UserError, match="--only nope: no such sync"):
+        stagecraft.sync_all("nope")
