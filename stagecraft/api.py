@@ -157,9 +157,11 @@ def prepare_in(
         # Only now is the config model needed (see stagecraft.project.load_config).
         from stagecraft.sync_scope import scope_for_sync, target_environment
 
-        written = named.target if named is not None else target or loaded.secrets.target or ""
+        environment = target_environment(
+            loaded, registry, cwd=run.ctx.cwd, store_id=where.provider.id, location=where.target,
+            written=named.target if named is not None else target or loaded.secrets.target or "")
         scope = scope_for_sync(
-            loaded.manifest, environment=target_environment(loaded.manifest, written),
+            loaded.manifest, environment=environment,
             selection=own_keys, exclude=own_exclude,
             narrowing=keys if named is not None else (),
             dropping=(*named.exclude, *exclude) if named is not None else (),

@@ -11,8 +11,8 @@ Declared keys guard every sync (``secrets.keys`` in ``stagecraft.yml``):
   empty a target (not even with ``--prune``).
 
 Where the sync writes is an environment when its target is written as an
-environment's name (or exactly as the environment's ``ID:LOCATION``);
-otherwise it is no environment, and only the keys required everywhere
+environment's name, or is the environment's location (the same file, for a
+file store); otherwise it is no environment, and only the keys required everywhere
 (``required: true``) must exist: a key required in a list of environments
 is required in those alone.
 
@@ -24,12 +24,17 @@ source (:meth:`SyncScope.require`) and after selecting keys
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Sequence
+from pathlib import Path
 
 import attrs
 
 from stagecraft.config.manifest import Manifest, applicable_keys, matches_any
+from stagecraft.config.schema import Config
 from stagecraft.errors import MissingDeclaredKeysError
+from stagecraft.filestore import FileStore
+from stagecraft.providers.registry import Registry
 
 __all__ = ["SyncScope", "scope_for_sync", "target_environment"]
 
@@ -63,16 +68,31 @@ class SyncScope:
                 and not matches_any(key, self.dropped)]
 
 
-def target_environment(manifest: Manifest, target: str) -> str | None:
-    """The environment ``target`` (as the user wrote it) names, else None.
+def target_environment(
+    config: Config, registry: Registry, *, written: str, store_id: str, location: str,
+    cwd: Path,
+) -> str | None:
+    """The environment a sync writes to, else None.
 
-    An environment's name, or its ``ID:LOCATION`` exactly as
-    ``secrets.environments`` writes it.
+    ``written`` is the target as the user wrote it: an environment's name
+    names it.  Otherwise the target (``location`` in the store ``store_id``,
+    a relative path against ``cwd``) is compared with each environment's
+    location, a file store's paths as absolute paths.
     """
-    if target in manifest.environments:
-        return target
-    return next((env.name for env in manifest.environments.values() if str(env) == target),
+    environments = config.manifest.environments
+    if written in environments:
+        return written
+    here = _place(registry, store_id, location, cwd)
+    return next((env.name for env in environments.values()
+                 if _place(registry, env.store_id, env.location, config.directory) == here),
                 None)
+
+
+def _place(registry: Registry, store_id: str, location: str, base: Path) -> tuple[str, str]:
+    """A location comparable with another: a file store's path made absolute and normal."""
+    if registry.has(store_id) and isinstance(registry.get(store_id), FileStore):
+        return store_id, os.path.normpath(base / Path(location).expanduser())
+    return store_id, location
 
 
 def scope_for_sync(

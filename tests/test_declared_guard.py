@@ -149,13 +149,19 @@ def test_a_target_that_is_no_environment_requires_the_keys_required_everywhere(
     assert dotenv_values(root / ".env.ci") == {"DATABASE_URL": "x"}
 
 
+@pytest.mark.parametrize("target", ["envfile:.env.prod", "envfile:./sub/../.env.prod",
+                                    "{root}/.env.prod"])
 def test_the_target_written_as_the_environment_location_is_that_environment(
-    root: Path, capsys: pytest.CaptureFixture[str]
+    root: Path, capsys: pytest.CaptureFixture[str], target: str
 ) -> None:
+    """The same file, however written (relative, roundabout, absolute under the envfile
+    provider of stagecraft.yml), is the prod environment."""
+    (root / "stagecraft.yml").write_text(MANIFEST + "  provider: envfile\n", encoding="utf-8")
     (root / "no-stripe.env").write_text("DATABASE_URL=x\n", encoding="utf-8")
+    (root / "sub").mkdir()
     before = (root / ".env.prod").read_bytes()
     code, _, err = run(capsys, "secrets", "sync", "--from", "no-stripe.env",
-                       "--to", "envfile:.env.prod")
+                       "--to", target.format(root=root))
     assert code == 1
     assert "required in prod: STRIPE_KEY" in err
     assert (root / ".env.prod").read_bytes() == before
