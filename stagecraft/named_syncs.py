@@ -51,14 +51,17 @@ if TYPE_CHECKING:
     from stagecraft.config.manifest import NamedSync
 
 __all__ = [
-    "NamedOutcome", "NamedSyncResult", "choose_syncs", "run_named_syncs", "sync_all",
+    "NamedOutcome", "choose_syncs", "run_named_syncs", "sync_all",
     "sync_endpoints",
 ]
 
 
 @attrs.define
 class NamedOutcome:
-    """What one named sync did: its result, or the error that ended it (never a value)."""
+    """What one named sync did: its result, or the error that ended it (never a value).
+
+    ``prepared`` is the sync as it ran (None when it could not be prepared).
+    """
 
     sync: NamedSync
     #: Where it read and wrote, resolved (``ID:LOCATION`` or a path).
@@ -70,21 +73,14 @@ class NamedOutcome:
     #: The run was cancelled before the sync ended (it finished despite a Ctrl-C).
     cancelled: bool = False
 
-
-@attrs.frozen
-class NamedSyncResult:
-    """What one named sync did, for :func:`sync_all`: its result, or its error (masked)."""
-
-    name: str
-    #: Where it read and wrote, as resolved (``ID:LOCATION`` or a path).
-    source: str
-    target: str
-    result: SyncResult | None = None
-    error: BaseException | None = None
+    @property
+    def name(self) -> str:
+        return self.sync.name
 
     @property
     def ok(self) -> bool:
-        return self.error is None
+        """Whether the sync ended without an error."""
+        return self.error is None and self.result is not None
 
 
 def sync_all(
@@ -93,13 +89,13 @@ def sync_all(
     *,
     dry_run: bool = False,
     config: ConfigChoice = None,
-) -> list[NamedSyncResult]:
+) -> list[NamedOutcome]:
     """Run the project's named syncs, as ``stagecraft secrets sync`` without ``--from``/``--to``.
 
     ``only``: the names of the syncs to run (None: every one); ``keys``:
-    names or globs narrowing each sync.  Prints nothing.  One result per
-    sync, in file order; a sync's failure is its result's ``error`` (its
-    message masked as the command masks it), not raised.  Raises
+    names or globs narrowing each sync.  Prints nothing.  One
+    :class:`NamedOutcome` per sync, in file order; a sync's failure is its
+    ``error`` (its message masked as the command masks it), not raised.  Raises
     :class:`~stagecraft.errors.UserError` when there are no named syncs or
     ``only`` names an unknown one (nothing ran).
     """
@@ -118,8 +114,7 @@ def sync_all(
     for outcome in outcomes:
         if outcome.error is not None:
             mask_error(redactor, outcome.error)
-    return [NamedSyncResult(outcome.sync.name, outcome.source, outcome.target,
-                            outcome.result, outcome.error) for outcome in outcomes]
+    return outcomes
 
 
 def choose_syncs(syncs: Sequence[NamedSync], only: Sequence[str]) -> list[NamedSync]:

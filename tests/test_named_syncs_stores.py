@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from dotenv import dotenv_values
-from moto_server import aws_environment
+from moto_server import page_environment
 
 from stagecraft.cli import main
 from stagecraft.errors import EXIT_OK, EXIT_PROVIDER_ERROR
@@ -34,13 +34,10 @@ def bao() -> Iterator[DevServer]:
 
 
 @pytest.fixture(scope="module")
-def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
-    server = MotoServer(tmp_path_factory.mktemp("moto") / "moto.log")
-    try:
-        server.wait_ready()
-        yield server
-    finally:
-        server.stop()
+def aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A moto server, and the variables that point boto3 at it."""
+    with page_environment(tmp_path_factory.mktemp("moto")) as env:
+        yield env
 
 
 def manifest(name: str) -> str:
@@ -69,14 +66,14 @@ secrets:
 
 @pytest.fixture
 def project(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bao: DevServer, moto: MotoServer
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bao: DevServer, aws: dict[str, str]
 ) -> tuple[Path, str]:
     for name in list(os.environ):
         if name.startswith(("STAGECRAFT_", "VAULT_", "BAO_", "AWS_")):
             monkeypatch.delenv(name)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.setenv("HOME", str(tmp_path))
-    for key, value in {**bao.env(), **aws_environment(moto.url, tmp_path)}.items():
+    for key, value in {**bao.env(), **aws}.items():
         monkeypatch.setenv(key, value)
     name = f"t{uuid.uuid4().hex[:10]}"
     (tmp_path / "stagecraft.yml").write_text(manifest(name), encoding="utf-8")
@@ -101,17 +98,16 @@ def vault_values(bao: DevServer, path: str) -> dict[str, Any]:
     return data
 
 
-def aws_values(moto: MotoServer, prefix: str) -> dict[str, str]:
+def aws_values(prefix: str) -> dict[str, str]:
     import boto3
 
-    client = boto3.client("secretsmanager", endpoint_url=moto.url)
+    client = boto3.client("secretsmanager")
     return {key: client.get_secret_value(SecretId=f"{prefix}{key}")["SecretString"]
             for key in ("DATABASE_URL", "STRIPE_KEY")}
 
 
 def test_named_syncs_across_three_stores(
-    project: tuple[Path, str], bao: DevServer, moto: MotoServer,
-    capsys: pytest.CaptureFixture[str],
+    project: tuple[Path, str], bao: DevServer, capsys: pytest.CaptureFixture[str],
 ) -> None:
     root, name = project
     code, out, err = run(capsys, "secrets", "sync", "--json")
@@ -121,7 +117,7 @@ def test_named_syncs_across_three_stores(
         "to-staging": "vault", "to-prod": "aws-sm", "staging-to-local": "envfile"}
     expected = {"DATABASE_URL": f"postgres://{SECRET}", "STRIPE_KEY": f"sk-{SECRET}"}
     assert vault_values(bao, f"{name}/staging") == expected  # declared keys only
-    assert aws_values(moto, f"{name}/prod/") == expected
+    assert aws_values(f"{name}/prod/") == expected
     # staging-to-local read staging after to-staging wrote it
     assert dotenv_values(root / ".env.local") == expected
     code, _, err = run(capsys, "secrets", "sync", "--check")
