@@ -20,8 +20,8 @@ Order and concurrency:
 * once the run is cancelled (Ctrl-C) no sync starts, and those running stop
   as a single sync does.
 
-Two places are the same when they resolve to the same text (an
-environment's ``ID:LOCATION``, a file path made absolute).
+Two places are the same when they are the same file (however written, in a
+file store or as an env file), or the same location of another store.
 """
 
 from __future__ import annotations
@@ -41,8 +41,9 @@ from stagecraft.api import (
     prepare_in,
     run_sync,
 )
-from stagecraft.endpoints import config_location
+from stagecraft.endpoints import config_location, reserved_words
 from stagecraft.errors import InterruptedSyncError, UserError, did_you_mean, printable
+from stagecraft.locations import split
 from stagecraft.project import ConfigChoice, working_directory
 from stagecraft.providers.secrets import SyncResult
 from stagecraft.redact import Redactor, Structural
@@ -168,7 +169,7 @@ def run_named_syncs(
     for sync in syncs:
         source, target = sync_endpoints(run, sync)
         outcomes.append(NamedOutcome(sync, source, target))
-    chains = _chains(outcomes)
+    chains = _chains(run, outcomes)
     finished: set[int] = set()
     lock = threading.Lock()
 
@@ -216,7 +217,21 @@ def run_named_syncs(
     return outcomes
 
 
-def _chains(outcomes: list[NamedOutcome]) -> list[list[NamedOutcome]]:
+def _place_key(run: SyncRun, text: str, role: str) -> tuple[str, str]:
+    """A resolved ``from`` or ``to`` as a key equal for the same place: any file by its path
+    (an unprefixed source is an env file; an unprefixed target, a place in the provider)."""
+    assert run.ctx.registry is not None
+    # Only now is the config model needed (see stagecraft.project.load_config).
+    from stagecraft.sync_scope import same_place_key
+
+    store_id, location = split(text, run.ctx.registry, cwd=run.ctx.cwd,
+                               reserved=reserved_words(run.ctx.registry))
+    if store_id is None and role == "target":
+        return "", text
+    return same_place_key(run.ctx.registry, store_id, location, run.ctx.cwd)
+
+
+def _chains(run: SyncRun, outcomes: list[NamedOutcome]) -> list[list[NamedOutcome]]:
     """The syncs that must run one after another, each list in file order.
 
     Two syncs are in one chain when they write the same target, or one
@@ -225,17 +240,17 @@ def _chains(outcomes: list[NamedOutcome]) -> list[list[NamedOutcome]]:
     before or after the write, by chance.  Chains are independent.
     """
     chain_of = list(range(len(outcomes)))
+    places = [(_place_key(run, outcome.source, "source"), _place_key(run, outcome.target, "target"))
+              for outcome in outcomes]
 
     def root(index: int) -> int:
         while chain_of[index] != index:
             index = chain_of[index]
         return index
 
-    for later, outcome in enumerate(outcomes):
-        for earlier in range(later):
-            other = outcomes[earlier]
-            if other.target in (outcome.target, outcome.source) \
-                    or other.source == outcome.target:
+    for later, (source, target) in enumerate(places):
+        for earlier, (other_source, other_target) in enumerate(places[:later]):
+            if other_target in (target, source) or other_source == target:
                 chain_of[root(later)] = root(earlier)
     chains: dict[int, list[NamedOutcome]] = {}
     for index, outcome in enumerate(outcomes):

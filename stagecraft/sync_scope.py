@@ -36,7 +36,7 @@ from stagecraft.errors import MissingDeclaredKeysError
 from stagecraft.filestore import FileStore
 from stagecraft.providers.registry import Registry
 
-__all__ = ["SyncScope", "scope_for_sync", "target_environment"]
+__all__ = ["SyncScope", "same_place_key", "scope_for_sync", "target_environment"]
 
 
 @attrs.frozen
@@ -82,16 +82,20 @@ def target_environment(
     environments = config.manifest.environments
     if written in environments:
         return written
-    here = _place(registry, store_id, location, cwd)
+    here = same_place_key(registry, store_id, location, cwd)
     return next((env.name for env in environments.values()
-                 if _place(registry, env.store_id, env.location, config.directory) == here),
+                 if same_place_key(registry, env.store_id, env.location, config.directory) == here),
                 None)
 
 
-def _place(registry: Registry, store_id: str, location: str, base: Path) -> tuple[str, str]:
-    """A location comparable with another: a file store's path made absolute and normal."""
-    if registry.has(store_id) and isinstance(registry.get(store_id), FileStore):
-        return store_id, os.path.normpath(base / Path(location).expanduser())
+def same_place_key(
+    registry: Registry, store_id: str | None, location: str, base: Path
+) -> tuple[str, str]:
+    """A location comparable with another: a file (a file store's, or an env file: no
+    ``store_id``) as its absolute, normal path; another store's location as written."""
+    if store_id is None or (registry.has(store_id)
+                            and isinstance(registry.get(store_id), FileStore)):
+        return "file", os.path.normpath(base / Path(location).expanduser())
     return store_id, location
 
 

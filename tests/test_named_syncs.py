@@ -126,12 +126,14 @@ def test_two_syncs_on_one_target_run_in_file_order_every_time(
     assert dotenv_values(root / "ci" / ".env.ci")["DATABASE_URL"] == f"postgres://dev-{SECRET}"
 
 
+@pytest.mark.parametrize("staging", ["staging", "./.env.staging", "envfile:src/../.env.staging"])
 def test_a_sync_reading_what_another_writes_runs_after_it(
-    root: Path, capsys: pytest.CaptureFixture[str]
+    root: Path, capsys: pytest.CaptureFixture[str], staging: str
 ) -> None:
-    (root / "stagecraft.yml").write_text(MANIFEST + """\
+    """However the file is written, release reads staging once promote has written it."""
+    (root / "stagecraft.yml").write_text(MANIFEST + f"""\
     release:
-      from: staging
+      from: {staging}
       to: prod
 """, encoding="utf-8")
     code, _, err = run(capsys, "secrets", "sync", "--only", "promote", "--only", "release")
