@@ -34,7 +34,8 @@ import attrs
 
 from stagecraft.api import (
     PreparedSync,
-    SyncRun,
+    Project,
+    ProjectOptions,
     as_names,
     mask_error,
     open_sync_run,
@@ -102,7 +103,7 @@ def sync_all(
     """
     redactor = Redactor()
     try:
-        run = open_sync_run(cwd=working_directory(), config=config, redactor=redactor)
+        run = open_sync_run(ProjectOptions(working_directory(), config, redactor=redactor))
         if run.config is None or not run.config.manifest.syncs:
             raise UserError(Structural("no named syncs: add secrets.syncs to stagecraft.yml"))
         syncs = choose_syncs(run.config.manifest.syncs, as_names(only))
@@ -132,28 +133,27 @@ def choose_syncs(syncs: Sequence[NamedSync], only: Sequence[str]) -> list[NamedS
     return [sync for sync in syncs if not only or sync.name in only]
 
 
-def sync_endpoints(run: SyncRun, sync: NamedSync) -> tuple[str, str]:
+def sync_endpoints(run: Project, sync: NamedSync) -> tuple[str, str]:
     """The sync's source and target as ``--from`` and ``--to`` would take them.
 
     Environment names become their ``ID:LOCATION``; file paths written in
     stagecraft.yml are relative to its directory, as every path there is.
     """
     assert run.config is not None
-    assert run.ctx.registry is not None
     # Only now is the config model needed (see stagecraft.project.load_config).
     from stagecraft.config.location_words import resolve_location
 
-    store_ids = run.ctx.registry.ids()
+    store_ids = run.registry.ids()
     manifest = run.config.manifest
     return tuple(  # type: ignore[return-value]
-        config_location(run.config, run.ctx.registry,
+        config_location(run.config, run.registry,
                         resolve_location(word, manifest, store_ids).location, role)
         for word, role in ((sync.source, "source"), (sync.target, "target"))
     )
 
 
 def run_named_syncs(
-    run: SyncRun,
+    run: Project,
     syncs: Sequence[NamedSync],
     prepare: Callable[[NamedSync, str, str], PreparedSync],
 ) -> list[NamedOutcome]:
@@ -217,21 +217,20 @@ def run_named_syncs(
     return outcomes
 
 
-def _place_key(run: SyncRun, text: str, role: str) -> tuple[str, str]:
+def _place_key(run: Project, text: str, role: str) -> tuple[str, str]:
     """A resolved ``from`` or ``to`` as a key equal for the same place: any file by its path
     (an unprefixed source is an env file; an unprefixed target, a place in the provider)."""
-    assert run.ctx.registry is not None
     # Only now is the config model needed (see stagecraft.project.load_config).
     from stagecraft.sync_scope import same_place_key
 
-    store_id, location = split(text, run.ctx.registry, cwd=run.ctx.cwd,
-                               reserved=reserved_words(run.ctx.registry))
+    store_id, location = split(text, run.registry, cwd=run.ctx.cwd,
+                               reserved=reserved_words(run.registry))
     if store_id is None and role == "target":
         return "", text
-    return same_place_key(run.ctx.registry, store_id, location, run.ctx.cwd)
+    return same_place_key(run.registry, store_id, location, run.ctx.cwd)
 
 
-def _chains(run: SyncRun, outcomes: list[NamedOutcome]) -> list[list[NamedOutcome]]:
+def _chains(run: Project, outcomes: list[NamedOutcome]) -> list[list[NamedOutcome]]:
     """The syncs that must run one after another, each list in file order.
 
     Two syncs are in one chain when they write the same target, or one

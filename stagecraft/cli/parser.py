@@ -14,7 +14,7 @@ import argparse
 import contextlib
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from stagecraft.cli import (
     completion,
@@ -41,6 +41,9 @@ from stagecraft.errors import (
 )
 from stagecraft.usage import diagnose, json_error, with_suggestion
 
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+
 __all__ = ["COMMANDS", "EXIT_CODES", "Parser", "build_parser"]
 
 
@@ -60,6 +63,10 @@ class Parser(argparse.ArgumentParser):
         if sys.version_info >= (3, 14):  # argparse colours help from 3.14; ours stays plain
             kwargs.setdefault("color", False)
         super().__init__(*args, **kwargs)
+
+    def print_help(self, file: SupportsWrite[str] | None = None) -> None:
+        """argparse's, without its silence on a failed write: a lost help is told (exit 2)."""
+        (file if file is not None else sys.stdout).write(self.format_help())
 
     def error(self, message: str) -> NoReturn:
         parser: argparse.ArgumentParser = self

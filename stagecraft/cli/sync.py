@@ -12,10 +12,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from stagecraft.api import SyncRun, open_sync_run, prepare_in, run_sync
+from stagecraft.api import Project, open_sync_run, prepare_in, run_sync
 from stagecraft.cli.capture import interrupts_cancel, is_terminal, progress_line, provider_output
 from stagecraft.cli.command import Command
 from stagecraft.cli.completion import completer
+from stagecraft.cli.loading import project_options
 from stagecraft.cli.session import Session
 from stagecraft.cli.sync_report import report_sync
 from stagecraft.errors import EXIT_DRIFT, EXIT_INTERRUPTED, EXIT_OK, UserError
@@ -67,7 +68,7 @@ def arguments(sync: argparse.ArgumentParser) -> None:
                       help="keys to sync, by name or glob such as 'STRIPE_*' (default: all)")
 
 
-def runs_named_syncs(run: SyncRun, args: argparse.Namespace) -> bool:
+def runs_named_syncs(run: Project, args: argparse.Namespace) -> bool:
     """Whether this ``secrets sync`` runs the named syncs (raises for ``--only`` misused)."""
     syncs = run.config.manifest.syncs if run.config is not None else ()
     if args.only and (args.source or args.target):
@@ -94,11 +95,8 @@ def cmd_sync(session: Session) -> int:
     """``secrets sync``: one run of the chosen provider, printed per key; or, with
     ``secrets.syncs`` and neither ``--from`` nor ``--to``, the named syncs."""
     args = session.args
-    run = open_sync_run(
-        cwd=session.cwd, config=args.config, plugin_options=args.plugin_args,
-        plugin_dirs=args.plugins_dirs, timeout=args.timeout, redactor=session.redactor,
-        on_progress=session.show_progress,
-    )
+    run = open_sync_run(project_options(session), timeout=args.timeout,
+                        on_progress=session.show_progress)
     if runs_named_syncs(run, args):
         # Only now is the config model needed (see stagecraft.project.load_config).
         from stagecraft.cli.sync_named import cmd_named_syncs

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stagecraft.api import PreparedSync, SyncRun, prepare_in
+from stagecraft.api import PreparedSync, Project, prepare_in
 from stagecraft.cli.capture import interrupts_cancel, progress_line, provider_output
 from stagecraft.cli.session import Session
 from stagecraft.cli.sync_report import failure, failure_json, report_sync, result_json
@@ -32,7 +32,7 @@ from stagecraft.providers.secrets import PartialSyncError
 __all__ = ["cmd_named_syncs"]
 
 
-def cmd_named_syncs(session: Session, run: SyncRun) -> int:
+def cmd_named_syncs(session: Session, run: Project) -> int:
     """Run the chosen named syncs; print a section each and a total; the worst status."""
     args = session.args
     assert run.config is not None
