@@ -99,7 +99,8 @@ def _section(
 def _place(word: str, manifest: Manifest) -> str:
     """A sync's ``from`` or ``to`` as written, with the environment's location."""
     environment = manifest.environments.get(word)
-    return f"{word} ({environment})" if environment is not None else word
+    shown = printable(word)
+    return f"{shown} ({printable(str(environment))})" if environment is not None else shown
 
 
 def _total(session: Session, codes: list[int], outcomes: list[NamedOutcome]) -> None:
