@@ -62,7 +62,8 @@ def arguments(sync: argparse.ArgumentParser) -> None:
                       "synced (no conflicts are found; write-only plans never say unchanged)")
     sync.add_argument("--only", action="append", default=[], metavar="NAME",
                       help="run only the named sync NAME of secrets.syncs (repeatable; "
-                      "default: every named sync)")
+                      "default: every named sync)",
+                      ).completer = completer("sync")  # type: ignore[attr-defined]
     sync.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
                       help="stop starting writes after SECONDS and report what was not written")
     sync.add_argument("keys", nargs="*", metavar="KEY|PATTERN",

@@ -24,7 +24,9 @@ from stagecraft.plan import ConflictError
 from stagecraft.providers.secrets import PartialSyncError, SyncOptions, SyncResult
 from stagecraft.redact import Structural
 
-__all__ = ["changes_json", "environments_json", "failure", "failure_json", "report_sync", "result_json"]
+__all__ = [
+    "changes_json", "environments_json", "failure", "failure_json", "report_sync", "result_json",
+]
 
 #: ``!``: changed in the target since this machine last synced it (nothing written).
 SYMBOLS = {"added": "+", "updated": "~", "unchanged": "=", "removed": "-", "conflict": "!"}
