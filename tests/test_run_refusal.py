@@ -116,5 +116,6 @@ def test_a_command_that_cannot_be_executed_exits_as_a_shell_would(
     program.chmod(0o755)
     done = run(write_source(tmp_path), [str(program)], mask=mask)
     assert done.returncode == status
-    assert done.stderr.startswith(f"stagecraft: {program}: ".encode())
+    assert done.stderr.startswith(f"stagecraft: error: {program}: ".encode())
+    assert done.stderr.count(b"\n") == 1  # one line, as a shell says it
     assert b"canary" not in done.stderr

@@ -1,0 +1,113 @@
+"""Where ``stagecraft run`` reads its secrets: ``--env``, ``--from`` or ``secrets.from``, read.
+
+A word is resolved as ``secrets list`` resolves one
+(:func:`~stagecraft.key_listing.listing`: an environment name of
+``secrets.environments``, ``ID:LOCATION`` or an env file), so both commands
+read the same place for the same word; the environment it names (if any)
+decides which declared keys are required.  The values are read through the
+store's session with retries of transient failures, as a sync reads its
+source, and registered for masking at once.  Standard input is no source
+here: it is COMMAND's own.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import attrs
+
+from stagecraft.config.location_words import resolve_location
+from stagecraft.config.manifest import Manifest
+from stagecraft.endpoints import config_location
+from stagecraft.errors import UserError, printable
+from stagecraft.key_listing import Listing, listing
+from stagecraft.locations import STDIN
+from stagecraft.providers.secrets import Context, Registry
+from stagecraft.redact import Structural
+from stagecraft.retrying import retrying
+from stagecraft.store_base import NoSuchLocationError
+
+if TYPE_CHECKING:
+    from stagecraft.config.schema import Config
+
+__all__ = ["RunSource", "read_source", "run_source"]
+
+#: What to write when no source is given and stagecraft.yml names none.
+NO_SOURCE_HINT = ("no source to run with: pass --env NAME (an environment of "
+                  "secrets.environments) or --from LOCATION, or set secrets.from in stagecraft.yml")
+
+
+@attrs.frozen
+class RunSource:
+    """The place COMMAND's secrets come from."""
+
+    #: The place as messages show it: the word given, or an environment's ``ID:LOCATION``.
+    shown: str
+    #: The environment it is (its declared keys required there apply); None for a location.
+    environment: str | None
+    where: Listing
+
+
+def run_source(
+    ctx: Context, config: Config | None, *, env: str | None = None, location: str | None = None
+) -> RunSource:
+    """The source ``--env NAME`` or ``--from LOCATION`` names, else ``secrets.from``."""
+    manifest = config.manifest if config is not None else Manifest()
+    store_ids = _registry(ctx).ids()
+    if env is not None:
+        resolved = resolve_location(env, manifest, store_ids)
+        if resolved.environment is None:
+            known = (f"not in secrets.environments{resolved.hint}" if manifest.environments
+                     else "stagecraft.yml declares no environments (secrets.environments)")
+            raise UserError(Structural(
+                f"--env {printable(env)}: {known}; for a file or ID:LOCATION, use --from"
+            ))
+        word = env
+    elif location:
+        word = location
+    elif config is not None and config.secrets.source:
+        word = _configured(config, ctx, manifest, config.secrets.source)
+    else:
+        raise UserError(Structural(NO_SOURCE_HINT))
+    if word == STDIN:
+        raise UserError(Structural(
+            "--from -: standard input is COMMAND's own, so it cannot be the source; "
+            "for a file named '-', write --from ./-"
+        ))
+    resolved = resolve_location(word, manifest, store_ids)
+    shown = resolved.location if resolved.environment is not None else word
+    return RunSource(shown, resolved.environment, listing(ctx, config, word))
+
+
+def _configured(config: Config, ctx: Context, manifest: Manifest, text: str) -> str:
+    """``secrets.from`` as a word: an environment name as is, a file relative to the config."""
+    if text in manifest.environments:
+        return text
+    return config_location(config, _registry(ctx), text, "source")
+
+
+def read_source(ctx: Context, source: RunSource) -> dict[str, str]:
+    """Every value at ``source``, registered for masking; a missing place is an error."""
+    where = source.where
+    if not where.store.readable:
+        raise UserError(Structural(
+            f"{printable(source.shown)}: store {where.store.id!r} is write-only and cannot "
+            "be a source"
+        ))
+    sctx = ctx.for_store(where.config)
+    try:
+        with where.store.session(sctx, where.location, dry_run=True) as session:
+            values = dict(retrying(sctx, where.store, lambda: session.read(None),
+                                   doing=f"reading the source {printable(source.shown)}"))
+    except NoSuchLocationError as exc:
+        why = f" ({ctx.redactor.redact(exc.why)})" if exc.why else ""
+        raise UserError(Structural(
+            f"{printable(source.shown)}: the source does not exist{why}; check the location "
+            "(the command was not started)"
+        )) from None
+    ctx.add_secrets(values.values())
+    return values
+
+
+def _registry(ctx: Context) -> Registry:
+    return ctx.registry if ctx.registry is not None else Registry()
