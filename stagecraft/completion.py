@@ -41,7 +41,21 @@ def answer(parser: Any) -> None:
 
     # Plugins may log or warn while the registry is built: the shell must
     # see none of it, only the candidates argcomplete writes to its own fd.
-    argcomplete.autocomplete(parser, exclude=["-h", "--help"], always_complete_options=False)
+    class Finder(argcomplete.CompletionFinder):
+        """argcomplete's, offering nothing after the ``--`` of a command that runs
+        another (``stagecraft run ... -- COMMAND``): that is COMMAND's line, not ours."""
+
+        def collect_completions(
+            self, active_parsers: list[Any], parsed_args: Any, cword_prefix: str
+        ) -> list[str]:
+            passthrough = getattr(active_parsers[-1], "passthrough", None)
+            if passthrough is not None and getattr(parsed_args, passthrough, None) is not None:
+                return []
+            completions: list[str] = super().collect_completions(
+                active_parsers, parsed_args, cword_prefix)
+            return completions
+
+    Finder()(parser, exclude=["-h", "--help"], always_complete_options=False)
 
 
 def complete(kind: str, *, prefix: str = "", parsed_args: Any = None, **_: Any) -> list[str]:

@@ -40,6 +40,7 @@ from stagecraft.errors import (
     EXIT_PROVIDER_ERROR,
     EXIT_USER_ERROR,
 )
+from stagecraft.run.launch import EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND
 from stagecraft.usage import diagnose, json_error, with_suggestion
 
 __all__ = ["COMMANDS", "EXIT_CODES", "Parser", "build_parser"]
@@ -179,6 +180,9 @@ EXIT_CODES = (
     (EXIT_INTERNAL_ERROR, "internal error: a bug in stagecraft or a plugin"),
     (EXIT_DRIFT,
      "`secrets sync --check` found pending changes; `secrets check` found a missing key"),
+    (EXIT_NOT_EXECUTABLE, "`run`: COMMAND cannot be executed (else `run` exits with "
+     "COMMAND's status)"),
+    (EXIT_NOT_FOUND, "`run`: COMMAND not found"),
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C), after reporting which keys were written"),
 )
 

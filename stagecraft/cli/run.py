@@ -45,11 +45,18 @@ def arguments(parser: argparse.ArgumentParser) -> None:
                         "secret value masked (they are then pipes, not the terminal)")
     parser.add_argument("keys", nargs="*", metavar="KEY|PATTERN",
                         help="keys to give COMMAND, by name or glob (default: the declared "
-                        "keys present there, or every key when none are declared)")
+                        "keys present there, or every key when none are declared)"
+                        ).completer = _nothing  # type: ignore[attr-defined]
     # Shown in the usage and help only: the words after -- are taken whole by the
-    # parser (Command.passthrough), never matched here.
-    parser.add_argument("command", nargs="?", default=[], metavar="-- COMMAND [ARG ...]",
-                        help="the command to run, and its arguments, after --")
+    # parser (Command.passthrough), never matched here; None when there is no --.
+    parser.add_argument("command", nargs="?", default=None, metavar="-- COMMAND [ARG ...]",
+                        help="the command to run, and its arguments, after --"
+                        ).completer = _nothing  # type: ignore[attr-defined]
+
+
+def _nothing(**_: object) -> list[str]:
+    """No candidates: key names are not files, and COMMAND is the shell's to complete."""
+    return []
 
 
 def cmd_run(session: Session) -> int:
