@@ -37,11 +37,9 @@ def script(shell: str) -> str:
 
 def answer(parser: Any) -> None:
     """Print the completions the shell asked for, and exit (argcomplete's protocol)."""
-    import argcomplete
+    from argcomplete.finders import CompletionFinder
 
-    # Plugins may log or warn while the registry is built: the shell must
-    # see none of it, only the candidates argcomplete writes to its own fd.
-    class Finder(argcomplete.CompletionFinder):
+    class Finder(CompletionFinder):
         """argcomplete's, offering nothing after the ``--`` of a command that runs
         another (``stagecraft run ... -- COMMAND``): that is COMMAND's line, not ours."""
 
@@ -55,6 +53,8 @@ def answer(parser: Any) -> None:
                 active_parsers, parsed_args, cword_prefix)
             return completions
 
+    # Plugins may log or warn while the registry is built: the shell must
+    # see none of it, only the candidates argcomplete writes to its own fd.
     Finder()(parser, exclude=["-h", "--help"], always_complete_options=False)
 
 
