@@ -36,11 +36,12 @@ from stagecraft.errors import (
     EXIT_DRIFT,
     EXIT_INTERNAL_ERROR,
     EXIT_INTERRUPTED,
+    EXIT_NOT_EXECUTABLE,
+    EXIT_NOT_FOUND,
     EXIT_OK,
     EXIT_PROVIDER_ERROR,
     EXIT_USER_ERROR,
 )
-from stagecraft.run.launch import EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND
 from stagecraft.usage import diagnose, json_error, with_suggestion
 
 __all__ = ["COMMANDS", "EXIT_CODES", "Parser", "build_parser"]

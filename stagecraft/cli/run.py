@@ -1,9 +1,9 @@
 """``stagecraft run [--env NAME | --from LOCATION] [KEY ...] -- COMMAND [ARG ...]``.
 
 Reads the source as ``secrets list`` does (the same project, plugins and
-word resolution: :mod:`stagecraft.run.source`), selects the secrets and
-refuses a run missing required declared keys (:func:`stagecraft.run.secrets_for_run`),
-then runs COMMAND with them in its environment (:func:`stagecraft.run.run_command`).
+word resolution), selects the secrets and refuses a run missing required
+declared keys (:func:`stagecraft.run.secrets_to_run`), then runs COMMAND
+with them in its environment (:func:`stagecraft.run.run_command`).
 
 Without ``--mask`` Stagecraft *becomes* COMMAND: the handler does not
 return, so nothing is printed after it and the exit status is COMMAND's own
@@ -21,11 +21,8 @@ from stagecraft.cli.command import Command
 from stagecraft.cli.completion import completer
 from stagecraft.cli.loading import project_of
 from stagecraft.cli.session import Session
-from stagecraft.config.manifest import Manifest
 from stagecraft.errors import UserError
 from stagecraft.redact import Structural
-from stagecraft.run import run_command, secrets_for_run
-from stagecraft.run.source import read_source, run_source
 
 __all__ = ["COMMAND", "arguments", "cmd_run"]
 
@@ -66,17 +63,16 @@ def cmd_run(session: Session) -> int:
         raise UserError(Structural(
             "no command to run: give it after --, as in `stagecraft run --env dev -- ./app`"
         ))
+    # Imported when the command runs: the declared keys need the config model, which
+    # a command run without a stagecraft.yml never loads (its start-up:
+    # tests/test_cli_process.py), and the parser imports this module for every command.
+    from stagecraft.run import run_command, secrets_to_run
+
     config, ctx = project_of(session)
-    source = run_source(ctx, config, env=args.env, location=args.source)
-    values = read_source(ctx, source)
-    secrets = secrets_for_run(
-        config.manifest if config is not None else Manifest(), values,
-        source=source.shown, environment=source.environment, keys=args.keys,
-        exclude=args.exclude,
-    )
+    secrets = secrets_to_run(ctx, config, env=args.env, location=args.source, keys=args.keys,
+                             exclude=args.exclude)
     session.stdout.flush()
     return run_command(args.command, secrets, mask=args.mask, redactor=session.redactor)
-
 
 COMMAND = Command(
     ("run",), cmd_run,

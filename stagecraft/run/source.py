@@ -12,6 +12,7 @@ here: it is COMMAND's own.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import attrs
@@ -25,12 +26,13 @@ from stagecraft.locations import STDIN
 from stagecraft.providers.secrets import Context, Registry
 from stagecraft.redact import Structural
 from stagecraft.retrying import retrying
+from stagecraft.run.refusal import secrets_for_run
 from stagecraft.store_base import NoSuchLocationError
 
 if TYPE_CHECKING:
     from stagecraft.config.schema import Config
 
-__all__ = ["RunSource", "read_source", "run_source"]
+__all__ = ["RunSource", "read_source", "run_source", "secrets_to_run"]
 
 #: What to write when no source is given and stagecraft.yml names none.
 NO_SOURCE_HINT = ("no source to run with: pass --env NAME (an environment of "
@@ -107,6 +109,25 @@ def read_source(ctx: Context, source: RunSource) -> dict[str, str]:
         )) from None
     ctx.add_secrets(values.values())
     return values
+
+
+def secrets_to_run(
+    ctx: Context,
+    config: Config | None,
+    *,
+    env: str | None = None,
+    location: str | None = None,
+    keys: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+) -> dict[str, str]:
+    """The secrets COMMAND gets: the source named (:func:`run_source`), read, selected and
+    checked against the declared keys required there (:func:`secrets_for_run`)."""
+    source = run_source(ctx, config, env=env, location=location)
+    values = read_source(ctx, source)
+    return secrets_for_run(
+        config.manifest if config is not None else Manifest(), values, source=source.shown,
+        environment=source.environment, keys=keys, exclude=exclude,
+    )
 
 
 def _registry(ctx: Context) -> Registry:
