@@ -157,3 +157,16 @@ def test_the_interrupt_benchmark_gives_its_row(bench: ModuleType) -> None:
     assert row.measured > 0
     assert row.baseline > 0
     assert math.isfinite(row.ratio)
+
+
+def test_run_rows_time_the_real_command_against_dotenvx_and_a_dry_run(bench: ModuleType) -> None:
+    run_rows = importlib.import_module("benchmarks.run")
+    rows = run_rows.run(5, 1)
+    assert [row.baseline_name for row in rows] == [
+        "dotenvx run -f .env -- true", "dotenvx run -f .env -- true",
+        "stagecraft secrets sync --dry-run (5 keys)"]
+    assert rows[0].benchmark.startswith("stagecraft run --env dev -- true (5 keys)")
+    for row in rows:
+        assert math.isfinite(row.ratio), row
+        assert row.ratio > 0, row
+        assert row.measured > 0, row
