@@ -195,3 +195,17 @@ def test_verbose_stagecraft_says_nothing_of_the_values(project: Path) -> None:
     done = stagecraft(project, ["-v", "--env", "dev", "--mask"], ["true"])
     assert done.returncode == 0
     assert_no_value(done)
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (["--evn", "dev"], "unrecognized option --evn (did you mean '--env'?)"),
+    (["--env", "dev", "--from", ".env.dev"], "argument --from: not allowed with argument --env"),
+])
+def test_usage_errors_name_the_word_and_start_nothing(
+    project: Path, options: list[str], message: str
+) -> None:
+    done = stagecraft(project, options, TOUCH)
+    assert done.returncode == 1
+    assert f"stagecraft: error: {message} (see 'stagecraft run --help')" in done.stderr
+    assert done.stderr.startswith("usage: stagecraft run")
+    assert not (project / "started").exists()
