@@ -5,7 +5,6 @@ before COMMAND starts; no value reaches Stagecraft's own output."""
 from __future__ import annotations
 
 import json
-import socket
 import sys
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from vault_helpers import kv_put
 from stagecraft.testing import CANARY_VALUES
 from stagecraft.testing.fixtures import RunStagecraft
 from stagecraft.testing.servers.openbao import DevServer
+from stagecraft.testing.servers.ports import free_port  # nothing listens there
 
 pytestmark = pytest.mark.usefixtures("vault_env")
 
@@ -43,14 +43,6 @@ def project(tmp_path: Path, bao: DevServer, path: str) -> Path:
     return tmp_path
 
 
-def closed_port() -> int:
-    """A port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
 def test_run_with_a_vault_environment(run_stagecraft: RunStagecraft, project: Path) -> None:
     done = run_stagecraft("run", "--env", "staging", "--", *DUMP_ENV, subprocess=True)
     assert done.exit_code == 0, done.stderr
@@ -75,7 +67,7 @@ def test_an_unreachable_server_exits_2_and_starts_nothing(
     run_stagecraft: RunStagecraft, project: Path
 ) -> None:
     done = run_stagecraft("run", "--env", "staging", "--", *DUMP_ENV, subprocess=True,
-                          env={"VAULT_ADDR": f"http://127.0.0.1:{closed_port()}"})
+                          env={"VAULT_ADDR": f"http://127.0.0.1:{free_port()}"})
     assert done.exit_code == 2, done.stderr
     assert len(done.stderr.splitlines()) == 1, done.stderr
     assert done.stderr.startswith("stagecraft: error: ")
