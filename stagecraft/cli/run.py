@@ -71,8 +71,8 @@ def cmd_run(session: Session) -> int:
     config, ctx = project_of(session)
     secrets = secrets_to_run(ctx, config, env=args.env, location=args.source, keys=args.keys,
                              exclude=args.exclude)
-    session.stdout.flush()
     return run_command(args.command, secrets, mask=args.mask, redactor=session.redactor)
+
 
 COMMAND = Command(
     ("run",), cmd_run,

@@ -1,4 +1,4 @@
-"""The process side of ``stagecraft run``: COMMAND with the selected secrets in its environment.
+"""The core of ``stagecraft run``: COMMAND with the selected secrets in its environment.
 
 One concept per module:
 
