@@ -59,7 +59,10 @@ def answer(parser: Any) -> None:
 
 
 def complete(kind: str, *, prefix: str = "", parsed_args: Any = None, **_: Any) -> list[str]:
-    """Candidates for one option value: ``provider`` ids, or a ``source`` / ``target``."""
+    """Candidates for one option value: ``provider`` ids, a ``source`` / ``target``, or an
+    ``environment`` name of ``secrets.environments``."""
+    if kind == "environment":
+        return _environments(parsed_args)
     try:
         registry = _registry(parsed_args)
     except Exception:  # noqa: BLE001 - a broken plugin must not break the shell
@@ -102,6 +105,15 @@ def _files(prefix: str) -> Iterable[str]:
             continue
         found.append(base + entry.name + ("/" if entry.is_dir() else ""))
     return found
+
+
+def _environments(parsed_args: Any) -> list[str]:
+    """The environment names of the config the command would read (none without one)."""
+    try:
+        config = load_config(Path.cwd(), getattr(parsed_args, "config", None))
+    except Exception:  # noqa: BLE001 - a broken config must not break the shell
+        return []
+    return list(config.manifest.environments) if config is not None else []
 
 
 def _registry(parsed_args: Any) -> Registry:

@@ -89,6 +89,15 @@ def test_run_completes_its_options_and_nothing_after_the_double_dash(
         assert complete(cli_helpers, line, here) == [], line
 
 
+def test_run_env_completes_the_environment_names(cli_helpers: ModuleType, here: Path) -> None:
+    assert complete(cli_helpers, "stagecraft run --env ", here) == []  # no stagecraft.yml
+    (here / "deploy" / "stagecraft.yml").write_text(
+        "secrets:\n  environments:\n    dev: envfile:.env.dev\n    staging: vault:secret/app\n")
+    assert complete(cli_helpers, "stagecraft --config deploy/stagecraft.yml run --env ",
+                    here) == ["dev", "staging"]
+    assert complete(cli_helpers, "stagecraft run --env st", here / "deploy") == ["staging"]
+
+
 def test_provider_ids_from_the_installed_plugins(cli_helpers: ModuleType, here: Path) -> None:
     assert complete(cli_helpers, "stagecraft secrets sync --provider ", here) == [
         "encore", "envfile"]

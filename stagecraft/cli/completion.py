@@ -16,7 +16,7 @@ __all__ = ["COMMAND", "arguments", "cmd_completion", "completer"]
 
 def completer(kind: str) -> Callable[..., Any]:
     """A shell-completion callback for values of ``kind`` (``provider``, ``source``,
-    ``target``), called only while a shell asks for candidates."""
+    ``target``, ``environment``), called only while a shell asks for candidates."""
 
     def complete(**kwargs: Any) -> Any:
         return completion.complete(kind, **kwargs)

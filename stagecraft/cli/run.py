@@ -30,7 +30,8 @@ __all__ = ["COMMAND", "arguments", "cmd_run"]
 def arguments(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--env", metavar="NAME",
-                       help="an environment of secrets.environments in stagecraft.yml")
+                       help="an environment of secrets.environments in stagecraft.yml"
+                       ).completer = completer("environment")  # type: ignore[attr-defined]
     where.add_argument("--from", dest="source", default="", metavar="LOCATION",
                        help="an env file, ID:LOCATION of a store, or an environment name "
                        "(default: secrets.from)"
