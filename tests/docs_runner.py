@@ -60,6 +60,8 @@ from unittest import mock
 
 import attrs
 
+from stagecraft.testing.fixtures import runs_a_command  # it becomes COMMAND: run in bash
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # Python 3.10: the copy of tomli that setuptools vendors
@@ -161,12 +163,6 @@ def _normalise(text: str) -> str:
     while lines and not lines[-1]:
         lines.pop()
     return "\n".join(lines)
-
-
-def _runs_a_command(words: list[str]) -> bool:
-    """Whether ``stagecraft ...`` is ``stagecraft run ... -- COMMAND``: Stagecraft then
-    becomes COMMAND, so it runs in a process of its own (in bash), never in the tests'."""
-    return "--" in words and "run" in words[1:words.index("--")]
 
 
 def without_comment(line: str) -> str:
@@ -328,7 +324,7 @@ class PageRun:
             code, output = self.run_shell(line)  # pipes, &&, redirections: a real shell
         elif words == ["echo", "$?"]:
             code, output = 0, f"{self.last_exit}\n"
-        elif words[0] == "stagecraft" and not _runs_a_command(words):
+        elif words[0] == "stagecraft" and not runs_a_command(words[1:]):
             code, output = self.run_stagecraft(words[1:], env)
         elif words[:2] == ["pip", "install"]:
             code, output = self.pip_install(words[2:], command)

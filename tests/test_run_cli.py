@@ -10,12 +10,16 @@ that is not there.  The process side (exit statuses, signals, terminals,
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from stagecraft.testing.fixtures import RunStagecraft
 from tests.run_helpers import SECRETS, base_env, python, stagecraft_run, write_source
+
+pytest_plugins = ["stagecraft.testing"]
 
 #: COMMAND: writes the environment it saw, as JSON, to the file named by its argument.
 DUMP_ENV = "import json, os, sys; open(sys.argv[1], 'w').write(json.dumps(dict(os.environ)))"
@@ -209,3 +213,13 @@ def test_usage_errors_name_the_word_and_start_nothing(
     assert f"stagecraft: error: {message} (see 'stagecraft run --help')" in done.stderr
     assert done.stderr.startswith("usage: stagecraft run")
     assert not (project / "started").exists()
+
+
+def test_the_kit_runs_stagecraft_run_in_a_process_of_its_own(
+    run_stagecraft: RunStagecraft, project: Path
+) -> None:
+    # In-process, `run` would replace the test's own process with COMMAND.
+    done = run_stagecraft("run", "--env", "dev", "--", "sh", "-c", "echo $$; exit 5",
+                          cwd=project)
+    assert done.exit_code == 5
+    assert int(done.stdout) != os.getpid()
