@@ -152,6 +152,8 @@ def test_missing_required_keys_refuse_the_run_before_anything_starts(
                  "be the source; for a file named '-', write --from ./-", id="stdin"),
     pytest.param(["--from", "encore:production"], "encore:production: store 'encore' is "
                  "write-only and cannot be a source", id="write-only"),
+    pytest.param(["--env", "dev", "NOPE"], "envfile:.env.dev: requested key not found: NOPE",
+                 id="key-not-there"),
     pytest.param(["--from", "nosuch:place"], "nosuch:place: 'nosuch' is not a store id...",
                  id="unknown-store"),
 ])
