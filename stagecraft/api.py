@@ -23,7 +23,7 @@ import attrs
 from stagecraft import endpoints
 from stagecraft.engine import resolve_source
 from stagecraft.error_text import message_text
-from stagecraft.errors import PluginError, StagecraftError, UserError
+from stagecraft.errors import PartialSyncError, PluginError, StagecraftError, UserError
 from stagecraft.key_listing import key_names, listing
 from stagecraft.locations import ENV_FILE, STDIN
 from stagecraft.plugins import PluginManager
@@ -31,7 +31,6 @@ from stagecraft.project import ConfigChoice, load_config, load_plugins, working_
 from stagecraft.project_check import check_project
 from stagecraft.providers.secrets import (
     Context,
-    PartialSyncError,
     Registry,
     SecretsProvider,
     SyncOptions,
@@ -45,9 +44,50 @@ if TYPE_CHECKING:
     from stagecraft.config.schema import Config
 
 __all__ = [
-    "PreparedSync", "check", "list_keys", "open_project", "prepare_sync", "read", "run_sync",
-    "sync",
+    "PreparedSync", "Project", "ProjectOptions", "check", "list_keys", "open_project",
+    "prepare_sync", "read", "run_sync", "sync",
 ]
+
+
+@attrs.frozen
+class ProjectOptions:
+    """Which project a run works in, as the global options choose it.
+
+    The working directory, the config (see :data:`~stagecraft.project.ConfigChoice`),
+    ``-p`` plugins and ``--plugins-dir`` directories, and the redactor that
+    masks what the run shows: every command and API call opens its project
+    from these (:func:`open_project`).
+    """
+
+    cwd: Path
+    config: ConfigChoice = None
+    plugin_options: Sequence[str] = ()
+    plugin_dirs: Sequence[str] = ()
+    redactor: Redactor = attrs.field(factory=Redactor)
+
+
+@attrs.frozen
+class Project:
+    """An opened project: its config (None without a file), plugins, registry and run context."""
+
+    config: Config | None
+    manager: PluginManager
+    registry: Registry
+    ctx: Context
+
+
+def open_project(options: ProjectOptions) -> Project:
+    """Load the config and plugins ``options`` choose, and make the run's context."""
+    loaded = load_config(options.cwd, options.config)
+    manager = load_plugins(loaded, options.cwd, options=options.plugin_options,
+                           dirs=options.plugin_dirs)
+    registry = manager.build_registry()
+    ctx = Context(
+        cwd=options.cwd, config_dir=loaded.directory if loaded is not None else options.cwd,
+        redactor=options.redactor, registry=registry,
+        configs=loaded.provider_config if loaded is not None else None,
+    )
+    return Project(loaded, manager, registry, ctx)
 
 
 @attrs.frozen
@@ -61,11 +101,8 @@ class PreparedSync:
 
 
 def prepare_sync(
+    project: ProjectOptions,
     *,
-    cwd: Path,
-    config: ConfigChoice = None,
-    plugin_options: Sequence[str] = (),
-    plugin_dirs: Sequence[str] = (),
     provider_id: str | None = None,
     source: str = "",
     target: str = "",
@@ -77,7 +114,6 @@ def prepare_sync(
     allow_empty_source: bool = False,
     force: bool = False,
     timeout: float | None = None,
-    redactor: Redactor | None = None,
     on_progress: Callable[[str, int, int], None] | None = None,
 ) -> PreparedSync:
     """Load the project's config and plugins and resolve what the sync reads and writes.
@@ -85,13 +121,12 @@ def prepare_sync(
     ``on_progress`` is told ``(store id, keys written, keys to write)`` as
     writes finish (the command's progress line).
     """
-    loaded = load_config(cwd, config)
-    manager = load_plugins(loaded, cwd, options=plugin_options, dirs=plugin_dirs)
-    registry = manager.build_registry()
-    where = endpoints.resolve(loaded, registry, cwd=cwd, provider_id=provider_id,
+    opened = open_project(project)
+    loaded = opened.config
+    where = endpoints.resolve(loaded, opened.registry, cwd=project.cwd, provider_id=provider_id,
                               source=source, target=target)
     deadline = None if timeout is None else time.monotonic() + timeout
-    ctx = _context(cwd, loaded, registry, redactor, deadline=deadline, on_progress=on_progress)
+    ctx = attrs.evolve(opened.ctx, deadline=deadline, on_progress=on_progress)
     options = SyncOptions(
         config=loaded.provider_config(where.provider) if loaded is not None else None,
         source=where.source,
@@ -105,20 +140,7 @@ def prepare_sync(
         force=force,
     )
     _refuse_store_options(where.provider, options)
-    return PreparedSync(manager, where.provider, ctx, options)
-
-
-def _context(
-    cwd: Path, config: Config | None, registry: Registry, redactor: Redactor | None, *,
-    deadline: float | None = None, on_progress: Callable[[str, int, int], None] | None = None,
-) -> Context:
-    """The run's context: paths, the registry ``ID:`` locations are looked up in, configs."""
-    return Context(
-        cwd=cwd, config_dir=config.directory if config is not None else cwd,
-        deadline=deadline, redactor=redactor if redactor is not None else Redactor(),
-        registry=registry, configs=config.provider_config if config is not None else None,
-        on_progress=on_progress,
-    )
+    return PreparedSync(opened.manager, where.provider, ctx, options)
 
 
 def _refuse_store_options(provider: SecretsProvider, options: SyncOptions) -> None:
@@ -174,9 +196,9 @@ def sync(
     redactor = Redactor()
     with _masked_errors(redactor):
         prepared = prepare_sync(
-            cwd=working_directory(), config=config, source=source, target=target,
-            keys=_names(keys), exclude=_names(exclude), prune=prune, dry_run=dry_run,
-            redactor=redactor,
+            ProjectOptions(working_directory(), config, redactor=redactor), source=source,
+            target=target, keys=_names(keys), exclude=_names(exclude), prune=prune,
+            dry_run=dry_run,
         )
         return run_sync(prepared)
 
@@ -191,10 +213,7 @@ def read(
     """
     redactor = Redactor()
     with _masked_errors(redactor):
-        cwd = working_directory()
-        loaded = load_config(cwd, config)
-        registry = load_plugins(loaded, cwd).build_registry()
-        ctx = _context(cwd, loaded, registry, redactor)
+        ctx = open_project(ProjectOptions(working_directory(), config, redactor=redactor)).ctx
         if not location:
             raise UserError(Structural("read: no location given (ID:LOCATION or an env file)"))
         source, source_config = resolve_source(ctx, ENV_FILE, location)
@@ -204,27 +223,13 @@ def read(
         return dict(values)
 
 
-def open_project(
-    *,
-    cwd: Path,
-    config: ConfigChoice = None,
-    plugin_options: Sequence[str] = (),
-    plugin_dirs: Sequence[str] = (),
-    redactor: Redactor | None = None,
-) -> tuple[Config | None, Context]:
-    """The project's config and a run context with its stores, for commands that only read."""
-    loaded = load_config(cwd, config)
-    registry = load_plugins(loaded, cwd, options=plugin_options, dirs=plugin_dirs).build_registry()
-    return loaded, _context(cwd, loaded, registry, redactor)
-
-
 def list_keys(location: str, *, config: ConfigChoice = None) -> list[str]:
     """The key names at ``location`` (an environment name, ``ID:LOCATION`` or an env file),
     sorted; never values.  Write-only stores answer when they can list names."""
     redactor = Redactor()
     with _masked_errors(redactor):
-        loaded, ctx = open_project(cwd=working_directory(), config=config, redactor=redactor)
-        return key_names(ctx, listing(ctx, loaded, location))
+        project = open_project(ProjectOptions(working_directory(), config, redactor=redactor))
+        return key_names(project.ctx, listing(project.ctx, project.config, location))
 
 
 def check(
@@ -238,8 +243,8 @@ def check(
     """
     redactor = Redactor()
     with _masked_errors(redactor):
-        loaded, ctx = open_project(cwd=working_directory(), config=config, redactor=redactor)
-        return check_project(ctx, loaded, _names(environments)).to_json()
+        project = open_project(ProjectOptions(working_directory(), config, redactor=redactor))
+        return check_project(project.ctx, project.config, _names(environments)).to_json()
 
 
 def _names(keys: Iterable[str] | None) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from stagecraft.context import Context
 from stagecraft.errors import (
     CancelledError,
     InterruptedSyncError,
+    KeysNotWrittenError,
     SyncFailedError,
     UserError,
     printable,
@@ -30,7 +31,8 @@ from stagecraft.plan import Plan
 from stagecraft.providers.secrets import Action, SyncResult
 from stagecraft.redact import Structural
 from stagecraft.retrying import retrying
-from stagecraft.store_base import KeysNotWrittenError, StoreBase, StoreSession
+from stagecraft.store_base import StoreBase
+from stagecraft.store_session import StoreSession
 
 __all__ = ["InterruptedSyncError", "SyncFailedError", "apply", "interrupted_before_writing"]
 

@@ -12,6 +12,7 @@ import stat
 from pathlib import Path
 
 from stagecraft.errors import ConfigError
+from stagecraft.files import os_failure
 from stagecraft.redact import Structural
 
 CONFIG_NAME = "stagecraft.yml"
@@ -69,9 +70,7 @@ def _kind(path: Path) -> str | None:
     except NotADirectoryError:
         return None  # a parent is a file: nothing can be found there
     except OSError as exc:
-        raise ConfigError(
-            Structural(f"{path}: cannot inspect config file: {exc.strerror}")
-        ) from None
+        raise os_failure(ConfigError, path, "inspect config file", exc) from None
     for is_kind, kind in _KINDS:
         if is_kind(mode):
             return kind

@@ -6,7 +6,7 @@
    with, routed for the location) and the source (``ID:LOCATION`` or an env
    file), refusing a source that is the target;
 2. read the source and register every value for masking at once; a source
-   that does not exist (:class:`~stagecraft.store_base.NoSuchLocationError`) is
+   that does not exist (:class:`~stagecraft.errors.NoSuchLocationError`) is
    an error naming it;
 3. select keys (names, glob patterns, ``--exclude``), naming what matched
    nothing before anything is written; with ``--prune``, refuse a source
@@ -55,7 +55,7 @@ from stagecraft.applying import (
     interrupted_before_writing,
 )
 from stagecraft.context import Context
-from stagecraft.errors import UserError
+from stagecraft.errors import NoSuchLocationError, UserError
 from stagecraft.locations import ENV_FILE, Endpoint, split
 from stagecraft.outcomes import UntilWrites
 from stagecraft.plan import ConflictError, Plan, plan
@@ -65,7 +65,8 @@ from stagecraft.redact import Structural
 from stagecraft.refusals import RefusedValuesError, check_refusals
 from stagecraft.retrying import retrying
 from stagecraft.selection import select
-from stagecraft.store_base import NoSuchLocationError, StoreBase, StoreSession
+from stagecraft.store_base import StoreBase
+from stagecraft.store_session import StoreSession
 
 __all__ = [
     "ConflictError",
@@ -98,11 +99,11 @@ def resolve_target(ctx: Context, store: StoreBase[Any], location: str) -> Endpoi
     if not location:
         location = store.default_location(ctx, "target") or ""
     if not location:
-        raise UserError(
+        raise UserError(Structural(
             f"{store.id}: no target: pass --to LOCATION"
             + (f" ({store.location_help})" if store.location_help else "")
             + f", or set secrets.to in stagecraft.yml (to: {store.id}:LOCATION)"
-        )
+        ))
     return Endpoint(store.route(ctx, location), location)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import traceback
 
 from stagecraft.errors import PartialSyncError, StagecraftError
-from stagecraft.key_reasons import reason_lines
+from stagecraft.key_reasons import outcome_lines
 from stagecraft.redact import Redactor, Structural
 
 __all__ = ["is_composed", "message_text", "traceback_text"]
@@ -42,14 +42,7 @@ def message_text(redactor: Redactor, exc: StagecraftError) -> str:
             head = redactor.redact(head)
         done = [change.key for change in exc.result.changes]
         unknown = getattr(exc, "unknown", {})  # a provider's own subclass may predate it
-        lines = [head, f"  synced ({len(done)}): {', '.join(done) if done else '-'}"]
-        if exc.failed or not unknown:
-            lines.append(f"  not synced ({len(exc.failed)}):")
-            lines += reason_lines(exc.failed, "    ", redactor.redact)
-        if unknown:
-            lines.append(f"  unknown, may or may not have been written ({len(unknown)}):")
-            lines += reason_lines(unknown, "    ", redactor.redact)
-        return "\n".join(lines)
+        return "\n".join([head, *outcome_lines(done, exc.failed, unknown, redactor.redact)])
     return str(exc) if exc.composed else redactor.redact(str(exc))
 
 

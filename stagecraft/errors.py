@@ -20,7 +20,7 @@ import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from stagecraft.key_reasons import reason_lines
+from stagecraft.key_reasons import outcome_lines
 from stagecraft.redact import Structural
 
 if TYPE_CHECKING:
@@ -447,16 +447,8 @@ class PartialSyncError(ProviderError):
         self.result = result
         self.failed = dict(sorted(failed.items()))
         self.unknown = dict(sorted((unknown or {}).items()))
-        lines = [message]
         done = [change.key for change in result.changes]
-        lines.append(f"  synced ({len(done)}): {', '.join(done) if done else '-'}")
-        if self.failed or not self.unknown:
-            lines.append(f"  not synced ({len(self.failed)}):")
-            lines += reason_lines(self.failed, "    ")
-        if self.unknown:
-            lines.append(f"  unknown, may or may not have been written ({len(self.unknown)}):")
-            lines += reason_lines(self.unknown, "    ")
-        super().__init__("\n".join(lines))
+        super().__init__("\n".join([message, *outcome_lines(done, self.failed, self.unknown)]))
 
 
 class SyncFailedError(PartialSyncError):

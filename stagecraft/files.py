@@ -27,10 +27,12 @@ import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from stagecraft.errors import (
     FileReadError,
     FileWriteError,
+    StagecraftError,
     TargetRefusedError,
 )
 from stagecraft.redact import Structural
@@ -38,6 +40,17 @@ from stagecraft.redact import Structural
 NEW_FILE_MODE = 0o600
 PRIVATE_DIR_MODE = 0o700
 TEMP_SUFFIX = ".stagecraft-tmp"
+
+ErrorT = TypeVar("ErrorT", bound=StagecraftError)
+
+
+def os_failure(error: type[ErrorT], path: Path | str, doing: str, exc: OSError) -> ErrorT:
+    """``error`` saying ``PATH: cannot DOING: REASON`` for an OS call on ``path`` that failed.
+
+    The one wording of a failed file operation: a path and the system's
+    reason, composed by the core (never a value), so shown as it is.
+    """
+    return error(Structural(f"{path}: cannot {doing}: {exc.strerror or type(exc).__name__}"))
 
 
 def _user_name(uid: int) -> str:
@@ -132,9 +145,7 @@ def make_private_dirs(directory: Path) -> None:
         except FileExistsError:
             continue
         except OSError as exc:
-            raise FileWriteError(
-                Structural(f"{new}: cannot create directory: {exc.strerror}")
-            ) from None
+            raise os_failure(FileWriteError, new, "create directory", exc) from None
 
 
 def real_path(path: Path) -> Path:
@@ -151,7 +162,7 @@ def read_bytes(path: Path, *, what: str = "file") -> bytes:
     except FileNotFoundError:
         raise FileReadError(Structural(f"{path}: {what} not found")) from None
     except OSError as exc:
-        raise FileReadError(Structural(f"{path}: cannot read {what}: {exc.strerror}")) from None
+        raise os_failure(FileReadError, path, f"read {what}", exc) from None
 
 
 def _existing(path: Path) -> os.stat_result | None:
@@ -165,7 +176,7 @@ def _existing(path: Path) -> os.stat_result | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise FileWriteError(Structural(f"{path}: cannot inspect target: {exc.strerror}")) from None
+        raise os_failure(FileWriteError, path, "inspect target", exc) from None
     if stat.S_ISDIR(status.st_mode):
         raise FileWriteError(Structural(f"{path}: target is a directory, not a file"))
     if not stat.S_ISREG(status.st_mode):
@@ -181,7 +192,7 @@ def _read_existing(path: Path) -> bytes | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise FileWriteError(Structural(f"{path}: cannot read target: {exc.strerror}")) from None
+        raise os_failure(FileWriteError, path, "read target", exc) from None
 
 
 @contextlib.contextmanager
@@ -192,9 +203,7 @@ def directory_lock(directory: Path) -> Iterator[None]:
     except FileNotFoundError:
         raise FileWriteError(Structural(f"{directory}: directory does not exist")) from None
     except OSError as exc:
-        raise FileWriteError(
-            Structural(f"{directory}: cannot open directory: {exc.strerror}")
-        ) from None
+        raise os_failure(FileWriteError, directory, "open directory", exc) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -240,9 +249,7 @@ def atomic_write(target: Path, data: bytes, *, mode: int | None = None) -> None:
     try:
         fd, temp_name = _create_temporary(target)
     except OSError as exc:
-        raise FileWriteError(
-            Structural(f"{target}: cannot create a file in {directory}: {exc.strerror}")
-        ) from None
+        raise os_failure(FileWriteError, target, f"create a file in {directory}", exc) from None
     try:
         try:
             if existing is not None:

@@ -15,9 +15,9 @@ under it, and a reason of one key stays on that key's line::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
-__all__ = ["grouped", "reason_lines"]
+__all__ = ["grouped", "outcome_lines", "reason_lines"]
 
 
 def grouped(reasons: Mapping[str, str]) -> dict[str, list[str]]:
@@ -44,4 +44,20 @@ def reason_lines(
         else:
             lines.append(f"{indent}{text}:")
             lines.extend(f"{indent}  {key}" for key in keys)
+    return lines
+
+
+def outcome_lines(
+    done: Sequence[str], failed: Mapping[str, str], unknown: Mapping[str, str],
+    show: Callable[[str], str] = str,
+) -> list[str]:
+    """A partial failure's lines under its head: the keys synced, then each key not
+    synced and each key whose outcome is unknown, with its reason (``show``-n)."""
+    lines = [f"  synced ({len(done)}): {', '.join(done) if done else '-'}"]
+    if failed or not unknown:
+        lines.append(f"  not synced ({len(failed)}):")
+        lines += reason_lines(failed, "    ", show)
+    if unknown:
+        lines.append(f"  unknown, may or may not have been written ({len(unknown)}):")
+        lines += reason_lines(unknown, "    ", show)
     return lines

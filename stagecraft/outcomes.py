@@ -13,8 +13,8 @@ import contextlib
 from typing import Any, NoReturn
 
 from stagecraft.context import Context
-from stagecraft.errors import CancelledError
-from stagecraft.store_base import OutcomeUnknownError, StoreBase
+from stagecraft.errors import CancelledError, OutcomeUnknownError
+from stagecraft.store_base import StoreBase
 
 __all__ = [
     "NOT_WRITTEN", "STOPPED_WAITING", "UNKNOWN", "UntilWrites", "give_up", "outcome",

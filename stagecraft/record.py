@@ -45,30 +45,22 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import json
 import logging
 import os
 import stat
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 from stagecraft.errors import FileWriteError
 from stagecraft.files import locked_update, make_private_dirs
+from stagecraft.record_entries import ENTRY, HALF, Keyed, Stores, entry_ids, merged, parse, render
 
 __all__ = ["KEY_BYTES", "TargetRecord", "WriteRecord", "config_home", "state_home"]
 
 #: Length of the record's key; at least 32 bytes (BLAKE2b takes up to 64).
 KEY_BYTES = 32
-VERSION = 2
 KEY_FILE = "record.key"
 RECORD_FILE = "written.json"
-#: Bytes of a key id and of a fingerprint; an entry is both.
-_HALF = 16
-_ENTRY = 2 * _HALF
-
-#: STORE -> LOCATION -> packed entries (base64).
-_Stores = dict[str, dict[str, str]]
 
 
 def _xdg(variable: str, default: str) -> Path:
@@ -87,108 +79,6 @@ def config_home() -> Path:
 def state_home() -> Path:
     """``$XDG_STATE_HOME/stagecraft`` (default ``~/.local/state/stagecraft``): the record's."""
     return _xdg("XDG_STATE_HOME", ".local/state") / "stagecraft"
-
-
-def _field(text: str) -> bytes:
-    # Length-prefixed fields, so no two different tuples give the same message.
-    data = text.encode("utf-8", "surrogatepass")
-    return len(data).to_bytes(8, "big") + data
-
-
-class _Keyed:
-    """Key ids and fingerprints of one place under the record's key.
-
-    Keyed BLAKE2b, 16 bytes, one "person" per use, each hasher primed with
-    the store and the place once and copied per key (a large sync computes
-    one of each per key).
-    """
-
-    def __init__(self, secret: bytes, store: str, location: str) -> None:
-        place = _field(store) + _field(location)
-        key = secret[:64]  # BLAKE2b's longest key
-        self._id = hashlib.blake2b(place, key=key, digest_size=_HALF, person=b"key id")
-        self._value = hashlib.blake2b(place, key=key, digest_size=_HALF, person=b"value")
-        self._pending = hashlib.blake2b(key=key, digest_size=_HALF, person=b"pending")
-
-    def key_id(self, key: str) -> bytes:
-        hasher = self._id.copy()
-        hasher.update(_field(key))
-        return hasher.digest()
-
-    def entry(self, key: str, value: str) -> tuple[bytes, bytes]:
-        """``key``'s id and the fingerprint of ``value`` for it."""
-        field = _field(key)
-        key_id = self._id.copy()
-        key_id.update(field)
-        fingerprint = self._value.copy()
-        fingerprint.update(field + _field(value))
-        return key_id.digest(), fingerprint.digest()
-
-    def pending_id(self, key_id: bytes) -> bytes:
-        """The id of a key's *pending* entries: values a sync is writing or may have written."""
-        hasher = self._pending.copy()
-        hasher.update(key_id)
-        return hasher.digest()
-
-
-def _ids(raw: bytes) -> Iterator[bytes]:
-    """The key id of each entry of ``raw``."""
-    return (raw[start:start + _HALF] for start in range(0, len(raw), _ENTRY))
-
-
-def _merged(
-    packed: str,
-    *,
-    add: Iterable[bytes] = (),
-    drop: Collection[bytes] = (),
-    drop_ids: Collection[bytes] = (),
-    demote: Mapping[bytes, bytes] | None = None,
-) -> str:
-    """``packed`` less the entries ``drop`` and those with an id in ``drop_ids``, with the
-    entries ``add``, and entries with an id in ``demote`` moved to the id it maps to.
-
-    One pass over the bytes: no object per entry is kept, so a sync that
-    changes a few keys of a large record costs a copy of its bytes.
-    """
-    raw = base64.b64decode(packed, validate=True)
-    del packed  # the caller passes the only reference to a large record's text
-    extra = dict.fromkeys(add)  # an ordered set: each entry once
-    demote = demote or {}
-    out = bytearray()
-    for start, key_id in zip(range(0, len(raw), _ENTRY), _ids(raw), strict=True):
-        entry = raw[start:start + _ENTRY]
-        if key_id in drop_ids or entry in drop or entry in extra:
-            continue
-        if key_id in demote:
-            extra[demote[key_id] + entry[_HALF:]] = None
-            continue
-        out += entry
-    del raw  # a large record is not held three times over
-    for entry in extra:
-        out += entry
-    return base64.b64encode(out).decode()
-
-
-def _parse(data: bytes) -> _Stores:
-    """The stores of a record file, or ValueError when it is not exactly the format."""
-    document = json.loads(data)  # bytes as they are: no decoded copy of a large record
-    if not isinstance(document, dict) or document.get("version") != VERSION:
-        raise ValueError("unknown version")
-    stores = document.get("stores")
-    if not isinstance(stores, dict):
-        raise ValueError("no stores")
-    for locations in stores.values():
-        if not isinstance(locations, dict):
-            raise ValueError("bad store")
-        for packed in locations.values():
-            if not isinstance(packed, str) or len(base64.b64decode(packed, validate=True)) % _ENTRY:
-                raise ValueError("bad location")
-    return stores
-
-
-def _render(stores: _Stores) -> bytes:
-    document = {"version": VERSION, "stores": stores}
-    return (json.dumps(document, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
 class WriteRecord:
@@ -257,11 +147,11 @@ class WriteRecord:
                                 self.key_path, getattr(exc, "strerror", None) or exc)
             return None
 
-    def _stores(self, data: bytes | None) -> _Stores:
+    def _stores(self, data: bytes | None) -> Stores:
         if data is None:
             return {}
         try:
-            return _parse(data)
+            return parse(data)
         except (ValueError, UnicodeDecodeError, binascii.Error):
             self.logger.warning(
                 "write record: %s is damaged and is ignored (plans say updated; the next sync "
@@ -326,12 +216,12 @@ class WriteRecord:
                 self.logger.warning("write record: nothing recorded, so the next plan says "
                                     "updated for these keys")
             return
-        keyed = _Keyed(secret, store, location)
+        keyed = Keyed(secret, store, location)
         ids = {key: keyed.key_id(key) for key in [*written, *forget, *pending, *unsure]}
         add = [keyed.pending_id(ids[key]) + keyed.entry(key, value)[1]
                for key, value in pending.items()]
         add += [ids[key] + keyed.entry(key, value)[1] for key, value in written.items()]
-        done = {keyed.pending_id(ids[key]) + entry[_HALF:]
+        done = {keyed.pending_id(ids[key]) + entry[HALF:]
                 for key, entry in zip(written, add[len(pending):], strict=True)}
         gone = [ids[key] for key in written] + [
             key_id for key in forget for key_id in (ids[key], keyed.pending_id(ids[key]))]
@@ -341,9 +231,9 @@ class WriteRecord:
             with locked_update(self.path) as handle:
                 stores = self._stores(handle.original)
                 locations = stores.setdefault(store, {})
-                locations[location] = _merged(locations.pop(location, ""), add=add, drop=done,
+                locations[location] = merged(locations.pop(location, ""), add=add, drop=done,
                                               drop_ids=set(gone), demote=demote)
-                handle.write(_render(stores))
+                handle.write(render(stores))
         except (OSError, FileWriteError) as exc:
             self.logger.warning("write record: cannot update %s (%s)",
                                 self.path, getattr(exc, "strerror", None) or exc)
@@ -363,7 +253,7 @@ class TargetRecord:
         self.record = record
         self.store = store
         self.location = location
-        self._keyed: _Keyed | None = None
+        self._keyed: Keyed | None = None
         self._raw = b""
         self._entries: set[bytes] | None = None  # None: not read yet
 
@@ -374,10 +264,10 @@ class TargetRecord:
         if self._entries is None:
             found = self.record.recorded(self.store, self.location)
             if found is not None:
-                self._keyed = _Keyed(found[0], self.store, self.location)
+                self._keyed = Keyed(found[0], self.store, self.location)
                 self._raw = found[1]
-            self._entries = {self._raw[start:start + _ENTRY]
-                             for start in range(0, len(self._raw), _ENTRY)}
+            self._entries = {self._raw[start:start + ENTRY]
+                             for start in range(0, len(self._raw), ENTRY)}
         return self._entries
 
     def _recorded(self, key: str, value: str, *, or_pending: bool = False) -> bool:
@@ -415,7 +305,7 @@ class TargetRecord:
                      if key in current and not self._recorded(key, current[key], or_pending=True)}
         if not differing:
             return []
-        found = {differing[key_id] for key_id in _ids(self._raw) if key_id in differing}
+        found = {differing[key_id] for key_id in entry_ids(self._raw) if key_id in differing}
         return [key for key in differing.values() if key in found]
 
     def release(self) -> None:

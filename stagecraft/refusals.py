@@ -19,7 +19,8 @@ from typing import Any
 from stagecraft.errors import RefusedValuesError, printable
 from stagecraft.key_reasons import reason_lines
 from stagecraft.locations import Endpoint
-from stagecraft.store_base import StoreSession
+from stagecraft.redact import Structural
+from stagecraft.store_session import StoreSession
 
 __all__ = ["RefusedValuesError", "check_refusals"]
 
@@ -28,14 +29,23 @@ def check_refusals(
     target: Endpoint, session: StoreSession[Any],
     writes: Mapping[str, str], deletes: Collection[str],
 ) -> None:
-    """Raise :class:`RefusedValuesError` when the target refuses the planned writes."""
+    """Raise :class:`RefusedValuesError` when the target refuses the planned writes.
+
+    The message is the core's (the target, key names, counts) around the
+    store's reasons, which are free text: they are masked here, as they
+    are put in, so the rest reads in full whatever the values are.
+    """
+    mask = session.ctx.redactor.redact
     refused = session.check_values(writes)
     if refused:
-        raise RefusedValuesError(refused_keys_message(str(target), refused))
+        reasons = {key: mask(reason) for key, reason in refused.items()}
+        raise RefusedValuesError(Structural(refused_keys_message(str(target), reasons)))
     if writes or deletes:
         whole = session.refusal(writes, deletes)
         if whole:
-            raise RefusedValuesError(f"{target}: refusing the write, nothing was written: {whole}")
+            raise RefusedValuesError(Structural(
+                f"{target}: refusing the write, nothing was written: {mask(whole)}"
+            ))
 
 
 def refused_keys_message(where: str, refused: Mapping[str, str]) -> str:

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from stagecraft.context import Context
-from stagecraft.errors import CancelledError, DeadlineError
+from stagecraft.errors import CancelledError, DeadlineError, OutcomeUnknownError
 from stagecraft.outcomes import give_up, reason_of
 from stagecraft.redact import Structural
-from stagecraft.store_base import OutcomeUnknownError, StoreBase
+from stagecraft.store_base import StoreBase
 
 __all__ = ["BACKOFF", "MAX_BACKOFF", "retrying"]
 

@@ -12,15 +12,14 @@ from typing import TYPE_CHECKING
 
 from stagecraft import engine
 from stagecraft.context import ConfigT, Context
-from stagecraft.store_base import (
+from stagecraft.errors import (
     KeysNotWrittenError,
-    LazyConfig,
     NoSuchLocationError,
     OutcomeUnknownError,
-    StoreBase,
-    StoreSession,
     TransientError,
 )
+from stagecraft.store_base import LazyConfig, StoreBase
+from stagecraft.store_session import StoreSession
 
 if TYPE_CHECKING:
     from stagecraft.providers.secrets import SyncOptions, SyncResult

@@ -50,21 +50,13 @@ from collections.abc import Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
 from stagecraft.context import ConfigT, Context
-from stagecraft.errors import (
-    KeysNotWrittenError,
-    NoSuchLocationError,
-    OutcomeUnknownError,
-    TransientError,
-)
+from stagecraft.errors import OutcomeUnknownError, TransientError
 from stagecraft.store_session import StoreSession
 
 if TYPE_CHECKING:
     from stagecraft.providers.secrets import Action
 
-__all__ = [
-    "KeysNotWrittenError", "LazyConfig", "NoSuchLocationError", "OutcomeUnknownError",
-    "StoreBase", "StoreSession", "TransientError",
-]
+__all__ = ["LazyConfig", "StoreBase"]
 
 
 class LazyConfig:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -20,13 +21,15 @@ from stagecraft.errors import (
     MissingKeysError,
     PartialSyncError,
     ProviderError,
+    RefusedValuesError,
     StagecraftError,
     SyncFailedError,
     UserError,
 )
-from stagecraft.providers.secrets import SyncResult
+from stagecraft.providers.secrets import Context, Registry, SyncOptions, SyncResult
 from stagecraft.redact import MASK, Redactor, Structural
 from stagecraft.testing import write_env_file
+from stagecraft.testing.store_doubles import MemoryStore
 
 SECRET = "hvs.CANARY-7Hq2x"
 #: A secret value that equals a key name: masking structural text would reveal it.
@@ -126,3 +129,43 @@ def test_the_command_masks_a_plugins_provider_error_and_keeps_its_own_text(
     # The engine's own text names DATABASE_URL (a key) although a value equals it.
     assert "loud:anywhere: sync failed: 2 of 2 key(s) not synced" in shown
     assert "DATABASE_URL" in shown
+
+
+class _EchoingStore(MemoryStore):
+    """A store that refuses keys named BAD_*, with a reason that (wrongly) echoes the value."""
+
+    id = "echoing"
+    location_help = "PLACE (a name)"
+
+    def check_values(
+        self, ctx: Context, location: str, values: Mapping[str, str]
+    ) -> dict[str, str]:
+        return {key: f"cannot hold {value}" for key, value in values.items()
+                if key.startswith("BAD_")}
+
+
+def test_a_refusal_names_its_keys_in_full_and_masks_the_stores_reason(tmp_path: Path) -> None:
+    # One value equals the refused key's name: masking the whole message would
+    # hide the key, and so reveal that some value is "BAD_KEY".
+    write_env_file(tmp_path / "source.env", {"BAD_KEY": SECRET, "TOKEN": "BAD_KEY"})
+    store = _EchoingStore({})
+    ctx = Context(cwd=tmp_path, registry=Registry([store]))
+    with pytest.raises(RefusedValuesError) as info:
+        store.sync(ctx, SyncOptions(source="source.env", target="place"))
+    assert info.value.composed
+    assert message_text(ctx.redactor, info.value) == (
+        f"echoing:place: refusing 1 key(s), nothing was written: BAD_KEY: cannot hold {MASK}"
+    )
+    assert store.values == {}
+
+
+def test_the_no_target_message_reads_in_full_whatever_the_values(tmp_path: Path) -> None:
+    store = _EchoingStore({})
+    ctx = Context(cwd=tmp_path, registry=Registry([store]))
+    ctx.add_secrets(["echoing", "PLACE (a name)", "LOCATION"])
+    with pytest.raises(UserError) as info:
+        store.sync(ctx, SyncOptions(source="source.env"))
+    assert message_text(ctx.redactor, info.value) == (
+        "echoing: no target: pass --to LOCATION (PLACE (a name)), or set secrets.to in "
+        "stagecraft.yml (to: echoing:LOCATION)"
+    )

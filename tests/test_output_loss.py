@@ -49,3 +49,24 @@ def test_another_command_whose_output_is_lost(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     assert done.stderr.splitlines()[-1].endswith("; the command itself completed")
     assert "Exception ignored" not in done.stderr
+
+
+@pytest.mark.parametrize("option", [("--version",), ("--help",), ("secrets", "sync", "--help")])
+def test_version_or_help_whose_output_is_lost(tmp_path: Path, option: tuple[str, ...]) -> None:
+    done = run_into_dev_full(tmp_path, *option)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [
+        "stagecraft: error: could not write the output to standard output (No space left on "
+        "device); the command itself completed"
+    ]
+
+
+@pytest.mark.parametrize("option", ["--version", "--help"])
+def test_version_or_help_into_a_closed_pipe_is_quiet(tmp_path: Path, option: str) -> None:
+    child = subprocess.Popen([str(STAGECRAFT), option], cwd=tmp_path, env=child_env(),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    child.stdout.close()  # the reader stops before anything is read (`| head -0`)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    assert err == ""

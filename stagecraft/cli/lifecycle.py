@@ -54,13 +54,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     Parser.argv, Parser.root = words, parser
     if "_ARGCOMPLETE" in os.environ:  # a shell's completion script asks for candidates
         completion.answer(parser)  # prints them and exits, as the shell expects
+    _ensure_streams()
     try:
-        args = merge_late(parser.parse_args(argv))
-    except SystemExit as exc:  # --help, --version and usage errors
-        return exc.code if isinstance(exc.code, int) else EXIT_USER_ERROR
+        with writing_output():
+            try:
+                args = merge_late(parser.parse_args(argv))
+            except SystemExit as exc:  # --help, --version and usage errors
+                code = exc.code if isinstance(exc.code, int) else EXIT_USER_ERROR
+                if code == EXIT_OK:
+                    sys.stdout.flush()  # the help or version reaches stdout, or is told lost
+                return code
+    except (BrokenPipeError, OutputLostError) as exc:
+        discard_unwritten(sys.stdout)
+        if isinstance(exc, BrokenPipeError):  # `| head`: the reader chose to stop
+            return EXIT_OK
+        sys.stderr.write(f"{PROG}: error: {lost_output_text(exc, None)}\n")
+        return exc.exit_code
     finally:
         Parser.argv, Parser.root = (), None  # no later parse is diagnosed by this line
-    _ensure_streams()
     try:
         session = Session(args)
     except StagecraftError as exc:

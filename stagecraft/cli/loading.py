@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from stagecraft.api import open_project
+from stagecraft.api import ProjectOptions, open_project
 from stagecraft.cli.session import Session
 from stagecraft.plugins import PluginManager, PluginSettings
 from stagecraft.project import load_config, load_plugins, settings_for
@@ -13,7 +13,7 @@ from stagecraft.providers.secrets import Context
 if TYPE_CHECKING:
     from stagecraft.config.schema import Config
 
-__all__ = ["config_of", "manager_of", "project_of", "settings_of"]
+__all__ = ["config_of", "manager_of", "project_of", "project_options", "settings_of"]
 
 
 def config_of(session: Session, *, required: bool = False) -> Config | None:
@@ -34,8 +34,13 @@ def manager_of(session: Session, config: Config | None, *, strict: bool = True) 
                         dirs=session.args.plugins_dirs, strict=strict)
 
 
+def project_options(session: Session) -> ProjectOptions:
+    """The project the run's global options choose (``--config``, ``-p``, ``--plugins-dir``)."""
+    return ProjectOptions(session.cwd, session.args.config, session.args.plugin_args,
+                          session.args.plugins_dirs, session.redactor)
+
+
 def project_of(session: Session) -> tuple[Config | None, Context]:
     """The config and a context with the run's stores, for a command that only reads."""
-    return open_project(cwd=session.cwd, config=session.args.config,
-                        plugin_options=session.args.plugin_args,
-                        plugin_dirs=session.args.plugins_dirs, redactor=session.redactor)
+    project = open_project(project_options(session))
+    return project.config, project.ctx

@@ -14,7 +14,7 @@ import argparse
 import contextlib
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from stagecraft.cli import (
     completion,
@@ -43,6 +43,9 @@ from stagecraft.errors import (
     EXIT_USER_ERROR,
 )
 from stagecraft.usage import diagnose, json_error, with_suggestion
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 __all__ = ["COMMANDS", "EXIT_CODES", "Parser", "build_parser"]
 
@@ -79,6 +82,10 @@ class Parser(argparse.ArgumentParser):
         parsed, extras = super().parse_known_args(words[:split], namespace)
         setattr(parsed, self.passthrough, words[split + 1:])
         return parsed, extras
+
+    def print_help(self, file: SupportsWrite[str] | None = None) -> None:
+        """argparse's, without its silence on a failed write: a lost help is told (exit 2)."""
+        (file if file is not None else sys.stdout).write(self.format_help())
 
     def error(self, message: str) -> NoReturn:
         parser: argparse.ArgumentParser = self

@@ -14,6 +14,7 @@ from stagecraft.api import prepare_sync, run_sync
 from stagecraft.cli.capture import interrupts_cancel, is_terminal, progress_line, provider_output
 from stagecraft.cli.command import Command
 from stagecraft.cli.completion import completer
+from stagecraft.cli.loading import project_options
 from stagecraft.cli.session import Session
 from stagecraft.errors import EXIT_DRIFT, EXIT_INTERRUPTED, EXIT_OK, printable
 from stagecraft.locations import STDIN
@@ -80,12 +81,11 @@ def cmd_sync(session: Session) -> int:
     """``secrets sync``: one run of the chosen provider, printed per key."""
     args = session.args
     prepared = prepare_sync(
-        cwd=session.cwd, config=args.config, plugin_options=args.plugin_args,
-        plugin_dirs=args.plugins_dirs, provider_id=args.provider, source=args.source,
+        project_options(session), provider_id=args.provider, source=args.source,
         target=args.target, keys=args.keys, exclude=args.exclude, prune=args.prune,
         dry_run=args.dry_run or args.check, record=args.record,
         allow_empty_source=args.allow_empty_source, force=args.force, timeout=args.timeout,
-        redactor=session.redactor, on_progress=session.show_progress,
+        on_progress=session.show_progress,
     )
     provider_id, ctx, options = prepared.provider.id, prepared.ctx, prepared.options
     session.sync_provider = provider_id

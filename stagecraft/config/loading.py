@@ -15,6 +15,7 @@ from stagecraft.config.schema import Config, ConfigDocument
 from stagecraft.config.yaml_loader import parse
 from stagecraft.errors import ConfigError, ConfigFileError
 from stagecraft.exec_command import exec_command
+from stagecraft.files import os_failure
 from stagecraft.redact import Structural
 
 
@@ -40,7 +41,7 @@ def load(path: str | Path, *, cwd: Path | None = None) -> Config:
     except UnicodeDecodeError as exc:
         raise ConfigError(Structural(f"{display}: not UTF-8 text ({exc.reason})")) from None
     except OSError as exc:
-        raise ConfigError(f"{display}: cannot read: {exc.strerror or exc}") from None
+        raise os_failure(ConfigError, display, "read", exc) from None
     data, marks = parse(text, display)
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a {type(data).__name__} value"

@@ -21,7 +21,7 @@ from the installed plugins the first time one of them is called
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, overload
 
 import attrs
 
@@ -121,6 +121,22 @@ def _to_changes(changes: Iterable[Change]) -> tuple[Change, ...]:
     return tuple(changes)
 
 
+class _KeysWith:
+    """A read-only attribute of :class:`SyncResult`: the keys whose change is one action."""
+
+    def __init__(self, action: Action) -> None:
+        self.action = action
+
+    @overload
+    def __get__(self, result: None, owner: type[SyncResult]) -> _KeysWith: ...
+    @overload
+    def __get__(self, result: SyncResult, owner: type[SyncResult]) -> tuple[str, ...]: ...
+    def __get__(
+        self, result: SyncResult | None, owner: type[SyncResult]
+    ) -> _KeysWith | tuple[str, ...]:
+        return self if result is None else result.keys_with(self.action)
+
+
 @attrs.frozen
 class SyncResult:
     """The outcome of one sync: an action per key, in the provider's order.
@@ -152,25 +168,11 @@ class SyncResult:
         """Keys whose change is ``action``, in order."""
         return tuple(change.key for change in self.changes if change.action is action)
 
-    @property
-    def added(self) -> tuple[str, ...]:
-        return self.keys_with(Action.ADDED)
-
-    @property
-    def updated(self) -> tuple[str, ...]:
-        return self.keys_with(Action.UPDATED)
-
-    @property
-    def unchanged(self) -> tuple[str, ...]:
-        return self.keys_with(Action.UNCHANGED)
-
-    @property
-    def removed(self) -> tuple[str, ...]:
-        return self.keys_with(Action.REMOVED)
-
-    @property
-    def conflicts(self) -> tuple[str, ...]:
-        return self.keys_with(Action.CONFLICT)
+    added = _KeysWith(Action.ADDED)
+    updated = _KeysWith(Action.UPDATED)
+    unchanged = _KeysWith(Action.UNCHANGED)
+    removed = _KeysWith(Action.REMOVED)
+    conflicts = _KeysWith(Action.CONFLICT)
 
     @property
     def changed(self) -> bool:

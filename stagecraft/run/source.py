@@ -20,14 +20,13 @@ import attrs
 from stagecraft.config.location_words import resolve_location
 from stagecraft.config.manifest import Manifest
 from stagecraft.endpoints import config_location
-from stagecraft.errors import UserError, printable
+from stagecraft.errors import NoSuchLocationError, UserError, printable
 from stagecraft.key_listing import Listing, listing
 from stagecraft.locations import STDIN
 from stagecraft.providers.secrets import Context, Registry
 from stagecraft.redact import Structural
 from stagecraft.retrying import retrying
 from stagecraft.run.refusal import secrets_for_run
-from stagecraft.store_base import NoSuchLocationError
 
 if TYPE_CHECKING:
     from stagecraft.config.schema import Config

@@ -11,9 +11,12 @@ location of one sync.  Every read and write goes through a place;
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
+
+import attrs
 
 from stagecraft.errors import UserError
 from stagecraft.store import LazyConfig, SecretStore, StoreSession
@@ -26,6 +29,41 @@ if TYPE_CHECKING:
 
 class LocationError(UserError):
     """A location an AWS store cannot use (exit 1: nothing was sent)."""
+
+
+@attrs.frozen
+class KeyLimits:
+    """What a key and its value must be in a store holding one item per key (named
+    LOCATION + KEY): checked before anything is sent."""
+
+    #: What each key becomes: "parameter", "secret".
+    item: str
+    #: The characters a key may hold, as a pattern and in words.
+    key: re.Pattern[str]
+    characters: str
+    max_name_length: int
+    #: The service's name, and what it calls the value it cannot hold empty.
+    service: str
+    empty: str
+    max_value_bytes: int
+    #: Said after the size limit, when the limit depends on a tier.
+    tier: str = ""
+
+    def problems(self, location: str, values: Mapping[str, str]) -> dict[str, str]:
+        """The keys of ``values`` the service would refuse at ``location``, with the reason."""
+        found: dict[str, str] = {}
+        for key, value in values.items():
+            if not self.key.match(key):
+                found[key] = (
+                    f"a {self.item} name may hold only letters, digits and {self.characters}"
+                )
+            elif len(location + key) > self.max_name_length:
+                found[key] = f"the {self.item} name would be longer than {self.max_name_length}"
+            elif not value:
+                found[key] = f"{self.service} cannot hold an empty {self.empty}"
+            elif len(value.encode()) > self.max_value_bytes:
+                found[key] = f"longer than {self.service}'s {self.max_value_bytes} bytes{self.tier}"
+        return found
 
 
 class Place(StoreSession["AwsConfig"]):
@@ -109,9 +147,16 @@ class AwsStore(SecretStore["AwsConfig"]):
     service: ClassVar[Service]
     #: The :class:`Place` subclass that does this store's reads and writes.
     place_class: ClassVar[type[Place]] = Place
+    #: What each key must be, in a store holding one item per key (None: checked as a whole).
+    key_limits: ClassVar[KeyLimits | None] = None
 
     def check_location(self, location: str) -> None:
         """Raise :class:`LocationError` when ``location`` cannot name a place in this store."""
+
+    def check_values(
+        self, ctx: Context[AwsConfig], location: str, values: Mapping[str, str]
+    ) -> Mapping[str, str]:
+        return {} if self.key_limits is None else self.key_limits.problems(location, values)
 
     def open(self, ctx: Context[AwsConfig], location: str) -> Place:
         """A new place of this store at ``location``, after checking the location."""

@@ -14,12 +14,11 @@ the engine retries throttled writes with backoff.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from typing import Any
 
-from stagecraft.providers.secrets import Context
 from stagecraft.store import NoSuchLocationError
-from stagecraft_aws.awsstore import AwsStore, LocationError, Place
+from stagecraft_aws.awsstore import AwsStore, KeyLimits, LocationError, Place
 
 #: Parameter Store's limits (standard tier).
 PAGE = 10
@@ -106,6 +105,10 @@ class ParameterStore(AwsStore):
     retries = 6
     place_class = ParameterPlace
     writes_one_by_one = True
+    key_limits = KeyLimits(
+        "parameter", _KEY, "_.-", MAX_NAME_LENGTH, "Parameter Store", "value", MAX_VALUE_BYTES,
+        " (standard tier)",
+    )
 
     def check_location(self, location: str) -> None:
         if not location.startswith("/"):
@@ -123,19 +126,3 @@ class ParameterStore(AwsStore):
                 "single '/' and _.-"
             )
 
-    def check_values(
-        self, ctx: Context, location: str, values: Mapping[str, str]
-    ) -> Mapping[str, str]:
-        problems: dict[str, str] = {}
-        for key, value in values.items():
-            if not _KEY.match(key):
-                problems[key] = "a parameter name may hold only letters, digits and _.-"
-            elif len(location + key) > MAX_NAME_LENGTH:
-                problems[key] = f"the parameter name would be longer than {MAX_NAME_LENGTH}"
-            elif not value:
-                problems[key] = "Parameter Store cannot hold an empty value"
-            elif len(value.encode()) > MAX_VALUE_BYTES:
-                problems[key] = (
-                    f"longer than Parameter Store's {MAX_VALUE_BYTES} bytes (standard tier)"
-                )
-        return problems

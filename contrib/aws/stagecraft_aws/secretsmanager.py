@@ -26,7 +26,7 @@ from typing import Any
 from stagecraft.errors import ProviderError, UserError
 from stagecraft.providers.secrets import Action, Context
 from stagecraft.store import NoSuchLocationError, StoreSession
-from stagecraft_aws.awsstore import AwsStore, LocationError, Place
+from stagecraft_aws.awsstore import AwsStore, KeyLimits, LocationError, Place
 
 #: Secrets Manager's limits.
 BATCH_GET_LIMIT = 20
@@ -34,6 +34,7 @@ LIST_PAGE = 100
 MAX_SECRET_BYTES = 65536
 MAX_NAME_LENGTH = 512
 _NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]+$")
+_KEY = re.compile(r"^[A-Za-z0-9_+=.@-]+$")  # a name's last part: no "/"
 
 LOCATION_HELP = (
     "PREFIX/ (one secret per key, PREFIX/KEY) or NAME (one secret holding a JSON object)"
@@ -220,35 +221,29 @@ class SecretPerKeyPlace(_SecretsManagerPlace):
             raise failures[0]
 
 
-class SecretPerKeyStore(AwsStore):
-    """``aws-sm:PREFIX/``: one secret per key, written one by one, concurrently."""
+class SecretsManagerBase(AwsStore):
+    """What the registered store and the store of each layout are: ``aws-sm`` locations."""
 
     id = "aws-sm"
     service = "secretsmanager"
     location_help = LOCATION_HELP
-    #: Secrets Manager allows 50 PutSecretValue calls a second per account and region.
-    concurrency = 10
     retries = 5
-    place_class = SecretPerKeyPlace
-    writes_one_by_one = True
 
     def check_location(self, location: str) -> None:
         _check_name(location, self.id)
 
-    def check_values(
-        self, ctx: Context, location: str, values: Mapping[str, str]
-    ) -> Mapping[str, str]:
-        problems: dict[str, str] = {}
-        for key, value in values.items():
-            if not _NAME.match(key) or "/" in key:
-                problems[key] = "a secret name may hold only letters, digits and _+=.@-"
-            elif len(location + key) > MAX_NAME_LENGTH:
-                problems[key] = f"the secret name would be longer than {MAX_NAME_LENGTH}"
-            elif not value:
-                problems[key] = "Secrets Manager cannot hold an empty secret string"
-            elif len(value.encode()) > MAX_SECRET_BYTES:
-                problems[key] = f"longer than Secrets Manager's {MAX_SECRET_BYTES} bytes"
-        return problems
+
+class SecretPerKeyStore(SecretsManagerBase):
+    """``aws-sm:PREFIX/``: one secret per key, written one by one, concurrently."""
+
+    #: Secrets Manager allows 50 PutSecretValue calls a second per account and region.
+    concurrency = 10
+    place_class = SecretPerKeyPlace
+    writes_one_by_one = True
+    key_limits = KeyLimits(
+        "secret", _KEY, "_+=.@-", MAX_NAME_LENGTH, "Secrets Manager", "secret string",
+        MAX_SECRET_BYTES,
+    )
 
 
 # ------------------------------------------------------------ one JSON secret
@@ -368,30 +363,19 @@ class JsonSecretPlace(_SecretsManagerPlace):
         self.replace("delete", {}, keys)
 
 
-class JsonSecretStore(AwsStore):
+class JsonSecretStore(SecretsManagerBase):
     """``aws-sm:NAME``: one secret holding a JSON object, written in one call."""
 
-    id = "aws-sm"
-    service = "secretsmanager"
-    location_help = LOCATION_HELP
-    retries = 5
     place_class = JsonSecretPlace
-
-    def check_location(self, location: str) -> None:
-        _check_name(location, self.id)
 
 
 # ------------------------------------------------------------ the registered store
 
 
-class SecretsManagerStore(AwsStore):
+class SecretsManagerStore(SecretsManagerBase):
     """``aws-sm``: routes each location to the store of its layout (see the module doc)."""
 
-    id = "aws-sm"
-    service = "secretsmanager"
-    location_help = LOCATION_HELP
     concurrency = SecretPerKeyStore.concurrency
-    retries = 5
 
     def __init__(self) -> None:
         self.per_key = SecretPerKeyStore()

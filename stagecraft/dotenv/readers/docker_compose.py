@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 from stagecraft.dotenv.readers.probe import PROBE
 from stagecraft.dotenv.readers.python_dotenv import PD_CODES
 
@@ -16,7 +19,11 @@ _DC_CODES = {**PD_CODES, "\\": "\\"}
 #: observed (octal, Go's \x \u \U and \c, a quote of the other kind, a line
 #: break): a form holding one counts as unreadable.
 _DC_UNSURE = frozenset("01234567xuUc'\n\r")
-_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_{")
+#: A backslash and what follows it (nothing at the end), in double quotes.
+_GO_ESCAPE = re.compile(r"\\(.?)", re.DOTALL)
+#: A dollar and what follows it when that expands: ``$$``, or a name or ``{``
+#: (``\w`` is what compose-go's name start allows: letters, digits, ``_``).
+_GO_DOLLAR = re.compile(r"\$(\$|[\w{])?")
 
 
 def _go_quoted(text: str, quote: str) -> tuple[str, int] | None:
@@ -55,23 +62,36 @@ def _go_expand(text: str) -> str | None:
     (unreadable), any other ``$`` stays."""
     if "$" not in text:
         return text
-    out: list[str] = []
-    index, end = 0, len(text)
-    while index < end:
-        char = text[index]
-        if char != "$":
-            out.append(char)
-            index += 1
-            continue
-        following = text[index + 1 : index + 2]
-        if following == "$":
-            index += 2
-        elif following in _NAME_START or following.isalnum():
+    return _replace_pairs(_GO_DOLLAR, text, _go_dollar)
+
+
+def _go_dollar(following: str) -> str | None:
+    return "$" if following in ("$", "") else None
+
+
+def _go_escape(code: str) -> str | None:
+    """What compose-go's double quotes make of ``\\`` and ``code`` (None: not observed)."""
+    if code in _DC_UNSURE or not code:
+        return None
+    # "\$" is a literal dollar: written as "$$" for the expansion pass
+    return _DC_CODES.get(code, "$$" if code == "$" else "\\" + code)
+
+
+def _replace_pairs(
+    pattern: re.Pattern[str], text: str, replace: Callable[[str], str | None]
+) -> str | None:
+    """``text`` with each match of ``pattern`` (a lead character and the one after it,
+    its group 1) replaced by ``replace(group 1)``; None when one is unreadable (None)."""
+    parts: list[str] = []
+    end = 0
+    for match in pattern.finditer(text):
+        replacement = replace(match.group(1) or "")
+        if replacement is None:
             return None
-        else:
-            index += 1
-        out.append("$")
-    return "".join(out)
+        parts += (text[end:match.start()], replacement)
+        end = match.end()
+    parts.append(text[end:])
+    return "".join(parts)
 
 
 def read_docker_compose(form: str) -> str | None:
@@ -86,21 +106,10 @@ def read_docker_compose(form: str) -> str | None:
         if quote == "'":
             return body
         if "\\" in body:
-            parts: list[str] = []
-            index, end = 0, len(body)
-            while index < end:
-                char = body[index]
-                if char != "\\":
-                    parts.append(char)
-                    index += 1
-                    continue
-                code = body[index + 1 : index + 2]
-                if code in _DC_UNSURE or not code:
-                    return None
-                # "\$" is a literal dollar: written as "$$" for the expansion pass
-                parts.append(_DC_CODES.get(code, "$$" if code == "$" else "\\" + code))
-                index += 2
-            body = "".join(parts)
+            unescaped = _replace_pairs(_GO_ESCAPE, body, _go_escape)
+            if unescaped is None:
+                return None
+            body = unescaped
         return _go_expand(body)
     if "\n" in text or "\r" in text:
         return None
