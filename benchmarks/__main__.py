@@ -21,6 +21,7 @@ from pathlib import Path
 
 from benchmarks import (
     aws,
+    check,
     discovery,
     encore,
     exec_store,
@@ -76,6 +77,9 @@ class Plan:
     interrupt_keys: int = 0  # keys of the env file a SIGINT interrupts (0: no row)
     run_keys: int = 0  # 0: no `stagecraft run` rows
     run_repeats: int = 1
+    check_keys: int = 0  # declared keys of the `secrets check` row (0: no row)
+    check_latency: float = 0.05
+    check_repeats: int = 1
 
 
 FULL = Plan(
@@ -112,6 +116,9 @@ FULL = Plan(
     interrupt_keys=300_000,
     run_keys=50,
     run_repeats=21,
+    check_keys=200,
+    check_latency=0.05,
+    check_repeats=15,
 )
 
 QUICK = Plan(
@@ -148,11 +155,14 @@ QUICK = Plan(
     interrupt_keys=2_000,
     run_keys=50,
     run_repeats=1,
+    check_keys=20,
+    check_latency=0.01,
+    check_repeats=1,
 )
 
 NAMES = (
     "parse", "sync", "encore", "startup", "plugins", "store", "vault", "aws", "github", "exec",
-    "refusals", "redaction", "interrupt", "run",
+    "refusals", "redaction", "interrupt", "run", "check",
 )
 
 
@@ -211,6 +221,11 @@ def run(plan: Plan, only: Sequence[str] = NAMES,
         steps.append(("interrupt", lambda: interrupt.run(plan.interrupt_keys)))
     if plan.run_keys:
         steps.append(("run", lambda: run_rows.run(plan.run_keys, plan.run_repeats)))
+    if plan.check_keys:
+        steps.append(("check", lambda: [
+            *check.run(plan.check_keys, plan.check_latency, plan.check_repeats),
+            *check.run_stores(plan.check_keys, plan.check_latency, plan.check_repeats),
+        ]))
     for name, step in steps:
         if name not in only:
             continue

@@ -98,6 +98,11 @@ class PreparedSync:
     provider: SecretsProvider
     ctx: Context
     options: SyncOptions
+    #: The environments of ``secrets.environments`` the source and the target named
+    #: (None: a location that is no environment); the declared-key guard asks which
+    #: keys the target's environment requires.
+    source_environment: str | None = None
+    target_environment: str | None = None
 
 
 def prepare_sync(
@@ -140,7 +145,8 @@ def prepare_sync(
         force=force,
     )
     _refuse_store_options(where.provider, options)
-    return PreparedSync(opened.manager, where.provider, ctx, options)
+    return PreparedSync(opened.manager, where.provider, ctx, options, where.source_environment,
+                        where.target_environment)
 
 
 def _refuse_store_options(provider: SecretsProvider, options: SyncOptions) -> None:
@@ -186,12 +192,13 @@ def sync(
     """Copy ``keys`` (names or globs; None: all) from ``source`` to ``target``.
 
     ``source`` and ``target`` are written as ``--from`` and ``--to`` are
-    (``ID:LOCATION``, or an env file; ``""`` uses ``secrets.from`` /
-    ``secrets.to``).  ``config``: None finds ``stagecraft.yml`` from the
-    working directory up, a path uses that file, False uses none.  Prints
-    nothing; raises :class:`~stagecraft.errors.StagecraftError` subclasses
-    (``PartialSyncError`` when some keys were written and some not), their
-    messages masked as the command masks them.
+    (an environment name of ``secrets.environments``, ``ID:LOCATION``, or an
+    env file; ``""`` uses ``secrets.from`` / ``secrets.to``).  ``config``:
+    None finds ``stagecraft.yml`` from the working directory up, a path uses
+    that file, False uses none.  Prints nothing; raises
+    :class:`~stagecraft.errors.StagecraftError` subclasses (``PartialSyncError``
+    when some keys were written and some not), their messages masked as the
+    command masks them.
     """
     redactor = Redactor()
     with _masked_errors(redactor):
@@ -206,17 +213,23 @@ def sync(
 def read(
     location: str, keys: Iterable[str] | None = None, *, config: ConfigChoice = None
 ) -> dict[str, str]:
-    """The values at ``location`` (``ID:LOCATION`` of a readable store, or an env file).
+    """The values at ``location`` (an environment name, ``ID:LOCATION`` of a readable store,
+    or an env file).
 
     ``keys`` limits the answer to those names (absent ones are left out);
     None reads every key.  ``config`` is chosen as for :func:`sync`.
     """
     redactor = Redactor()
     with _masked_errors(redactor):
-        ctx = open_project(ProjectOptions(working_directory(), config, redactor=redactor)).ctx
+        project = open_project(ProjectOptions(working_directory(), config, redactor=redactor))
+        ctx = project.ctx
         if not location:
-            raise UserError(Structural("read: no location given (ID:LOCATION or an env file)"))
-        source, source_config = resolve_source(ctx, ENV_FILE, location)
+            raise UserError(Structural(
+                "read: no location given (an environment, ID:LOCATION or an env file)"
+            ))
+        where = endpoints.place(project.config, project.registry, location, "source")
+        endpoints.refuse_naming_nothing(where, ctx.cwd)
+        source, source_config = resolve_source(ctx, ENV_FILE, where.text)
         values = source.store.read(ctx.for_store(source_config), source.location,
                                    None if keys is None else _names(keys))
         ctx.add_secrets(values.values())

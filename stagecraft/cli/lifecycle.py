@@ -163,7 +163,7 @@ def _report_error(
         report = {"provider": session.sync_provider,
                   "source": where.get("source", options.source),
                   "target": where.get("target", options.target),
-                  "dry_run": options.dry_run, **report}
+                  **session.sync_environments, "dry_run": options.dry_run, **report}
     if isinstance(exc, ConflictError):
         report["changes"] = changes_json(exc.result)
     if isinstance(exc, PartialSyncError):

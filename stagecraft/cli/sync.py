@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from stagecraft.api import prepare_sync, run_sync
+from stagecraft.api import PreparedSync, prepare_sync, run_sync
 from stagecraft.cli.capture import interrupts_cancel, is_terminal, progress_line, provider_output
 from stagecraft.cli.command import Command
 from stagecraft.cli.completion import completer
@@ -21,7 +21,7 @@ from stagecraft.locations import STDIN
 from stagecraft.plan import ConflictError
 from stagecraft.providers.secrets import PartialSyncError, SyncOptions, SyncResult
 
-__all__ = ["COMMAND", "arguments", "changes_json", "cmd_sync"]
+__all__ = ["COMMAND", "arguments", "changes_json", "cmd_sync", "environments_json"]
 
 #: ``!``: changed in the target since this machine last synced it (nothing written).
 SYMBOLS = {"added": "+", "updated": "~", "unchanged": "=", "removed": "-", "conflict": "!"}
@@ -35,12 +35,13 @@ def arguments(sync: argparse.ArgumentParser) -> None:
                       help="provider to use (default: secrets.provider in stagecraft.yml)"
                       ).completer = completer("provider")  # type: ignore[attr-defined]
     sync.add_argument("--from", dest="source", default="", metavar="[ID:]SOURCE",
-                      help="where to read: an env file ('-': standard input), or ID:LOCATION "
-                      "of a store (default: secrets.from, else the provider's configured source)"
+                      help="where to read: an environment of secrets.environments, an env file "
+                      "('-': standard input), or ID:LOCATION of a store (default: secrets.from, "
+                      "else the provider's configured source)"
                       ).completer = completer("source")  # type: ignore[attr-defined]
     sync.add_argument("--to", dest="target", default="", metavar="[ID:]TARGET",
-                      help="where to write: a location in the provider, or ID:LOCATION "
-                      "(default: secrets.to, else the provider's configured target)"
+                      help="where to write: an environment, a location in the provider, or "
+                      "ID:LOCATION (default: secrets.to, else the provider's configured target)"
                       ).completer = completer("target")  # type: ignore[attr-defined]
     mode = sync.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="change nothing; show what would")
@@ -91,6 +92,7 @@ def cmd_sync(session: Session) -> int:
     session.sync_provider = provider_id
     session.sync_options = options
     session.sync_endpoints = ctx.endpoints
+    session.sync_environments = named = environments_json(prepared)
     if options.source == STDIN and is_terminal(sys.stdin):
         session.note("reading the env file from standard input (end it with Ctrl-D)")
     try:
@@ -99,17 +101,17 @@ def cmd_sync(session: Session) -> int:
             result = run_sync(prepared)
     except ConflictError as exc:
         if args.check:  # a conflict is drift: the plan, and exit 4
-            _report_sync(session, provider_id, options, exc.result)
+            _report_sync(session, provider_id, options, exc.result, named)
             session.note("check failed: keys changed in the target since the last sync")
             return EXIT_DRIFT
         if not args.json:  # with --json the error report carries the changes
-            _report_sync(session, provider_id, options, exc.result)
+            _report_sync(session, provider_id, options, exc.result, named)
         raise
     except PartialSyncError as exc:
         if not args.json:  # with --json the error report carries the changes
-            _report_sync(session, provider_id, options, exc.result)
+            _report_sync(session, provider_id, options, exc.result, named)
         raise
-    _report_sync(session, provider_id, options, result)
+    _report_sync(session, provider_id, options, result, named)
     if ctx.cancelled:  # a provider that finished its work despite the interrupt
         session.error(f"{provider_id}: interrupted; the changes listed were written")
         return EXIT_INTERRUPTED
@@ -124,8 +126,17 @@ def changes_json(result: SyncResult) -> list[dict[str, str]]:
     return [{"key": change.key, "action": change.action.value} for change in result.changes]
 
 
+def environments_json(prepared: PreparedSync) -> dict[str, str]:
+    """``source_environment`` / ``target_environment`` of the JSON report, for the ends
+    that were named by environment (absent otherwise, so other reports keep their shape)."""
+    named = {"source_environment": prepared.source_environment,
+             "target_environment": prepared.target_environment}
+    return {field: name for field, name in named.items() if name is not None}
+
+
 def _report_sync(
-    session: Session, provider_id: str, options: SyncOptions, result: SyncResult
+    session: Session, provider_id: str, options: SyncOptions, result: SyncResult,
+    named: dict[str, str],
 ) -> None:
     if session.args.json:
         session.json(
@@ -133,6 +144,7 @@ def _report_sync(
                 "provider": provider_id,
                 "source": result.source or options.source,
                 "target": result.target or options.target,
+                **named,
                 "dry_run": options.dry_run,
                 "changes": changes_json(result),
             },
@@ -159,6 +171,7 @@ COMMAND = Command(
     example="""
         stagecraft secrets sync --dry-run
         stagecraft secrets sync --from .env.local --to envfile:.env.staging 'STRIPE_*'
+        stagecraft secrets sync --from dev --to staging   # environments of stagecraft.yml
         stagecraft secrets sync --check --json   # in CI: exit 4 when out of sync
         sops -d prod.env | stagecraft secrets sync --from - --to encore:dev,local
     """,

@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from stagecraft.config.location_words import resolve_location
 from stagecraft.config.manifest import Manifest
-from stagecraft.endpoints import config_location
+from stagecraft.endpoints import place
 from stagecraft.errors import NoSuchLocationError, UserError, printable
 from stagecraft.key_listing import Listing, listing
 from stagecraft.locations import STDIN
@@ -53,38 +52,32 @@ def run_source(
     ctx: Context, config: Config | None, *, env: str | None = None, location: str | None = None
 ) -> RunSource:
     """The source ``--env NAME`` or ``--from LOCATION`` names, else ``secrets.from``."""
-    manifest = config.manifest if config is not None else Manifest()
-    store_ids = _registry(ctx).ids()
+    registry = _registry(ctx)
     if env is not None:
-        resolved = resolve_location(env, manifest, store_ids)
-        if resolved.environment is None:
-            known = (f"not in secrets.environments{resolved.hint}" if manifest.environments
+        where = place(config, registry, env, "source")
+        if where.environment is None:
+            known = (f"not in secrets.environments{where.hint}"
+                     if config is not None and config.manifest.environments
                      else "stagecraft.yml declares no environments (secrets.environments)")
             raise UserError(Structural(
                 f"--env {printable(env)}: {known}; for a file or ID:LOCATION, use --from"
             ))
-        word = env
     elif location:
-        word = location
+        where = place(config, registry, location, "source")
     elif config is not None and config.secrets.source:
-        word = _configured(config, ctx, manifest, config.secrets.source)
+        where = place(config, registry, config.secrets.source, "source", configured=True)
     else:
         raise UserError(Structural(NO_SOURCE_HINT))
-    if word == STDIN:
+    if where.text == STDIN:
         raise UserError(Structural(
             "--from -: standard input is COMMAND's own, so it cannot be the source; "
             "for a file named '-', write --from ./-"
         ))
-    resolved = resolve_location(word, manifest, store_ids)
-    shown = resolved.location if resolved.environment is not None else word
-    return RunSource(shown, resolved.environment, listing(ctx, config, word))
-
-
-def _configured(config: Config, ctx: Context, manifest: Manifest, text: str) -> str:
-    """``secrets.from`` as a word: an environment name as is, a file relative to the config."""
-    if text in manifest.environments:
-        return text
-    return config_location(config, _registry(ctx), text, "source")
+    if where.environment is not None and config is not None:
+        # Shown as stagecraft.yml writes it; listed by its name, as `secrets list NAME`.
+        shown = str(config.manifest.environments[where.environment])
+        return RunSource(shown, where.environment, listing(ctx, config, where.environment))
+    return RunSource(where.word, None, listing(ctx, config, where.text))
 
 
 def read_source(ctx: Context, source: RunSource) -> dict[str, str]:
