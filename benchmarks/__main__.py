@@ -27,6 +27,7 @@ from benchmarks import (
     exec_store,
     github,
     interrupt,
+    named_syncs,
     parsing,
     redaction,
     refusals,
@@ -80,6 +81,9 @@ class Plan:
     check_keys: int = 0  # declared keys of the `secrets check` row (0: no row)
     check_latency: float = 0.05
     check_repeats: int = 1
+    named_keys: int = 0  # keys of each of the 8 named syncs (0: no named-sync rows)
+    named_latency: float = 0.05
+    named_repeats: int = 1
 
 
 FULL = Plan(
@@ -119,6 +123,9 @@ FULL = Plan(
     check_keys=200,
     check_latency=0.05,
     check_repeats=15,
+    named_keys=25,
+    named_latency=0.05,
+    named_repeats=7,
 )
 
 QUICK = Plan(
@@ -158,11 +165,14 @@ QUICK = Plan(
     check_keys=20,
     check_latency=0.01,
     check_repeats=1,
+    named_keys=25,
+    named_latency=0.01,
+    named_repeats=1,
 )
 
 NAMES = (
     "parse", "sync", "encore", "startup", "plugins", "store", "vault", "aws", "github", "exec",
-    "refusals", "redaction", "interrupt", "run", "check",
+    "refusals", "redaction", "interrupt", "run", "check", "named",
 )
 
 
@@ -226,6 +236,10 @@ def run(plan: Plan, only: Sequence[str] = NAMES,
             *check.run(plan.check_keys, plan.check_latency, plan.check_repeats),
             *check.run_stores(plan.check_keys, plan.check_latency, plan.check_repeats),
         ]))
+    if plan.named_keys:
+        steps.append(("named", lambda: named_syncs.run(
+            plan.named_keys, plan.named_latency, plan.named_repeats,
+        )))
     for name, step in steps:
         if name not in only:
             continue

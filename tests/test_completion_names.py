@@ -77,3 +77,10 @@ def test_environment_names_in_bash(cli_helpers: ModuleType, here: Path) -> None:
         "secrets:\n  environments:\n    qa: envfile:.env.qa\n")
     assert bash_complete(cli_helpers, "stagecraft --config other/stagecraft.yml secrets "
                          "sync --from ", here)[:1] == ["qa"]
+
+
+def test_sync_names_in_bash(cli_helpers: ModuleType, here: Path) -> None:
+    assert bash_complete(cli_helpers, "stagecraft secrets sync --only p", here) == [
+        "promote", "publish"]
+    assert bash_complete(cli_helpers, "stagecraft secrets sync --only promote --only pu",
+                         here) == ["publish"]
