@@ -43,11 +43,25 @@ def script(shell: str) -> str:
 
 def answer(parser: Any) -> None:
     """Print the completions the shell asked for, and exit (argcomplete's protocol)."""
-    import argcomplete
+    from argcomplete.finders import CompletionFinder
+
+    class Finder(CompletionFinder):
+        """argcomplete's, offering nothing after the ``--`` of a command that runs
+        another (``stagecraft run ... -- COMMAND``): that is COMMAND's line, not ours."""
+
+        def collect_completions(
+            self, active_parsers: list[Any], parsed_args: Any, cword_prefix: str
+        ) -> list[str]:
+            passthrough = getattr(active_parsers[-1], "passthrough", None)
+            if passthrough is not None and getattr(parsed_args, passthrough, None) is not None:
+                return []
+            completions: list[str] = super().collect_completions(
+                active_parsers, parsed_args, cword_prefix)
+            return completions
 
     # Plugins may log or warn while the registry is built: the shell must
     # see none of it, only the candidates argcomplete writes to its own fd.
-    argcomplete.autocomplete(parser, exclude=["-h", "--help"], always_complete_options=False)
+    Finder()(parser, exclude=["-h", "--help"], always_complete_options=False)
 
 
 #: What :func:`complete` completes: the kinds of value an option or argument takes.

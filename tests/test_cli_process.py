@@ -53,7 +53,8 @@ def test_python_dash_m_runs_the_command(tmp_path: Path) -> None:
         (["--version"], {"argcomplete", "hvac", "boto3"}),
         # without a stagecraft.yml the config model is not loaded (the start-up row's case)
         (["secrets", "sync", "--provider", "envfile", "--from", "s.env", "--to", "t.env"],
-         {"argcomplete", "hvac", "boto3", "cattrs", "yaml", "stagecraft.config"}),
+         {"argcomplete", "hvac", "boto3", "cattrs", "yaml", "stagecraft.config",
+          "stagecraft.run"}),
     ],
     ids=["version", "sync-without-config"],
 )
