@@ -21,11 +21,13 @@ from pathlib import Path
 
 from benchmarks import (
     aws,
+    check,
     discovery,
     encore,
     exec_store,
     github,
     interrupt,
+    named_syncs,
     parsing,
     redaction,
     refusals,
@@ -76,6 +78,12 @@ class Plan:
     interrupt_keys: int = 0  # keys of the env file a SIGINT interrupts (0: no row)
     run_keys: int = 0  # 0: no `stagecraft run` rows
     run_repeats: int = 1
+    check_keys: int = 0  # declared keys of the `secrets check` row (0: no row)
+    check_latency: float = 0.05
+    check_repeats: int = 1
+    named_keys: int = 0  # keys of each of the 8 named syncs (0: no named-sync rows)
+    named_latency: float = 0.05
+    named_repeats: int = 1
 
 
 FULL = Plan(
@@ -112,6 +120,12 @@ FULL = Plan(
     interrupt_keys=300_000,
     run_keys=50,
     run_repeats=21,
+    check_keys=200,
+    check_latency=0.05,
+    check_repeats=15,
+    named_keys=25,
+    named_latency=0.05,
+    named_repeats=7,
 )
 
 QUICK = Plan(
@@ -148,11 +162,17 @@ QUICK = Plan(
     interrupt_keys=2_000,
     run_keys=50,
     run_repeats=1,
+    check_keys=20,
+    check_latency=0.01,
+    check_repeats=1,
+    named_keys=25,
+    named_latency=0.01,
+    named_repeats=1,
 )
 
 NAMES = (
     "parse", "sync", "encore", "startup", "plugins", "store", "vault", "aws", "github", "exec",
-    "refusals", "redaction", "interrupt", "run",
+    "refusals", "redaction", "interrupt", "run", "check", "named",
 )
 
 
@@ -211,6 +231,15 @@ def run(plan: Plan, only: Sequence[str] = NAMES,
         steps.append(("interrupt", lambda: interrupt.run(plan.interrupt_keys)))
     if plan.run_keys:
         steps.append(("run", lambda: run_rows.run(plan.run_keys, plan.run_repeats)))
+    if plan.check_keys:
+        steps.append(("check", lambda: [
+            *check.run(plan.check_keys, plan.check_latency, plan.check_repeats),
+            *check.run_stores(plan.check_keys, plan.check_latency, plan.check_repeats),
+        ]))
+    if plan.named_keys:
+        steps.append(("named", lambda: named_syncs.run(
+            plan.named_keys, plan.named_latency, plan.named_repeats,
+        )))
     for name, step in steps:
         if name not in only:
             continue

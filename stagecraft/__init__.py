@@ -6,7 +6,8 @@ marker, the provider interface (:class:`Context`, :class:`SyncOptions`,
 the errors (every one of them is in :mod:`stagecraft.errors`).
 
 :func:`sync`, :func:`read`, :func:`list_keys` and :func:`check` are the
-integrators' API (:mod:`stagecraft.api`).
+integrators' API (:mod:`stagecraft.api`), with :func:`sync_all` running the
+named syncs (:mod:`stagecraft.named_syncs`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from stagecraft.errors import (
 )
 from stagecraft.filestore import FileStore
 from stagecraft.hookspecs import hookimpl, hookspec
+from stagecraft.named_syncs import sync_all
 from stagecraft.providers.secrets import (
     Action,
     Change,
@@ -69,5 +71,6 @@ __all__ = [
     "list_keys",
     "read",
     "sync",
+    "sync_all",
 ]
 

@@ -39,11 +39,12 @@ from stagecraft.selection import is_pattern
 from stagecraft.store import SecretStore
 
 if TYPE_CHECKING:
+    from stagecraft.config.manifest import NamedSync
     from stagecraft.config.schema import Config
 
 __all__ = [
-    "PreparedSync", "Project", "ProjectOptions", "check", "list_keys", "open_project",
-    "prepare_sync", "read", "run_sync", "sync",
+    "PreparedSync", "Project", "ProjectOptions", "as_names", "check", "list_keys", "mask_error",
+    "open_project", "open_sync_run", "prepare_in", "prepare_sync", "read", "run_sync", "sync",
 ]
 
 
@@ -94,6 +95,11 @@ class PreparedSync(NamedTuple):
     provider: SecretsProvider
     ctx: Context
     options: SyncOptions
+    #: The environments of ``secrets.environments`` the source and the target named
+    #: (None: a location that is no environment); the declared-key guard asks which
+    #: keys the target's environment requires.
+    source_environment: str | None = None
+    target_environment: str | None = None
 
 
 def prepare_sync(
@@ -117,26 +123,85 @@ def prepare_sync(
     ``on_progress`` is told ``(store id, keys written, keys to write)`` as
     writes finish (the command's progress line).
     """
-    opened = open_project(project)
-    loaded = opened.config
-    where = endpoints.resolve(loaded, opened.registry, cwd=project.cwd, provider_id=provider_id,
-                              source=source, target=target)
+    run = open_sync_run(project, timeout=timeout, on_progress=on_progress)
+    return prepare_in(run, provider_id=provider_id, source=source, target=target,
+                      keys=tuple(keys), exclude=tuple(exclude), prune=prune, dry_run=dry_run,
+                      record=record, allow_empty_source=allow_empty_source, force=force)
+
+
+def open_sync_run(
+    options: ProjectOptions,
+    *,
+    timeout: float | None = None,
+    on_progress: Callable[[str, int, int], None] | None = None,
+) -> Project:
+    """The project opened for one sync or several: they share its config, plugins, deadline
+    and cancellation (a Ctrl-C reaches every sync of the run)."""
+    opened = open_project(options)
     deadline = None if timeout is None else time.monotonic() + timeout
-    ctx = attrs.evolve(opened.ctx, deadline=deadline, on_progress=on_progress)
+    return attrs.evolve(opened, ctx=attrs.evolve(opened.ctx, deadline=deadline,
+                                                 on_progress=on_progress))
+
+
+def prepare_in(
+    run: Project,
+    *,
+    provider_id: str | None = None,
+    source: str = "",
+    target: str = "",
+    keys: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    prune: bool = False,
+    dry_run: bool = False,
+    record: bool = True,
+    allow_empty_source: bool = False,
+    force: bool = False,
+    named: NamedSync | None = None,
+) -> PreparedSync:
+    """One sync of ``run``: the provider chosen, the endpoints resolved, the options built.
+
+    For a named sync (``named``; ``source`` and ``target`` resolved from
+    it), its own keys, exclude and prune apply, and ``keys`` and ``exclude``
+    (the command's) narrow it (:func:`~stagecraft.sync_scope.scope_for_sync`).
+    Its ``exclude`` is a standing rule of the project, so, unlike
+    ``--exclude`` of a single sync, a pattern matching nothing is no error.
+    """
+    loaded, registry = run.config, run.registry
+    where = endpoints.resolve(loaded, registry, cwd=run.ctx.cwd, provider_id=provider_id,
+                              source=source, target=target)
+    own_keys, own_exclude = (tuple(keys), tuple(exclude)) if named is None else (
+        named.keys or (), ())
+    scope = None
+    if loaded is not None:
+        # Only now is the config model needed (see stagecraft.project.load_config).
+        from stagecraft.sync_scope import scope_for_sync, target_environment
+
+        environment = target_environment(
+            loaded, registry, cwd=run.ctx.cwd, store_id=where.provider.id, location=where.target,
+            written=named.target if named is not None else target or loaded.secrets.target or "")
+        scope = scope_for_sync(
+            loaded.manifest, environment=environment,
+            selection=own_keys, exclude=own_exclude,
+            narrowing=keys if named is not None else (),
+            dropping=(*named.exclude, *exclude) if named is not None else (),
+        )
     options = SyncOptions(
         config=loaded.provider_config(where.provider) if loaded is not None else None,
         source=where.source,
         target=where.target,
-        keys=tuple(keys),
+        keys=own_keys,
         dry_run=dry_run,
-        exclude=tuple(exclude),
-        prune=prune,
+        exclude=own_exclude,
+        prune=prune or (named is not None and named.prune),
         record=record,
         allow_empty_source=allow_empty_source,
         force=force,
+        scope=scope,
     )
     _refuse_store_options(where.provider, options)
-    return PreparedSync(opened.manager, where.provider, ctx, options)
+    # A context of its own (what it resolved, for its report); the run's cancellation.
+    return PreparedSync(run.manager, where.provider, attrs.evolve(run.ctx, endpoints={}),
+                        options, where.source_environment, where.target_environment)
 
 
 def _refuse_store_options(provider: SecretsProvider, options: SyncOptions) -> None:
@@ -146,7 +211,8 @@ def _refuse_store_options(provider: SecretsProvider, options: SyncOptions) -> No
         return
     used = [flag for flag, on in (("--exclude", options.exclude), ("--prune", options.prune),
                                   ("--allow-empty-source", options.allow_empty_source),
-                                  ("--force", options.force)) if on]
+                                  ("--force", options.force),
+                                  ("declared keys (secrets.keys)", options.scope)) if on]
     used += ["KEY patterns"] if any(is_pattern(key) for key in options.keys) else []
     used += ["--from -"] if options.source == STDIN else []
     if used:
@@ -182,18 +248,19 @@ def sync(
     """Copy ``keys`` (names or globs; None: all) from ``source`` to ``target``.
 
     ``source`` and ``target`` are written as ``--from`` and ``--to`` are
-    (``ID:LOCATION``, or an env file; ``""`` uses ``secrets.from`` /
-    ``secrets.to``).  ``config``: None finds ``stagecraft.yml`` from the
-    working directory up, a path uses that file, False uses none.  Prints
-    nothing; raises :class:`~stagecraft.errors.StagecraftError` subclasses
-    (``PartialSyncError`` when some keys were written and some not), their
-    messages masked as the command masks them.
+    (an environment name of ``secrets.environments``, ``ID:LOCATION``, or an
+    env file; ``""`` uses ``secrets.from`` / ``secrets.to``).  ``config``:
+    None finds ``stagecraft.yml`` from the working directory up, a path uses
+    that file, False uses none.  Prints nothing; raises
+    :class:`~stagecraft.errors.StagecraftError` subclasses (``PartialSyncError``
+    when some keys were written and some not), their messages masked as the
+    command masks them.
     """
     redactor = Redactor()
     with _masked_errors(redactor):
         prepared = prepare_sync(
             ProjectOptions(working_directory(), config, redactor=redactor), source=source,
-            target=target, keys=_names(keys), exclude=_names(exclude), prune=prune,
+            target=target, keys=as_names(keys), exclude=as_names(exclude), prune=prune,
             dry_run=dry_run,
         )
         return run_sync(prepared)
@@ -202,19 +269,25 @@ def sync(
 def read(
     location: str, keys: Iterable[str] | None = None, *, config: ConfigChoice = None
 ) -> dict[str, str]:
-    """The values at ``location`` (``ID:LOCATION`` of a readable store, or an env file).
+    """The values at ``location`` (an environment name, ``ID:LOCATION`` of a readable store,
+    or an env file).
 
     ``keys`` limits the answer to those names (absent ones are left out);
     None reads every key.  ``config`` is chosen as for :func:`sync`.
     """
     redactor = Redactor()
     with _masked_errors(redactor):
-        ctx = open_project(ProjectOptions(working_directory(), config, redactor=redactor)).ctx
+        project = open_project(ProjectOptions(working_directory(), config, redactor=redactor))
+        ctx = project.ctx
         if not location:
-            raise UserError(Structural("read: no location given (ID:LOCATION or an env file)"))
-        source, source_config = resolve_source(ctx, ENV_FILE, location)
+            raise UserError(Structural(
+                "read: no location given (an environment, ID:LOCATION or an env file)"
+            ))
+        where = endpoints.place(project.config, project.registry, location, "source")
+        endpoints.refuse_naming_nothing(where, ctx.cwd)
+        source, source_config = resolve_source(ctx, ENV_FILE, where.text)
         values = source.store.read(ctx.for_store(source_config), source.location,
-                                   None if keys is None else _names(keys))
+                                   None if keys is None else as_names(keys))
         ctx.add_secrets(values.values())
         return dict(values)
 
@@ -248,10 +321,10 @@ def check(
     redactor = Redactor()
     with _masked_errors(redactor):
         project = open_project(ProjectOptions(working_directory(), config, redactor=redactor))
-        return check_project(project.ctx, project.config, _names(environments)).to_json()
+        return check_project(project.ctx, project.config, as_names(environments)).to_json()
 
 
-def _names(keys: Iterable[str] | None) -> tuple[str, ...]:
+def as_names(keys: Iterable[str] | None) -> tuple[str, ...]:
     """Key names or patterns as a tuple; one string is one name (not its letters)."""
     if keys is None:
         return ()
@@ -263,12 +336,17 @@ def _masked_errors(redactor: Redactor) -> Iterator[None]:
     """Errors leave the API with the text the command would show: free text masked."""
     try:
         yield
-    except StagecraftError as exc:
+    except Exception as exc:
+        mask_error(redactor, exc)
+        raise
+
+
+def mask_error(redactor: Redactor, exc: BaseException) -> None:
+    """Give ``exc`` the text the command would show (free text masked), in place."""
+    if isinstance(exc, StagecraftError):
         exc.args = (message_text(redactor, exc),)
         if isinstance(exc, PartialSyncError):
             exc.failed = {key: redactor.redact(reason) for key, reason in exc.failed.items()}
             exc.unknown = {key: redactor.redact(reason) for key, reason in exc.unknown.items()}
-        raise
-    except Exception as exc:
+    else:
         exc.args = tuple(redactor.redact(str(arg)) for arg in exc.args)
-        raise

@@ -8,8 +8,10 @@
 2. read the source and register every value for masking at once; a source
    that does not exist (:class:`~stagecraft.errors.NoSuchLocationError`) is
    an error naming it;
-3. select keys (names, glob patterns, ``--exclude``), naming what matched
-   nothing before anything is written; with ``--prune``, refuse a source
+3. refuse a source lacking a declared key required where the sync writes
+   (:mod:`stagecraft.sync_scope`); select keys (names, glob patterns,
+   ``--exclude``, and only the declared keys when none are named), naming
+   what matched nothing before anything is written; with ``--prune``, refuse a source
    that yields no selected key unless ``--allow-empty-source``;
 4. read the target's current values when the store is readable (and
    register those too; a target that does not exist reads as empty), or ask
@@ -196,6 +198,8 @@ def _sync(
         raise UserError(Structural(f"{where['source']}: the source does not exist{why}; check the "
                         "location (nothing was written)")) from None
     ctx.add_secrets(values.values())
+    if opts.scope is not None:  # a declared key missing: refused before the target is read
+        opts.scope.require(values, where["source"])
     if ctx.cancelled:
         raise InterruptedSyncError(
             Structural(f"{target}: interrupted before anything was written"),
@@ -227,6 +231,8 @@ def _sync(
             if opts.prune:
                 names += _listed_not_in(tctx, target.store, session, values)
         keys = select(names, opts.keys, opts.exclude, where=where["source"])
+        if opts.scope is not None:
+            keys = opts.scope.limit(keys)
         selected = values if len(keys) == len(values) == len(names) else {
             key: values[key] for key in keys if key in values
         }

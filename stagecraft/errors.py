@@ -33,6 +33,9 @@ EXIT_USER_ERROR = 1
 EXIT_PROVIDER_ERROR = 2
 EXIT_INTERNAL_ERROR = 3
 EXIT_DRIFT = 4
+#: ``stagecraft run``: COMMAND found but not executable / not found, as shells say it.
+EXIT_NOT_EXECUTABLE = 126
+EXIT_NOT_FOUND = 127
 EXIT_INTERRUPTED = 130
 
 

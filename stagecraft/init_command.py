@@ -13,15 +13,18 @@ What it looks at, in the working directory only:
   with no default location of its own (Vault, AWS: a place, not a file) gets
   ``secrets.from`` (the env file) and, commented out for the user to fill
   in, ``secrets.to`` in its ``ID:LOCATION`` form.
+* every env file found also becomes an environment of
+  ``secrets.environments``, and ``.env.example`` the declared keys
+  (``keys: .env.example``): :mod:`stagecraft.init_manifest` has the rule.
 
 It writes ``stagecraft.yml`` in the working directory, or the file
 ``--config`` names (paths in it are then relative to that file's
 directory, as every path in a config is).  It never overwrites: an existing
 file is an error (exit 1) and the file is created exclusively, so two runs
 cannot race; a directory it cannot write is one line naming the path
-(exit 1).  In a git work tree, every env file it configures, source and
-target (both hold secrets), is added to ``.gitignore`` unless git already
-ignores it, and it says so.
+(exit 1).  In a git work tree, every env file it configures, source,
+target and environments (all hold secrets), is added to ``.gitignore``
+unless git already ignores it, and it says so.
 """
 
 from __future__ import annotations
@@ -142,9 +145,15 @@ def initialise(
         summary += f", from {source}"
         next_steps = (f"next: set secrets.to in {path.name} ({chosen}:LOCATION), then "
                       "stagecraft config check and stagecraft secrets sync --dry-run")
+    # Imported here: the manifest's model is the config package's, which a run of
+    # any other command without a config file does not import (tests/test_cli_process.py).
+    from stagecraft.init_manifest import manifest_section
+
+    manifest = manifest_section(directory, found, registry.ids())
+    secret_files += manifest.environments.values()  # every environment's file holds secrets
     store = registry.get(chosen)
     text = _render(chosen, settings, getattr(store, "Config", None), places,
-                   getattr(store, "location_help", ""))
+                   getattr(store, "location_help", ""), manifest.lines(written))
     try:
         with path.open("x", encoding="utf-8") as handle:
             handle.write(text)
@@ -154,7 +163,7 @@ def initialise(
         raise UserError(
             Structural(f"{path}: cannot create it ({exc.strerror}); nothing written")
         ) from None
-    lines = [f"wrote {_shown(path, directory)}: {summary}"]
+    lines = [f"wrote {_shown(path, directory)}: {summary}", *manifest.summary()]
     if secret_files and _in_git_work_tree(directory):
         lines += _ignore(directory, list(dict.fromkeys(secret_files)))
     lines.append(next_steps)
@@ -186,6 +195,7 @@ def _render(
     config_class: Any,
     places: dict[str, str],
     location_help: str,
+    manifest: list[str],
 ) -> str:
     """The file: chosen settings as YAML, the provider's other settings as comments."""
     from stagecraft.describe import config_fields
@@ -200,6 +210,7 @@ def _render(
         lines += [f"  {role}: {json.dumps(value)}" for role, value in places.items()]
         lines.append(f"  # to: \"{provider_id}:LOCATION\""
                      + (f"  # LOCATION: {location_help}" if location_help else ""))
+    lines += manifest
     lines += ["  providers:", f"    {provider_id}:"]
     lines += [f"      {key}: {json.dumps(value)}" for key, value in settings.items()]
     others = [field for field in config_fields(config_class) if field["key"] not in settings]

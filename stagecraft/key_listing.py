@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from stagecraft.endpoints import config_location, reserved_words
+from stagecraft.endpoints import place, refuse_naming_nothing, reserved_words
 from stagecraft.errors import ProviderError, UserError, printable
 from stagecraft.locations import ENV_FILE, split
 from stagecraft.providers.secrets import Context, Registry, SecretsProvider
@@ -56,21 +56,11 @@ def listing(ctx: Context, config: Config | None, word: str) -> Listing:
     if not word:
         raise UserError(Structural("no location given (an environment, ID:LOCATION or a file)"))
     registry = _registry(ctx)
-    text, cwd, hint = word, ctx.cwd, ""
-    if config is not None:
-        # Imported here: the config model is loaded only with a config file, and then it
-        # already is (a run without one starts faster: tests/test_cli_process.py).
-        from stagecraft.config.location_words import resolve_location
-
-        resolved = resolve_location(word, config.manifest, registry.ids())
-        hint = resolved.hint
-        if resolved.environment is not None:
-            text = config_location(config, registry, resolved.location, "source")
-            cwd = config.directory
-    store_id, location = split(text, registry, cwd=cwd, reserved=reserved_words(registry))
+    where = place(config, registry, word, "source")
+    cwd = config.directory if where.environment is not None and config is not None else ctx.cwd
+    store_id, location = split(where.text, registry, cwd=cwd, reserved=reserved_words(registry))
     if store_id is None:
-        if hint and not (cwd / location).expanduser().exists():
-            raise UserError(Structural(f"{printable(word)}: no such environment or file{hint}"))
+        refuse_naming_nothing(where, cwd)
         return Listing(word, ENV_FILE, str(cwd / location), None, True)
     provider: SecretsProvider = registry.get(store_id)
     if not isinstance(provider, StoreBase):

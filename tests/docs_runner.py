@@ -19,7 +19,8 @@ The conventions (also summarised at the top of ``tests/test_docs.py``):
   - ``console``: lines starting with ``$ `` are commands; the lines after one,
     up to the next command, are its expected output (stdout and stderr as a
     terminal shows them).  ``stagecraft ...`` runs in-process (in bash when the
-    line uses pipes, ``&&``, ``;`` or redirections); ``echo $?``
+    line uses pipes, ``&&``, ``;`` or redirections, or is ``stagecraft run ... --
+    COMMAND``, which replaces its process with COMMAND); ``echo $?``
     prints the previous command's exit status; ``pip install DIR`` installs
     the distribution in ``DIR`` into a private directory that later commands
     of the page see (never into the virtualenv); anything else runs in bash.
@@ -58,6 +59,8 @@ from typing import Any
 from unittest import mock
 
 import attrs
+
+from stagecraft.testing.fixtures import runs_a_command  # it becomes COMMAND: run in bash
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -321,7 +324,7 @@ class PageRun:
             code, output = self.run_shell(line)  # pipes, &&, redirections: a real shell
         elif words == ["echo", "$?"]:
             code, output = 0, f"{self.last_exit}\n"
-        elif words[0] == "stagecraft":
+        elif words[0] == "stagecraft" and not runs_a_command(words[1:]):
             code, output = self.run_stagecraft(words[1:], env)
         elif words[:2] == ["pip", "install"]:
             code, output = self.pip_install(words[2:], command)

@@ -1,7 +1,8 @@
-"""Starting the runner as a Stagecraft process of its own, for the tests of ``stagecraft.run``.
+"""Starting ``stagecraft run`` as a process of its own, for the tests of the command.
 
-``benchmarks/run_entry.py`` stands in for ``stagecraft run --from ENVFILE``
-until the command is wired; it takes the env file's path, never a value.
+The command is the installed console script, run as a user's shell runs
+it: ``stagecraft run --from ENVFILE [--mask] -- COMMAND``.  It is given the
+env file's path, never a value, so no value is ever in its argv.
 """
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-ENTRY = Path(__file__).resolve().parent.parent / "benchmarks" / "run_entry.py"
+STAGECRAFT = Path(sys.executable).with_name("stagecraft")
 
 SECRETS = {
     "DATABASE_URL": "postgres://canary-user:canary-pass-5eCr3t@db/app",
@@ -21,16 +22,23 @@ SECRETS = {
 }
 
 
-def write_source(root: Path, secrets: Mapping[str, str] = SECRETS) -> Path:
+def write_source(root: Path, secrets: Mapping[str, str] = SECRETS,
+                 name: str = "source.env") -> Path:
     """An env file holding ``secrets`` (double-quoted, ``\\n`` escaped)."""
-    source = root / "source.env"
+    source = root / name
     lines = [f'{key}="{value}"'.replace("\n", "\\n") for key, value in secrets.items()]
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return source
 
 
+def stagecraft_run(options: Sequence[str], command: Sequence[str]) -> list[str]:
+    """``stagecraft run OPTIONS -- COMMAND``."""
+    return [str(STAGECRAFT), "run", *options, "--", *command]
+
+
 def runner_argv(source: Path, command: list[str], *, mask: bool = False) -> list[str]:
-    return [sys.executable, str(ENTRY), str(source), *(["--mask"] if mask else []), "--", *command]
+    """``stagecraft run --from SOURCE [--mask] -- COMMAND``."""
+    return stagecraft_run(["--from", str(source), *(["--mask"] if mask else [])], command)
 
 
 def python(code: str, *args: str) -> list[str]:
@@ -47,4 +55,4 @@ def base_env(**extra: str) -> dict[str, str]:
 def run(source: Path, command: list[str], *, mask: bool = False,
         env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(runner_argv(source, command, mask=mask), env=env or base_env(),
-                          capture_output=True, timeout=120, check=False)
+                          cwd=source.parent, capture_output=True, timeout=120, check=False)

@@ -157,3 +157,31 @@ def test_the_interrupt_benchmark_gives_its_row(bench: ModuleType) -> None:
     assert row.measured > 0
     assert row.baseline > 0
     assert math.isfinite(row.ratio)
+
+
+def test_run_rows_time_the_real_command_against_dotenvx_and_a_dry_run(bench: ModuleType) -> None:
+    run_rows = importlib.import_module("benchmarks.run")
+    rows = run_rows.run(5, 1)
+    assert [row.baseline_name for row in rows] == [
+        "dotenvx run -f .env -- true", "dotenvx run -f .env -- true",
+        "stagecraft secrets sync --dry-run (5 keys)"]
+    assert rows[0].benchmark.startswith("stagecraft run --env dev -- true (5 keys)")
+    for row in rows:
+        assert math.isfinite(row.ratio), row
+        assert row.ratio > 0, row
+        assert row.measured > 0, row
+
+
+def test_the_named_syncs_benchmark_gives_its_rows(bench: ModuleType) -> None:
+    """8 named syncs in one command, against 8 commands and one sync alone, twice."""
+    from benchmarks import named_syncs
+
+    rows = named_syncs.run(3, 0.001, 1)
+    assert [row.baseline_name for row in rows] == [
+        "8 `secrets sync --from --to` commands", "one of them (`--only s0`)",
+        "one of them, stagecraft.sync()"] * 2
+    assert [row.passed is None for row in rows] == [False, False, False, False, False, True]
+    for row in rows:
+        assert row.measured > 0
+        assert row.baseline > 0
+        assert math.isfinite(row.ratio)

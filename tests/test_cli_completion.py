@@ -58,7 +58,7 @@ def here(tmp_path: Path) -> Path:
 
 def test_commands(cli_helpers: ModuleType, here: Path) -> None:
     assert complete(cli_helpers, "stagecraft ", here) == [
-        "secrets", "plugins", "config", "init", "completion"]
+        "secrets", "run", "plugins", "config", "init", "completion"]
     assert complete(cli_helpers, "stagecraft secrets ", here) == [
         "sync", "list", "check", "providers"]
     assert complete(cli_helpers, "stagecraft config s", here) == ["show"]
@@ -72,6 +72,30 @@ def test_options_and_their_choices(cli_helpers: ModuleType, here: Path) -> None:
         assert option in options
     assert complete(cli_helpers, "stagecraft secrets sync --dry", here) == ["--dry-run"]
     assert complete(cli_helpers, "stagecraft --color ", here) == ["auto", "always", "never"]
+
+
+def test_run_completes_its_options_and_nothing_after_the_double_dash(
+    cli_helpers: ModuleType, here: Path
+) -> None:
+    options = complete(cli_helpers, "stagecraft run --", here)
+    for option in ("--env", "--from", "--exclude", "--mask", "--config"):
+        assert option in options
+    assert complete(cli_helpers, "stagecraft run --ma", here) == ["--mask"]
+    assert complete(cli_helpers, "stagecraft run --from .env", here) == [".env.local"]
+    assert complete(cli_helpers, "stagecraft run ", here) == []  # key names are no files
+    # After --, the line is COMMAND's: none of Stagecraft's options, files or keys.
+    for line in ("stagecraft run --from .env.local -- ", "stagecraft run -- sh --m",
+                 "stagecraft run --env dev -- sh -", "stagecraft run -- ./"):
+        assert complete(cli_helpers, line, here) == [], line
+
+
+def test_run_env_completes_the_environment_names(cli_helpers: ModuleType, here: Path) -> None:
+    assert complete(cli_helpers, "stagecraft run --env ", here) == []  # no stagecraft.yml
+    (here / "deploy" / "stagecraft.yml").write_text(
+        "secrets:\n  environments:\n    dev: envfile:.env.dev\n    staging: vault:secret/app\n")
+    assert complete(cli_helpers, "stagecraft --config deploy/stagecraft.yml run --env ",
+                    here) == ["dev", "staging"]
+    assert complete(cli_helpers, "stagecraft run --env st", here / "deploy") == ["staging"]
 
 
 def test_provider_ids_from_the_installed_plugins(cli_helpers: ModuleType, here: Path) -> None:

@@ -38,6 +38,8 @@ def in_project(project: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
         (["config", "show"], ["--json", "masked"]),
         (["init"], ["--provider ID", ".gitignore"]),
         (["completion"], ["{bash,zsh,fish}"]),
+        (["run"], ["--env NAME", "--from LOCATION", "--mask", "[KEY|PATTERN ...]",
+                   "-- COMMAND [ARG ...]", "127"]),
     ],
 )
 def test_every_command_has_help(
@@ -68,7 +70,7 @@ def test_top_level_help_lists_every_command_and_exit_code(
     assert "secrets sync" in names
     assert "config show" in names
     codes = out.split("exit codes:\n", 1)[1].splitlines()
-    assert [int(line.split()[0]) for line in codes] == [0, 1, 2, 3, 4, 130]
+    assert [int(line.split()[0]) for line in codes] == [0, 1, 2, 3, 4, 126, 127, 130]
 
 
 @pytest.mark.parametrize(

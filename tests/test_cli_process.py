@@ -56,7 +56,8 @@ def test_python_dash_m_runs_the_command(tmp_path: Path) -> None:
         (["secrets", "sync", "--provider", "envfile", "--from", "s.env", "--to", "t.env"],
          {"argcomplete", "hvac", "boto3", "cattrs", "yaml", "stagecraft.config",
           "stagecraft.manifest_check", "stagecraft.project_check", "stagecraft.key_listing",
-          "concurrent.futures", "stagecraft.init_command", "stagecraft.config_show"}),
+          "concurrent.futures", "stagecraft.init_command", "stagecraft.config_show",
+          "stagecraft.run"}),
     ],
     ids=["version", "sync-without-config"],
 )
@@ -65,7 +66,7 @@ def test_commands_import_only_what_they_use(
 ) -> None:
     """Store SDKs load when their store is used, argcomplete only when completing, the
     config model only with a config file, and the machinery of `secrets check`,
-    `secrets list`, `init` and `config show` only for those commands."""
+    `secrets list`, `init`, `config show` and `run` only for those commands."""
     (tmp_path / "s.env").write_text("KEY=value\n")
     code = (
         "import atexit, sys\n"

@@ -9,7 +9,8 @@ Conventions for writing a page (implemented in ``tests/docs_runner.py``):
 * ```` ```console ```` blocks hold ``$ COMMAND`` lines followed by the output
   they print (stdout and stderr together, as a terminal shows them); the
   commands run for real in the page's project directory and their output is
-  compared.  ``$ stagecraft ...`` runs the command in-process; ``$ echo $?``
+  compared.  ``$ stagecraft ...`` runs the command in-process (``stagecraft run ...
+  -- COMMAND`` in bash: it becomes COMMAND); ``$ echo $?``
   shows the previous exit status, and must follow every command that exits
   non-zero; ``$ pip install DIR`` installs a distribution the page wrote into a
   private directory that the page's later commands see; other commands run in

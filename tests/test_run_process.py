@@ -193,11 +193,13 @@ os.execv(sys.argv[2], sys.argv[2:])
 """
 
 
-def test_ctrl_c_on_the_terminal_reaches_the_child_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mask", MODES)
+def test_ctrl_c_on_the_terminal_reaches_the_child_once(tmp_path: Path, mask: bool) -> None:
     # The terminal sends SIGINT to the whole foreground group, the child
-    # included; the runner must not forward its own copy as well.
+    # included; with --mask the runner must not forward its own copy as well
+    # (without, COMMAND is the process the terminal signals).
     master, slave = pty.openpty()
-    argv = runner_argv(write_source(tmp_path), python(TRAP), mask=True)
+    argv = runner_argv(write_source(tmp_path), python(TRAP), mask=mask)
     proc = subprocess.Popen(python(CTTY, os.ttyname(slave), *argv), env=base_env())
     try:
         assert b"ready" in read_terminal(master, b"ready")

@@ -62,6 +62,17 @@ def test_required_keys_missing_in_the_environment_refuse_the_run_naming_them() -
     assert not any(value in str(error) for value in VALUES.values())
 
 
+def test_an_undeclared_key_asked_for_is_named_as_undeclared_not_missing() -> None:
+    with pytest.raises(UserError) as caught:
+        secrets_for_run(MANIFEST, VALUES, source="dev.env", environment="dev",
+                        keys=["DATABASE_URL", "STRAY", "S*"])
+    assert str(caught.value) == (
+        "dev.env: not declared in secrets.keys: STRAY; with keys declared, only declared keys "
+        "are given to the command (declare these to give them)"
+    )
+    assert not isinstance(caught.value, MissingKeysError)
+
+
 def test_keys_narrowed_away_or_excluded_are_not_required() -> None:
     chosen = secrets_for_run(MANIFEST, VALUES, source="p", environment="prod",
                              keys=["DATABASE_URL", "SENTRY_*"], exclude=["SENTRY_DSN"])
@@ -116,5 +127,6 @@ def test_a_command_that_cannot_be_executed_exits_as_a_shell_would(
     program.chmod(0o755)
     done = run(write_source(tmp_path), [str(program)], mask=mask)
     assert done.returncode == status
-    assert done.stderr.startswith(f"stagecraft: {program}: ".encode())
+    assert done.stderr.startswith(f"stagecraft: error: {program}: ".encode())
+    assert done.stderr.count(b"\n") == 1  # one line, as a shell says it
     assert b"canary" not in done.stderr

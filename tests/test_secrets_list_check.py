@@ -208,15 +208,37 @@ def test_check_passes_when_the_named_environments_are_complete(
 def test_check_unreadable_environment_exits_2(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (project / ".env.prod").unlink()
+    (project / ".env.prod").write_text('DATABASE_URL="unterminated\n', encoding="utf-8")
     code, out, _ = run(capsys, "secrets", "check", "--json")
     result = json.loads(out)
     assert code == 2
     assert [e["environment"] for e in result["unreadable"]] == ["prod"]
-    assert ".env.prod" in result["unreadable"][0]["error"]
+    assert ".env.prod:1: unterminated" in result["unreadable"][0]["error"]
     assert result["environments"][2]["keys"] == dict.fromkeys(
         ["DATABASE_URL", "STRIPE_API_KEY", "SENTRY_DSN"], "unknown")
     assert result["missing"] == []
+
+
+def test_check_an_environment_that_does_not_exist_yet_misses_every_key(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A location with nothing at all was read: every required key is missing there
+    (exit 4, not 2), and the report says it does not exist (a mistyped location shows)."""
+    (project / ".env.prod").unlink()
+    code, out, _ = run(capsys, "secrets", "check", "--json")
+    result = json.loads(out)
+    assert code == 4
+    assert result["unreadable"] == []
+    prod = result["environments"][2]
+    assert prod["status"] == "checked"
+    assert prod["keys"] == {"DATABASE_URL": "missing", "STRIPE_API_KEY": "missing",
+                            "SENTRY_DSN": "optional-absent"}
+    assert ".env.prod: does not exist" in prod["absent"]
+    assert "absent" not in result["environments"][0]
+    code, out, _ = run(capsys, "secrets", "check", "prod")
+    assert code == 4
+    assert "prod: envfile:" in out
+    assert ".env.prod: does not exist" in out
 
 
 def test_check_locations_without_a_manifest(
@@ -252,7 +274,7 @@ def test_check_api_returns_the_json_structure(
 ) -> None:
     assert stagecraft.check() == EXPECTED_JSON
     assert stagecraft.check(["staging"])["missing"] == []
-    (project / ".env.dev").unlink()
+    (project / ".env.dev").write_text("DATABASE_URL='unterminated\n", encoding="utf-8")
     unreadable = stagecraft.check("dev")["unreadable"]  # one name is one environment
     assert [entry["environment"] for entry in unreadable] == ["dev"]
     assert capsys.readouterr() == ("", "")

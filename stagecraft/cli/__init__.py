@@ -9,6 +9,8 @@
                             [--exclude PATTERN]... [--no-record] [--timeout SECONDS] [--json]
                             [KEY|PATTERN ...]
     stagecraft secrets providers [ID] [--json]
+    stagecraft run [--env NAME | --from LOCATION] [--exclude PATTERN]... [--mask]
+                   [KEY|PATTERN ...] -- COMMAND [ARG ...]
     stagecraft plugins [--json]
     stagecraft config check
     stagecraft config show [--json]
@@ -20,9 +22,11 @@ codes), :mod:`~stagecraft.cli.parser` (the grammar and usage errors),
 :mod:`~stagecraft.cli.global_options`, :mod:`~stagecraft.cli.session`
 (output and masking), :mod:`~stagecraft.cli.loading` (config and plugins),
 :mod:`~stagecraft.cli.capture` (Ctrl-C, progress, providers' prints), and one
-module per command (``sync``, ``providers``, ``plugins``, ``config``,
-``init``, ``completion``).  The work a command reports is done outside this
-package: a sync by :mod:`stagecraft.api`, which the Python API shares.
+module per command (``sync``, ``secrets_list``, ``secrets_check``, ``run``,
+``providers``, ``plugins``, ``config``, ``init``, ``completion``).  The work a
+command reports is done outside this package: a sync by :mod:`stagecraft.api`,
+which the Python API shares; ``run`` by :mod:`stagecraft.run`, which replaces
+the process with COMMAND (so :func:`main` does not return then).
 """
 
 from __future__ import annotations

@@ -27,12 +27,18 @@ __all__ = ["interrupts_cancel", "is_terminal", "progress_line", "provider_output
 
 
 @contextlib.contextmanager
-def interrupts_cancel(session: Session, ctx: Context) -> Iterator[None]:
+def interrupts_cancel(
+    session: Session, ctx: Context, *, stop_at_once: bool = True
+) -> Iterator[None]:
     """While a sync runs, the first Ctrl-C cancels it: no new write starts, those in
     flight finish, and the sync reports what was written (exit 130).  A second one
     stops waiting (KeyboardInterrupt: the engine reports the calls in flight as
     unknown and stops them).  Child processes of stores run in sessions of their
-    own, so a terminal's Ctrl-C reaches stagecraft alone."""
+    own, so a terminal's Ctrl-C reaches stagecraft alone.
+
+    With ``stop_at_once`` (one sync, run in this thread), a first Ctrl-C while
+    nothing is in flight stops at once; named syncs run in threads of their
+    own and see the cancellation instead."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -41,7 +47,7 @@ def interrupts_cancel(session: Session, ctx: Context) -> Iterator[None]:
         if ctx.cancelled:
             raise KeyboardInterrupt
         ctx.cancel()
-        if ctx.stops_at_once:  # reading or planning: nothing in flight to wait for
+        if stop_at_once and ctx.stops_at_once:  # reading or planning: nothing in flight
             raise KeyboardInterrupt
         session.note("interrupted: no new write starts, the writes in flight finish "
                      "(Ctrl-C again to stop waiting)")

@@ -29,3 +29,6 @@ class Command(NamedTuple):
     json_help: str | None = None
     #: Adds the command's own arguments to its parser.
     arguments: Callable[[argparse.ArgumentParser], None] | None = None
+    #: Where the words after ``--`` go, for a command that runs another
+    #: (``stagecraft run ... -- COMMAND ARG...``); None for the others.
+    passthrough: str | None = None

@@ -16,7 +16,10 @@ __all__ = ["COMMAND", "arguments", "cmd_completion", "completer"]
 
 def completer(kind: str) -> Callable[..., Any]:
     """A shell-completion callback for values of ``kind`` (``provider``, ``source``,
-    ``target``), called only while a shell asks for candidates."""
+    ``target``, ``environment``: ``--env``, ``sync``: ``--only``; see
+    :data:`stagecraft.completion.KINDS`), called only while a shell asks for candidates."""
+    if kind not in completion.KINDS:
+        raise ValueError(f"no completer for {kind!r} (kinds: {', '.join(completion.KINDS)})")
 
     def complete(**kwargs: Any) -> Any:
         return completion.complete(kind, **kwargs)
@@ -39,8 +42,8 @@ COMMAND = Command(
     ("completion",), cmd_completion,
     help="print a shell completion script",
     description="Print the completion script for SHELL. It completes commands, options "
-    "and their values, provider ids and store prefixes (--from ID:, --to ID:) of the "
-    "installed plugins.",
+    "and their values: provider ids and store prefixes (--from ID:, --to ID:) of the "
+    "installed plugins, and the environment and sync names of stagecraft.yml.",
     example="""
         eval "$(stagecraft completion bash)"      # in ~/.bashrc
         eval "$(stagecraft completion zsh)"       # in ~/.zshrc

@@ -43,8 +43,9 @@ COMMAND = Command(
     help="create stagecraft.yml for the project here",
     description="Create stagecraft.yml in the working directory (or the file --config "
     "names) from what is there (env files, an encore.app) or for --provider ID. Never "
-    "overwrites an existing file. In a git work tree, the env files it configures "
-    "(source and target) are added to .gitignore.",
+    "overwrites an existing file. Env files become environments (.env.NAME is NAME, "
+    ".env is default) and .env.example the declared keys. In a git work tree, the env "
+    "files it configures are added to .gitignore.",
     example="""
         stagecraft init
         stagecraft init --provider encore

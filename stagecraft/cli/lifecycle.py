@@ -13,19 +13,17 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from stagecraft import completion
 from stagecraft.cli.global_options import colour_mode, merge_late
 from stagecraft.cli.parser import Parser, build_parser
 from stagecraft.cli.session import PROG, Session
-from stagecraft.cli.sync import changes_json
-from stagecraft.error_text import message_text, traceback_text
+from stagecraft.cli.sync_report import failure, failure_json
 from stagecraft.errors import (
     EXIT_INTERNAL_ERROR,
     EXIT_INTERRUPTED,
     EXIT_OK,
-    EXIT_PROVIDER_ERROR,
     EXIT_USER_ERROR,
     StagecraftError,
 )
@@ -35,9 +33,6 @@ from stagecraft.output_loss import (
     lost_output_text,
     writing_output,
 )
-from stagecraft.plan import ConflictError
-from stagecraft.providers.secrets import PartialSyncError
-from stagecraft.redact import Structural
 
 __all__ = ["main", "run"]
 
@@ -126,27 +121,13 @@ def _run(session: Session) -> int:
         return EXIT_OK
     except OutputLostError:
         raise  # told with what the command did, by main
-    except StagecraftError as exc:
-        _traceback(session, exc)
-        _report_error(session, exc, message_text(session.redactor, exc), exc.exit_code)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        _report_error(session, None, "interrupted", EXIT_INTERRUPTED)
-        return EXIT_INTERRUPTED
-    except OSError as exc:  # a file or network problem outside Stagecraft's control
-        _traceback(session, exc)
-        text = session.redactor.render(Structural(f"{type(exc).__name__}: "), str(exc))
-        _report_error(session, exc, text, EXIT_PROVIDER_ERROR)
-        return EXIT_PROVIDER_ERROR
-    except Exception as exc:  # noqa: BLE001 - anything else is a bug, reported as one
-        _traceback(session, exc)
-        first = (str(exc).strip().splitlines() or [""])[0]
-        kind = Structural(f"internal error: {type(exc).__name__}{': ' if first else ''}")
-        _report_error(session, exc, session.redactor.render(kind, first), EXIT_INTERNAL_ERROR)
-        if session.verbosity < 1:
+    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - each kind has its status
+        text, code = failure(session, exc)
+        _report_error(session, exc, text, code)
+        if code == EXIT_INTERNAL_ERROR and session.verbosity < 1:
             session.err(f"{PROG}: this is a bug in stagecraft or a plugin; "
                         "run with -v for the traceback")
-        return EXIT_INTERNAL_ERROR
+        return code
 
 
 def _report_error(
@@ -156,34 +137,8 @@ def _report_error(
     session.error(text)
     if not getattr(session.args, "json", False):
         return
-    report: dict[str, Any] = {"error": {"message": text, "exit_code": exit_code}}
-    options = session.sync_options
-    if options is not None:
-        where = session.sync_endpoints
-        report = {"provider": session.sync_provider,
-                  "source": where.get("source", options.source),
-                  "target": where.get("target", options.target),
-                  "dry_run": options.dry_run, **report}
-    if isinstance(exc, ConflictError):
-        report["changes"] = changes_json(exc.result)
-    if isinstance(exc, PartialSyncError):
-        report["changes"] = changes_json(exc.result)
-        report["failed"] = [
-            {"key": key, "reason": session.redactor.redact(reason)}
-            for key, reason in exc.failed.items()
-        ]
-        report["unknown"] = [
-            {"key": key, "reason": session.redactor.redact(reason)}
-            for key, reason in exc.unknown.items()
-        ]
-        report["source"] = exc.result.source or report.get("source", "")
-        report["target"] = exc.result.target or report.get("target", "")
+    report = failure_json(session, exc, text, exit_code, provider_id=session.sync_provider,
+                          options=session.sync_options, where=session.sync_endpoints,
+                          environments=session.sync_environments)
     with contextlib.suppress(BrokenPipeError, ValueError):
         session.json(report)
-
-
-def _traceback(session: Session, exc: BaseException) -> None:
-    """With ``-v``, the traceback (frames as they are, messages masked); otherwise nothing."""
-    if session.verbosity < 1:
-        return
-    session.err(traceback_text(session.redactor, exc).rstrip("\n"))

@@ -22,6 +22,7 @@ from stagecraft.cli import (
     init,
     plugins,
     providers,
+    run,
     secrets_check,
     secrets_list,
     sync,
@@ -35,6 +36,8 @@ from stagecraft.errors import (
     EXIT_DRIFT,
     EXIT_INTERNAL_ERROR,
     EXIT_INTERRUPTED,
+    EXIT_NOT_EXECUTABLE,
+    EXIT_NOT_FOUND,
     EXIT_OK,
     EXIT_PROVIDER_ERROR,
     EXIT_USER_ERROR,
@@ -63,6 +66,22 @@ class Parser(argparse.ArgumentParser):
         if sys.version_info >= (3, 14):  # argparse colours help from 3.14; ours stays plain
             kwargs.setdefault("color", False)
         super().__init__(*args, **kwargs)
+
+    #: Where the words after the first ``--`` go (see :attr:`Command.passthrough`).
+    passthrough: str | None = None
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """As argparse, except that a command that runs another takes every word after
+        ``--`` as that command's, untouched (argparse would match them to its positionals)."""
+        words = list(args) if args is not None else None
+        if self.passthrough is None or words is None or "--" not in words:
+            return super().parse_known_args(words, namespace)
+        split = words.index("--")
+        parsed, extras = super().parse_known_args(words[:split], namespace)
+        setattr(parsed, self.passthrough, words[split + 1:])
+        return parsed, extras
 
     def print_help(self, file: SupportsWrite[str] | None = None) -> None:
         """argparse's, without its silence on a failed write: a lost help is told (exit 2)."""
@@ -114,6 +133,7 @@ def _add_command(group: Any, command: Command) -> None:
         epilog=_examples(command.example), formatter_class=HelpFormatter,
     )
     parser.set_defaults(handler=command.handler)
+    parser.passthrough = command.passthrough
     if command.json_help is not None:
         parser.add_argument("--json", action="store_true", help=command.json_help)
     if command.arguments is not None:
@@ -132,7 +152,7 @@ def _examples(text: str) -> str:
 
 #: The leaf commands, in the order of ``--help`` and of argparse's choices.
 LEAVES = (sync.COMMAND, secrets_list.COMMAND, secrets_check.COMMAND, providers.COMMAND,
-          plugins.COMMAND, config.CHECK, config.SHOW, init.COMMAND, completion.COMMAND)
+          run.COMMAND, plugins.COMMAND, config.CHECK, config.SHOW, init.COMMAND, completion.COMMAND)
 
 #: The commands that group leaves: help, description and examples of each.
 GROUPS = {
@@ -153,6 +173,7 @@ COMMANDS = (
     ("secrets list", "list the key names at a location or environment"),
     ("secrets check", "check that every environment holds the keys it needs"),
     ("secrets providers", "list secrets providers, or describe one"),
+    ("run", "run a command with secrets in its environment"),
     ("plugins", "list plugins and their status"),
     ("config check", "validate stagecraft.yml"),
     ("config show", "show the effective configuration, credentials masked"),
@@ -167,6 +188,9 @@ EXIT_CODES = (
     (EXIT_INTERNAL_ERROR, "internal error: a bug in stagecraft or a plugin"),
     (EXIT_DRIFT,
      "`secrets sync --check` found pending changes; `secrets check` found a missing key"),
+    (EXIT_NOT_EXECUTABLE, "`run`: COMMAND cannot be executed (else `run` exits with "
+     "COMMAND's status)"),
+    (EXIT_NOT_FOUND, "`run`: COMMAND not found"),
     (EXIT_INTERRUPTED, "interrupted (Ctrl-C), after reporting which keys were written"),
 )
 

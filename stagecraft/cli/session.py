@@ -49,6 +49,8 @@ class Session:
         self.sync_provider: str | None = None
         self.sync_options: Any = None
         self.sync_endpoints: dict[str, str] = {}
+        #: ``source_environment`` / ``target_environment``, for the ends named by environment.
+        self.sync_environments: dict[str, str] = {}
         mode = getattr(args, "color", "auto")
         #: Colours of results (never for ``--json``) and of diagnostics.
         self.palette_out = Palette(

@@ -1,8 +1,10 @@
 """``stagecraft secrets sync``: its options, and the report of what it did.
 
-The sync itself is the Python API's code path (:func:`stagecraft.api.prepare_sync`
+The sync itself is the Python API's code path (:func:`stagecraft.api.prepare_in`
 and :func:`stagecraft.api.run_sync`); this module adds what a terminal
-needs around it (:mod:`stagecraft.cli.capture`) and prints one line per key.
+needs around it (:mod:`stagecraft.cli.capture`) and prints one line per key
+(:mod:`stagecraft.cli.sync_report`).  With ``secrets.syncs`` and neither
+``--from`` nor ``--to``, :mod:`stagecraft.cli.sync_named` runs the named syncs.
 """
 
 from __future__ import annotations
@@ -10,24 +12,20 @@ from __future__ import annotations
 import argparse
 import sys
 
-from stagecraft.api import prepare_sync, run_sync
+from stagecraft.api import Project, open_sync_run, prepare_in, run_sync
 from stagecraft.cli.capture import interrupts_cancel, is_terminal, progress_line, provider_output
 from stagecraft.cli.command import Command
 from stagecraft.cli.completion import completer
 from stagecraft.cli.loading import project_options
 from stagecraft.cli.session import Session
-from stagecraft.errors import EXIT_DRIFT, EXIT_INTERRUPTED, EXIT_OK, printable
+from stagecraft.cli.sync_report import environments_json, report_sync
+from stagecraft.errors import EXIT_DRIFT, EXIT_INTERRUPTED, EXIT_OK, UserError
 from stagecraft.locations import STDIN
 from stagecraft.plan import ConflictError
-from stagecraft.providers.secrets import PartialSyncError, SyncOptions, SyncResult
+from stagecraft.providers.secrets import PartialSyncError
+from stagecraft.redact import Structural
 
-__all__ = ["COMMAND", "arguments", "changes_json", "cmd_sync"]
-
-#: ``!``: changed in the target since this machine last synced it (nothing written).
-SYMBOLS = {"added": "+", "updated": "~", "unchanged": "=", "removed": "-", "conflict": "!"}
-#: Plan lines are coloured like a diff (terminals only).
-COLOURS = {"added": "green", "updated": "yellow", "unchanged": "dim", "removed": "red",
-           "conflict": "bold"}
+__all__ = ["COMMAND", "arguments", "cmd_sync"]
 
 
 def arguments(sync: argparse.ArgumentParser) -> None:
@@ -35,12 +33,13 @@ def arguments(sync: argparse.ArgumentParser) -> None:
                       help="provider to use (default: secrets.provider in stagecraft.yml)"
                       ).completer = completer("provider")  # type: ignore[attr-defined]
     sync.add_argument("--from", dest="source", default="", metavar="[ID:]SOURCE",
-                      help="where to read: an env file ('-': standard input), or ID:LOCATION "
-                      "of a store (default: secrets.from, else the provider's configured source)"
+                      help="where to read: an environment of secrets.environments, an env file "
+                      "('-': standard input), or ID:LOCATION of a store (default: secrets.from, "
+                      "else the provider's configured source)"
                       ).completer = completer("source")  # type: ignore[attr-defined]
     sync.add_argument("--to", dest="target", default="", metavar="[ID:]TARGET",
-                      help="where to write: a location in the provider, or ID:LOCATION "
-                      "(default: secrets.to, else the provider's configured target)"
+                      help="where to write: an environment, a location in the provider, or "
+                      "ID:LOCATION (default: secrets.to, else the provider's configured target)"
                       ).completer = completer("target")  # type: ignore[attr-defined]
     mode = sync.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="change nothing; show what would")
@@ -61,10 +60,27 @@ def arguments(sync: argparse.ArgumentParser) -> None:
     sync.add_argument("--no-record", dest="record", action="store_false",
                       help="neither read nor update the record of what this machine last "
                       "synced (no conflicts are found; write-only plans never say unchanged)")
+    sync.add_argument("--only", action="append", default=[], metavar="NAME",
+                      help="run only the named sync NAME of secrets.syncs (repeatable; "
+                      "default: every named sync)",
+                      ).completer = completer("sync")  # type: ignore[attr-defined]
     sync.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
                       help="stop starting writes after SECONDS and report what was not written")
     sync.add_argument("keys", nargs="*", metavar="KEY|PATTERN",
                       help="keys to sync, by name or glob such as 'STRIPE_*' (default: all)")
+
+
+def runs_named_syncs(run: Project, args: argparse.Namespace) -> bool:
+    """Whether this ``secrets sync`` runs the named syncs (raises for ``--only`` misused)."""
+    syncs = run.config.manifest.syncs if run.config is not None else ()
+    if args.only and (args.source or args.target):
+        raise UserError(Structural("--only picks named syncs, which have their own from and "
+                                   "to: drop --from/--to, or --only"))
+    if args.only and not syncs:
+        raise UserError(Structural("--only: no named syncs (secrets.syncs) in "
+                                   + (run.config.display if run.config is not None
+                                      else "stagecraft.yml: none found")))
+    return bool(syncs) and not args.source and not args.target
 
 
 def _seconds(text: str) -> float:
@@ -78,19 +94,27 @@ def _seconds(text: str) -> float:
 
 
 def cmd_sync(session: Session) -> int:
-    """``secrets sync``: one run of the chosen provider, printed per key."""
+    """``secrets sync``: one run of the chosen provider, printed per key; or, with
+    ``secrets.syncs`` and neither ``--from`` nor ``--to``, the named syncs."""
     args = session.args
-    prepared = prepare_sync(
-        project_options(session), provider_id=args.provider, source=args.source,
-        target=args.target, keys=args.keys, exclude=args.exclude, prune=args.prune,
+    run = open_sync_run(project_options(session), timeout=args.timeout,
+                        on_progress=session.show_progress)
+    if runs_named_syncs(run, args):
+        # Only now is the config model needed (see stagecraft.project.load_config).
+        from stagecraft.cli.sync_named import cmd_named_syncs
+
+        return cmd_named_syncs(session, run)
+    prepared = prepare_in(
+        run, provider_id=args.provider, source=args.source, target=args.target,
+        keys=args.keys, exclude=args.exclude, prune=args.prune,
         dry_run=args.dry_run or args.check, record=args.record,
-        allow_empty_source=args.allow_empty_source, force=args.force, timeout=args.timeout,
-        on_progress=session.show_progress,
+        allow_empty_source=args.allow_empty_source, force=args.force,
     )
     provider_id, ctx, options = prepared.provider.id, prepared.ctx, prepared.options
     session.sync_provider = provider_id
     session.sync_options = options
     session.sync_endpoints = ctx.endpoints
+    session.sync_environments = named = environments_json(prepared)
     if options.source == STDIN and is_terminal(sys.stdin):
         session.note("reading the env file from standard input (end it with Ctrl-D)")
     try:
@@ -99,17 +123,17 @@ def cmd_sync(session: Session) -> int:
             result = run_sync(prepared)
     except ConflictError as exc:
         if args.check:  # a conflict is drift: the plan, and exit 4
-            _report_sync(session, provider_id, options, exc.result)
+            report_sync(session, provider_id, options, exc.result, environments=named)
             session.note("check failed: keys changed in the target since the last sync")
             return EXIT_DRIFT
         if not args.json:  # with --json the error report carries the changes
-            _report_sync(session, provider_id, options, exc.result)
+            report_sync(session, provider_id, options, exc.result, environments=named)
         raise
     except PartialSyncError as exc:
         if not args.json:  # with --json the error report carries the changes
-            _report_sync(session, provider_id, options, exc.result)
+            report_sync(session, provider_id, options, exc.result, environments=named)
         raise
-    _report_sync(session, provider_id, options, result)
+    report_sync(session, provider_id, options, result, environments=named)
     if ctx.cancelled:  # a provider that finished its work despite the interrupt
         session.error(f"{provider_id}: interrupted; the changes listed were written")
         return EXIT_INTERRUPTED
@@ -119,46 +143,17 @@ def cmd_sync(session: Session) -> int:
     return EXIT_OK
 
 
-def changes_json(result: SyncResult) -> list[dict[str, str]]:
-    """The ``changes`` list of the JSON report."""
-    return [{"key": change.key, "action": change.action.value} for change in result.changes]
-
-
-def _report_sync(
-    session: Session, provider_id: str, options: SyncOptions, result: SyncResult
-) -> None:
-    if session.args.json:
-        session.json(
-            {
-                "provider": provider_id,
-                "source": result.source or options.source,
-                "target": result.target or options.target,
-                "dry_run": options.dry_run,
-                "changes": changes_json(result),
-            },
-        )
-    else:
-        for change in result.changes:
-            action = change.action.value
-            session.out(session.paint_out(f"{SYMBOLS[action]} {printable(change.key)}",
-                                          COLOURS[action]))
-    counts = dict.fromkeys(SYMBOLS, 0)
-    for change in result.changes:
-        counts[change.action.value] += 1
-    summary = ", ".join(f"{count} {action}" for action, count in counts.items()
-                        if count or action != "conflict")
-    suffix = " (dry run: nothing written)" if options.dry_run else ""
-    session.note(f"{provider_id}: {summary}{suffix}")
-
-
 COMMAND = Command(
     ("secrets", "sync"), cmd_sync,
     help="copy secrets from a source to a target",
     description="Copy secrets from SOURCE to TARGET with a provider. Prints one line per "
-    "key: '+ KEY' added, '~ KEY' updated, '= KEY' unchanged, '- KEY' removed.",
+    "key: '+ KEY' added, '~ KEY' updated, '= KEY' unchanged, '- KEY' removed. With "
+    "secrets.syncs in stagecraft.yml and neither --from nor --to, runs the named syncs.",
     example="""
         stagecraft secrets sync --dry-run
         stagecraft secrets sync --from .env.local --to envfile:.env.staging 'STRIPE_*'
+        stagecraft secrets sync --from dev --to staging   # environments of stagecraft.yml
+        stagecraft secrets sync --only promote   # one of the named syncs of stagecraft.yml
         stagecraft secrets sync --check --json   # in CI: exit 4 when out of sync
         sops -d prod.env | stagecraft secrets sync --from - --to encore:dev,local
     """,

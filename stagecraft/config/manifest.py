@@ -143,7 +143,8 @@ def applicable_keys(
     return [
         key
         for key in manifest.keys
-        if (wanted is None or _matches(key.name, wanted)) and not _matches(key.name, dropped)
+        if (wanted is None or matches_any(key.name, wanted))
+        and not matches_any(key.name, dropped)
     ]
 
 
@@ -173,6 +174,6 @@ def require_declared_keys(
         raise MissingDeclaredKeysError(missing, source, environment)
 
 
-def _matches(name: str, patterns: Iterable[str]) -> bool:
+def matches_any(name: str, patterns: Iterable[str]) -> bool:
     """Whether ``name`` equals or matches (a shell glob, case-sensitively) one of ``patterns``."""
     return any(name == pattern or fnmatch.fnmatchcase(name, pattern) for pattern in patterns)

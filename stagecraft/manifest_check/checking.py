@@ -14,7 +14,9 @@ from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING
 
-from stagecraft.errors import StagecraftError
+import attrs
+
+from stagecraft.errors import NoSuchLocationError, StagecraftError
 from stagecraft.manifest_check.result import (
     CANNOT_LIST,
     CheckResult,
@@ -48,7 +50,10 @@ def check(
     named twice.  A read that raises a
     :class:`~stagecraft.errors.StagecraftError` makes its environment
     unreadable, with ``error_text(exc)`` (the caller masks it there); any
-    other exception is a bug and propagates.
+    other exception is a bug and propagates.  A location that does not exist
+    (:class:`~stagecraft.errors.NoSuchLocationError`) was read all the same:
+    it holds no key, so every required key is missing there, and its report
+    says why (a new environment nobody has written yet, or a mistyped location).
     """
     labels = list(dict.fromkeys(manifest.environments if environments is None else environments))
     listable = [label for label in labels if can_list(label)]
@@ -72,6 +77,9 @@ def check(
         if names is None:
             reports.append(_not_compared(label, EnvironmentStatus.CANNOT_CHECK, CANNOT_LIST,
                                          compared))
+        elif isinstance(names, NoSuchLocationError):
+            report = _compare(manifest, label, (), compared, declared)
+            reports.append(attrs.evolve(report, absent=error_text(names)))
         elif isinstance(names, StagecraftError):
             reports.append(_not_compared(label, EnvironmentStatus.UNREADABLE,
                                          error_text(names), compared))
@@ -96,7 +104,7 @@ def _compared_keys(
     every: set[str] = set()
     for label in labels:
         names = found.get(label)
-        if names is not None and not isinstance(names, StagecraftError):
+        if names is not None and not isinstance(names, StagecraftError):  # absent: no key
             every.update(names)
     return sorted(every)
 

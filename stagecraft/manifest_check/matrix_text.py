@@ -42,6 +42,8 @@ def render(result: CheckResult, palette: Palette | None = None) -> str:
         if report.undeclared:
             listed = ", ".join(printable(key) for key in report.undeclared)
             lines.append(f"{name}: undeclared: {listed}")
+        if report.absent:
+            lines.append(f"{name}: {paint.paint(report.absent, 'yellow')}")
         if report.status is EnvironmentStatus.UNREADABLE:
             lines.append(f"{name}: {paint.paint('cannot read', 'red')}: {report.error}")
         elif report.status is EnvironmentStatus.CANNOT_CHECK:

@@ -54,6 +54,9 @@ class EnvironmentReport:
     undeclared: tuple[str, ...] = ()
     #: Why it could not be read; the caller masked it.
     error: str = ""
+    #: Checked, but its location does not exist (so it holds no key): the
+    #: store's words, masked by the caller; empty when it exists.
+    absent: str = ""
 
 
 @attrs.frozen
@@ -101,7 +104,8 @@ class CheckResult:
         """The pinned ``--json`` structure (and ``stagecraft.check()``'s).
 
         ``environments`` lists each environment as ``{"name", "status",
-        "keys": {KEY: STATUS}}``; the other three lists flatten what needs
+        "keys": {KEY: STATUS}}``, plus ``"absent": REASON`` for one whose
+        location does not exist; the other three lists flatten what needs
         attention.
         """
         return {
@@ -110,6 +114,7 @@ class CheckResult:
                     "name": report.name,
                     "status": str(report.status),
                     "keys": {key: str(status) for key, status in report.keys.items()},
+                    **({"absent": report.absent} if report.absent else {}),
                 }
                 for report in self.environments
             ],

@@ -21,7 +21,7 @@ from the installed plugins the first time one of them is called
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import attrs
 
@@ -53,6 +53,9 @@ from stagecraft.providers.registry import Origin, Registry, provider_id
 from stagecraft.redact import Structural
 from stagecraft.selection import select
 from stagecraft.text_enum import TextEnum
+
+if TYPE_CHECKING:
+    from stagecraft.sync_scope import SyncScope
 
 __all__ = [
     "Action",
@@ -219,6 +222,10 @@ class SyncOptions:
     #: Overwrite keys changed in the target since the last sync (``--force``);
     #: without it such a key is a conflict and nothing is written.
     force: bool = False
+    #: What the project's declared keys add (:mod:`stagecraft.sync_scope`): the keys
+    #: a sync naming none may copy, and those the source must hold.  Set by the
+    #: core from stagecraft.yml; None: no keys are declared.
+    scope: SyncScope | None = None
 
     @keys.validator
     def _check_keys(self, _attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:

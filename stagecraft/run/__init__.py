@@ -1,8 +1,10 @@
-"""The process side of ``stagecraft run``: COMMAND with the selected secrets in its environment.
+"""The core of ``stagecraft run``: COMMAND with the selected secrets in its environment.
 
-The command reads the source and selects the keys; this package does the
-rest, one concept per module:
+One concept per module:
 
+* :mod:`~stagecraft.run.source`: where the secrets come from (``--env``,
+  ``--from``, ``secrets.from``), read as ``secrets list`` reads a place, and
+  :func:`secrets_to_run`, the whole way from the options to the secrets;
 * :mod:`~stagecraft.run.refusal`: which secrets COMMAND gets, and the refusal
   (before anything starts) when declared keys required there are missing;
 * :mod:`~stagecraft.run.environment`: the environment COMMAND sees (the
@@ -19,5 +21,9 @@ from __future__ import annotations
 from stagecraft.errors import CommandNotStartedError, MissingKeysForRunError
 from stagecraft.run.launch import run_command
 from stagecraft.run.refusal import secrets_for_run
+from stagecraft.run.source import secrets_to_run
 
-__all__ = ["CommandNotStartedError", "MissingKeysForRunError", "run_command", "secrets_for_run"]
+__all__ = [
+    "CommandNotStartedError", "MissingKeysForRunError", "run_command", "secrets_for_run",
+    "secrets_to_run",
+]

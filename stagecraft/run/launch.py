@@ -27,15 +27,16 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import BinaryIO, NoReturn
 
-from stagecraft.errors import CommandNotStartedError, UserError
+from stagecraft.errors import (
+    EXIT_NOT_EXECUTABLE,
+    EXIT_NOT_FOUND,
+    CommandNotStartedError,
+    UserError,
+)
 from stagecraft.redact import Redactor, Structural
 from stagecraft.run.environment import child_environment
 from stagecraft.run.mask_stream import StreamMasker
 from stagecraft.run.supervise import RESET_TO_DEFAULT, supervise
-
-#: Exit statuses when COMMAND cannot start, as shells and ``env`` use them.
-EXIT_NOT_FOUND = 127
-EXIT_NOT_EXECUTABLE = 126
 
 _READ_SIZE = 64 * 1024
 

@@ -8,7 +8,7 @@ before COMMAND starts, and names every missing key at once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from stagecraft.config.manifest import (
     Manifest,
@@ -16,8 +16,9 @@ from stagecraft.config.manifest import (
     keys_for_sync,
     missing_required,
 )
-from stagecraft.errors import MissingKeysForRunError
-from stagecraft.selection import select
+from stagecraft.errors import MissingKeysForRunError, UserError, printable
+from stagecraft.redact import Structural
+from stagecraft.selection import is_pattern, select
 
 
 def secrets_for_run(
@@ -46,5 +47,22 @@ def secrets_for_run(
     if missing:
         raise MissingKeysForRunError(missing, source, environment)
     available = keys_for_sync(manifest, None, values)
+    if available is not None:
+        _refuse_undeclared(keys, available, values, source)
     selected = select(values if available is None else available, keys, exclude, where=source)
     return {name: values[name] for name in selected}
+
+
+def _refuse_undeclared(
+    keys: Sequence[str], declared: Collection[str], values: Mapping[str, str], source: str
+) -> None:
+    """A key named on the command line that the source holds but the project does not
+    declare: say so, rather than "not found" about a key the user can see in the file."""
+    undeclared = [key for key in keys
+                  if not is_pattern(key) and key in values and key not in declared]
+    if undeclared:
+        raise UserError(Structural(
+            f"{printable(source)}: not declared in secrets.keys: "
+            f"{', '.join(map(printable, undeclared))}; with keys declared, only declared keys "
+            "are given to the command (declare these to give them)"
+        ))

@@ -15,7 +15,7 @@ import shutil
 import subprocess as _subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import attrs
@@ -44,6 +44,12 @@ class RunResult:
     stderr: str
 
 
+def runs_a_command(args: Sequence[str]) -> bool:
+    """Whether the command line ``args`` (after ``stagecraft``) is ``run ... -- COMMAND``,
+    which replaces the process running it with COMMAND (so never a test's own process)."""
+    return "--" in args and "run" in args[:list(args).index("--")]
+
+
 class RunStagecraft:
     """Runs the ``stagecraft`` command in-process or as a subprocess.
 
@@ -59,7 +65,8 @@ class RunStagecraft:
       to the running Python), exactly what a user's shell runs, which is
       what tests of plugin loading and exit codes should use.  Not
       ``python -m stagecraft``: a test must not pass on an import path the
-      real command does not have.
+      real command does not have.  ``stagecraft run ... -- COMMAND`` always
+      runs as a subprocess: it replaces its process with COMMAND.
     """
 
     # The in-process run changes the process-wide cwd and environment, so
@@ -78,7 +85,7 @@ class RunStagecraft:
     ) -> RunResult:
         where = Path(cwd) if cwd is not None else self._default_cwd
         overlay = dict(env or {})
-        if subprocess:
+        if subprocess or runs_a_command(args):
             return self._run_subprocess(list(args), where, overlay)
         return self._run_in_process(list(args), where, overlay)
 

@@ -4,7 +4,6 @@ the names it holds (never values), and a stopped server reported unreadable (exi
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from vault_helpers import kv_put
 from stagecraft.testing import CANARY_VALUES, write_env_file
 from stagecraft.testing.fixtures import RunStagecraft
 from stagecraft.testing.servers.openbao import DevServer
+from stagecraft.testing.servers.ports import free_port  # nothing listens there
 
 pytestmark = pytest.mark.usefixtures("vault_env")
 
@@ -37,14 +37,6 @@ def project(tmp_path: Path, bao: DevServer, path: str) -> Path:
         encoding="utf-8",
     )
     return tmp_path
-
-
-def closed_port() -> int:
-    """A port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 def test_list_a_vault_environment(run_stagecraft: RunStagecraft, project: Path) -> None:
@@ -75,7 +67,7 @@ def test_check_with_the_vault_server_stopped(
     run_stagecraft: RunStagecraft, project: Path
 ) -> None:
     checked = run_stagecraft("secrets", "check", "--json", subprocess=True,
-                             env={"VAULT_ADDR": f"http://127.0.0.1:{closed_port()}"})
+                             env={"VAULT_ADDR": f"http://127.0.0.1:{free_port()}"})
     assert checked.exit_code == 2, checked.stderr
     report = json.loads(checked.stdout)
     assert [entry["environment"] for entry in report["unreadable"]] == ["staging"]
@@ -83,5 +75,5 @@ def test_check_with_the_vault_server_stopped(
     assert report["environments"][1]["keys"] == {"DB_URL": "unknown", "API_KEY": "unknown"}
     assert "Traceback" not in checked.stderr
     listed = run_stagecraft("secrets", "list", "staging", subprocess=True,
-                            env={"VAULT_ADDR": f"http://127.0.0.1:{closed_port()}"})
+                            env={"VAULT_ADDR": f"http://127.0.0.1:{free_port()}"})
     assert (listed.exit_code, listed.stdout) == (2, "")

@@ -1,0 +1,257 @@
+"""Running the project's named syncs (``secrets.syncs``) in one process.
+
+``stagecraft secrets sync`` with syncs configured and neither ``--from`` nor
+``--to`` runs every named sync (or those ``--only`` names), and
+:func:`stagecraft.sync_all` does the same for the Python API.  Each sync is
+one ordinary sync (:func:`stagecraft.api.prepare_in` and
+:func:`~stagecraft.api.run_sync`: the same hook, engine and guards as
+``--from``/``--to``), with its own source, target, keys, exclude and prune.
+
+Order and concurrency:
+
+* syncs writing to different targets run concurrently;
+* syncs writing to the same target run one after another in file order, so
+  the later one's values are what the target ends with; so do a sync that
+  reads a target and the syncs that write it (``dev -> staging`` then
+  ``staging -> prod`` copies dev's values on to prod);
+* a sync that fails stops no other, not even the next one on its target: each
+  sync is a copy of its own, guarded by its own checks (declared keys,
+  conflicts, refusals), and its report says what it did;
+* once the run is cancelled (Ctrl-C) no sync starts, and those running stop
+  as a single sync does.
+
+Two places are the same when they are the same file (however written, in a
+file store or as an env file), or the same location of another store.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
+
+import attrs
+
+from stagecraft.api import (
+    PreparedSync,
+    Project,
+    ProjectOptions,
+    as_names,
+    mask_error,
+    open_sync_run,
+    prepare_in,
+    run_sync,
+)
+from stagecraft.endpoints import config_location, reserved_words
+from stagecraft.errors import InterruptedSyncError, UserError, did_you_mean, printable
+from stagecraft.locations import split
+from stagecraft.project import ConfigChoice, working_directory
+from stagecraft.providers.secrets import SyncResult
+from stagecraft.redact import Redactor, Structural
+
+if TYPE_CHECKING:
+    from stagecraft.config.manifest import NamedSync
+
+__all__ = [
+    "NamedOutcome", "choose_syncs", "run_named_syncs", "sync_all",
+    "sync_endpoints",
+]
+
+
+@attrs.define
+class NamedOutcome:
+    """What one named sync did: its result, or the error that ended it (never a value).
+
+    ``prepared`` is the sync as it ran (None when it could not be prepared).
+    """
+
+    sync: NamedSync
+    #: Where it read and wrote, resolved (``ID:LOCATION`` or a path).
+    source: str
+    target: str
+    prepared: PreparedSync | None = None
+    result: SyncResult | None = None
+    error: BaseException | None = None
+    #: The run was cancelled before the sync ended (it finished despite a Ctrl-C).
+    cancelled: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.sync.name
+
+    @property
+    def ok(self) -> bool:
+        """Whether the sync ended without an error."""
+        return self.error is None and self.result is not None
+
+
+def sync_all(
+    only: Iterable[str] | None = None,
+    keys: Iterable[str] | None = None,
+    *,
+    dry_run: bool = False,
+    config: ConfigChoice = None,
+) -> list[NamedOutcome]:
+    """Run the project's named syncs, as ``stagecraft secrets sync`` without ``--from``/``--to``.
+
+    ``only``: the names of the syncs to run (None: every one); ``keys``:
+    names or globs narrowing each sync.  Prints nothing.  One
+    :class:`NamedOutcome` per sync, in file order; a sync's failure is its
+    ``error`` (its message masked as the command masks it), not raised.  Raises
+    :class:`~stagecraft.errors.UserError` when there are no named syncs or
+    ``only`` names an unknown one (nothing ran).
+    """
+    redactor = Redactor()
+    try:
+        run = open_sync_run(ProjectOptions(working_directory(), config, redactor=redactor))
+        if run.config is None or not run.config.manifest.syncs:
+            raise UserError(Structural("no named syncs: add secrets.syncs to stagecraft.yml"))
+        syncs = choose_syncs(run.config.manifest.syncs, as_names(only))
+        outcomes = run_named_syncs(run, syncs, lambda sync, source, target: prepare_in(
+            run, source=source, target=target, keys=as_names(keys), dry_run=dry_run,
+            named=sync))
+    except Exception as exc:
+        mask_error(redactor, exc)
+        raise
+    for outcome in outcomes:
+        if outcome.error is not None:
+            mask_error(redactor, outcome.error)
+    return outcomes
+
+
+def choose_syncs(syncs: Sequence[NamedSync], only: Sequence[str]) -> list[NamedSync]:
+    """The syncs to run, in file order: every one, or those ``only`` names.
+
+    An unknown name is a user error naming the known ones, with a hint.
+    """
+    names = [sync.name for sync in syncs]
+    unknown = [name for name in dict.fromkeys(only) if name not in names]
+    if unknown:
+        hints = "; ".join(f"--only {printable(name)}: no such sync"
+                          f"{did_you_mean(name, names)}" for name in unknown)
+        raise UserError(Structural(f"{hints} (syncs: {', '.join(names)})"))
+    return [sync for sync in syncs if not only or sync.name in only]
+
+
+def sync_endpoints(run: Project, sync: NamedSync) -> tuple[str, str]:
+    """The sync's source and target as ``--from`` and ``--to`` would take them.
+
+    Environment names become their ``ID:LOCATION``; file paths written in
+    stagecraft.yml are relative to its directory, as every path there is.
+    """
+    assert run.config is not None
+    # Only now is the config model needed (see stagecraft.project.load_config).
+    from stagecraft.config.location_words import resolve_location
+
+    store_ids = run.registry.ids()
+    manifest = run.config.manifest
+    return tuple(  # type: ignore[return-value]
+        config_location(run.config, run.registry,
+                        resolve_location(word, manifest, store_ids).location, role)
+        for word, role in ((sync.source, "source"), (sync.target, "target"))
+    )
+
+
+def run_named_syncs(
+    run: Project,
+    syncs: Sequence[NamedSync],
+    prepare: Callable[[NamedSync, str, str], PreparedSync],
+) -> list[NamedOutcome]:
+    """Run ``syncs`` (see the module docstring); their outcomes in file order.
+
+    ``prepare(sync, source, target)`` builds each sync from its resolved
+    endpoints (the command's options or the API's arguments apply to all).
+    A KeyboardInterrupt while waiting (a second Ctrl-C) abandons the syncs
+    still running: each is reported interrupted, its outcome unknown, and its
+    thread (a daemon) is left to the stores' own stopping.
+    """
+    outcomes: list[NamedOutcome] = []
+    for sync in syncs:
+        source, target = sync_endpoints(run, sync)
+        outcomes.append(NamedOutcome(sync, source, target))
+    chains = _chains(run, outcomes)
+    finished: set[int] = set()
+    lock = threading.Lock()
+
+    def one(outcome: NamedOutcome) -> None:
+        prepared, result, error, cancelled = None, None, None, False
+        try:
+            if run.ctx.cancelled:
+                raise InterruptedSyncError(
+                    Structural(f"{outcome.sync.name}: interrupted before it started"),
+                    SyncResult(source=outcome.source, target=outcome.target), {})
+            prepared = prepare(outcome.sync, outcome.source, outcome.target)
+            result = run_sync(prepared)
+            cancelled = run.ctx.cancelled
+        except Exception as exc:  # noqa: BLE001 - one sync's failure, reported with the rest
+            error = exc
+        with lock:
+            if id(outcome) in finished:  # reported already: the run stopped waiting for it
+                return
+            finished.add(id(outcome))
+            outcome.prepared, outcome.result, outcome.error = prepared, result, error
+            outcome.cancelled = cancelled
+
+    def in_order(group: list[NamedOutcome]) -> None:
+        for outcome in group:
+            one(outcome)
+
+    threads = [threading.Thread(target=in_order, args=(group,), daemon=True,
+                                name=f"sync-{group[0].sync.name}")
+               for group in chains]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            thread.join()
+    except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
+        run.ctx.abandon()
+        with lock:
+            for outcome in outcomes:
+                if id(outcome) not in finished:
+                    finished.add(id(outcome))
+                    outcome.error = InterruptedSyncError(
+                        Structural(f"{outcome.sync.name}: interrupted; stopped waiting for it, "
+                                   "so what it wrote is unknown"),
+                        SyncResult(source=outcome.source, target=outcome.target), {})
+    return outcomes
+
+
+def _place_key(run: Project, text: str, role: str) -> tuple[str, str]:
+    """A resolved ``from`` or ``to`` as a key equal for the same place: any file by its path
+    (an unprefixed source is an env file; an unprefixed target, a place in the provider)."""
+    # Only now is the config model needed (see stagecraft.project.load_config).
+    from stagecraft.sync_scope import same_place_key
+
+    store_id, location = split(text, run.registry, cwd=run.ctx.cwd,
+                               reserved=reserved_words(run.registry))
+    if store_id is None and role == "target":
+        return "", text
+    return same_place_key(run.registry, store_id, location, run.ctx.cwd)
+
+
+def _chains(run: Project, outcomes: list[NamedOutcome]) -> list[list[NamedOutcome]]:
+    """The syncs that must run one after another, each list in file order.
+
+    Two syncs are in one chain when they write the same target, or one
+    reads what the other writes (``promote: dev -> staging`` and ``release:
+    staging -> prod``): run side by side, the reader would see the target
+    before or after the write, by chance.  Chains are independent.
+    """
+    chain_of = list(range(len(outcomes)))
+    places = [(_place_key(run, outcome.source, "source"), _place_key(run, outcome.target, "target"))
+              for outcome in outcomes]
+
+    def root(index: int) -> int:
+        while chain_of[index] != index:
+            index = chain_of[index]
+        return index
+
+    for later, (source, target) in enumerate(places):
+        for earlier, (other_source, other_target) in enumerate(places[:later]):
+            if other_target in (target, source) or other_source == target:
+                chain_of[root(later)] = root(earlier)
+    chains: dict[int, list[NamedOutcome]] = {}
+    for index, outcome in enumerate(outcomes):
+        chains.setdefault(root(index), []).append(outcome)
+    return list(chains.values())
