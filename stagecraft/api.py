@@ -65,7 +65,8 @@ class ProjectOptions:
     redactor: Redactor = attrs.field(factory=Redactor)
 
 
-class Project(NamedTuple):
+@attrs.frozen
+class Project:
     """An opened project: its config (None without a file), plugins, registry and run context."""
 
     config: Config | None

@@ -53,8 +53,7 @@ class Endpoints(NamedTuple):
     target_environment: str | None = None
 
 
-@attrs.frozen
-class Place:
+class Place(NamedTuple):
     """A ``LOCATION`` word (``--from``, ``--to``, ``secrets.from``, an API argument) resolved
     against the manifest: the text as the store prefix rules take it, and what it named."""
 
