@@ -38,9 +38,10 @@ from stagecraft.providers.secrets import (
     SyncOptions,
     SyncResult,
 )
+from stagecraft.release import VERSION
 from stagecraft.store import SecretStore
 
-__version__ = "0.1.0"
+__version__ = VERSION
 
 __all__ = [
     "Action",

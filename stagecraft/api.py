@@ -16,7 +16,7 @@ import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
@@ -24,11 +24,9 @@ from stagecraft import endpoints
 from stagecraft.engine import resolve_source
 from stagecraft.error_text import message_text
 from stagecraft.errors import PartialSyncError, PluginError, StagecraftError, UserError
-from stagecraft.key_listing import key_names, listing
 from stagecraft.locations import ENV_FILE, STDIN
 from stagecraft.plugins import PluginManager
 from stagecraft.project import ConfigChoice, load_config, load_plugins, working_directory
-from stagecraft.project_check import check_project
 from stagecraft.providers.secrets import (
     Context,
     Registry,
@@ -91,8 +89,7 @@ def open_project(options: ProjectOptions) -> Project:
     return Project(loaded, manager, registry, ctx)
 
 
-@attrs.frozen
-class PreparedSync:
+class PreparedSync(NamedTuple):
     """A sync ready to run: the plugins loaded, the provider chosen, the options built."""
 
     manager: PluginManager
@@ -299,6 +296,10 @@ def read(
 def list_keys(location: str, *, config: ConfigChoice = None) -> list[str]:
     """The key names at ``location`` (an environment name, ``ID:LOCATION`` or an env file),
     sorted; never values.  Write-only stores answer when they can list names."""
+    # Imported here, as by `secrets list`: a sync never lists, so its start does not
+    # load the listing's rules (docs/performance.md, row 5).
+    from stagecraft.key_listing import key_names, listing
+
     redactor = Redactor()
     with _masked_errors(redactor):
         project = open_project(ProjectOptions(working_directory(), config, redactor=redactor))
@@ -314,6 +315,10 @@ def check(
     None checks every declared one.  An environment that cannot be read is
     listed under ``unreadable``, not raised.
     """
+    # Imported here, as by `secrets check`: the check's machinery (a thread pool, the
+    # manifest's comparisons) is a path a sync never takes (docs/performance.md, row 5).
+    from stagecraft.project_check import check_project
+
     redactor = Redactor()
     with _masked_errors(redactor):
         project = open_project(ProjectOptions(working_directory(), config, redactor=redactor))

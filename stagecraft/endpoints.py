@@ -25,9 +25,7 @@ be read) is the engine's (:mod:`stagecraft.engine`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-import attrs
+from typing import TYPE_CHECKING, NamedTuple
 
 from stagecraft.errors import UserError, printable
 from stagecraft.filestore import FileStore
@@ -44,8 +42,7 @@ __all__ = [
 ]
 
 
-@attrs.frozen
-class Endpoints:
+class Endpoints(NamedTuple):
     """The provider that writes, and the source and target texts it is given."""
 
     provider: SecretsProvider
@@ -56,8 +53,7 @@ class Endpoints:
     target_environment: str | None = None
 
 
-@attrs.frozen
-class Place:
+class Place(NamedTuple):
     """A ``LOCATION`` word (``--from``, ``--to``, ``secrets.from``, an API argument) resolved
     against the manifest: the text as the store prefix rules take it, and what it named."""
 

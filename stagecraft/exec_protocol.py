@@ -24,9 +24,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
-
-import attrs
+from typing import Any, NamedTuple
 
 from stagecraft.errors import (
     HelperFailedError,
@@ -56,8 +54,7 @@ __all__ = [
 PROTOCOL = 1
 
 
-@attrs.frozen
-class Description:
+class Description(NamedTuple):
     """What a helper says of itself in answer to ``describe``."""
 
     readable: bool

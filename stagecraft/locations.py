@@ -19,9 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import Any
-
-import attrs
+from typing import Any, NamedTuple
 
 from stagecraft import dotenv
 from stagecraft.context import Context
@@ -45,8 +43,7 @@ __all__ = [
 _PREFIX = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*):(.*)", re.DOTALL)
 
 
-@attrs.frozen
-class Endpoint:
+class Endpoint(NamedTuple):
     """One side of a sync: a store and a location in it."""
 
     store: StoreBase[Any]

@@ -18,14 +18,14 @@ from stagecraft.errors import (
     OutcomeUnknownError,
     TransientError,
 )
-from stagecraft.store_base import LazyConfig, StoreBase
+from stagecraft.store_base import StoreBase
 from stagecraft.store_session import StoreSession
 
 if TYPE_CHECKING:
     from stagecraft.providers.secrets import SyncOptions, SyncResult
 
 __all__ = [
-    "KeysNotWrittenError", "LazyConfig", "NoSuchLocationError", "OutcomeUnknownError",
+    "KeysNotWrittenError", "NoSuchLocationError", "OutcomeUnknownError",
     "SecretStore", "StoreSession", "TransientError",
 ]
 

@@ -45,7 +45,6 @@ defaults when the section is absent), typed: a store subclassing
 from __future__ import annotations
 
 import contextlib
-import importlib
 from collections.abc import Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
@@ -56,25 +55,7 @@ from stagecraft.store_session import StoreSession
 if TYPE_CHECKING:
     from stagecraft.providers.secrets import Action
 
-__all__ = ["LazyConfig", "StoreBase"]
-
-
-class LazyConfig:
-    """A store's ``Config`` class, imported from ``module`` when first asked for.
-
-    Every command builds the registry, so every installed store's class is
-    defined on every run; its attrs config class (and what that module
-    imports) is needed only when a config is structured or described.
-    Use it as ``Config = LazyConfig("my_store.config", "Config")``; it
-    answers on the class and on instances alike.
-    """
-
-    def __init__(self, module: str, name: str = "Config") -> None:
-        self.module = module
-        self.name = name
-
-    def __get__(self, instance: object, owner: type | None = None) -> Any:
-        return getattr(importlib.import_module(self.module), self.name)
+__all__ = ["StoreBase"]
 
 
 def _defines(cls: type, name: str) -> bool:

@@ -20,9 +20,7 @@ import difflib
 import json
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
-
-import attrs
+from typing import Any, NamedTuple
 
 __all__ = ["Diagnosis", "diagnose", "json_error", "suggest", "with_suggestion"]
 
@@ -60,8 +58,7 @@ def _one_edit_apart(word: str, other: str) -> bool:
     return a[1:] == b if len(a) > len(b) else a == b[1:]
 
 
-@attrs.frozen
-class Diagnosis:
+class Diagnosis(NamedTuple):
     """The parser a wrong word was given to, and what to say about it."""
 
     parser: argparse.ArgumentParser

@@ -51,9 +51,12 @@ def test_python_dash_m_runs_the_command(tmp_path: Path) -> None:
     ("argv", "absent"),
     [
         (["--version"], {"argcomplete", "hvac", "boto3"}),
-        # without a stagecraft.yml the config model is not loaded (the start-up row's case)
+        # without a stagecraft.yml the config model is not loaded (the start-up row's case),
+        # nor the machinery of the other commands
         (["secrets", "sync", "--provider", "envfile", "--from", "s.env", "--to", "t.env"],
          {"argcomplete", "hvac", "boto3", "cattrs", "yaml", "stagecraft.config",
+          "stagecraft.manifest_check", "stagecraft.project_check", "stagecraft.key_listing",
+          "concurrent.futures", "stagecraft.init_command", "stagecraft.config_show",
           "stagecraft.run"}),
     ],
     ids=["version", "sync-without-config"],
@@ -61,8 +64,9 @@ def test_python_dash_m_runs_the_command(tmp_path: Path) -> None:
 def test_commands_import_only_what_they_use(
     tmp_path: Path, argv: list[str], absent: set[str]
 ) -> None:
-    """Store SDKs load when their store is used, argcomplete only when completing, and the
-    config model only with a config file."""
+    """Store SDKs load when their store is used, argcomplete only when completing, the
+    config model only with a config file, and the machinery of `secrets check`,
+    `secrets list`, `init`, `config show` and `run` only for those commands."""
     (tmp_path / "s.env").write_text("KEY=value\n")
     code = (
         "import atexit, sys\n"

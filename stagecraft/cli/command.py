@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-
-import attrs
+from typing import NamedTuple
 
 from stagecraft.cli.session import Session
 
 __all__ = ["Command"]
 
 
-@attrs.frozen
-class Command:
+class Command(NamedTuple):
     """One leaf command (``("secrets", "sync")``) and everything its parser needs."""
 
     words: tuple[str, ...]

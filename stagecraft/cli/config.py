@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from stagecraft import config_show
 from stagecraft.cli.command import Command
 from stagecraft.cli.loading import config_of, manager_of, settings_of
 from stagecraft.cli.session import Session
@@ -37,6 +36,9 @@ def cmd_config_check(session: Session) -> int:
 
 def cmd_config_show(session: Session) -> int:
     """``config show``: the effective configuration, credentials masked."""
+    # Imported here: not loaded by every other command's start (docs/performance.md, row 5).
+    from stagecraft import config_show
+
     config = config_of(session)
     settings = settings_of(session, config)
     registry = manager_of(session, config).build_registry()

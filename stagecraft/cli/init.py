@@ -10,7 +10,6 @@ from stagecraft.cli.completion import completer
 from stagecraft.cli.loading import manager_of
 from stagecraft.cli.session import Session
 from stagecraft.errors import EXIT_OK
-from stagecraft.init_command import initialise
 
 __all__ = ["COMMAND", "arguments", "cmd_init"]
 
@@ -24,6 +23,9 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 def cmd_init(session: Session) -> int:
     """``init``: write stagecraft.yml (or ``--config FILE``) for the project in the working
     directory."""
+    # Imported here: not loaded by every other command's start (docs/performance.md, row 5).
+    from stagecraft.init_command import initialise
+
     config = None  # a config elsewhere (a parent's) must not stop a new project's own
     registry = manager_of(session, config).build_registry()
     given = session.args.config

@@ -14,8 +14,6 @@ from stagecraft.cli.command import Command
 from stagecraft.cli.completion import completer
 from stagecraft.cli.loading import project_of
 from stagecraft.cli.session import Session
-from stagecraft.manifest_check import render
-from stagecraft.project_check import check_project
 from stagecraft.redact import Structural
 
 __all__ = ["COMMAND", "arguments", "cmd_check"]
@@ -31,6 +29,11 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 def cmd_check(session: Session) -> int:
     """``secrets check``: the matrix (or ``--json``), and the check's exit status."""
+    # Imported here: the check's machinery (a thread pool, the manifest's comparisons)
+    # is not loaded by every other command's start (docs/performance.md, row 5).
+    from stagecraft.manifest_check import render
+    from stagecraft.project_check import check_project
+
     args = session.args
     config, ctx = project_of(session)
     result = check_project(ctx, config, args.environments)

@@ -9,7 +9,6 @@ from stagecraft.cli.completion import completer
 from stagecraft.cli.loading import project_of
 from stagecraft.cli.session import Session
 from stagecraft.errors import EXIT_OK, printable
-from stagecraft.key_listing import key_names, listing
 
 __all__ = ["COMMAND", "arguments", "cmd_list"]
 
@@ -23,6 +22,9 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 
 def cmd_list(session: Session) -> int:
     """``secrets list``: the names, sorted, on stdout (``--json``: a JSON list)."""
+    # Imported here: not loaded by every other command's start (docs/performance.md, row 5).
+    from stagecraft.key_listing import key_names, listing
+
     args = session.args
     config, ctx = project_of(session)
     names = key_names(ctx, listing(ctx, config, args.location))

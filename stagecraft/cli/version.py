@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from stagecraft import __version__
 from stagecraft.discovery import entry_points
+from stagecraft.release import VERSION
 
 __all__ = ["version_text"]
 
@@ -19,7 +19,7 @@ def version_text() -> str:
     for ep in entry_points(_GROUP):
         if ep.dist_name is not None:
             found.setdefault(ep.dist_name, ep.dist_version or "?")
-    lines = [f"stagecraft {__version__} (Python {sys.version.split()[0]})"]
+    lines = [f"stagecraft {VERSION} (Python {sys.version.split()[0]})"]
     if found:
         lines.append("plugin distributions:")
         lines += [f"  {name} {found[name]}" for name in sorted(found, key=str.lower)]

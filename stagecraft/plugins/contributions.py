@@ -10,8 +10,7 @@ claimed by more than one distinct provider.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-
-import attrs
+from typing import NamedTuple
 
 from stagecraft.errors import PluginLoadError
 from stagecraft.plugins.failures import describe_exception, disable_hint
@@ -26,8 +25,7 @@ from stagecraft.providers.secrets import (
 from stagecraft.redact import Structural
 
 
-@attrs.frozen
-class Contribution:
+class Contribution(NamedTuple):
     """One plugin's ``secrets_provider_register``, ready to be called through pluggy."""
 
     origin: Origin

@@ -28,9 +28,10 @@ from stagecraft.plugins.failures import (
     not_from_working_directory,
 )
 from stagecraft.plugins.info import Kind, PluginInfo, Status
-from stagecraft.plugins.manager import PluginManager, version_of
+from stagecraft.plugins.manager import PluginManager
 from stagecraft.plugins.settings import CORE_PLUGIN, ENV_ALLOW, PluginSettings
 from stagecraft.providers.secrets import Registry
+from stagecraft.release import VERSION
 
 ENTRY_POINT_GROUP = PROJECT_NAME
 
@@ -131,7 +132,7 @@ class Loader:
         """The builtin ``exec`` plugin: helpers on ``PATH`` and in ``plugins.exec``."""
         self._names_seen.add(EXEC_PLUGIN)
         base = PluginInfo(EXEC_PLUGIN, Kind.BUILTIN, Status.DISABLED, "stagecraft",
-                          version_of("stagecraft"), target=f"{ExecStoresPlugin.__module__}."
+                          VERSION, target=f"{ExecStoresPlugin.__module__}."
                           f"{ExecStoresPlugin.__qualname__}")
         if self.manager.is_blocked(EXEC_PLUGIN):
             self.manager.record(base, replace=False)
@@ -208,10 +209,18 @@ def _normalise(name: str) -> str:
     return name.lower().replace("_", "-").replace(".", "-")
 
 
+def _version_of(dist_name: str) -> str | None:
+    """The installed version of a distribution (None when it is not installed)."""
+    try:
+        return metadata.version(dist_name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
 def _dist_of_module(module_name: str) -> tuple[str | None, str | None]:
     top = module_name.split(".", maxsplit=1)[0]
     for dist_name in metadata.packages_distributions().get(top, []):
-        return dist_name, version_of(dist_name)
+        return dist_name, _version_of(dist_name)
     return None, None
 
 

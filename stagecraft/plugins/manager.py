@@ -8,7 +8,6 @@ through pluggy's hook calling, so wrappers and tracing apply to every call.
 from __future__ import annotations
 
 import os
-from importlib import metadata
 
 import attrs
 import pluggy
@@ -25,14 +24,7 @@ from stagecraft.plugins.settings import CORE_NOT_BLOCKABLE, CORE_PLUGIN
 from stagecraft.plugins.tracing import ENV_TRACE, enable_safe_tracing
 from stagecraft.plugins.validation import invalid_implementation, unknown_hooks
 from stagecraft.providers.secrets import Origin, Registry
-
-
-def version_of(dist_name: str) -> str | None:
-    """The installed version of a distribution (None when it is not installed)."""
-    try:
-        return metadata.version(dist_name)
-    except metadata.PackageNotFoundError:
-        return None
+from stagecraft.release import VERSION
 
 
 class PluginManager(pluggy.PluginManager):
@@ -54,7 +46,7 @@ class PluginManager(pluggy.PluginManager):
             Kind.BUILTIN,
             Status.ACTIVE,
             "stagecraft",
-            version_of("stagecraft"),
+            VERSION,
             ("secrets_sync",),
             target="stagecraft.plugins.core.CorePlugin",
         )

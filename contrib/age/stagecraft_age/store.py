@@ -19,7 +19,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from stagecraft.providers.secrets import Context
-from stagecraft.store import LazyConfig, StoreSession
+from stagecraft.store import StoreSession
+from stagecraft_age.config import Config as AgeConfig
 from stagecraft_envfile.provider import EnvfileStore
 
 
@@ -27,7 +28,7 @@ class AgeStore(EnvfileStore):
     """``age:PATH``: an age-encrypted env file.  Stateless: one instance serves every sync."""
 
     id = "age"
-    Config = LazyConfig("stagecraft_age.config")
+    Config = AgeConfig
     location_help = "PATH of an age-encrypted env file (relative to the working directory)"
 
     def decode(self, ctx: Context, path: Path, data: bytes) -> bytes:

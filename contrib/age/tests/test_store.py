@@ -243,7 +243,8 @@ def test_identities_from_several_files_and_lines(project: Project) -> None:
 
 
 def test_registering_the_store_imports_no_crypto() -> None:
-    """Every command builds the registry: pyrage and the key handling come with a sync."""
+    """Every command builds the registry: the store and its config class, while pyrage
+    and the key handling come with a sync."""
     code = (
         "import sys\n"
         "import stagecraft_age\n"
@@ -253,7 +254,7 @@ def test_registering_the_store_imports_no_crypto() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=False)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "['stagecraft_age.store']"
+    assert done.stdout.strip() == "['stagecraft_age.config', 'stagecraft_age.store']"
 
 
 def test_a_symlinked_target_is_followed_and_stays_a_link(project: Project) -> None:

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 
 from stagecraft.errors import UserError
-from stagecraft.store import LazyConfig, SecretStore, StoreSession
+from stagecraft.store import SecretStore, StoreSession
+from stagecraft_aws.config import Config as AwsConfig
 
 if TYPE_CHECKING:
     from stagecraft.providers.secrets import Context
-    from stagecraft_aws.config import Config as AwsConfig
     from stagecraft_aws.connection import Service
 
 
@@ -66,7 +66,7 @@ class KeyLimits:
         return found
 
 
-class Place(StoreSession["AwsConfig"]):
+class Place(StoreSession[AwsConfig]):
     """One location of one sync (the store's session): the client, and what the read
     learnt for the writes."""
 
@@ -137,11 +137,10 @@ def _aws_name(operation: str) -> str:
     return "".join(part.capitalize() for part in operation.split("_"))
 
 
-class AwsStore(SecretStore["AwsConfig"]):
+class AwsStore(SecretStore[AwsConfig]):
     """Base of the AWS stores: config class, locations, places."""
 
-    #: Imported when a config is structured or described, not when the registry is built.
-    Config = LazyConfig("stagecraft_aws.config")
+    Config = AwsConfig
     can_delete: ClassVar[bool] = True
     #: The boto3 service name (each concrete store sets it).
     service: ClassVar[Service]

@@ -10,21 +10,17 @@ imported when a sync uses it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from stagecraft.providers.secrets import Context
-from stagecraft.store import LazyConfig, SecretStore
-
-if TYPE_CHECKING:
-    from stagecraft_encore.config import Config as EncoreConfig
+from stagecraft.store import SecretStore
+from stagecraft_encore.config import Config as EncoreConfig
 
 
-class EncoreStore(SecretStore):
+class EncoreStore(SecretStore[EncoreConfig]):
     """Encore's secrets: ``dev,local`` / ``env:staging`` through the CLI, or a ``.cue`` file."""
 
     id = "encore"
     #: The core structures ``secrets.providers.encore`` into this class.
-    Config = LazyConfig("stagecraft_encore.config")
+    Config = EncoreConfig
     location_help = (
         "environment types (dev,local), env:NAME[,NAME], or .secrets.local.cue"
     )

@@ -15,14 +15,14 @@ from stagecraft import dotenv
 from stagecraft.errors import UserError
 from stagecraft.filestore import FileStore
 from stagecraft.providers.secrets import Context
-from stagecraft.store import LazyConfig
+from stagecraft_envfile.config import Config as EnvfileConfig
 
 
 class EnvfileStore(FileStore[dotenv.Document]):
     """Env file to env file.  Stateless: one instance serves every sync."""
 
     id = "envfile"
-    Config = LazyConfig("stagecraft_envfile.config")
+    Config = EnvfileConfig
     location_help = "PATH of an env file (relative to the working directory)"
 
     def default_location(self, ctx: Context, role: str) -> str | None:

@@ -22,17 +22,17 @@ from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from stagecraft.errors import UserError
-from stagecraft.store import LazyConfig, SecretStore, StoreSession
+from stagecraft.store import SecretStore, StoreSession
+from stagecraft_github.config import Config as GitHubConfig
 
 if TYPE_CHECKING:
     from stagecraft.providers.secrets import Action, Context
     from stagecraft_github.api import SecretsApi
     from stagecraft_github.client import Client
-    from stagecraft_github.config import Config as GitHubConfig
     from stagecraft_github.location import Location
 
 
-class GitHubSession(StoreSession["GitHubConfig"]):
+class GitHubSession(StoreSession[GitHubConfig]):
     """One sync of one location: its connection, names list and public key, made on first use."""
 
     def __init__(self, store: GitHubStore, ctx: Context[GitHubConfig], location: str) -> None:
@@ -111,7 +111,7 @@ class GitHubSession(StoreSession["GitHubConfig"]):
             api.delete(name)
 
 
-class GitHubStore(SecretStore["GitHubConfig"]):
+class GitHubStore(SecretStore[GitHubConfig]):
     """GitHub Actions, environment, Dependabot and organization secrets."""
 
     id: ClassVar[str] = "github"
@@ -120,8 +120,7 @@ class GitHubStore(SecretStore["GitHubConfig"]):
     can_delete: ClassVar[bool] = True
     lists_keys: ClassVar[bool] = True
     session_class = GitHubSession
-    #: Imported when a config is structured or described, not when the registry is built.
-    Config = LazyConfig("stagecraft_github.config")
+    Config = GitHubConfig
     location_help: ClassVar[str] = (
         "OWNER/REPO, OWNER/REPO/environments/NAME, OWNER/REPO/dependabot or orgs/ORG"
     )

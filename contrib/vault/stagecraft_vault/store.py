@@ -20,12 +20,12 @@ import threading
 from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from stagecraft.store import LazyConfig, NoSuchLocationError, SecretStore, StoreSession
+from stagecraft.store import NoSuchLocationError, SecretStore, StoreSession
+from stagecraft_vault.config import Config as VaultConfig
 
 if TYPE_CHECKING:
     from stagecraft.providers.secrets import Context
     from stagecraft_vault.client import Connection
-    from stagecraft_vault.config import Config as VaultConfig
     from stagecraft_vault.kv import KVSecret, Secret
     from stagecraft_vault.location import Location
 
@@ -39,7 +39,7 @@ def as_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-class VaultSession(StoreSession["VaultConfig"]):
+class VaultSession(StoreSession[VaultConfig]):
     """One sync's reads and writes of one secret, and the version the plan was made from.
 
     Calls are serialised by a lock: the engine may write from worker threads.
@@ -141,7 +141,7 @@ class VaultSession(StoreSession["VaultConfig"]):
             self._seen = current
 
 
-class VaultStore(SecretStore["VaultConfig"]):
+class VaultStore(SecretStore[VaultConfig]):
     """HashiCorp Vault / OpenBao KV secrets (v2, and v1 when the mount says so).
 
     Everything a sync does goes through its :class:`VaultSession`;
@@ -151,8 +151,7 @@ class VaultStore(SecretStore["VaultConfig"]):
     id: ClassVar[str] = "vault"
     can_delete: ClassVar[bool] = True
     session_class = VaultSession
-    #: Imported when a config is structured or described, not when the registry is built.
-    Config = LazyConfig("stagecraft_vault.config")
+    Config = VaultConfig
     location_help: ClassVar[str] = (
         "MOUNT/PATH: the fields of one KV secret, as `vault kv put MOUNT/PATH K=V` makes them "
         "(vault:secret/myapp); with `mount` set in the config, PATH inside that mount"
