@@ -11,6 +11,9 @@ CONTRIB_DIRS := $(patsubst %/pyproject.toml,%,$(CONTRIB_PYPROJECTS))
 NODE_DIR := tests/node
 NODE_STAMP := $(NODE_DIR)/node_modules/.installed
 PYTEST_ARGS ?=
+# Editable installs are not byte-compiled by pip; this does what a normal
+# install would, so commands do not recompile the sources on every start.
+COMPILE := $(BIN)/python -m compileall -q stagecraft $(foreach dir,$(CONTRIB_DIRS),$(dir)/stagecraft_*)
 
 .PHONY: all test lint typecheck pytest demo bench install clean
 
@@ -26,9 +29,7 @@ $(STAMP): $(BIN)/python pyproject.toml $(CONTRIB_PYPROJECTS) Makefile
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
 		--config-settings editable_mode=compat -e '.[test]' \
 		$(foreach dir,$(CONTRIB_DIRS),-e ./$(dir))
-	@# Editable installs are not byte-compiled by pip; do it as a normal install
-	@# would, so commands do not recompile the sources on every start.
-	$(BIN)/python -m compileall -q stagecraft $(foreach dir,$(CONTRIB_DIRS),$(dir)/stagecraft_*)
+	$(COMPILE)
 	touch $@
 
 # Node's dotenv is a reference reader of the env files we write.
@@ -52,7 +53,11 @@ test: lint typecheck pytest
 demo: $(STAMP)
 	@bash docs/example/demo.sh $(BIN)/stagecraft
 
+# Compiled again first: a module edited since `make install` would otherwise be
+# compiled on every start where PYTHONDONTWRITEBYTECODE is set, and the
+# start-up rows would time that instead of what an installed package does.
 bench: $(STAMP)
+	$(COMPILE)
 	$(BIN)/python -m benchmarks
 
 clean:

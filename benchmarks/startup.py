@@ -46,6 +46,14 @@ def clean_env() -> dict[str, str]:
 #: importing them alone is the floor under any Stagecraft command.
 DEPENDENCIES = "import attrs, pluggy, argparse, logging"
 
+#: The floor plus what finding plugins costs by design before any of them is
+#: imported: ``importlib.metadata`` (with the parts of ``email`` and ``zipfile``
+#: it loads) and one scan of every installed distribution's entry points.  Not
+#: in the judged floor (the row's target predates it); shown so that the
+#: share of the start-up that entry-point discovery takes is measured, not guessed.
+DISCOVERY = (DEPENDENCIES + ", importlib.metadata; "
+             "importlib.metadata.entry_points(group='stagecraft')")
+
 
 def run(repeats: int) -> list[Row]:
     """The 20-key sync and ``--version`` against the floor of importing the dependencies."""
@@ -76,11 +84,12 @@ def run(repeats: int) -> list[Row]:
                 lambda: call(*sync),
                 lambda: call(script, "--version"),
                 lambda: call(sys.executable, "-c", "pass"),
+                lambda: call(sys.executable, "-c", DISCOVERY),
             ],
             repeats,
             setup=reset,
         )
-    floor, synced, version, bare = timing.medians
+    floor, synced, version, bare, discovery = timing.medians
     against = (f"python -c '{DEPENDENCIES}'", floor)
     return [
         cost_row(f"stagecraft secrets sync ({KEYS} keys), whole process", synced, *against,
@@ -90,4 +99,7 @@ def run(repeats: int) -> list[Row]:
                  what="the dependency floor", runs=timing.runs, ratio=timing.paired_ratio(2, 0)),
         cost_row("python -c pass (bare interpreter)", bare, *against, None,
                  what="the dependency floor", runs=timing.runs, ratio=timing.paired_ratio(3, 0)),
+        cost_row("the floor + importlib.metadata + one entry-point scan", discovery, *against,
+                 None, what="the dependency floor", runs=timing.runs,
+                 ratio=timing.paired_ratio(4, 0)),
     ]

@@ -56,6 +56,7 @@ def test_quick_plan_gives_every_row(bench: ModuleType) -> None:
         "encore plan (dry run) of 3 keys, 1 ms a call",
         "encore --check of 3 unchanged keys: CLI calls (0 set)",
         "stagecraft secrets sync (20 keys)", "stagecraft --version", "python -c pass",
+        "the floor + importlib.metadata",
         "registry build, 1 local plugins", "registry build, 3 local plugins",
         "store write_one 4 keys", "store write_one 4 keys",
         "exec store (Node helper) sync of 5 keys",
