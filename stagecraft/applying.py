@@ -25,6 +25,7 @@ from stagecraft.errors import (
     UserError,
     printable,
 )
+from stagecraft.interrupts import run_in_threads
 from stagecraft.locations import Endpoint
 from stagecraft.outcomes import STOPPED_WAITING, UNKNOWN, outcome, reason_of
 from stagecraft.plan import Plan
@@ -177,21 +178,17 @@ def _write_each(
             with lock:
                 in_flight.discard(item[0])
 
-    count_workers = max(1, min(_concurrency(ctx, store), len(the_plan.writes)))
-    threads = [threading.Thread(target=worker, name=f"{store.id}-{number}", daemon=True)
-               for number in range(count_workers)]
-    for thread in threads:
-        thread.start()
-    try:
-        for thread in threads:
-            thread.join()
-    except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
+    def stop_waiting() -> None:  # a second Ctrl-C
         with lock:
             ctx.abandon()
             unknown.update(dict.fromkeys(in_flight, STOPPED_WAITING))
             in_flight.clear()
             for key, _value in pending:
                 failed[key] = "not written: interrupted"
+
+    count_workers = max(1, min(_concurrency(ctx, store), len(the_plan.writes)))
+    run_in_threads([(f"{store.id}-{number}", worker) for number in range(count_workers)],
+                   stop_waiting=stop_waiting)
     return reported, failed, unknown
 
 

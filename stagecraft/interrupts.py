@@ -11,9 +11,30 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
-__all__ = ["Interrupts"]
+__all__ = ["Interrupts", "run_in_threads"]
+
+
+def run_in_threads(
+    jobs: Sequence[tuple[str, Callable[[], None]]], *, stop_waiting: Callable[[], None]
+) -> None:
+    """Run each ``(name, job)`` on a thread of its own and wait for them all.
+
+    A Ctrl-C while waiting (the run's second: the first only cancels, which
+    the jobs see through their context) calls ``stop_waiting`` and returns
+    without them: their threads are daemons, so a call that never answers
+    cannot keep the process alive, and ``stop_waiting`` records what they
+    were doing as unknown.
+    """
+    threads = [threading.Thread(target=job, name=name, daemon=True) for name, job in jobs]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            thread.join()
+    except KeyboardInterrupt:
+        stop_waiting()
 
 
 class Interrupts:

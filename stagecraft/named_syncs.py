@@ -26,6 +26,7 @@ file store or as an env file), or the same location of another store.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -44,6 +45,7 @@ from stagecraft.api import (
 )
 from stagecraft.endpoints import config_location, reserved_words
 from stagecraft.errors import InterruptedSyncError, UserError, did_you_mean, printable
+from stagecraft.interrupts import run_in_threads
 from stagecraft.locations import split
 from stagecraft.project import ConfigChoice, working_directory
 from stagecraft.providers.secrets import SyncResult
@@ -196,15 +198,7 @@ def run_named_syncs(
         for outcome in group:
             one(outcome)
 
-    threads = [threading.Thread(target=in_order, args=(group,), daemon=True,
-                                name=f"sync-{group[0].sync.name}")
-               for group in chains]
-    for thread in threads:
-        thread.start()
-    try:
-        for thread in threads:
-            thread.join()
-    except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
+    def stop_waiting() -> None:  # a second Ctrl-C
         run.ctx.abandon()
         with lock:
             for outcome in outcomes:
@@ -214,6 +208,9 @@ def run_named_syncs(
                         Structural(f"{outcome.sync.name}: interrupted; stopped waiting for it, "
                                    "so what it wrote is unknown"),
                         SyncResult(source=outcome.source, target=outcome.target), {})
+
+    run_in_threads([(f"sync-{group[0].sync.name}", functools.partial(in_order, group))
+                    for group in chains], stop_waiting=stop_waiting)
     return outcomes
 
 
