@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from stagecraft.cli.command import Command
-from stagecraft.cli.completion import completer
 from stagecraft.cli.loading import manager_of
+from stagecraft.cli.options import completed
 from stagecraft.cli.session import Session
 from stagecraft.errors import EXIT_OK
 
@@ -15,9 +15,8 @@ __all__ = ["COMMAND", "arguments", "cmd_init"]
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--provider", metavar="ID",
-                        help="configure this provider (default: guessed from the files here)"
-                        ).completer = completer("provider")  # type: ignore[attr-defined]
+    completed(parser, "provider", "--provider", metavar="ID",
+              help="configure this provider (default: guessed from the files here)")
 
 
 def cmd_init(session: Session) -> int:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from stagecraft.cli.command import Command
-from stagecraft.cli.completion import completer
 from stagecraft.cli.loading import config_of, manager_of
+from stagecraft.cli.options import completed
 from stagecraft.cli.session import Session, table
 from stagecraft.describe import describe, render
 from stagecraft.errors import EXIT_OK
@@ -15,9 +15,8 @@ __all__ = ["COMMAND", "arguments", "cmd_providers"]
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("provider_id", nargs="?", metavar="ID",
-                        help="describe this provider instead of listing them all"
-                        ).completer = completer("provider")  # type: ignore[attr-defined]
+    completed(parser, "provider", "provider_id", nargs="?", metavar="ID",
+              help="describe this provider instead of listing them all")
 
 
 def cmd_providers(session: Session) -> int:

@@ -18,8 +18,8 @@ from __future__ import annotations
 import argparse
 
 from stagecraft.cli.command import Command
-from stagecraft.cli.completion import completer
 from stagecraft.cli.loading import project_of
+from stagecraft.cli.options import add_exclude, add_keys, add_source, completed
 from stagecraft.cli.session import Session
 from stagecraft.errors import UserError
 from stagecraft.redact import Structural
@@ -29,32 +29,20 @@ __all__ = ["COMMAND", "arguments", "cmd_run"]
 
 def arguments(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--env", metavar="NAME",
-                       help="an environment of secrets.environments in stagecraft.yml"
-                       ).completer = completer("environment")  # type: ignore[attr-defined]
-    where.add_argument("--from", dest="source", default="", metavar="LOCATION",
-                       help="an env file, ID:LOCATION of a store, or an environment name "
-                       "(default: secrets.from)"
-                       ).completer = completer("source")  # type: ignore[attr-defined]
-    parser.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
-                        help="leave out keys matching PATTERN (a name or glob; repeatable)")
+    completed(where, "environment", "--env", metavar="NAME",
+              help="an environment of secrets.environments in stagecraft.yml")
+    add_source(where, metavar="LOCATION", help="an env file, ID:LOCATION of a store, or an "
+               "environment name (default: secrets.from)")
+    add_exclude(parser)
     parser.add_argument("--mask", action="store_true",
                         help="pass COMMAND's stdout and stderr through Stagecraft, with every "
                         "secret value masked (they are then pipes, not the terminal)")
-    parser.add_argument("keys", nargs="*", metavar="KEY|PATTERN",
-                        help="keys to give COMMAND, by name or glob (default: the declared "
-                        "keys present there, or every key when none are declared)"
-                        ).completer = _nothing  # type: ignore[attr-defined]
+    add_keys(parser, help="keys to give COMMAND, by name or glob (default: the declared "
+             "keys present there, or every key when none are declared)")
     # Shown in the usage and help only: the words after -- are taken whole by the
     # parser (Command.passthrough), never matched here; None when there is no --.
-    parser.add_argument("command", nargs="?", default=None, metavar="-- COMMAND [ARG ...]",
-                        help="the command to run, and its arguments, after --"
-                        ).completer = _nothing  # type: ignore[attr-defined]
-
-
-def _nothing(**_: object) -> list[str]:
-    """No candidates: key names are not files, and COMMAND is the shell's to complete."""
-    return []
+    completed(parser, None, "command", nargs="?", default=None, metavar="-- COMMAND [ARG ...]",
+              help="the command to run, and its arguments, after --")
 
 
 def cmd_run(session: Session) -> int:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 
 from stagecraft.cli.command import Command
-from stagecraft.cli.completion import completer
 from stagecraft.cli.loading import project_of
+from stagecraft.cli.options import completed
 from stagecraft.cli.session import Session
 from stagecraft.redact import Structural
 
@@ -20,11 +20,9 @@ __all__ = ["COMMAND", "arguments", "cmd_check"]
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "environments", nargs="*", metavar="ENV",
-        help="environments to check (default: every one in secrets.environments); "
-        "without declared environments, locations (ID:LOCATION or env files)",
-    ).completer = completer("source")  # type: ignore[attr-defined]
+    completed(parser, "source", "environments", nargs="*", metavar="ENV",
+              help="environments to check (default: every one in secrets.environments); "
+              "without declared environments, locations (ID:LOCATION or env files)")
 
 
 def cmd_check(session: Session) -> int:

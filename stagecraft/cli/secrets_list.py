@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from stagecraft.cli.command import Command
-from stagecraft.cli.completion import completer
 from stagecraft.cli.loading import project_of
+from stagecraft.cli.options import completed
 from stagecraft.cli.session import Session
 from stagecraft.errors import EXIT_OK, printable
 
@@ -14,10 +14,8 @@ __all__ = ["COMMAND", "arguments", "cmd_list"]
 
 
 def arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "location", metavar="LOCATION|ENV",
-        help="an environment of secrets.environments, ID:LOCATION of a store, or an env file",
-    ).completer = completer("source")  # type: ignore[attr-defined]
+    completed(parser, "source", "location", metavar="LOCATION|ENV",
+              help="an environment of secrets.environments, ID:LOCATION of a store, or an env file")
 
 
 def cmd_list(session: Session) -> int:

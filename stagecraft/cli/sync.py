@@ -15,8 +15,8 @@ import sys
 from stagecraft.api import Project, open_sync_run, prepare_in, run_sync
 from stagecraft.cli.capture import interrupts_cancel, is_terminal, progress_line, provider_output
 from stagecraft.cli.command import Command
-from stagecraft.cli.completion import completer
 from stagecraft.cli.loading import project_options
+from stagecraft.cli.options import add_exclude, add_keys, add_source, completed
 from stagecraft.cli.session import Session
 from stagecraft.cli.sync_report import environments_json, report_sync
 from stagecraft.errors import EXIT_DRIFT, EXIT_INTERRUPTED, EXIT_OK, UserError
@@ -29,18 +29,15 @@ __all__ = ["COMMAND", "arguments", "cmd_sync"]
 
 
 def arguments(sync: argparse.ArgumentParser) -> None:
-    sync.add_argument("--provider", metavar="ID",
-                      help="provider to use (default: secrets.provider in stagecraft.yml)"
-                      ).completer = completer("provider")  # type: ignore[attr-defined]
-    sync.add_argument("--from", dest="source", default="", metavar="[ID:]SOURCE",
-                      help="where to read: an environment of secrets.environments, an env file "
-                      "('-': standard input), or ID:LOCATION of a store (default: secrets.from, "
-                      "else the provider's configured source)"
-                      ).completer = completer("source")  # type: ignore[attr-defined]
-    sync.add_argument("--to", dest="target", default="", metavar="[ID:]TARGET",
-                      help="where to write: an environment, a location in the provider, or "
-                      "ID:LOCATION (default: secrets.to, else the provider's configured target)"
-                      ).completer = completer("target")  # type: ignore[attr-defined]
+    completed(sync, "provider", "--provider", metavar="ID",
+              help="provider to use (default: secrets.provider in stagecraft.yml)")
+    add_source(sync, metavar="[ID:]SOURCE",
+               help="where to read: an environment of secrets.environments, an env file "
+               "('-': standard input), or ID:LOCATION of a store (default: secrets.from, "
+               "else the provider's configured source)")
+    completed(sync, "target", "--to", dest="target", default="", metavar="[ID:]TARGET",
+              help="where to write: an environment, a location in the provider, or "
+              "ID:LOCATION (default: secrets.to, else the provider's configured target)")
     mode = sync.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="change nothing; show what would")
     mode.add_argument(
@@ -55,19 +52,16 @@ def arguments(sync: argparse.ArgumentParser) -> None:
     sync.add_argument("--force", action="store_true",
                       help="overwrite keys changed in the target since this machine last "
                       "synced them (without it they are a conflict and nothing is written)")
-    sync.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
-                      help="leave out keys matching PATTERN (a name or glob; repeatable)")
+    add_exclude(sync)
     sync.add_argument("--no-record", dest="record", action="store_false",
                       help="neither read nor update the record of what this machine last "
                       "synced (no conflicts are found; write-only plans never say unchanged)")
-    sync.add_argument("--only", action="append", default=[], metavar="NAME",
-                      help="run only the named sync NAME of secrets.syncs (repeatable; "
-                      "default: every named sync)",
-                      ).completer = completer("sync")  # type: ignore[attr-defined]
+    completed(sync, "sync", "--only", action="append", default=[], metavar="NAME",
+              help="run only the named sync NAME of secrets.syncs (repeatable; "
+              "default: every named sync)")
     sync.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
                       help="stop starting writes after SECONDS and report what was not written")
-    sync.add_argument("keys", nargs="*", metavar="KEY|PATTERN",
-                      help="keys to sync, by name or glob such as 'STRIPE_*' (default: all)")
+    add_keys(sync, help="keys to sync, by name or glob such as 'STRIPE_*' (default: all)")
 
 
 def runs_named_syncs(run: Project, args: argparse.Namespace) -> bool:
