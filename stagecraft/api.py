@@ -6,8 +6,8 @@ SOURCE --to TARGET`` without the printing: the same config discovery
 (:mod:`stagecraft.endpoints`), the same ``secrets_sync`` hook with every
 wrapper a plugin adds, and errors masked by the same rule as the command's
 messages.  The command's ``secrets sync`` is a thin layer over
-:func:`prepare_sync` and :func:`run_sync` here, adding only what a terminal
-needs (Ctrl-C, a progress line, the report).
+:func:`open_sync_run`, :func:`prepare_in` and :func:`run_sync` here, adding
+only what a terminal needs (Ctrl-C, a progress line, the report).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PreparedSync", "Project", "ProjectOptions", "as_names", "check", "list_keys", "mask_error",
-    "open_project", "open_sync_run", "prepare_in", "prepare_sync", "read", "run_sync", "sync",
+    "open_project", "open_sync_run", "prepare_in", "read", "run_sync", "sync",
 ]
 
 
@@ -101,33 +101,6 @@ class PreparedSync(NamedTuple):
     #: keys the target's environment requires.
     source_environment: str | None = None
     target_environment: str | None = None
-
-
-def prepare_sync(
-    project: ProjectOptions,
-    *,
-    provider_id: str | None = None,
-    source: str = "",
-    target: str = "",
-    keys: Iterable[str] = (),
-    exclude: Iterable[str] = (),
-    prune: bool = False,
-    dry_run: bool = False,
-    record: bool = True,
-    allow_empty_source: bool = False,
-    force: bool = False,
-    timeout: float | None = None,
-    on_progress: Callable[[str, int, int], None] | None = None,
-) -> PreparedSync:
-    """Load the project's config and plugins and resolve what the sync reads and writes.
-
-    ``on_progress`` is told ``(store id, keys written, keys to write)`` as
-    writes finish (the command's progress line).
-    """
-    run = open_sync_run(project, timeout=timeout, on_progress=on_progress)
-    return prepare_in(run, provider_id=provider_id, source=source, target=target,
-                      keys=tuple(keys), exclude=tuple(exclude), prune=prune, dry_run=dry_run,
-                      record=record, allow_empty_source=allow_empty_source, force=force)
 
 
 def open_sync_run(
@@ -259,12 +232,9 @@ def sync(
     """
     redactor = Redactor()
     with _masked_errors(redactor):
-        prepared = prepare_sync(
-            ProjectOptions(working_directory(), config, redactor=redactor), source=source,
-            target=target, keys=as_names(keys), exclude=as_names(exclude), prune=prune,
-            dry_run=dry_run,
-        )
-        return run_sync(prepared)
+        run = open_sync_run(ProjectOptions(working_directory(), config, redactor=redactor))
+        return run_sync(prepare_in(run, source=source, target=target, keys=as_names(keys),
+                                   exclude=as_names(exclude), prune=prune, dry_run=dry_run))
 
 
 def read(

@@ -13,7 +13,7 @@ import pytest
 from test_secrets_list_check import SECRET, run  # the command in-process; no value shown
 
 import stagecraft
-from stagecraft.api import ProjectOptions, prepare_sync
+from stagecraft.api import PreparedSync, ProjectOptions, open_sync_run, prepare_in
 from stagecraft.errors import UserError
 
 MANIFEST = """\
@@ -159,12 +159,12 @@ def test_a_failed_sync_names_the_environments_in_its_json(
     assert "the source does not exist" in report["error"]["message"]
 
 
-def test_prepare_sync_exposes_the_environments(project: Path) -> None:
-    prepared = prepare_sync(ProjectOptions(project / "src"), source="dev", target="staging")
+def test_a_prepared_sync_exposes_the_environments(project: Path) -> None:
+    prepared = _prepared(project, source="dev", target="staging")
     assert (prepared.source_environment, prepared.target_environment) == ("dev", "staging")
     assert prepared.options.source == f"envfile:{project / '.env.dev'}"
     assert prepared.options.target == str(project / "deploy" / ".env.staging")
-    by_path = prepare_sync(ProjectOptions(project / "src"), source="../.env.dev",
+    by_path = _prepared(project, source="../.env.dev",
                            target="envfile:x.env")
     assert (by_path.source_environment, by_path.target_environment) == (None, None)
 
@@ -187,3 +187,8 @@ def test_without_a_config_a_word_is_a_file(
 ) -> None:
     (project / "src" / "dev").write_text("FROM_FILE=1\n", encoding="utf-8")
     assert stagecraft.read("dev", config=False) == {"FROM_FILE": "1"}
+
+
+def _prepared(project: Path, **request: str) -> PreparedSync:
+    """The sync ``secrets sync`` would run from ``project/src``, prepared and not run."""
+    return prepare_in(open_sync_run(ProjectOptions(project / "src")), **request)
