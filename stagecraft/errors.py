@@ -258,14 +258,22 @@ class MissingDeclaredKeysError(UserError):
     #: What the refusal spared, said at the end of the message.
     consequence = "nothing was written (is this the right source?)"
 
-    def __init__(self, keys: Sequence[str], source: str, environment: str | None) -> None:
+    def __init__(
+        self, keys: Sequence[str], source: str, environment: str | None, *,
+        empty: Sequence[str] = (),
+    ) -> None:
         self.keys = tuple(keys)
+        #: Those of ``keys`` the source holds with an empty value (a template, say).
+        self.empty = tuple(empty)
         self.source = source
         self.environment = environment
         where = f"required in {environment}" if environment else "required everywhere"
         listed = ", ".join(printable(key) for key in self.keys)
+        emptied = ", ".join(printable(key) for key in self.empty)
+        held = f" (empty in the source: {emptied})" if self.empty else ""
         super().__init__(Structural(
-            f"{printable(source)}: missing declared key(s) {where}: {listed}; {self.consequence}"
+            f"{printable(source)}: missing declared key(s) {where}: {listed}{held}; "
+            f"{self.consequence}"
         ))
 
 

@@ -6,9 +6,10 @@ Declared keys guard every sync (``secrets.keys`` in ``stagecraft.yml``):
   KEYS on the command line or in :func:`stagecraft.sync`) copies the
   declared keys only, so a stray key in a source does not spread;
 * a declared key required where the sync writes, yet missing from the
-  source, stops the sync before anything is written, dry run and
-  ``--check`` included.  A wrong or empty source lacks them, so it cannot
-  empty a target (not even with ``--prune``).
+  source or empty there, stops the sync before anything is written, dry run
+  and ``--check`` included.  A wrong or empty source lacks them, and a
+  template holds them empty, so neither can empty a target (not even with
+  ``--prune``).
 
 Where the sync writes is an environment when its target is written as an
 environment's name, or is the environment's location (the same file, for a
@@ -25,14 +26,19 @@ source (:meth:`SyncScope.require`) and after selecting keys
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import attrs
 
-from stagecraft.config.manifest import Manifest, applicable_keys, matches_any
+from stagecraft.config.manifest import (
+    Manifest,
+    applicable_keys,
+    matches_any,
+    require_values,
+    required_in,
+)
 from stagecraft.config.schema import Config
-from stagecraft.errors import MissingDeclaredKeysError
 from stagecraft.filestore import FileStore
 from stagecraft.providers.registry import Registry
 
@@ -55,11 +61,10 @@ class SyncScope:
     #: The environment the sync writes to (None: a place that is no environment).
     environment: str | None = None
 
-    def require(self, source_keys: Collection[str], source: str) -> None:
-        """Raise :class:`MissingDeclaredKeysError` naming every required key ``source`` lacks."""
-        missing = [name for name in self.required if name not in source_keys]
-        if missing:
-            raise MissingDeclaredKeysError(missing, source, self.environment)
+    def require(self, values: Mapping[str, str], source: str) -> None:
+        """Raise :class:`~stagecraft.errors.MissingDeclaredKeysError` naming every required
+        key ``source`` (read as ``values``) lacks or holds empty."""
+        require_values(self.required, values, source, self.environment)
 
     def limit(self, keys: Sequence[str]) -> list[str]:
         """The keys of ``keys`` (in order) that every limit allows and none drops."""
@@ -125,5 +130,5 @@ def scope_for_sync(
         declared = [key for key in declared if matches_any(key.name, narrowing)]
     if not selection:
         limits += (tuple(manifest.key_names()),)
-    required = tuple(key.name for key in declared if key.is_required_in(environment))
+    required = tuple(required_in(declared, environment))
     return SyncScope(limits, tuple(dropping), required, environment)

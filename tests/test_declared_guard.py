@@ -75,6 +75,30 @@ def test_an_empty_or_wrong_source_cannot_empty_a_target(
     assert out == ""
 
 
+@pytest.mark.parametrize("mode", [[], ["--dry-run"], ["--prune"]])
+def test_a_template_with_empty_values_cannot_blank_a_target(
+    root: Path, capsys: pytest.CaptureFixture[str], mode: list[str]
+) -> None:
+    """The project's .env.example as the source: every required key is there, empty.
+    Copied, it would blank prod's secrets; it is refused like a source lacking them."""
+    (root / ".env.example").write_text("# Postgres\nDATABASE_URL=\nSTRIPE_KEY=\nSENTRY_DSN=\n",
+                                       encoding="utf-8")
+    before = (root / ".env.prod").read_bytes()
+    code, out, err = run(capsys, "secrets", "sync", "--from", ".env.example", "--to", "prod",
+                         *mode)
+    assert code == 1, err
+    assert "missing declared key(s) required in prod: DATABASE_URL, STRIPE_KEY (empty in the " \
+           "source: DATABASE_URL, STRIPE_KEY); nothing was written" in err
+    assert (root / ".env.prod").read_bytes() == before
+    assert out == ""
+    # An optional key may be empty, and a required one with a value passes.
+    (root / "filled.env").write_text("DATABASE_URL=postgres://x\nSTRIPE_KEY=sk\nSENTRY_DSN=\n",
+                                     encoding="utf-8")
+    code, _, err = run(capsys, "secrets", "sync", "--from", "filled.env", "--to", "prod",
+                       "--dry-run")
+    assert code == 0, err
+
+
 def test_allow_empty_source_does_not_lift_the_guard(
     root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

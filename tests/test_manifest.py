@@ -18,8 +18,8 @@ from stagecraft.config import (
     ResolvedLocation,
     applicable_keys,
     keys_for_sync,
-    missing_required,
-    require_declared_keys,
+    require_values,
+    required_in,
     resolve_location,
 )
 from stagecraft.providers.secrets import Context, Registry, SyncOptions, SyncResult
@@ -130,18 +130,18 @@ def test_applicable_keys_follow_the_syncs_names_globs_and_excludes() -> None:
     assert applicable_keys(Manifest(), None) == []
 
 
-def test_missing_required_keys_depend_on_the_target_environment() -> None:
+def test_required_keys_depend_on_the_target_environment() -> None:
     keys = applicable_keys(guarded(), None, ["LOCAL_*"])
-    assert missing_required(keys, "prod", {"DATABASE_URL"}) == ["STRIPE_API_KEY"]
-    assert missing_required(keys, "dev", {"DATABASE_URL"}) == []
-    assert missing_required(keys, None, set()) == ["DATABASE_URL"]  # an empty source is caught
-    assert missing_required(keys, "prod", {"DATABASE_URL", "STRIPE_API_KEY"}) == []
+    assert required_in(keys, "prod") == ["DATABASE_URL", "STRIPE_API_KEY"]
+    assert required_in(keys, "dev") == ["DATABASE_URL"]
+    assert required_in(keys, None) == ["DATABASE_URL"]  # no environment: required everywhere
 
 
 def test_a_source_missing_required_keys_is_refused_naming_them() -> None:
     keys = applicable_keys(guarded(), None, ["LOCAL_*"])
     with pytest.raises(MissingDeclaredKeysError) as info:
-        require_declared_keys(keys, "prod", {"SENTRY_DSN"}, "dev (envfile:.env.local)")
+        require_values(required_in(keys, "prod"), {"SENTRY_DSN": "x"},
+                       "dev (envfile:.env.local)", "prod")
     assert str(info.value) == (
         "dev (envfile:.env.local): missing declared key(s) required in prod: DATABASE_URL, "
         "STRIPE_API_KEY; nothing was written (is this the right source?)"
@@ -149,8 +149,22 @@ def test_a_source_missing_required_keys_is_refused_naming_them() -> None:
     assert info.value.exit_code == 1
     assert info.value.keys == ("DATABASE_URL", "STRIPE_API_KEY")
     with pytest.raises(MissingDeclaredKeysError, match="required everywhere: DATABASE_URL;"):
-        require_declared_keys(keys, None, set(), ".env.empty")
-    require_declared_keys(keys, "dev", {"DATABASE_URL"}, "dev")  # nothing missing: no error
+        require_values(required_in(keys, None), {}, ".env.empty", None)
+    require_values(required_in(keys, "dev"), {"DATABASE_URL": "x"}, "dev", "dev")  # no error
+
+
+def test_a_template_holding_required_keys_empty_is_refused_like_a_source_lacking_them() -> None:
+    """`.env.example` as the source would blank every secret of the target."""
+    keys = applicable_keys(guarded(), None, ["LOCAL_*"])
+    with pytest.raises(MissingDeclaredKeysError) as info:
+        require_values(required_in(keys, "prod"), {"DATABASE_URL": "", "STRIPE_API_KEY": "sk"},
+                       ".env.example", "prod")
+    assert info.value.keys == ("DATABASE_URL",)
+    assert info.value.empty == ("DATABASE_URL",)
+    assert str(info.value) == (
+        ".env.example: missing declared key(s) required in prod: DATABASE_URL (empty in the "
+        "source: DATABASE_URL); nothing was written (is this the right source?)"
+    )
 
 
 # ----------------------------------------------------------------- keys: FILE

@@ -138,6 +138,19 @@ def test_missing_required_keys_refuse_the_run_before_anything_starts(
     assert_no_value(done)
 
 
+def test_a_required_key_held_empty_refuses_the_run_too(project: Path) -> None:
+    """An empty value is no secret: the app would start with a blank DATABASE_URL."""
+    write_source(project, {**DEV, "DATABASE_URL": ""}, ".env.dev")
+    done = stagecraft(project, ["--env", "dev"], TOUCH)
+    assert done.returncode == 1
+    assert done.stderr == (
+        "stagecraft: error: envfile:.env.dev: missing declared key(s) required in dev: "
+        "DATABASE_URL (empty in the source: DATABASE_URL); the command was not started\n"
+    )
+    assert not (project / "started").exists()
+    assert_no_value(done)
+
+
 @pytest.mark.parametrize(("options", "message"), [
     pytest.param(["--env", "stagign"], "--env stagign: not in secrets.environments "
                  "(did you mean 'staging'?); for a file or ID:LOCATION, use --from", id="env"),

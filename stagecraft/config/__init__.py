@@ -39,8 +39,8 @@ from stagecraft.config.manifest import (
     NamedSync,
     applicable_keys,
     keys_for_sync,
-    missing_required,
-    require_declared_keys,
+    require_values,
+    required_in,
 )
 from stagecraft.config.manifest_loading import check_environments
 from stagecraft.config.marks import Mark, NodePath, format_path
@@ -75,9 +75,10 @@ __all__ = [
     "format_path",
     "keys_for_sync",
     "load",
-    "missing_required",
+
     "parse",
-    "require_declared_keys",
+    "require_values",
+    "required_in",
     "resolve_location",
     "structure",
     "structure_plain",

@@ -120,7 +120,7 @@ def keys_for_sync(
     With keys declared, a sync that names no keys of its own copies the
     declared keys present in the source (``source_keys``) only, so that a
     stray key in a source does not spread; a declared key absent from the
-    source is no selection error (:func:`missing_required` says whether it
+    source is no selection error (:func:`require_values` says whether it
     is required).  An empty list then means nothing to copy, not every key.
     """
     if sync_keys is not None:
@@ -148,30 +148,35 @@ def applicable_keys(
     ]
 
 
-def missing_required(
-    keys: Iterable[DeclaredKey], environment: str | None, source_keys: Collection[str]
-) -> list[str]:
-    """The names of ``keys`` required in ``environment`` that ``source_keys`` lacks, in order.
+def required_in(keys: Iterable[DeclaredKey], environment: str | None) -> list[str]:
+    """The names of ``keys`` required in ``environment``, in order.
 
     ``keys`` are the declared keys that apply (:func:`applicable_keys`);
     ``environment`` is the environment a sync writes to (or a command runs
-    with), None for a place that is no environment.  A sync whose source lacks
-    one of these must stop before anything is written: this is what keeps a
-    wrong or empty source from emptying a target.
+    with), None for a place that is no environment.
     """
-    return [
-        key.name for key in keys if key.is_required_in(environment) and key.name not in source_keys
-    ]
+    return [key.name for key in keys if key.is_required_in(environment)]
 
 
-def require_declared_keys(
-    keys: Iterable[DeclaredKey], environment: str | None, source_keys: Collection[str],
+def require_values(
+    required: Iterable[str],
+    values: Mapping[str, str],
     source: str,
+    environment: str | None,
+    *,
+    error: type[MissingDeclaredKeysError] = MissingDeclaredKeysError,
 ) -> None:
-    """Raise :class:`MissingDeclaredKeysError` when :func:`missing_required` finds any."""
-    missing = missing_required(keys, environment, source_keys)
-    if missing:
-        raise MissingDeclaredKeysError(missing, source, environment)
+    """Raise ``error`` naming every key of ``required`` that ``values`` (the source) lacks
+    or holds empty, before anything is written or started.
+
+    This is what keeps a wrong or empty source from emptying a target: an
+    empty file lacks the keys, and a template such as ``.env.example`` holds
+    them with empty values, which would blank every one of them.
+    """
+    unusable = [name for name in required if not values.get(name)]
+    if unusable:
+        raise error(unusable, source, environment,
+                    empty=[name for name in unusable if name in values])
 
 
 def matches_any(name: str, patterns: Iterable[str]) -> bool:

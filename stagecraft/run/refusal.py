@@ -14,7 +14,8 @@ from stagecraft.config.manifest import (
     Manifest,
     applicable_keys,
     keys_for_sync,
-    missing_required,
+    require_values,
+    required_in,
 )
 from stagecraft.errors import MissingKeysForRunError, UserError, printable
 from stagecraft.redact import Structural
@@ -39,13 +40,12 @@ def secrets_for_run(
 
     Raises :class:`MissingKeysForRunError` when a declared key that applies
     (not narrowed away or excluded) is required in ``environment`` and
-    absent, and :class:`~stagecraft.providers.secrets.MissingKeysError` when
+    absent or empty, and :class:`~stagecraft.providers.secrets.MissingKeysError` when
     a name or pattern of ``keys``/``exclude`` matches nothing.
     """
     declared = applicable_keys(manifest, keys or None, exclude)
-    missing = missing_required(declared, environment, values)
-    if missing:
-        raise MissingKeysForRunError(missing, source, environment)
+    require_values(required_in(declared, environment), values, source, environment,
+                   error=MissingKeysForRunError)
     available = keys_for_sync(manifest, None, values)
     if available is not None:
         _refuse_undeclared(keys, available, values, source)
