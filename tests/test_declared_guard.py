@@ -9,15 +9,14 @@ Python API; env files are read back with python-dotenv.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 from dotenv import dotenv_values
 
 import stagecraft
-from stagecraft.cli import main
 from stagecraft.errors import MissingDeclaredKeysError
+from tests.inprocess import isolate, run_command
 
 SECRET = "guard-canary-value-7Qx"
 PROD = f"DATABASE_URL=postgres://{SECRET}-prod\nSTRIPE_KEY=sk_{SECRET}\nLEGACY=old-{SECRET}\n"
@@ -36,10 +35,7 @@ secrets:
 
 @pytest.fixture
 def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in list(os.environ):
-        if name.startswith("STAGECRAFT_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    isolate(monkeypatch, tmp_path / "state")
     (tmp_path / "stagecraft.yml").write_text(MANIFEST, encoding="utf-8")
     (tmp_path / ".env.dev").write_text(
         f"DATABASE_URL=postgres://{SECRET}-dev\nSTRIPE_KEY=sk_{SECRET}-dev\n"
@@ -50,10 +46,7 @@ def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(["--color", "never", *argv])
-    out, err = capsys.readouterr()
-    assert SECRET not in out + err
-    return code, out, err
+    return run_command(capsys, *argv, never_shown=SECRET)
 
 
 @pytest.mark.parametrize("mode", [[], ["--dry-run"], ["--check"], ["--force"]])

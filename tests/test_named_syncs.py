@@ -8,14 +8,12 @@ concurrently with one failing, are in ``test_named_syncs_stores.py``.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 from dotenv import dotenv_values
 
 import stagecraft
-from stagecraft.cli import main
 from stagecraft.errors import (
     EXIT_DRIFT,
     EXIT_INTERNAL_ERROR,
@@ -26,6 +24,7 @@ from stagecraft.errors import (
     MissingDeclaredKeysError,
 )
 from stagecraft.exit_order import worst_exit
+from tests.inprocess import isolate, run_command
 
 SECRET = "named-canary-9Jw"
 
@@ -59,10 +58,7 @@ secrets:
 @pytest.fixture
 def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Worked on from a subdirectory: paths in stagecraft.yml are relative to it."""
-    for name in list(os.environ):
-        if name.startswith("STAGECRAFT_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    isolate(monkeypatch, tmp_path / "state")
     (tmp_path / "ci").mkdir()
     (tmp_path / "src").mkdir()
     (tmp_path / "stagecraft.yml").write_text(MANIFEST, encoding="utf-8")
@@ -78,10 +74,7 @@ def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(["--color", "never", *argv])
-    out, err = capsys.readouterr()
-    assert SECRET not in out + err
-    return code, out, err
+    return run_command(capsys, *argv, never_shown=SECRET)
 
 
 def test_every_named_sync_runs_with_a_section_each_and_a_total(

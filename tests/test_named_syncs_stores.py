@@ -9,7 +9,6 @@ while the others succeed.
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,10 +18,10 @@ import pytest
 from dotenv import dotenv_values
 from moto_server import page_environment
 
-from stagecraft.cli import main
 from stagecraft.errors import EXIT_OK, EXIT_PROVIDER_ERROR
 from stagecraft.testing.servers.moto import MotoServer
 from stagecraft.testing.servers.openbao import DevServer, dev_server
+from tests.inprocess import isolate, run_command
 
 SECRET = "stores-canary-5Hd"
 
@@ -68,10 +67,7 @@ secrets:
 def project(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bao: DevServer, aws: dict[str, str]
 ) -> tuple[Path, str]:
-    for name in list(os.environ):
-        if name.startswith(("STAGECRAFT_", "VAULT_", "BAO_", "AWS_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    isolate(monkeypatch, tmp_path / "state", ("STAGECRAFT_", "VAULT_", "BAO_", "AWS_"))
     monkeypatch.setenv("HOME", str(tmp_path))
     for key, value in {**bao.env(), **aws}.items():
         monkeypatch.setenv(key, value)
@@ -85,10 +81,7 @@ def project(
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(["--color", "never", *argv])
-    out, err = capsys.readouterr()
-    assert SECRET not in out + err
-    return code, out, err
+    return run_command(capsys, *argv, never_shown=SECRET)
 
 
 def vault_values(bao: DevServer, path: str) -> dict[str, Any]:

@@ -4,13 +4,13 @@ over real env files and local plugins' stores: names only, never values; exit 0/
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 import stagecraft
 from stagecraft.cli import main
+from tests.inprocess import isolate, run_command
 
 SECRET = "v4lue-canary-check-5521"
 
@@ -81,10 +81,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """dev: DATABASE_URL and an undeclared key; staging (under config/): all three;
     prod: STRIPE_API_KEY missing.  Worked on from a subdirectory, so environment paths
     must be taken relative to stagecraft.yml."""
-    for name in list(os.environ):
-        if name.startswith("STAGECRAFT_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    isolate(monkeypatch, tmp_path / "state")
     root = tmp_path / "project"
     (root / "plugins").mkdir(parents=True)
     (root / "config").mkdir()
@@ -101,10 +98,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(["--color", "never", *argv])
-    out, err = capsys.readouterr()
-    assert SECRET not in out + err
-    return code, out, err
+    return run_command(capsys, *argv, never_shown=SECRET)
 
 
 # ------------------------------------------------------------------ secrets list
