@@ -42,6 +42,9 @@ WIRE_LOGGERS = ("boto3", "botocore", "urllib3")
 #: Seconds to wait for a connection and for an answer; the engine retries after either.
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 30.0
+#: The least a call is given, however little of ``--timeout`` is left: the deadline
+#: itself stops the next call (``ctx.check``), this only bounds the one in flight.
+MINIMUM_TIMEOUT = 0.5
 
 
 def connect(ctx: Context, config: Config, service: Service, where: str, pool: int) -> Any:
@@ -86,10 +89,11 @@ def connect(ctx: Context, config: Config, service: Service, where: str, pool: in
             f"{where}: no AWS region (set AWS_DEFAULT_REGION, a region in the profile, or `region` "
             "in the store's section of stagecraft.yml)"
         )
+    connect_timeout, read_timeout = request_timeouts(ctx.remaining())
     settings = botocore.config.Config(
         retries={"total_max_attempts": 1, "mode": "standard"},
-        connect_timeout=CONNECT_TIMEOUT,
-        read_timeout=READ_TIMEOUT,
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
         max_pool_connections=max(10, pool),
     )
     try:
@@ -102,6 +106,21 @@ def connect(ctx: Context, config: Config, service: Service, where: str, pool: in
     # botocore quotes in its own errors and logs: masked wherever they appear.
     shown_url(str(client.meta.endpoint_url), ctx.add_secrets)
     return client
+
+
+def request_timeouts(remaining: float | None) -> tuple[float, float]:
+    """Seconds a call may wait for a connection and for an answer: the defaults, cut to
+    what is left of the sync's ``--timeout`` when the client is made.
+
+    botocore fixes them per client, and a sync makes its client when it first
+    calls, so no call outlives the deadline by more than the time the sync had
+    already spent when it started; without the cut, an endpoint that never
+    answers would hold ``--timeout 5`` for 30 s per call.
+    """
+    if remaining is None:
+        return CONNECT_TIMEOUT, READ_TIMEOUT
+    left = max(MINIMUM_TIMEOUT, remaining)
+    return min(CONNECT_TIMEOUT, left), min(READ_TIMEOUT, left)
 
 
 def quiet_wire_logs() -> None:

@@ -149,7 +149,9 @@ def translate(ctx: Context, exc: BaseException, where: str, operation: str) -> P
     if isinstance(exc, bce.ConnectionClosedError | bce.ReadTimeoutError):
         lost: type[AwsTransientError] = (
             AwsLostAnswerError if operation.startswith(_WRITES) else AwsTransientError)
-        return lost(f"{where}: the connection broke during {operation} ({name})")
+        what = ("no answer came in time" if isinstance(exc, bce.ReadTimeoutError)
+                else "the connection broke")
+        return lost(f"{where}: {what} during {operation} ({name})")
     if isinstance(exc, bce.EndpointConnectionError | bce.ConnectTimeoutError):
         # Also what an unknown region looks like (its host name does not resolve).
         return AwsError(

@@ -214,3 +214,19 @@ def test_a_write_whose_answer_is_always_lost_is_reported_unknown(
             Path=f"/{prefix}/app/", WithDecryption=True):
         stored.update({p["Name"].rsplit("/", 1)[1]: p["Value"] for p in page["Parameters"]})
     assert stored == VALUES, "the lost writes did land"
+
+
+def test_timeout_bounds_a_call_the_endpoint_does_not_answer_in_time(
+    proxy: Any, run: RunStagecraft, prefix: str, ssm: Any
+) -> None:
+    """Every answer takes 3 s and --timeout is 1 s: the plan's read is cut at the deadline
+    and named (botocore's own limit, 30 s, would have let it finish, and the sync would
+    then have found the deadline gone with every key unwritten)."""
+    proxy.faults.latency = 3.0
+    result = run("secrets", "sync", "--from", ".env", "--to", f"aws-ssm:/{prefix}/app/",
+                 "--timeout", "1")
+    assert result.exit_code == 2, result.stderr
+    assert "no answer came in time during GetParametersByPath" in result.stderr, result.stderr
+    assert "not synced" not in result.stderr  # stopped at the read: nothing was tried
+    proxy.faults.latency = 0.0
+    assert ssm.get_parameters_by_path(Path=f"/{prefix}/app/")["Parameters"] == []
