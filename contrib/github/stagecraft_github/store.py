@@ -21,7 +21,13 @@ import threading
 from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, ClassVar
 
-from stagecraft.errors import UserError
+from stagecraft.errors import (
+    CancelledError,
+    KeysNotWrittenError,
+    ProviderError,
+    TransientError,
+    UserError,
+)
 from stagecraft.store import SecretStore, StoreSession
 from stagecraft_github.config import Config as GitHubConfig
 
@@ -105,10 +111,30 @@ class GitHubSession(StoreSession[GitHubConfig]):
         return self.api().put(key, value)
 
     def delete(self, keys: Collection[str]) -> None:
+        """One request per secret; a secret GitHub refuses to delete is named, and the ones
+        deleted before and after it are reported removed.
+
+        A transient failure (throttling, a 5xx) ends the batch for the engine to
+        retry whole: deleting a secret already gone is no error, so the retry
+        repeats nothing harmful.
+        """
         api = self.api()
-        for name in keys:
-            self.ctx.check()
-            api.delete(name)
+        failed: dict[str, str] = {}
+        names = list(keys)
+        for done, name in enumerate(names):
+            try:
+                self.ctx.check()
+            except CancelledError as exc:
+                failed.update(dict.fromkeys(names[done:], f"not removed: {exc}"))
+                break
+            try:
+                api.delete(name)
+            except TransientError:
+                raise
+            except ProviderError as exc:
+                failed[name] = str(exc)
+        if failed:
+            raise KeysNotWrittenError(failed)
 
 
 class GitHubStore(SecretStore[GitHubConfig]):

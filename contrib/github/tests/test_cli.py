@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from fake_github import TOKEN, FakeGitHub
+from fake_github import TOKEN, FakeGitHub, Request
 
 from stagecraft.testing import CANARY_VALUES, TRICKY_VALUES, write_env_file
 from stagecraft.testing.fixtures import RunResult, RunStagecraft
@@ -108,6 +108,36 @@ def test_prune_removes_listed_names_the_source_lacks_case_insensitively(
     check = run("secrets", "sync", "--from", ".env", "--to", "github:octo/app", "--prune",
                 "--check")
     assert check.exit_code == 0, check.stdout + check.stderr
+
+
+def test_a_secret_github_refuses_to_delete_is_named_and_the_others_reported_removed(
+    run: RunStagecraft, github: FakeGitHub, tmp_path: Path
+) -> None:
+    write_env_file(tmp_path / ".env", {"OLD_A": "a", "OLD_B": "b", "OLD_C": "c", "KEEP": "k"})
+    assert run("secrets", "sync", "--from", ".env", "--to", "github:octo/app").exit_code == 0
+    write_env_file(tmp_path / ".env", {"KEEP": "k"})
+    deletes = 0
+
+    def second_delete_forbidden(request: Request) -> None:
+        nonlocal deletes
+        if request.method == "DELETE":
+            deletes += 1
+            if deletes == 2:
+                github.fail_next(403, "Resource not accessible by integration",
+                                 methods=("DELETE",))
+
+    github.on_request = second_delete_forbidden
+    result = run("secrets", "sync", "--from", ".env", "--to", "github:octo/app", "--prune",
+                 "--json")
+    assert result.exit_code == 2, result.stderr
+    report = json.loads(result.stdout)
+    refused = [entry["key"] for entry in report["failed"]]
+    assert len(refused) == 1
+    assert "403" in report["failed"][0]["reason"] or "not accessible" in \
+        report["failed"][0]["reason"]
+    removed = {c["key"] for c in report["changes"] if c["action"] == "removed"}
+    assert removed == {"OLD_A", "OLD_B", "OLD_C"} - set(refused)
+    assert set(github.stored("octo/app")) == {"KEEP", *refused}
 
 
 def test_neither_token_nor_values_reach_the_output(
