@@ -23,7 +23,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from stagecraft.errors import (
@@ -111,13 +111,13 @@ class ExecHelper:
     ) -> dict[str, str]:
         """Send ``values``; returns the keys the helper says failed, with its reasons."""
         request = {"op": "write", "location": location, "values": dict(values), "config": config}
-        return self._failed(self.call(ctx, request), values)
+        return dict(self.call(ctx, request).get("failed", {}))
 
     def delete(
         self, ctx: Context, location: str, keys: Sequence[str], config: Any
     ) -> dict[str, str]:
         request = {"op": "delete", "location": location, "keys": list(keys), "config": config}
-        return self._failed(self.call(ctx, request), keys)
+        return dict(self.call(ctx, request).get("failed", {}))
 
     # -- one call -------------------------------------------------------------
 
@@ -152,7 +152,7 @@ class ExecHelper:
             raise
         _show_stderr(ctx, stderr)
         try:
-            return self._answer(stdout, request["op"], process.returncode)
+            return self._answer(stdout, request, process.returncode)
         except HelperProtocolError as exc:
             if request["op"] not in ("write", "delete"):
                 raise
@@ -160,7 +160,8 @@ class ExecHelper:
             raise HelperWriteProtocolError(
                 Structural(f"{exc} (it may or may not have been done)")) from None
 
-    def _answer(self, stdout: bytes, op: str, status: int) -> dict[str, Any]:
+    def _answer(self, stdout: bytes, request: Mapping[str, Any], status: int) -> dict[str, Any]:
+        op = request["op"]
         answer = self._parse(stdout, op)
         if status != 0:
             raise self._failure(answer, status)
@@ -168,6 +169,8 @@ class ExecHelper:
             raise self._protocol_error(
                 f"answered {op} with protocol {answer.get('protocol')!r}, not {PROTOCOL}"
             )
+        if op in ("write", "delete"):
+            self._check_failed(answer, request["values" if op == "write" else "keys"])
         return answer
 
     def _parse(self, stdout: bytes, op: str) -> dict[str, Any]:
@@ -191,7 +194,8 @@ class ExecHelper:
         error_class = HelperTransientError if error.get("transient") is True else HelperFailedError
         return error_class(f"{self}: {error['message']}")
 
-    def _failed(self, answer: Mapping[str, Any], asked: Any) -> dict[str, str]:
+    def _check_failed(self, answer: Mapping[str, Any], asked: Collection[str]) -> None:
+        """A write's or delete's ``failed`` maps keys it was asked about to reasons."""
         failed = answer.get("failed", {})
         if not isinstance(failed, dict) or not all(
             isinstance(reason, str) and key in asked for key, reason in failed.items()
@@ -199,7 +203,6 @@ class ExecHelper:
             raise self._protocol_error(
                 '"failed" must map keys of the request to reasons (strings)'
             )
-        return failed
 
     def _protocol_error(self, what: str) -> HelperProtocolError:
         return HelperProtocolError(Structural(f"{self}: {what} (see docs/exec-protocol.md)"))

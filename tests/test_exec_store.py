@@ -321,6 +321,24 @@ esac
     assert json.loads(landed.read_text()) == {"A": "a-value-1"}, "the helper did not write"
 
 
+def test_a_write_failing_keys_it_was_not_asked_about_is_reported_unknown(
+    tmp_path: Path,
+) -> None:
+    """An exit 0 whose "failed" names a key outside the request is no answer the protocol
+    knows: the helper may have written, so the keys are unknown, not "not written"."""
+    path = helper(tmp_path, "confused", DESCRIBE + """
+case $(printf '%s' "$request" | jq -r .op) in
+  read) echo '{"values": {}}' ;;
+  write) echo '{"failed": {"NOT_ASKED": "no"}}' ;;
+esac
+""")
+    with pytest.raises(PartialSyncError) as info:
+        sync(tmp_path, store_of(path), {"A": "a-value-1"})
+    assert info.value.failed == {}
+    assert list(info.value.unknown) == ["A"]
+    assert '"failed" must map keys of the request' in info.value.unknown["A"]
+
+
 def test_a_write_answered_outside_the_protocol_is_reported_unknown(tmp_path: Path) -> None:
     path = helper(tmp_path, "crashes", DESCRIBE + """
 case $(printf '%s' "$request" | jq -r .op) in
