@@ -287,7 +287,10 @@ def _sync(
             raise
     # The target is written (a file store renders it when its session ends).
     result = the_plan.result(reported, where=where)
-    if record is not None:
+    # After a Ctrl-C the record keeps what it had before the write: the values written
+    # are there as pending, which the next sync reads as synced, so the user does not
+    # wait for the whole record to be rewritten.
+    if record is not None and not ctx.cancelled:
         _record(record, the_plan, result, unrecorded)
     log.info("written: %d key(s) changed", sum(c.action is not Action.UNCHANGED
                                                        for c in result.changes))

@@ -52,7 +52,14 @@ def outcome_lines(
     show: Callable[[str], str] = str,
 ) -> list[str]:
     """A partial failure's lines under its head: the keys synced, then each key not
-    synced and each key whose outcome is unknown, with its reason (``show``-n)."""
+    synced and each key whose outcome is unknown, with its reason (``show``-n).
+
+    None when no key failed and none is unknown (a sync interrupted before its
+    first write or after its last): the head says all there is, and a list of
+    every key of a large sync would only cost the time of masking it.
+    """
+    if not failed and not unknown:
+        return []
     lines = [f"  synced ({len(done)}): {', '.join(done) if done else '-'}"]
     if failed or not unknown:
         lines.append(f"  not synced ({len(failed)}):")

@@ -18,6 +18,7 @@ import pytest
 from stagecraft import cli
 from stagecraft.error_text import is_composed, message_text, traceback_text
 from stagecraft.errors import (
+    InterruptedSyncError,
     MissingKeysError,
     PartialSyncError,
     ProviderError,
@@ -26,7 +27,14 @@ from stagecraft.errors import (
     SyncFailedError,
     UserError,
 )
-from stagecraft.providers.secrets import Context, Registry, SyncOptions, SyncResult
+from stagecraft.providers.secrets import (
+    Action,
+    Change,
+    Context,
+    Registry,
+    SyncOptions,
+    SyncResult,
+)
 from stagecraft.redact import MASK, Redactor, Structural
 from stagecraft.testing import write_env_file
 from stagecraft.testing.store_doubles import MemoryStore
@@ -169,3 +177,15 @@ def test_the_no_target_message_reads_in_full_whatever_the_values(tmp_path: Path)
         "echoing: no target: pass --to LOCATION (PLACE (a name)), or set secrets.to in "
         "stagecraft.yml (to: echoing:LOCATION)"
     )
+
+
+def test_an_interruption_with_nothing_failed_lists_no_keys() -> None:
+    """Interrupted before the first write or after the last: the head says it all, and a
+    large sync's 300,000 key names would only cost the time of masking them."""
+    done = SyncResult(changes=[Change(f"KEY_{i}", Action.UPDATED) for i in range(3)])
+    after = InterruptedSyncError("t: interrupted after every change was written", done, {})
+    assert str(after) == "t: interrupted after every change was written"
+    partial = InterruptedSyncError("t: interrupted", done, {"LATE": "not written: interrupted"})
+    assert str(partial).splitlines()[1:] == [
+        "  synced (3): KEY_0, KEY_1, KEY_2", "  not synced (1):",
+        "    LATE: not written: interrupted"]

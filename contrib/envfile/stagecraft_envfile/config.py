@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import attrs
@@ -49,4 +50,11 @@ class Config:
 
     @property
     def reader_set(self) -> frozenset[Reader]:
-        return frozenset(Reader(name) for name in self.readers)
+        """The readers as a set; the store asks for it once per key, so it is built once
+        per list of names."""
+        return _reader_set(tuple(self.readers))
+
+
+@functools.cache
+def _reader_set(names: tuple[str, ...]) -> frozenset[Reader]:
+    return frozenset(Reader(name) for name in names)
