@@ -123,8 +123,10 @@ def test_a_stopped_server_fails_its_sync_and_no_other(
 ) -> None:
     root, name = project
     stopped = MotoServer(tmp_path_factory.mktemp("stopped") / "moto.log")
-    stopped.wait_ready()
-    stopped.stop()
+    try:
+        stopped.wait_ready()  # a port moto really answered on, then nothing there
+    finally:
+        stopped.stop()  # by its process id, even when it never became ready
     monkeypatch.setenv("AWS_ENDPOINT_URL", stopped.url)
     code, out, err = run(capsys, "secrets", "sync", "--json")
     assert code == EXIT_PROVIDER_ERROR, err
