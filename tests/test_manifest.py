@@ -349,6 +349,12 @@ def test_a_missing_example_file_is_a_config_error(tmp_path: Path) -> None:
             "stagecraft.yml:3:43: secrets.syncs.bad/name.keys[0]: must not be empty",
             id="sync-name-and-empty-pattern",
         ),
+        pytest.param(
+            "secrets:\n  syncs:\n    s: {from: ./a, to: ./b, keys: []}\n",
+            "stagecraft.yml:3:35: secrets.syncs.s.keys: must name at least one key or pattern "
+            "(leave keys out for the declared keys, or write ['*'] for all)",
+            id="sync-with-an-empty-keys-list",
+        ),
     ],
 )
 def test_manifest_errors_are_at_their_file_line_and_column(

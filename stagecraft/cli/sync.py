@@ -18,7 +18,7 @@ from stagecraft.cli.command import Command
 from stagecraft.cli.loading import project_options
 from stagecraft.cli.options import add_exclude, add_keys, add_source, completed
 from stagecraft.cli.session import Session
-from stagecraft.cli.sync_report import environments_json, report_sync
+from stagecraft.cli.sync_report import environments_json, interrupted_after, report_sync
 from stagecraft.errors import EXIT_DRIFT, EXIT_INTERRUPTED, EXIT_OK, UserError
 from stagecraft.locations import STDIN
 from stagecraft.plan import ConflictError
@@ -129,7 +129,7 @@ def cmd_sync(session: Session) -> int:
         raise
     report_sync(session, provider_id, options, result, environments=named)
     if ctx.cancelled:  # a provider that finished its work despite the interrupt
-        session.error(f"{provider_id}: interrupted; the changes listed were written")
+        session.error(f"{provider_id}: {interrupted_after(options)}")
         return EXIT_INTERRUPTED
     if args.check and result.changed:
         session.note("check failed: the target is out of sync (run without --check to sync)")

@@ -16,7 +16,13 @@ from typing import Any
 from stagecraft.api import PreparedSync, Project, prepare_in
 from stagecraft.cli.capture import interrupts_cancel, progress_line, provider_output
 from stagecraft.cli.session import Session
-from stagecraft.cli.sync_report import failure, failure_json, report_sync, result_json
+from stagecraft.cli.sync_report import (
+    failure,
+    failure_json,
+    interrupted_after,
+    report_sync,
+    result_json,
+)
 from stagecraft.config.manifest import Manifest, NamedSync, matches_any
 from stagecraft.errors import (
     EXIT_DRIFT,
@@ -78,7 +84,7 @@ def _section(
         report_sync(session, prepared.provider.id, prepared.options, result, name=sync.name)
         code = EXIT_OK
         if outcome.cancelled:
-            session.error(f"{sync.name}: interrupted; the changes listed were written")
+            session.error(f"{sync.name}: {interrupted_after(prepared.options)}")
             code = EXIT_INTERRUPTED
         elif args.check and (result.changed or result.conflicts):
             session.note(f"{sync.name}: check failed: the target is out of sync")

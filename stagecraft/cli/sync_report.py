@@ -25,7 +25,8 @@ from stagecraft.providers.secrets import PartialSyncError, SyncOptions, SyncResu
 from stagecraft.redact import Structural
 
 __all__ = [
-    "changes_json", "environments_json", "failure", "failure_json", "report_sync", "result_json",
+    "changes_json", "environments_json", "failure", "failure_json", "interrupted_after",
+    "report_sync", "result_json",
 ]
 
 #: ``!``: changed in the target since this machine last synced it (nothing written).
@@ -41,6 +42,14 @@ def environments_json(prepared: PreparedSync) -> dict[str, str]:
     named = {"source_environment": prepared.source_environment,
              "target_environment": prepared.target_environment}
     return {field: name for field, name in named.items() if name is not None}
+
+
+def interrupted_after(options: SyncOptions) -> str:
+    """What a sync that ended despite a Ctrl-C did: wrote the changes listed, or, on a dry
+    run or ``--check``, nothing at all."""
+    if options.dry_run:
+        return "interrupted; the plan above is complete and nothing was written"
+    return "interrupted; the changes listed were written"
 
 
 def failure(session: Session, exc: BaseException) -> tuple[str, int]:

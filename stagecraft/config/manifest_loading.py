@@ -187,6 +187,10 @@ def _syncs(
                 )
         if spec.source.strip() and spec.source == spec.target:
             problems.add((*path, "to"), "the same as from: a sync copies between two places")
+        if spec.keys is not None and not spec.keys:
+            # Read as "no keys of its own", it would copy every key: never what [] means.
+            problems.add((*path, "keys"), "must name at least one key or pattern "
+                         "(leave keys out for the declared keys, or write ['*'] for all)")
         for field, patterns in (("keys", spec.keys or ()), ("exclude", spec.exclude)):
             for index, pattern in enumerate(patterns):
                 if not pattern.strip():
