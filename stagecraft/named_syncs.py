@@ -16,7 +16,10 @@ Order and concurrency:
   ``staging -> prod`` copies dev's values on to prod);
 * a sync that fails stops no other, not even the next one on its target: each
   sync is a copy of its own, guarded by its own checks (declared keys,
-  conflicts, refusals), and its report says what it did;
+  conflicts, refusals), and its report says what it did; the one exception
+  is a sync reading a place an earlier sync of its chain wrote in part (a
+  partial failure, an interruption): it is not run, since it would pass on
+  a mix of old and new values as if they were one state;
 * once the run is cancelled (Ctrl-C) no sync starts, and those running stop
   as a single sync does.
 
@@ -44,7 +47,13 @@ from stagecraft.api import (
     run_sync,
 )
 from stagecraft.endpoints import config_location, reserved_words
-from stagecraft.errors import InterruptedSyncError, UserError, did_you_mean, printable
+from stagecraft.errors import (
+    InterruptedSyncError,
+    PartialSyncError,
+    UserError,
+    did_you_mean,
+    printable,
+)
 from stagecraft.interrupts import run_in_threads
 from stagecraft.locations import split
 from stagecraft.project import ConfigChoice, working_directory
@@ -168,35 +177,50 @@ def run_named_syncs(
     thread (a daemon) is left to the stores' own stopping.
     """
     outcomes: list[NamedOutcome] = []
+    finished: set[int] = set()
     for sync in syncs:
         source, target = sync_endpoints(run, sync)
-        outcomes.append(NamedOutcome(sync, source, target))
-    chains = _chains(run, outcomes)
-    finished: set[int] = set()
+        outcome = NamedOutcome(sync, source, target)
+        outcomes.append(outcome)
+        try:  # resolved up front: the chains are made of the places they really use
+            outcome.prepared = prepare(sync, source, target)
+        except Exception as exc:  # noqa: BLE001 - one sync's failure, reported with the rest
+            outcome.error = exc
+            finished.add(id(outcome))
+    ready = [outcome for outcome in outcomes if outcome.prepared is not None]
+    places = {id(outcome): _places(run, outcome.prepared) for outcome in ready
+              if outcome.prepared is not None}
     lock = threading.Lock()
 
-    def one(outcome: NamedOutcome) -> None:
-        prepared, result, error, cancelled = None, None, None, False
+    def one(outcome: NamedOutcome, spoiled: dict[tuple[str, str], str]) -> None:
+        assert outcome.prepared is not None
+        result, error, cancelled = None, None, False
+        source_place, target_place = places[id(outcome)]
         try:
             if run.ctx.cancelled:
                 raise InterruptedSyncError(
                     Structural(f"{outcome.sync.name}: interrupted before it started"),
                     SyncResult(source=outcome.source, target=outcome.target), {})
-            prepared = prepare(outcome.sync, outcome.source, outcome.target)
-            result = run_sync(prepared)
+            if source_place in spoiled:
+                raise UserError(Structural(
+                    f"{outcome.sync.name}: not run: it reads {outcome.source}, which "
+                    f"{spoiled[source_place]} failed to write in full"))
+            result = run_sync(outcome.prepared)
             cancelled = run.ctx.cancelled
         except Exception as exc:  # noqa: BLE001 - one sync's failure, reported with the rest
             error = exc
+        if isinstance(error, PartialSyncError):  # the target may hold old and new values
+            spoiled[target_place] = outcome.sync.name
         with lock:
             if id(outcome) in finished:  # reported already: the run stopped waiting for it
                 return
             finished.add(id(outcome))
-            outcome.prepared, outcome.result, outcome.error = prepared, result, error
-            outcome.cancelled = cancelled
+            outcome.result, outcome.error, outcome.cancelled = result, error, cancelled
 
     def in_order(group: list[NamedOutcome]) -> None:
+        spoiled: dict[tuple[str, str], str] = {}  # a place a sync of the chain half-wrote
         for outcome in group:
-            one(outcome)
+            one(outcome, spoiled)
 
     def stop_waiting() -> None:  # a second Ctrl-C
         run.ctx.abandon()
@@ -210,24 +234,29 @@ def run_named_syncs(
                         SyncResult(source=outcome.source, target=outcome.target), {})
 
     run_in_threads([(f"sync-{group[0].sync.name}", functools.partial(in_order, group))
-                    for group in chains], stop_waiting=stop_waiting)
+                    for group in _chains(ready, places)], stop_waiting=stop_waiting)
     return outcomes
 
 
-def _place_key(run: Project, text: str, role: str) -> tuple[str, str]:
-    """A resolved ``from`` or ``to`` as a key equal for the same place: any file by its path
-    (an unprefixed source is an env file; an unprefixed target, a place in the provider)."""
+Place = tuple[str, str]
+
+
+def _places(run: Project, prepared: PreparedSync) -> tuple[Place, Place]:
+    """Where a prepared sync reads and writes, as keys equal for the same place: any file
+    by its path (an unprefixed source is an env file; the target is the provider's)."""
     # Only now is the config model needed (see stagecraft.project.load_config).
     from stagecraft.sync_scope import same_place_key
 
-    store_id, location = split(text, run.registry, cwd=run.ctx.cwd,
+    cwd = run.ctx.cwd
+    store_id, location = split(prepared.options.source, run.registry, cwd=cwd,
                                reserved=reserved_words(run.registry))
-    if store_id is None and role == "target":
-        return "", text
-    return same_place_key(run.registry, store_id, location, run.ctx.cwd)
+    return (same_place_key(run.registry, store_id, location, cwd),
+            same_place_key(run.registry, prepared.provider.id, prepared.options.target, cwd))
 
 
-def _chains(run: Project, outcomes: list[NamedOutcome]) -> list[list[NamedOutcome]]:
+def _chains(
+    outcomes: list[NamedOutcome], places: dict[int, tuple[Place, Place]]
+) -> list[list[NamedOutcome]]:
     """The syncs that must run one after another, each list in file order.
 
     Two syncs are in one chain when they write the same target, or one
@@ -236,16 +265,15 @@ def _chains(run: Project, outcomes: list[NamedOutcome]) -> list[list[NamedOutcom
     before or after the write, by chance.  Chains are independent.
     """
     chain_of = list(range(len(outcomes)))
-    places = [(_place_key(run, outcome.source, "source"), _place_key(run, outcome.target, "target"))
-              for outcome in outcomes]
+    ordered = [places[id(outcome)] for outcome in outcomes]
 
     def root(index: int) -> int:
         while chain_of[index] != index:
             index = chain_of[index]
         return index
 
-    for later, (source, target) in enumerate(places):
-        for earlier, (other_source, other_target) in enumerate(places[:later]):
+    for later, (source, target) in enumerate(ordered):
+        for earlier, (other_source, other_target) in enumerate(ordered[:later]):
             if other_target in (target, source) or other_source == target:
                 chain_of[root(later)] = root(earlier)
     chains: dict[int, list[NamedOutcome]] = {}
