@@ -98,14 +98,14 @@ def _decode_double(match: re.Match[str]) -> str:
     return _DOUBLE_DECODED.get(match.group(1), match.group(0))
 
 
-#: A line without '=' may be a stray piece of a secret (the body of an
-#: unquoted PEM key, say) rather than a key, so messages name it only when it
-#: is short enough to be a key.
-_MAX_NAMED = 32
-
-
 def _named(word: str) -> str:
-    return repr(word) if len(word) <= _MAX_NAMED else f"<{len(word)} characters>"
+    """A word where a key was expected, as a message shows it: by its length only.
+
+    A line without '=' may be a stray piece of a secret (the body of an
+    unquoted PEM key, a token pasted on its own line) rather than a key, and
+    no length tells the two apart; the file and line say where it is.
+    """
+    return f"<{len(word)} character{'' if len(word) == 1 else 's'}>"
 
 
 #: Where one assignment sits in a document's text: (line start, value start,
