@@ -74,15 +74,15 @@ class SyncScope:
 
 
 def target_environment(
-    config: Config, registry: Registry, *, written: str, store_id: str, location: str,
+    config: Config, registry: Registry, *, written: str, store_id: str | None, location: str,
     cwd: Path,
 ) -> str | None:
-    """The environment a sync writes to, else None.
+    """The environment a place is, else None: where a sync writes, or where ``run`` reads.
 
-    ``written`` is the target as the user wrote it: an environment's name
-    names it.  Otherwise the target (``location`` in the store ``store_id``,
-    a relative path against ``cwd``) is compared with each environment's
-    location, a file store's paths as absolute paths.
+    ``written`` is the place as the user wrote it: an environment's name
+    names it.  Otherwise the place (``location`` in the store ``store_id``,
+    None for a plain env file; a relative path against ``cwd``) is compared
+    with each environment's location, a file store's paths as absolute paths.
     """
     environments = config.manifest.environments
     if written in environments:

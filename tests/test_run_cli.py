@@ -96,10 +96,24 @@ def test_keys_and_exclude_narrow_the_selection(project: Path) -> None:
 
 def test_from_takes_an_environment_name_or_a_file(project: Path) -> None:
     assert seen_by(project, ["--from", "dev"])["DATABASE_URL"] == DEV["DATABASE_URL"]
-    # A file is no environment: only the keys required everywhere are checked, and
-    # the declared keys present are given.
-    environ = seen_by(project, ["--from", "config/.env.staging"])
-    assert environ["DATABASE_URL"] == STAGING["DATABASE_URL"]
+    # A file that is no environment's: only the keys required everywhere are checked,
+    # and the declared keys present are given.
+    (project / "other.env").write_text("DATABASE_URL=canary-other-db-url\n", encoding="utf-8")
+    environ = seen_by(project, ["--from", "other.env"])
+    assert environ["DATABASE_URL"] == "canary-other-db-url"
+
+
+@pytest.mark.parametrize("word", ["config/.env.staging", "./config/.env.staging",
+                                  "envfile:config/.env.staging"])
+def test_an_environments_file_named_by_path_is_that_environment(
+    project: Path, word: str
+) -> None:
+    """staging's file, however it is written, requires what staging requires: refused."""
+    done = stagecraft(project, ["--from", word], TOUCH)
+    assert done.returncode == 1, done.stderr
+    assert "missing declared key(s) required in staging: STRIPE_API_KEY" in done.stderr
+    assert not (project / "started").exists()
+    assert_no_value(done)
 
 
 def test_without_declared_keys_every_key_is_given(tmp_path: Path) -> None:

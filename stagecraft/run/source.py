@@ -21,11 +21,12 @@ from stagecraft.config.manifest import Manifest
 from stagecraft.endpoints import place
 from stagecraft.errors import NoSuchLocationError, UserError, printable
 from stagecraft.key_listing import Listing, listing
-from stagecraft.locations import STDIN
+from stagecraft.locations import ENV_FILE, STDIN
 from stagecraft.providers.secrets import Context, Registry
 from stagecraft.redact import Structural
 from stagecraft.retrying import retrying
 from stagecraft.run.refusal import secrets_for_run
+from stagecraft.sync_scope import target_environment as environment_at
 
 if TYPE_CHECKING:
     from stagecraft.config.schema import Config
@@ -77,7 +78,14 @@ def run_source(
         # Shown as stagecraft.yml writes it; listed by its name, as `secrets list NAME`.
         shown = str(config.manifest.environments[where.environment])
         return RunSource(shown, where.environment, listing(ctx, config, where.environment))
-    return RunSource(where.word, None, listing(ctx, config, where.text))
+    found = listing(ctx, config, where.text)
+    # A path or ID:LOCATION that is an environment's place is that environment: its
+    # required keys apply, as they do to a sync writing there.
+    environment = None if config is None else environment_at(
+        config, registry, written=where.word,
+        store_id=None if found.store is ENV_FILE else found.store.id,
+        location=found.location, cwd=ctx.cwd)
+    return RunSource(where.word, environment, found)
 
 
 def read_source(ctx: Context, source: RunSource) -> dict[str, str]:
