@@ -7,11 +7,14 @@ env file's path, never a value, so no value is ever in its argv.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 STAGECRAFT = Path(sys.executable).with_name("stagecraft")
 
@@ -56,3 +59,11 @@ def run(source: Path, command: list[str], *, mask: bool = False,
         env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(runner_argv(source, command, mask=mask), env=env or base_env(),
                           cwd=source.parent, capture_output=True, timeout=120, check=False)
+
+
+def stop_group(proc: subprocess.Popen[Any]) -> None:
+    """Kill ``proc``'s whole process group by its id (``proc`` was started in a session of
+    its own, or made one): Stagecraft and the COMMAND it started, whatever the test did."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)

@@ -17,7 +17,15 @@ import pytest
 from stagecraft.redact import MASK, Redactor
 from stagecraft.run import mask_stream
 from stagecraft.run.mask_stream import StreamMasker
-from tests.run_helpers import SECRETS, base_env, python, run, runner_argv, write_source
+from tests.run_helpers import (
+    SECRETS,
+    base_env,
+    python,
+    run,
+    runner_argv,
+    stop_group,
+    write_source,
+)
 
 VALUE = "canary-s3cret-value-0123456789"
 
@@ -151,14 +159,19 @@ def test_a_closed_output_pipe_reaches_the_command_as_it_would_without_stagecraft
 ) -> None:
     # `stagecraft run --mask -- yes | head -1`: yes dies of SIGPIPE (141), quietly.
     argv = runner_argv(write_source(tmp_path), ["yes", "canary-s3cret"], mask=True)
-    proc = subprocess.Popen(argv, env=base_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stdout is not None
-    assert proc.stderr is not None
-    first = proc.stdout.readline()
-    proc.stdout.close()
-    stderr = proc.stderr.read()
-    proc.stderr.close()
-    assert proc.wait(timeout=120) == 128 + signal.SIGPIPE
+    proc = subprocess.Popen(argv, env=base_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    try:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        first = proc.stdout.readline()
+        proc.stdout.close()
+        stderr = proc.stderr.read()
+        proc.stderr.close()
+        status = proc.wait(timeout=120)
+    finally:
+        stop_group(proc)  # Stagecraft and `yes`, by the group's id, whatever happened
+    assert status == 128 + signal.SIGPIPE
     assert first == b"canary-s3cret\n"  # not a selected value: shown as is
     assert stderr == b""
 

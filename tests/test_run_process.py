@@ -7,17 +7,27 @@ COMMAND) and with it (COMMAND is a supervised child).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pty
 import select
 import signal
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.run_helpers import SECRETS, base_env, python, run, runner_argv, write_source
+from tests.run_helpers import (
+    SECRETS,
+    base_env,
+    python,
+    run,
+    runner_argv,
+    stop_group,
+    write_source,
+)
 
 MODES = [pytest.param(False, id="exec"), pytest.param(True, id="mask")]
 
@@ -84,13 +94,18 @@ while True:
 """
 
 
-def start_trapping(source: Path, mask: bool, *, new_session: bool = False
-                   ) -> subprocess.Popen[bytes]:
+@contextlib.contextmanager
+def trapping(source: Path, mask: bool) -> Iterator[subprocess.Popen[bytes]]:
+    """``stagecraft run`` of TRAP, once the child says it is ready; in a session of its own,
+    so that at the end its whole group (Stagecraft and the child) is killed by id."""
     proc = subprocess.Popen(runner_argv(source, python(TRAP), mask=mask), env=base_env(),
-                            stdout=subprocess.PIPE, start_new_session=new_session)
-    assert proc.stdout is not None
-    assert proc.stdout.readline() == b"ready\n"
-    return proc
+                            stdout=subprocess.PIPE, start_new_session=True)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == b"ready\n"
+        yield proc
+    finally:
+        stop_group(proc)
 
 
 @pytest.mark.parametrize("mask", MODES)
@@ -98,19 +113,15 @@ def start_trapping(source: Path, mask: bool, *, new_session: bool = False
 def test_a_signal_sent_to_stagecraft_reaches_a_trapping_child(
     tmp_path: Path, mask: bool, signum: signal.Signals
 ) -> None:
-    proc = start_trapping(write_source(tmp_path), mask)
-    try:
+    with trapping(write_source(tmp_path), mask) as proc:
         proc.send_signal(signum)  # to Stagecraft's process id only
         out, _ = proc.communicate(timeout=120)
-    finally:
-        proc.kill()
     assert out == f"left {signum.name} 0\n".encode()
     assert proc.returncode == 42
 
 
 def test_a_sigint_sent_to_stagecraft_is_forwarded_once(tmp_path: Path) -> None:
-    proc = start_trapping(write_source(tmp_path), True)
-    try:
+    with trapping(write_source(tmp_path), True) as proc:
         proc.send_signal(signal.SIGINT)
         assert proc.stdout is not None
         # Pending signals are not taken in the order they were sent: wait for the child
@@ -118,8 +129,6 @@ def test_a_sigint_sent_to_stagecraft_is_forwarded_once(tmp_path: Path) -> None:
         assert proc.stdout.readline() == b"int\n"
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=120)
-    finally:
-        proc.kill()
     assert out == b"left SIGTERM 1\n"
     assert proc.returncode == 42
 
@@ -128,12 +137,9 @@ def test_a_signal_to_the_whole_group_reaches_the_child_once(tmp_path: Path) -> N
     # A process sending to the group (as `kill -INT -PGID` does) is no terminal:
     # the child gets the group's copy and the forwarded one.  The terminal's
     # own Ctrl-C is tested under a pty below.
-    proc = start_trapping(write_source(tmp_path), True, new_session=True)
-    try:
+    with trapping(write_source(tmp_path), True) as proc:
         os.killpg(proc.pid, signal.SIGTERM)
         out, _ = proc.communicate(timeout=120)
-    finally:
-        proc.kill()
     assert out.startswith(b"left SIGTERM 0\n")
     assert proc.returncode == 42
 
@@ -171,7 +177,8 @@ def test_a_terminal_stays_a_terminal_unless_masked(
     master, slave = pty.openpty()
     try:
         proc = subprocess.Popen(runner_argv(write_source(tmp_path), python(ON_TERMINAL), mask=mask),
-                                env=base_env(), stdin=slave, stdout=slave, stderr=slave)
+                                env=base_env(), stdin=slave, stdout=slave, stderr=slave,
+                                start_new_session=True)
     finally:
         os.close(slave)
     try:
@@ -179,7 +186,7 @@ def test_a_terminal_stays_a_terminal_unless_masked(
         assert proc.wait(timeout=120) == 0
     finally:
         os.close(master)
-        proc.kill()
+        stop_group(proc)
     assert expected in seen
 
 
@@ -213,7 +220,7 @@ def test_ctrl_c_on_the_terminal_reaches_the_child_once(tmp_path: Path, mask: boo
     finally:
         os.close(master)
         _close_quietly(slave)
-        proc.kill()
+        stop_group(proc)  # CTTY made it a session leader: its group is Stagecraft and COMMAND
     assert b"left SIGTERM 1" in seen
 
 
