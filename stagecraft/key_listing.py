@@ -79,12 +79,16 @@ def listing(ctx: Context, config: Config | None, word: str) -> Listing:
 
 
 def key_names(
-    ctx: Context, where: Listing, expected: Collection[str] | None = None
+    ctx: Context, where: Listing, expected: Collection[str] | None = None, *,
+    holding_values: bool = False,
 ) -> list[str]:
     """The key names at ``where``, sorted; :class:`CannotListError` when it cannot list.
 
     ``expected`` (the declared keys) lets a write-only store that cannot list
     its names still say which of those exist (:attr:`Listing.tells_existing`).
+    ``holding_values``: of a readable store, only the keys whose value is not
+    empty (``secrets check``: an empty secret is no secret, as a sync's and
+    ``run``'s guard count it; a write-only store's values cannot be seen).
     Read through a session, as a sync reads: a store's per-run state (a
     connection, a lock) is the same for both.
     """
@@ -95,7 +99,8 @@ def key_names(
         if where.store.readable:
             values = session.read(None)
             ctx.add_secrets(values.values())
-            return sorted(values)
+            return sorted(key for key, value in values.items()
+                          if value or not holding_values)
         if where.can_list:
             return sorted(session.prunable_keys(()))
         names = session.existing_keys(list(expected or ()))

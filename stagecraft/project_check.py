@@ -52,7 +52,7 @@ def check_project(
     declared = manifest.key_names()
 
     def read_keys(label: str) -> Collection[str]:
-        return key_names(ctx, listing(ctx, config, label), declared)
+        return key_names(ctx, listing(ctx, config, label), declared, holding_values=True)
 
     def can_list(label: str) -> bool:
         try:

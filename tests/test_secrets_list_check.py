@@ -235,6 +235,20 @@ def test_check_an_environment_that_does_not_exist_yet_misses_every_key(
     assert ".env.prod: does not exist" in out
 
 
+def test_check_counts_a_required_key_held_empty_as_missing(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As a sync's and run's guard count it: an empty secret is no secret."""
+    (project / ".env.prod").write_text(
+        f"DATABASE_URL=\nSTRIPE_API_KEY={SECRET}\n", encoding="utf-8")
+    code, out, _ = run(capsys, "secrets", "check", "prod", "--json")
+    assert code == 4
+    result = json.loads(out)
+    assert result["missing"] == [{"key": "DATABASE_URL", "environment": "prod"}]
+    code, out, _ = run(capsys, "secrets", "list", "prod")
+    assert out.splitlines() == ["DATABASE_URL", "STRIPE_API_KEY"]  # list names what is there
+
+
 def test_check_locations_without_a_manifest(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
