@@ -130,3 +130,18 @@ def test_a_command_that_cannot_be_executed_exits_as_a_shell_would(
     assert done.stderr.startswith(f"stagecraft: error: {program}: ".encode())
     assert done.stderr.count(b"\n") == 1  # one line, as a shell says it
     assert b"canary" not in done.stderr
+
+
+def test_a_name_or_value_no_process_environment_can_hold_is_refused_by_name() -> None:
+    """A Vault secret may hold a field named A=B or a value with a NUL byte: refused, the
+    keys named and no value shown, instead of the operating system's error at start."""
+    values = {"GOOD": "fine", "A=B": "x", "NUL_VALUE": "canary\0tail"}
+    with pytest.raises(UserError) as info:
+        secrets_for_run(Manifest(), values, source="vault:secret/app", environment=None)
+    message = str(info.value)
+    assert message == ("vault:secret/app: cannot be given to a process environment (a name "
+                       "empty or holding '=' or NUL, or a value holding NUL): A=B, NUL_VALUE; "
+                       "the command was not started")
+    assert info.value.exit_code == EXIT_USER_ERROR
+    assert secrets_for_run(Manifest(), {"GOOD": "fine"}, source="s", environment=None) == {
+        "GOOD": "fine"}

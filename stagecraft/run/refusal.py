@@ -50,7 +50,23 @@ def secrets_for_run(
     if available is not None:
         _refuse_undeclared(keys, available, values, source)
     selected = select(values if available is None else available, keys, exclude, where=source)
+    _refuse_unfit(selected, values, source)
     return {name: values[name] for name in selected}
+
+
+def _refuse_unfit(names: Sequence[str], values: Mapping[str, str], source: str) -> None:
+    """A process environment holds no name with '=' and no NUL character anywhere (a store
+    such as Vault may hold either): refused by name before COMMAND starts, rather than the
+    operating system's error when it is started."""
+    unfit = [name for name in names
+             if not name or "=" in name or "\0" in name or "\0" in values[name]]
+    if unfit:
+        listed = ", ".join(printable(name) for name in unfit)
+        raise UserError(Structural(
+            f"{printable(source)}: cannot be given to a process environment (a name empty "
+            f"or holding '=' or NUL, or a value holding NUL): {listed}; the command was not "
+            "started"
+        ))
 
 
 def _refuse_undeclared(
