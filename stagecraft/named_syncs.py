@@ -110,7 +110,7 @@ def sync_all(
     :class:`NamedOutcome` per sync, in file order; a sync's failure is its
     ``error`` (its message masked as the command masks it), not raised.  Raises
     :class:`~stagecraft.errors.UserError` when there are no named syncs or
-    ``only`` names an unknown one (nothing ran).
+    ``only`` names an unknown one (nothing ran), and KeyboardInterrupt on a Ctrl-C.
     """
     redactor = Redactor()
     try:
@@ -124,6 +124,11 @@ def sync_all(
     except Exception as exc:
         mask_error(redactor, exc)
         raise
+    if run.ctx.abandoned:
+        # A Ctrl-C stopped the waiting (no command caught it to cancel first): the
+        # caller's program is interrupted too, as it is by stagecraft.sync(), rather than
+        # handed a list it may not look at while syncs still run on their threads.
+        raise KeyboardInterrupt
     for outcome in outcomes:
         if outcome.error is not None:
             mask_error(redactor, outcome.error)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from dotenv import dotenv_values
 
+import stagecraft
 from stagecraft import named_syncs
 from stagecraft.cli.sync_report import interrupted_after
 from stagecraft.errors import EXIT_PROVIDER_ERROR, EXIT_USER_ERROR
@@ -119,3 +120,37 @@ def test_a_dry_run_ended_by_ctrl_c_says_nothing_was_written() -> None:
     assert interrupted_after(dry) == ("interrupted; the plan above is complete and nothing "
                                       "was written")
     assert "were written" in interrupted_after(SyncOptions(source="a", target="b"))
+
+
+#: A store whose write is interrupted by a Ctrl-C (the process's own SIGINT).
+CTRL_C = '''
+import os, signal, time
+import stagecraft
+
+
+class CtrlC(stagecraft.SecretStore):
+    id = "ctrlc"
+    readable = False
+    writes_one_by_one = True
+
+    def write_one(self, ctx, location, key, value):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.5)
+
+
+@stagecraft.hookimpl
+def secrets_provider_register():
+    return CtrlC()
+'''
+
+
+def test_sync_all_lets_a_ctrl_c_interrupt_the_caller(root: Path) -> None:
+    """No command is there to turn the first Ctrl-C into a cancellation: sync_all raises
+    KeyboardInterrupt, as stagecraft.sync() does, instead of returning a list while the
+    syncs still run."""
+    (root / "plugins" / "ctrlc.py").write_text(CTRL_C, encoding="utf-8")
+    (root / "stagecraft.yml").write_text(
+        "plugins:\n  dirs: [plugins]\nsecrets:\n  syncs:\n"
+        "    out: {from: ./.env.dev, to: 'ctrlc:anywhere'}\n", encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt):
+        stagecraft.sync_all()
