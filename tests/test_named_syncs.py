@@ -197,6 +197,7 @@ def test_json_gives_a_report_per_sync(root: Path, capsys: pytest.CaptureFixture[
     assert promote == {
         "name": "promote", "provider": "envfile", "dry_run": True,
         "source": f"envfile:{root / '.env.dev'}", "target": str(root / ".env.staging"),
+        "source_environment": "dev", "target_environment": "staging",
         "changes": [{"key": "DATABASE_URL", "action": "updated"},
                     {"key": "STRIPE_KEY", "action": "added"}],
     }

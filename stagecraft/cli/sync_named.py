@@ -75,7 +75,11 @@ def _section(
     if not args.json:
         session.out(f"== {printable(sync.name)}: {_place(sync.source, manifest)} -> "
                     f"{_place(sync.target, manifest)}")
-    head = {"name": sync.name, "source": outcome.source, "target": outcome.target}
+    # As a single sync's report: the ends named by an environment, by its name.
+    named = {field: word for field, word in (("source_environment", sync.source),
+                                             ("target_environment", sync.target))
+             if word in manifest.environments}
+    head = {"name": sync.name, "source": outcome.source, "target": outcome.target, **named}
     provider_id = prepared.provider.id if prepared is not None else None
     error, result = outcome.error, outcome.result
     if isinstance(error, ConflictError) and args.check and prepared is not None:
@@ -116,10 +120,16 @@ def _total(session: Session, codes: list[int], outcomes: list[NamedOutcome]) -> 
     parts = [f"{codes.count(EXIT_OK)} ok"] + ([f"{drifted} out of sync"] if drifted else [])
     parts += [f"{failed} failed"] if failed else []
     session.note(f"{len(codes)} named sync(s): {', '.join(parts)}")
-    keys = [change.key for outcome in outcomes if outcome.result is not None
-            for change in outcome.result.changes]
+    # A sync that failed or found conflicts still planned its keys: they were matched.
+    planned = []
+    for outcome in outcomes:
+        if outcome.result is not None:
+            planned.append(outcome.result)
+        elif isinstance(outcome.error, ConflictError | PartialSyncError):
+            planned.append(outcome.error.result)
+    keys = [change.key for result in planned for change in result.changes]
     unmatched = [entry for entry in session.args.keys if not any(
         matches_any(key, [entry]) for key in keys)]
-    if unmatched:
+    if unmatched and planned:  # none planned: each sync's own error says why
         session.note(f"KEY|PATTERN matched no key in any sync: "
                      f"{', '.join(map(printable, unmatched))}")
