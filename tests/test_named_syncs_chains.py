@@ -9,6 +9,7 @@ one key gives a real partial failure.
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import pytest
@@ -147,10 +148,15 @@ def secrets_provider_register():
 def test_sync_all_lets_a_ctrl_c_interrupt_the_caller(root: Path) -> None:
     """No command is there to turn the first Ctrl-C into a cancellation: sync_all raises
     KeyboardInterrupt, as stagecraft.sync() does, instead of returning a list while the
-    syncs still run."""
+    syncs still run.  SIGINT is handled as a Python program starts with (the test
+    process's own handling may have been changed by the tests before it)."""
     (root / "plugins" / "ctrlc.py").write_text(CTRL_C, encoding="utf-8")
     (root / "stagecraft.yml").write_text(
         "plugins:\n  dirs: [plugins]\nsecrets:\n  syncs:\n"
         "    out: {from: ./.env.dev, to: 'ctrlc:anywhere'}\n", encoding="utf-8")
-    with pytest.raises(KeyboardInterrupt):
-        stagecraft.sync_all()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            stagecraft.sync_all()
+    finally:
+        signal.signal(signal.SIGINT, previous)
